@@ -1,0 +1,127 @@
+"""The command line: parses arguments, calls the pipeline and the report layer, sets the exit code.
+
+Exit codes: 0 fine; 2 user error (one line on stderr); 3 a capture was damaged (results up to the
+damage are still printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from analyzer.errors import AnalyzerError
+
+EXIT_OK, EXIT_USAGE, EXIT_DAMAGED = 0, 2, 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="roam-analyzer",
+        description="Reassemble Wi-Fi roams from monitor-mode captures.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    analyze = sub.add_parser("analyze", help="analyze captures (inventory, PMKIDs)")
+    analyze.add_argument("captures", nargs="+", metavar="CAPTURE", help="pcap/pcapng file, or -")
+    analyze.add_argument("--format", choices=("table", "json"), default="table")
+    frames = sub.add_parser("frames", help="one line per relevant decoded frame")
+    frames.add_argument("captures", nargs="+", metavar="CAPTURE")
+    frames.add_argument("--format", choices=("table", "jsonl"), default="table")
+    sim = sub.add_parser("simulate", help="write a scenario capture (real keys and MICs)")
+    sim.add_argument("scenario", help="scenario name (see --list)", nargs="?")
+    sim.add_argument("-o", "--output", help="output file (.pcap or .pcapng)")
+    sim.add_argument("--format", choices=("pcap", "pcapng"), default=None)
+    sim.add_argument("--frames", type=int, default=None, help="size of the bench_mix scenario")
+    sim.add_argument("--list", action="store_true", help="list the scenarios")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except AnalyzerError as exc:
+        print(f"roam-analyzer: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    match args.command:
+        case "analyze":
+            return _analyze(args, sys.stdout)
+        case "frames":
+            return _frames(args, sys.stdout)
+        case "simulate":
+            return _simulate(args, sys.stdout)
+    raise AssertionError(args.command)
+
+
+def _analyze(args: argparse.Namespace, out: TextIO) -> int:
+    from analyzer.pipeline import run
+    from analyzer.report.jsonout import analysis_document
+
+    analysis = run(args.captures)
+    document = analysis_document(analysis)
+    if args.format == "json":
+        json.dump(document, out, indent=2)
+        out.write("\n")
+    else:
+        from analyzer.report.text import print_analysis
+
+        print_analysis(document, out)
+    _warn_damage(document)
+    return EXIT_DAMAGED if analysis.truncated else EXIT_OK
+
+
+def _frames(args: argparse.Namespace, out: TextIO) -> int:
+    from analyzer.pipeline import Analysis, CaptureResult, decoded_frames, open_captures
+    from analyzer.report.frames import frame_row, summary
+    from analyzer.report.jsonout import capture_entry
+
+    captures = open_captures(args.captures)
+    analysis = Analysis([CaptureResult(c.info) for c in captures])
+    for n, frame in decoded_frames(captures, analysis.captures):
+        row = frame_row(n, frame)
+        if args.format == "jsonl":
+            out.write(json.dumps(row) + "\n")
+        else:
+            out.write(_frame_line(row, summary(row)) + "\n")
+    _warn_damage({"captures": [capture_entry(c) for c in analysis.captures]})
+    return EXIT_DAMAGED if analysis.truncated else EXIT_OK
+
+
+def _frame_line(row: dict[str, Any], text: str) -> str:
+    return (f"{row['frame']:>7} {row['ts']:.6f} {row['kind']:<12} "
+            f"{row.get('ta') or '-':<17} > {row.get('ra') or '-':<17} {text}")
+
+
+def _simulate(args: argparse.Namespace, out: TextIO) -> int:
+    from analyzer.simulate.library import SCENARIOS, simulate
+
+    if args.list or not args.scenario:
+        for name in sorted(SCENARIOS):
+            out.write(f"{name}\n")
+        return EXIT_OK
+    if args.scenario not in SCENARIOS:
+        raise AnalyzerError(f"unknown scenario {args.scenario!r} (try --list)")
+    if not args.output:
+        raise AnalyzerError("simulate needs -o FILE")
+    fmt = args.format or ("pcapng" if args.output.endswith(".pcapng") else "pcap")
+    simulate(args.scenario, args.output, fmt=fmt, frames=args.frames)
+    return EXIT_OK
+
+
+def _warn_damage(document: dict[str, Any]) -> None:
+    for cap in document["captures"]:
+        for warning in cap.get("warnings", []):
+            print(f"roam-analyzer: warning: {cap['path']}: {warning}", file=sys.stderr)
+        if cap["truncated"]:
+            print(f"roam-analyzer: warning: {cap['path']} is damaged; results stop at the "
+                  f"damage ({cap['frames']} frames read)", file=sys.stderr)

@@ -1,0 +1,1 @@
+"""Presentation: turns analysis records into JSON, tables and files. Never reaches back into decoding."""

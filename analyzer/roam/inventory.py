@@ -1,0 +1,124 @@
+"""Frame counts and the PMKIDs seen on the air: the capture's inventory, before any roam logic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from analyzer.dot11.records import (
+    Auth,
+    AssocReq,
+    Eap,
+    Eapol,
+    EapolKey,
+    EthHeader,
+    Frame,
+    Kind,
+    MacHeader,
+)
+
+COUNT_KEYS = (
+    "beacon", "probe_req", "probe_resp", "auth", "assoc_req", "assoc_resp", "reassoc_req",
+    "reassoc_resp", "deauth", "disassoc", "action", "eapol_m1", "eapol_m2", "eapol_m3",
+    "eapol_m4", "eapol_group", "eap", "retransmissions",
+)
+
+_KIND_KEYS = {
+    Kind.BEACON: "beacon", Kind.PROBE_REQ: "probe_req", Kind.PROBE_RESP: "probe_resp",
+    Kind.AUTH: "auth", Kind.ASSOC_REQ: "assoc_req", Kind.ASSOC_RESP: "assoc_resp",
+    Kind.REASSOC_REQ: "reassoc_req", Kind.REASSOC_RESP: "reassoc_resp", Kind.DEAUTH: "deauth",
+    Kind.DISASSOC: "disassoc", Kind.ACTION: "action",
+}
+
+_MESSAGE_KEYS = {
+    "M1": "eapol_m1", "M2": "eapol_m2", "M3": "eapol_m3", "M4": "eapol_m4",
+    "G1": "eapol_group", "G2": "eapol_group",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PmkidSighting:
+    """A PMKID as it appeared in one frame."""
+
+    capture: int
+    frame: int
+    ts_ns: int
+    where: str  # assoc_req | reassoc_req | ft_auth | m1 | m2
+    sta: str | None
+    bssid: str | None
+    pmkid: bytes
+
+
+@dataclass(slots=True)
+class Inventory:
+    """Counts per frame type (retransmissions included) and every PMKID sighting."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+    pmkids: list[PmkidSighting] = field(default_factory=list)
+
+    def add(self, capture: int, frame: Frame) -> None:
+        key = _count_key(frame)
+        if key is None:
+            return
+        self.counts[key] += 1
+        header = frame.header
+        if isinstance(header, MacHeader) and header.retry:
+            self.counts["retransmissions"] += 1
+        sightings = _pmkids_of(frame)
+        if not sightings:
+            return
+        sta, bssid = frame_roles(frame)
+        for where, pmkid in sightings:
+            self.pmkids.append(
+                PmkidSighting(capture, frame.index, frame.ts_ns, where, sta, bssid, pmkid)
+            )
+
+
+def _count_key(frame: Frame) -> str | None:
+    if frame.kind != Kind.EAPOL:
+        return _KIND_KEYS.get(frame.kind)
+    body = frame.body.body if isinstance(frame.body, Eapol) else None
+    if isinstance(body, EapolKey):
+        return _MESSAGE_KEYS.get(body.message or "")
+    if isinstance(body, Eap):
+        return "eap"
+    return None
+
+
+def _pmkids_of(frame: Frame) -> list[tuple[str, bytes]]:
+    body = frame.body
+    if isinstance(body, AssocReq) and body.elements.rsne is not None:
+        where = "reassoc_req" if body.reassoc else "assoc_req"
+        return [(where, p) for p in body.elements.rsne.pmkids]
+    if isinstance(body, Auth) and body.algorithm == 2 and body.elements.rsne is not None:
+        return [("ft_auth", p) for p in body.elements.rsne.pmkids]
+    if isinstance(body, Eapol) and isinstance(body.body, EapolKey):
+        key = body.body
+        if key.message == "M1" and key.pmkid is not None:
+            return [("m1", key.pmkid)]
+        if key.message == "M2" and key.rsne is not None:
+            return [("m2", p) for p in key.rsne.pmkids]
+    return []
+
+
+def frame_roles(frame: Frame) -> tuple[str | None, str | None]:
+    """(station, BSSID) of a management or EAPOL frame."""
+    header = frame.header
+    if isinstance(header, EthHeader):
+        from_ap = _eapol_from_ap(frame)
+        return (header.dst, header.src) if from_ap else (header.src, header.dst)
+    if not isinstance(header, MacHeader):
+        return None, None
+    bssid = header.bssid
+    if header.ftype == 2:
+        return header.sta, bssid
+    sender = header.addr2
+    return (header.addr1, bssid) if sender == bssid else (sender, bssid)
+
+
+def _eapol_from_ap(frame: Frame) -> bool:
+    body = frame.body.body if isinstance(frame.body, Eapol) else None
+    if isinstance(body, EapolKey):
+        return body.ack
+    if isinstance(body, Eap):
+        return body.code in (1, 3, 4)
+    return False

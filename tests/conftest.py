@@ -1,0 +1,32 @@
+"""Shared fixtures: where the real captures are, and the external oracles (tshark, aircrack-ng)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PUBLIC = REPO.parent / "shared" / "pcaps" / "public"
+
+
+def public_captures() -> list[Path]:
+    if not PUBLIC.is_dir():
+        return []
+    return sorted(p for p in PUBLIC.iterdir() if p.name != "MANIFEST.tsv")
+
+
+@pytest.fixture
+def public_dir() -> Path:
+    if not PUBLIC.is_dir():
+        pytest.skip(f"real captures not available: {PUBLIC} is absent")
+    return PUBLIC
+
+
+@pytest.fixture(scope="session")
+def tshark() -> str:
+    path = shutil.which("tshark")
+    if path is None:
+        pytest.skip("tshark is not installed (apt-get install tshark)")
+    return path
