@@ -5,8 +5,13 @@ from __future__ import annotations
 import struct
 
 
-def pcap(records: list[tuple[int, int, bytes]], endian: str = "<", nano: bool = False,
-         linktype: int = 105, snaplen: int = 65535) -> bytes:
+def pcap(
+    records: list[tuple[int, int, bytes]],
+    endian: str = "<",
+    nano: bool = False,
+    linktype: int = 105,
+    snaplen: int = 65535,
+) -> bytes:
     """records: (seconds, fraction, data) with fraction in µs, or ns when nano."""
     magic = 0xA1B23C4D if nano else 0xA1B2C3D4
     out = [struct.pack(endian + "IHHiIII", magic, 2, 4, 0, 0, snaplen, linktype)]
@@ -29,8 +34,13 @@ def shb(endian: str = "<") -> bytes:
     return block(0x0A0D0D0A, struct.pack(endian + "IHHq", 0x1A2B3C4D, 1, 0, -1), endian)
 
 
-def idb(linktype: int, endian: str = "<", tsresol: int | None = None,
-        tsoffset: int | None = None, snaplen: int = 0) -> bytes:
+def idb(
+    linktype: int,
+    endian: str = "<",
+    tsresol: int | None = None,
+    tsoffset: int | None = None,
+    snaplen: int = 0,
+) -> bytes:
     opts = b""
     if tsresol is not None:
         opts += option(9, bytes([tsresol]), endian)
@@ -53,5 +63,11 @@ def spb(data: bytes, orig_len: int | None = None, endian: str = "<") -> bytes:
 
 
 def small_pcapng() -> bytes:
-    return (shb() + idb(127, tsresol=9) + epb(0, 1_000_000_001, b"abc")
-            + block(0x0BAD, b"junk") + epb(0, 2_000_000_002, b"defgh") + spb(b"ij"))
+    return (
+        shb()
+        + idb(127, tsresol=9)
+        + epb(0, 1_000_000_001, b"abc")
+        + block(0x0BAD, b"junk")
+        + epb(0, 2_000_000_002, b"defgh")
+        + spb(b"ij")
+    )

@@ -6,14 +6,18 @@ import io
 import struct
 
 import pytest
-from capbytes import pcap
 
 from analyzer.capture import RawRecord, open_capture
 from analyzer.capture.writer import PcapWriter, write_capture
 from analyzer.errors import CaptureError
 
-RECORDS = [(1_600_000_000, 123_456, b"\x01\x02\x03"), (1_600_000_001, 999_999, b"x" * 40),
-           (1_600_000_002, 0, b"")]
+from .capbytes import pcap
+
+RECORDS = [
+    (1_600_000_000, 123_456, b"\x01\x02\x03"),
+    (1_600_000_001, 999_999, b"x" * 40),
+    (1_600_000_002, 0, b""),
+]
 
 
 def _read(blob: bytes) -> tuple[list[RawRecord], object]:
@@ -24,8 +28,11 @@ def _read(blob: bytes) -> tuple[list[RawRecord], object]:
 @pytest.mark.parametrize("endian", ["<", ">"])
 def test_pcap_microsecond_both_byte_orders(endian: str) -> None:
     records, info = _read(pcap(RECORDS, endian=endian))
-    assert [r.ts_ns for r in records] == [1_600_000_000_123_456_000, 1_600_000_001_999_999_000,
-                                         1_600_000_002_000_000_000]
+    assert [r.ts_ns for r in records] == [
+        1_600_000_000_123_456_000,
+        1_600_000_001_999_999_000,
+        1_600_000_002_000_000_000,
+    ]
     assert [r.data for r in records] == [d for _, _, d in RECORDS]
     assert [r.index for r in records] == [1, 2, 3]
     assert {(r.linktype, r.interface) for r in records} == {(105, 0)}
@@ -58,7 +65,9 @@ def test_pcap_writer_roundtrip_nanosecond_and_orig_len() -> None:
         w.write(1_700_000_001_000_000_001, b"efgh")
     records, info = _read(buf.getvalue())
     assert [(r.ts_ns, r.data, r.orig_len) for r in records] == [
-        (1_700_000_000_123_456_789, b"abcd", 1500), (1_700_000_001_000_000_001, b"efgh", 4)]
+        (1_700_000_000_123_456_789, b"abcd", 1500),
+        (1_700_000_001_000_000_001, b"efgh", 4),
+    ]
     assert records[0].snapped and not records[1].snapped
     assert info.linktypes == [127]
 
