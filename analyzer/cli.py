@@ -98,8 +98,10 @@ def _frames(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _frame_line(row: dict[str, Any], text: str) -> str:
-    return (f"{row['frame']:>7} {row['ts']:.6f} {row['kind']:<12} "
-            f"{row.get('ta') or '-':<17} > {row.get('ra') or '-':<17} {text}")
+    return (
+        f"{row['frame']:>7} {row['ts']:.6f} {row['kind']:<12} "
+        f"{row.get('ta') or '-':<17} > {row.get('ra') or '-':<17} {text}"
+    )
 
 
 def _simulate(args: argparse.Namespace, out: TextIO) -> int:
@@ -123,5 +125,8 @@ def _warn_damage(document: dict[str, Any]) -> None:
         for warning in cap.get("warnings", []):
             print(f"roam-analyzer: warning: {cap['path']}: {warning}", file=sys.stderr)
         if cap["truncated"]:
-            print(f"roam-analyzer: warning: {cap['path']} is damaged; results stop at the "
-                  f"damage ({cap['frames']} frames read)", file=sys.stderr)
+            print(
+                f"roam-analyzer: warning: {cap['path']} is damaged; results stop at the "
+                f"damage ({cap['frames']} frames read)",
+                file=sys.stderr,
+            )

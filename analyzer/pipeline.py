@@ -12,7 +12,14 @@ from analyzer.dot11.records import Frame, Malformed
 from analyzer.errors import UnsupportedLinkType
 from analyzer.roam.inventory import Inventory
 
-LINKTYPE_NAMES = {1: "Ethernet", 105: "802.11", 119: "Prism", 127: "radiotap", 163: "AVS", 192: "PPI"}
+LINKTYPE_NAMES = {
+    1: "Ethernet",
+    105: "802.11",
+    119: "Prism",
+    127: "radiotap",
+    163: "AVS",
+    192: "PPI",
+}
 
 
 @dataclass(slots=True)

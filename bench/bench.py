@@ -19,9 +19,20 @@ import tempfile
 import time
 from pathlib import Path
 
-TSHARK_FIELDS = ("frame.number", "wlan.fc.type_subtype", "wlan.fc.retry", "wlan.sa", "wlan.da",
-                 "wlan.bssid", "eapol.type", "wlan_rsna_eapol.keydes.msgnr", "eap.code",
-                 "wlan.pmkid.akms", "wlan.rsn.ie.pmkid", "wlan.ssid")
+TSHARK_FIELDS = (
+    "frame.number",
+    "wlan.fc.type_subtype",
+    "wlan.fc.retry",
+    "wlan.sa",
+    "wlan.da",
+    "wlan.bssid",
+    "eapol.type",
+    "wlan_rsna_eapol.keydes.msgnr",
+    "eap.code",
+    "wlan.pmkid.akms",
+    "wlan.rsn.ie.pmkid",
+    "wlan.ssid",
+)
 
 DECODE_ONLY = """
 import sys

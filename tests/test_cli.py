@@ -13,7 +13,7 @@ import pytest
 from analyzer.capture.writer import write_capture
 from analyzer.cli import main
 
-RADIOTAP = bytes.fromhex("000008000000" "0000")  # version 0, it_len 8, no fields
+RADIOTAP = bytes.fromhex("0000080000000000")  # version 0, it_len 8, no fields
 
 
 def beacon(ssid: bytes, bssid: bytes = bytes.fromhex("020000000001")) -> bytes:
@@ -22,13 +22,17 @@ def beacon(ssid: bytes, bssid: bytes = bytes.fromhex("020000000001")) -> bytes:
     return RADIOTAP + header + fixed + bytes([0, len(ssid)]) + ssid + b"\x03\x01\x06"
 
 
-def test_missing_file_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_file_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["analyze", str(tmp_path / "nope.pcap")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "nope.pcap" in err and "Traceback" not in err
 
 
-def test_unknown_linktype_names_file_and_type(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_linktype_names_file_and_type(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "ip.pcap"
     write_capture(path, [(0, b"\x45" + bytes(19))], linktype=228)
     assert main(["analyze", str(path)]) == 2
@@ -60,8 +64,12 @@ def test_truncated_capture_reports_frames_before_damage_and_exits_3(
 def test_analyze_reads_a_capture_from_stdin(tmp_path: Path) -> None:
     path = tmp_path / "b.pcapng"
     write_capture(path, [(0, beacon(b"lab")), (1000, beacon(b"lab"))], fmt="pcapng")
-    result = subprocess.run([sys.executable, "-m", "analyzer", "analyze", "--format", "json", "-"],
-                            input=path.read_bytes(), capture_output=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "analyzer", "analyze", "--format", "json", "-"],
+        input=path.read_bytes(),
+        capture_output=True,
+        check=True,
+    )
     document = json.loads(result.stdout)
     assert document["captures"][0]["format"] == "pcapng"
     assert document["counts"]["beacon"] == 2
@@ -89,7 +97,10 @@ def test_frames_jsonl_has_one_row_per_relevant_frame(
     write_capture(path, [(0, beacon(b"a")), (5, ack), (9, beacon(b"b"))])
     assert main(["frames", "--format", "jsonl", str(path)]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(r["frame"], r["kind"], r["ssid"]) for r in rows] == [(1, "beacon", "a"), (3, "beacon", "b")]
+    assert [(r["frame"], r["kind"], r["ssid"]) for r in rows] == [
+        (1, "beacon", "a"),
+        (3, "beacon", "b"),
+    ]
     assert rows[0]["bssid"] == "02:00:00:00:00:01"
 
 

@@ -12,19 +12,50 @@ from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
 from tests.conftest import public_captures
 
-FIELDS = ("frame.number", "wlan.fc.type_subtype", "wlan.fc.retry", "eapol.type",
-          "wlan_rsna_eapol.keydes.msgnr", "eap.code", "wlan.pmkid.akms", "wlan.rsn.ie.pmkid",
-          "wlan_rsna_eapol.keydes.key_info", "wlan.fcs.status")
+FIELDS = (
+    "frame.number",
+    "wlan.fc.type_subtype",
+    "wlan.fc.retry",
+    "eapol.type",
+    "wlan_rsna_eapol.keydes.msgnr",
+    "eap.code",
+    "wlan.pmkid.akms",
+    "wlan.rsn.ie.pmkid",
+    "wlan_rsna_eapol.keydes.key_info",
+    "wlan.fcs.status",
+)
 
-SUBTYPE_KEYS = {0x00: "assoc_req", 0x01: "assoc_resp", 0x02: "reassoc_req", 0x03: "reassoc_resp",
-                0x04: "probe_req", 0x05: "probe_resp", 0x08: "beacon", 0x0A: "disassoc",
-                0x0B: "auth", 0x0C: "deauth", 0x0D: "action"}
+SUBTYPE_KEYS = {
+    0x00: "assoc_req",
+    0x01: "assoc_resp",
+    0x02: "reassoc_req",
+    0x03: "reassoc_resp",
+    0x04: "probe_req",
+    0x05: "probe_resp",
+    0x08: "beacon",
+    0x0A: "disassoc",
+    0x0B: "auth",
+    0x0C: "deauth",
+    0x0D: "action",
+}
 
 
 def tshark_rows(tshark: str, path: Path) -> list[dict[str, str]]:
-    args = [tshark, "-r", str(path), "-n", "-o", "wlan.check_checksum:TRUE", "-T", "fields",
-            "-E", "occurrence=a",
-            "-E", "aggregator=,", *[a for f in FIELDS for a in ("-e", f)]]
+    args = [
+        tshark,
+        "-r",
+        str(path),
+        "-n",
+        "-o",
+        "wlan.check_checksum:TRUE",
+        "-T",
+        "fields",
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=,",
+        *[a for f in FIELDS for a in ("-e", f)],
+    ]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     return [dict(zip(FIELDS, line.split("\t"), strict=True)) for line in out.splitlines()]
 

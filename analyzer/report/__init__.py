@@ -1,1 +1,1 @@
-"""Presentation: turns analysis records into JSON, tables and files. Never reaches back into decoding."""
+"""Presentation: analysis records to JSON, tables and files; never reaches back into decoding."""

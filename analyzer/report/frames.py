@@ -48,8 +48,13 @@ def frame_row(capture: int, frame: Frame) -> dict[str, Any]:
 
 def _header_fields(header: MacHeader | EthHeader | None) -> dict[str, Any]:
     if isinstance(header, MacHeader):
-        return {"ta": header.ta, "ra": header.ra, "seq": header.seq, "retry": header.retry,
-                "protected": header.protected}
+        return {
+            "ta": header.ta,
+            "ra": header.ra,
+            "seq": header.seq,
+            "retry": header.retry,
+            "protected": header.protected,
+        }
     if isinstance(header, EthHeader):
         return {"ta": header.src, "ra": header.dst}
     return {}
@@ -62,19 +67,29 @@ def _body_fields(body: object) -> dict[str, Any]:
         case ProbeReq(elements=el):
             return _element_fields(el)
         case Auth():
-            return {"algorithm": body.algorithm, "auth_seq": body.seq,
-                    "status": status_name(body.status), **_element_fields(body.elements)}
+            return {
+                "algorithm": body.algorithm,
+                "auth_seq": body.seq,
+                "status": status_name(body.status),
+                **_element_fields(body.elements),
+            }
         case AssocReq():
             return {"current_ap": body.current_ap, **_element_fields(body.elements)}
         case AssocResp():
-            return {"status": status_name(body.status), "aid": body.aid,
-                    **_element_fields(body.elements)}
+            return {
+                "status": status_name(body.status),
+                "aid": body.aid,
+                **_element_fields(body.elements),
+            }
         case Disconnect():
             reason = None if body.reason is None else reason_name(body.reason)
             return {"reason": reason if reason is not None else "protected"}
         case Action():
-            return {"category": body.category, "action": body.action,
-                    "detail": type(body.detail).__name__ if body.detail else None}
+            return {
+                "category": body.category,
+                "action": body.action,
+                "detail": type(body.detail).__name__ if body.detail else None,
+            }
         case Eapol():
             return _eapol_fields(body)
     return {}
@@ -99,13 +114,19 @@ def _eapol_fields(pdu: Eapol) -> dict[str, Any]:
     out: dict[str, Any] = {"eapol_type": EAPOL_TYPES.get(pdu.type, str(pdu.type))}
     body = pdu.body
     if isinstance(body, EapolKey):
-        out.update(message=body.message, replay_counter=body.replay_counter,
-                   key_info=f"0x{body.key_info:04x}")
+        out.update(
+            message=body.message,
+            replay_counter=body.replay_counter,
+            key_info=f"0x{body.key_info:04x}",
+        )
         if body.pmkid is not None:
             out["pmkid"] = body.pmkid.hex()
     elif isinstance(body, Eap):
-        out.update(eap_code=EAP_CODES.get(body.code, str(body.code)), eap_id=body.id,
-                   eap_type=body.type_name)
+        out.update(
+            eap_code=EAP_CODES.get(body.code, str(body.code)),
+            eap_id=body.id,
+            eap_type=body.type_name,
+        )
         if body.identity is not None:
             out["identity"] = printable(body.identity)
     return out
@@ -113,8 +134,21 @@ def _eapol_fields(pdu: Eapol) -> dict[str, Any]:
 
 def summary(row: dict[str, Any]) -> str:
     """A short human description of a frame row."""
-    skip = {"capture", "frame", "ts", "kind", "sta", "bssid", "ta", "ra", "seq", "retry",
-            "protected", "signal_dbm", "freq_mhz"}
+    skip = {
+        "capture",
+        "frame",
+        "ts",
+        "kind",
+        "sta",
+        "bssid",
+        "ta",
+        "ra",
+        "seq",
+        "retry",
+        "protected",
+        "signal_dbm",
+        "freq_mhz",
+    }
     parts = [f"{k}={_short(v)}" for k, v in row.items() if k not in skip and v is not None]
     return " ".join(parts)
 

@@ -35,8 +35,15 @@ def _row(table: Table, *values: object) -> None:
 def _captures_table(captures: list[dict[str, Any]]) -> Table:
     table = _table("Captures", "path", "format", "linktypes", "frames", "malformed", "truncated")
     for c in captures:
-        _row(table, c["path"], c["format"], ",".join(map(str, c["linktypes"])), c["frames"],
-             c["malformed"], "yes" if c["truncated"] else "no")
+        _row(
+            table,
+            c["path"],
+            c["format"],
+            ",".join(map(str, c["linktypes"])),
+            c["frames"],
+            c["malformed"],
+            "yes" if c["truncated"] else "no",
+        )
     return table
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from analyzer.dot11.records import (
-    Auth,
     AssocReq,
+    Auth,
     Eap,
     Eapol,
     EapolKey,
@@ -17,21 +17,47 @@ from analyzer.dot11.records import (
 )
 
 COUNT_KEYS = (
-    "beacon", "probe_req", "probe_resp", "auth", "assoc_req", "assoc_resp", "reassoc_req",
-    "reassoc_resp", "deauth", "disassoc", "action", "eapol_m1", "eapol_m2", "eapol_m3",
-    "eapol_m4", "eapol_group", "eap", "retransmissions",
+    "beacon",
+    "probe_req",
+    "probe_resp",
+    "auth",
+    "assoc_req",
+    "assoc_resp",
+    "reassoc_req",
+    "reassoc_resp",
+    "deauth",
+    "disassoc",
+    "action",
+    "eapol_m1",
+    "eapol_m2",
+    "eapol_m3",
+    "eapol_m4",
+    "eapol_group",
+    "eap",
+    "retransmissions",
 )
 
 _KIND_KEYS = {
-    Kind.BEACON: "beacon", Kind.PROBE_REQ: "probe_req", Kind.PROBE_RESP: "probe_resp",
-    Kind.AUTH: "auth", Kind.ASSOC_REQ: "assoc_req", Kind.ASSOC_RESP: "assoc_resp",
-    Kind.REASSOC_REQ: "reassoc_req", Kind.REASSOC_RESP: "reassoc_resp", Kind.DEAUTH: "deauth",
-    Kind.DISASSOC: "disassoc", Kind.ACTION: "action",
+    Kind.BEACON: "beacon",
+    Kind.PROBE_REQ: "probe_req",
+    Kind.PROBE_RESP: "probe_resp",
+    Kind.AUTH: "auth",
+    Kind.ASSOC_REQ: "assoc_req",
+    Kind.ASSOC_RESP: "assoc_resp",
+    Kind.REASSOC_REQ: "reassoc_req",
+    Kind.REASSOC_RESP: "reassoc_resp",
+    Kind.DEAUTH: "deauth",
+    Kind.DISASSOC: "disassoc",
+    Kind.ACTION: "action",
 }
 
 _MESSAGE_KEYS = {
-    "M1": "eapol_m1", "M2": "eapol_m2", "M3": "eapol_m3", "M4": "eapol_m4",
-    "G1": "eapol_group", "G2": "eapol_group",
+    "M1": "eapol_m1",
+    "M2": "eapol_m2",
+    "M3": "eapol_m3",
+    "M4": "eapol_m4",
+    "G1": "eapol_group",
+    "G2": "eapol_group",
 }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scapy.layers.dot11 import Dot11, RadioTap
 
 from analyzer.dot11.errors import DecodeError
@@ -183,3 +185,20 @@ def test_radiotap_broken_header_raises_link_decode_error(buf: bytes, why: str) -
 def test_radiotap_accepts_memoryview() -> None:
     buf = build([FLAGS | SIGNAL], [(1, b"\x10"), (1, b"\xc0")])
     assert decode_radiotap(memoryview(buf)) == decode_radiotap(buf)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    words=st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=4), data=st.binary(max_size=80)
+)
+def test_radiotap_random_present_words_never_escape_it_len(words: list[int], data: bytes) -> None:
+    """Any present bitmap over any field bytes: a Radio and it_len, or a link DecodeError."""
+    words = [w | EXT for w in words[:-1]] + [words[-1] & ~EXT]
+    buf = build(words, [(1, data)])
+    try:
+        radio, start = decode_radiotap(buf)
+    except DecodeError as e:
+        assert e.layer == "link"
+        return
+    assert buf[start:] == FRAME
+    assert radio.signal_dbm is None or -128 <= radio.signal_dbm <= 127
