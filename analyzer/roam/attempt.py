@@ -1,0 +1,357 @@
+"""One connection attempt in progress: an explicit stage, a guard per stage, and the facts
+the roam record and the PMKSA model are built from (DOMAIN §8)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum, auto
+
+from analyzer.dot11.consts import status_name
+from analyzer.dot11.records import (
+    AssocReq,
+    AssocResp,
+    Auth,
+    Eap,
+    EapolKey,
+    FtAction,
+    Rsne,
+    SaeCommit,
+)
+from analyzer.roam import findings as fnd
+from analyzer.roam.events import Event, EventType
+from analyzer.roam.records import Finding, Trigger
+
+MAX_FRAMES = 200
+_ZERO_NONCE = bytes(32)
+# Auth statuses that do not end an SAE exchange: anti-clogging token, group, H2E, SAE-PK.
+_SAE_NON_FINAL = frozenset({76, 77, 126, 127})
+_NO_FOURWAY_ALGS = frozenset({2, 4, 5, 6})  # FT, FILS
+
+
+class Stage(Enum):
+    FT_ACTION = auto()  # FT Request/Response over the DS with the current AP
+    AUTH = auto()
+    ASSOC = auto()
+    KEYING = auto()  # associated: EAP and/or the 4-way handshake
+    AWAIT_DATA = auto()  # succeeded; waiting for the first data frame on the new BSS
+
+
+E = EventType
+ACCEPTS: dict[Stage, frozenset[EventType]] = {
+    Stage.FT_ACTION: frozenset({E.FT_REQUEST, E.FT_RESPONSE, E.ASSOC_REQ, E.ASSOC_RESP}),
+    Stage.AUTH: frozenset({E.AUTH, E.ASSOC_REQ, E.ASSOC_RESP, E.EAP, E.EAPOL_START,
+                           E.EAPOL_KEY}),
+    Stage.ASSOC: frozenset({E.ASSOC_REQ, E.ASSOC_RESP, E.EAP, E.EAPOL_START, E.EAPOL_KEY}),
+    Stage.KEYING: frozenset({E.EAP, E.EAPOL_START, E.EAPOL_KEY}),
+    Stage.AWAIT_DATA: frozenset({E.EAPOL_KEY, E.ASSOC_RESP}),
+}
+
+PHASE_OF = {
+    E.PROBE_REQ: "probe", E.PROBE_RESP: "probe", E.AUTH: "auth", E.FT_REQUEST: "auth",
+    E.FT_RESPONSE: "auth", E.ASSOC_REQ: "assoc", E.ASSOC_RESP: "assoc", E.EAP: "eap",
+    E.EAPOL_START: "eap", E.EAPOL_KEY: "4way",
+}
+
+Result = tuple[str, str | None]  # (outcome, failure_reason)
+SUCCESS: Result = ("success", None)
+
+
+@dataclass(slots=True)
+class PhaseAcc:
+    start_ns: int
+    end_ns: int
+    frames: int = 0
+    retransmissions: int = 0
+
+
+@dataclass(slots=True)
+class Attempt:
+    """Mutable state of one attempt; only the tracker holds it."""
+
+    id: int
+    sta: str
+    to_bssid: str
+    start_ns: int
+    stage: Stage
+    last_ns: int = 0
+    from_bssid: str | None = None
+    trigger: Trigger | None = None
+    via: str | None = None  # the current AP of an FT-over-DS exchange
+    probe: PhaseAcc | None = None  # the scan that led to this attempt
+    old_data_ns: int | None = None  # last data frame of the station on from_bssid
+    frames: list[int] = field(default_factory=list)
+    frames_dropped: int = 0
+    phases: dict[str, PhaseAcc] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
+    auth_alg: int | None = None
+    auth_statuses: list[int] = field(default_factory=list)
+    sae_group: int | None = None
+    has_rsn: bool | None = None  # None: no (Re)Association Request seen
+    akm: int | None = None
+    wpa1: bool = False
+    owe_group: int | None = None
+    pmkids: tuple[bytes, ...] = ()
+    ssid: bytes | None = None
+    reassoc: bool = False
+    current_ap: str | None = None
+    assoc_status: int | None = None
+    eap_start: bool = False
+    eap_identity_request: bool = False
+    eap_type: int | None = None
+    eap_type_name: str | None = None
+    first_eap_frame: int | None = None
+    m1_count: int = 0
+    m1_frame: int | None = None
+    m1_pmkid: bytes | None = None
+    m1_anonces: list[bytes] = field(default_factory=list)
+    m1_replays: list[int] = field(default_factory=list)
+    m3_count: int = 0
+    m3_replays: list[int] = field(default_factory=list)
+    success_ns: int | None = None
+    outcome: str | None = None
+    failure_reason: str | None = None
+    first_data_ns: int | None = None
+    first_data_frame: int | None = None
+    rssi_new: int | None = None
+    malformed: list[int] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    # --- bookkeeping ---------------------------------------------------------------------
+
+    def accepts(self, ev: Event) -> bool:
+        return ev.bssid == self.to_bssid and ev.type in ACCEPTS[self.stage]
+
+    def add_frame(self, index: int, ts_ns: int) -> None:
+        self.last_ns = max(self.last_ns, ts_ns)
+        if len(self.frames) < MAX_FRAMES:
+            self.frames.append(index)
+        else:
+            self.frames_dropped += 1
+
+    def touch(self, phase: str, ts_ns: int, resend: bool = False) -> None:
+        acc = self.phases.get(phase)
+        if acc is None:
+            acc = self.phases[phase] = PhaseAcc(ts_ns, ts_ns)
+        acc.end_ns = max(acc.end_ns, ts_ns)
+        acc.frames += 1
+        acc.retransmissions += resend
+
+    def retried(self, ev: Event) -> None:
+        """A MAC-level retransmission (Retry bit) of a frame already counted."""
+        acc = self.phases.get(PHASE_OF.get(ev.type, ""))
+        if acc is not None:
+            acc.retransmissions += 1
+
+    def finding(self, code: str, ev: Event, message: str) -> None:
+        self.findings.append(fnd.make(code, ev.index, self.sta, self.to_bssid, message, self.id))
+
+    @property
+    def eap_seen(self) -> bool:
+        return "eap" in self.seen
+
+    @property
+    def fourway_started(self) -> bool:
+        return bool({"M1", "M2", "M3", "M4"} & self.seen)
+
+    @property
+    def no_fourway(self) -> bool:
+        """FT and FILS finish at the (re)association response; so does an open network."""
+        return self.via is not None or self.auth_alg in _NO_FOURWAY_ALGS or self.has_rsn is False
+
+    # --- events --------------------------------------------------------------------------
+
+    def apply(self, ev: Event) -> Result | None:
+        """Update with one new frame of this attempt; the outcome when it decides one."""
+        self.add_frame(ev.index, ev.ts_ns)
+        match ev.type, ev.detail:
+            case E.AUTH, Auth() as auth:
+                return self._auth(ev, auth)
+            case E.FT_REQUEST | E.FT_RESPONSE, FtAction() as ft:
+                return self._ft(ev, ft)
+            case E.ASSOC_REQ, AssocReq() as req:
+                return self._assoc_req(ev, req)
+            case E.ASSOC_RESP, AssocResp() as resp:
+                return self._assoc_resp(ev, resp)
+            case E.EAP, Eap() as eap:
+                return self._eap(ev, eap)
+            case E.EAPOL_START, _:
+                self._enter_keying()
+                self.eap_start = True
+                self.touch("eap", ev.ts_ns)
+            case E.EAPOL_KEY, EapolKey() as key:
+                return self._key(ev, key)
+        return None
+
+    def _auth(self, ev: Event, auth: Auth) -> Result | None:
+        self.touch("auth", ev.ts_ns)
+        if self.auth_alg is None:
+            self.auth_alg = auth.algorithm
+        if not ev.from_ap:
+            self.seen.add("auth_req")
+            self._learn_rsne(auth.elements.rsne)
+            if isinstance(auth.sae, SaeCommit):
+                self.sae_group = auth.sae.group
+            return None
+        self.seen.add("auth_resp")
+        self.auth_statuses.append(auth.status)
+        self._rssi(ev)
+        if auth.status == 0 or (auth.algorithm == 3 and auth.status in _SAE_NON_FINAL):
+            return None
+        name = status_name(auth.status)
+        self.finding("AUTH_REJECTED", ev, f"Authentication rejected: status {auth.status} ({name})")
+        return ("failed", name)
+
+    def _ft(self, ev: Event, ft: FtAction) -> Result | None:
+        self.via = ev.via
+        self.touch("auth", ev.ts_ns)
+        if ev.type is E.FT_REQUEST:
+            self.seen.add("ft_request")
+            self._learn_rsne(ft.elements.rsne)
+            return None
+        self.seen.add("ft_response")
+        if not ft.status:
+            return None
+        name = status_name(ft.status)
+        self.finding("AUTH_REJECTED", ev, f"FT Response rejected: status {ft.status} ({name})")
+        return ("failed", name)
+
+    def _assoc_req(self, ev: Event, req: AssocReq) -> Result | None:
+        self.touch("assoc", ev.ts_ns, resend="assoc_req" in self.seen)
+        self.seen.add("assoc_req")
+        self.stage = Stage.ASSOC
+        self.reassoc = req.reassoc
+        self.current_ap = req.current_ap
+        el = req.elements
+        self.ssid = el.ssid if el.ssid is not None else self.ssid
+        self.owe_group = el.owe_dh_group
+        rsne = el.rsne or el.wpa
+        self.has_rsn = rsne is not None
+        self._learn_rsne(rsne)
+        return None
+
+    def _learn_rsne(self, rsne: Rsne | None) -> None:
+        if rsne is None:
+            return
+        if rsne.akms:
+            self.akm, self.wpa1 = rsne.akms[0], rsne.wpa1
+        if rsne.pmkids:
+            self.pmkids = rsne.pmkids
+
+    def _assoc_resp(self, ev: Event, resp: AssocResp) -> Result | None:
+        if self.stage is Stage.AWAIT_DATA:
+            self.touch("assoc", ev.ts_ns, resend=True)
+            return None
+        self.touch("assoc", ev.ts_ns, resend="assoc_resp" in self.seen)
+        self.seen.add("assoc_resp")
+        self.assoc_status = resp.status
+        self._rssi(ev)
+        if resp.status != 0:
+            name = status_name(resp.status)
+            msg = f"(Re)Association rejected: status {resp.status} ({name})"
+            self.finding("ASSOC_REJECTED", ev, msg)
+            return ("failed", name)
+        if self.no_fourway:
+            return SUCCESS
+        self.stage = Stage.KEYING
+        return None
+
+    def _eap(self, ev: Event, eap: Eap) -> Result | None:
+        self._enter_keying()
+        self.touch("eap", ev.ts_ns)
+        if "eap" not in self.seen:
+            self.first_eap_frame = ev.index
+        self.seen.add("eap")
+        if eap.code == 1 and eap.type == 1:
+            self.eap_identity_request = True
+        elif eap.code == 1 and eap.type is not None and eap.type > 3:
+            self.eap_type, self.eap_type_name = eap.type, eap.type_name
+        elif eap.code == 3:
+            self.seen.add("eap_success")
+        elif eap.code == 4:
+            self.seen.add("eap_failure")
+            self.finding("EAP_FAILURE", ev, "EAP-Failure from the authenticator")
+            return ("failed", "eap_failure")
+        return None
+
+    def _enter_keying(self) -> None:
+        if self.stage in (Stage.AUTH, Stage.ASSOC, Stage.FT_ACTION):
+            self.stage = Stage.KEYING
+
+    def _key(self, ev: Event, key: EapolKey) -> Result | None:
+        message = key.message
+        if message not in ("M1", "M2", "M3", "M4"):
+            return None
+        if self.stage is Stage.AWAIT_DATA:
+            self.touch("4way", ev.ts_ns, resend=True)
+            return None
+        self._enter_keying()
+        self.touch("4way", ev.ts_ns, resend=message in self.seen)
+        self.seen.add(message)
+        match message:
+            case "M1":
+                self._m1(ev, key)
+            case "M2":
+                self._check_replay(ev, key, self.m1_replays, "M1")
+            case "M3":
+                self._m3(ev, key)
+            case "M4":
+                self._check_replay(ev, key, self.m3_replays, "M3")
+                return SUCCESS
+        return None
+
+    def _m1(self, ev: Event, key: EapolKey) -> None:
+        self.m1_count += 1
+        if self.m1_frame is None:
+            self.m1_frame = ev.index
+        if key.pmkid is not None:
+            self.m1_pmkid = key.pmkid
+        self.m1_replays.append(key.replay_counter)
+        if key.nonce not in self.m1_anonces:
+            self.m1_anonces.append(key.nonce)
+        if key.nonce == _ZERO_NONCE:
+            self.finding("ZERO_ANONCE", ev, "M1 carries an all-zero ANonce")
+
+    def _m3(self, ev: Event, key: EapolKey) -> None:
+        self.m3_count += 1
+        self.m3_replays.append(key.replay_counter)
+        if self.m3_count == 2:
+            self.finding("M3_RETRANSMITTED", ev, "M3 sent again: M4 lost or late")
+        if key.nonce == _ZERO_NONCE:
+            self.finding("ZERO_ANONCE", ev, "M3 carries an all-zero ANonce")
+        elif self.m1_anonces and key.nonce not in self.m1_anonces:
+            self.finding("ANONCE_CHANGED", ev, "M3 ANonce differs from the ANonce of M1")
+
+    def _check_replay(self, ev: Event, key: EapolKey, sent: list[int], what: str) -> None:
+        if sent and key.replay_counter not in sent:
+            msg = f"replay counter {key.replay_counter} matches no {what} ({sent[-1]} last)"
+            self.finding("REPLAY_COUNTER_MISMATCH", ev, msg)
+
+    def _rssi(self, ev: Event) -> None:
+        radio = ev.frame.radio
+        if self.rssi_new is None and radio is not None:
+            self.rssi_new = radio.signal_dbm
+
+    def on_data(self, ts_ns: int, index: int, protected: bool) -> Result | None:
+        """A data frame (with payload) between the station and the new AP."""
+        if self.stage is Stage.AWAIT_DATA:
+            if self.first_data_ns is None:
+                self.add_frame(index, ts_ns)
+                self.first_data_ns, self.first_data_frame = ts_ns, index
+            return None
+        if self.stage is not Stage.KEYING or not protected:
+            return None
+        if "M3" in self.seen or not self.fourway_started:
+            self.add_frame(index, ts_ns)
+            self.first_data_ns, self.first_data_frame = ts_ns, index
+            return SUCCESS
+        return None
+
+    def succeed(self, ts_ns: int) -> None:
+        self.outcome, self.success_ns, self.stage = "success", ts_ns, Stage.AWAIT_DATA
+
+    def timeout_reason(self) -> str:
+        if self.fourway_started:
+            return "4way_timeout"
+        if self.eap_seen or self.eap_start:
+            return "eap_timeout"
+        return "no_progress"

@@ -1,0 +1,94 @@
+"""Retransmission folding and replay detection, per transmitter, in a bounded window.
+
+IEEE 802.11-2020 10.3.2.14: a duplicate has the transmitter, sequence number and fragment
+number of an earlier frame and the Retry bit set. The same frame repeated later *without*
+Retry, or long after the first, is a replay (an attack tool or a confused client). A copy
+with the same content seen by another capture interface within a few milliseconds is the
+same transmission heard by two sensors; one within COPY_WINDOW_NS on the same interface
+is the capture recording a frame twice. Neither is an event.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from enum import Enum, auto
+
+from analyzer.dot11.records import Frame, MacHeader
+
+RETRY_WINDOW_NS = 1_000_000_000
+SENSOR_WINDOW_NS = 50_000_000
+COPY_WINDOW_NS = 5_000_000
+PER_TRANSMITTER = 16
+TRANSMITTERS = 4096
+
+
+class Verdict(Enum):
+    NEW = auto()
+    RETRY = auto()
+    REPLAY = auto()
+    COPY = auto()  # the same transmission again: a second sensor, or recorded twice
+
+
+@dataclass(slots=True)
+class Seen:
+    """The first transmission of a (sequence, fragment, TID)."""
+
+    content: int
+    ts_ns: int
+    index: int
+    interface: int
+
+
+Key = tuple[int, int, int]
+
+
+class Dedup:
+    """Bounded: PER_TRANSMITTER keys for each of the TRANSMITTERS most recent transmitters."""
+
+    def __init__(self) -> None:
+        self._by_ta: OrderedDict[str, OrderedDict[Key, Seen]] = OrderedDict()
+
+    def check(self, frame: Frame) -> tuple[Verdict, Seen | None]:
+        """Classify a frame, remembering it when it is new. `Seen` is the first copy."""
+        header = frame.header
+        if not isinstance(header, MacHeader) or header.seq is None or header.addr2 is None:
+            return Verdict.NEW, None
+        window = self._window(header.addr2)
+        key = (header.seq, header.frag or 0, header.tid or 0)
+        content = hash((frame.kind, header.addr1, header.addr3, frame.body))
+        first = window.get(key)
+        verdict = Verdict.NEW if first is None else _judge(first, frame, header.retry, content)
+        if verdict is Verdict.NEW:
+            self._remember(window, key, Seen(content, frame.ts_ns, frame.index, frame.interface))
+            return verdict, None
+        return verdict, first
+
+    def _window(self, ta: str) -> OrderedDict[Key, Seen]:
+        window = self._by_ta.get(ta)
+        if window is None:
+            window = self._by_ta[ta] = OrderedDict()
+            if len(self._by_ta) > TRANSMITTERS:
+                self._by_ta.popitem(last=False)
+        else:
+            self._by_ta.move_to_end(ta)
+        return window
+
+    @staticmethod
+    def _remember(window: OrderedDict[Key, Seen], key: Key, seen: Seen) -> None:
+        window[key] = seen
+        window.move_to_end(key)
+        if len(window) > PER_TRANSMITTER:
+            window.popitem(last=False)
+
+
+def _judge(first: Seen, frame: Frame, retry: bool, content: int) -> Verdict:
+    dt = frame.ts_ns - first.ts_ns
+    same = content == first.content
+    if same and frame.interface != first.interface and abs(dt) <= SENSOR_WINDOW_NS:
+        return Verdict.COPY
+    if retry and dt <= RETRY_WINDOW_NS:
+        return Verdict.RETRY
+    if same and abs(dt) <= COPY_WINDOW_NS:
+        return Verdict.COPY
+    return Verdict.REPLAY if same else Verdict.NEW

@@ -1,0 +1,69 @@
+"""Finding codes, their severities, and the rules applied when an attempt closes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from analyzer.roam.records import Finding, Roam
+
+SEVERITY: dict[str, str] = {
+    "HANDSHAKE_INCOMPLETE": "warning",
+    "M3_RETRANSMITTED": "warning",
+    "REPLAYED_FRAME": "warning",
+    "ASSOC_REJECTED": "error",
+    "AUTH_REJECTED": "error",
+    "EAP_FAILURE": "error",
+    "DEAUTH_DURING_ROAM": "error",
+    "ZERO_ANONCE": "error",
+    "REPLAY_COUNTER_MISMATCH": "warning",
+    "ANONCE_CHANGED": "error",
+    "SLOW_ROAM": "warning",
+}
+
+DEFAULT_SLOW_ROAM_MS = 150.0
+
+
+def make(
+    code: str, frame: int | None, sta: str | None, bssid: str | None, message: str,
+    roam_id: int | None = None,
+) -> Finding:
+    return Finding(code, SEVERITY.get(code, "info"), frame, sta, bssid, message, roam_id)
+
+
+def on_close(roam: Roam, slow_roam_ms: Mapping[str, float]) -> list[Finding]:
+    """Findings judged on the finished attempt: an unfinished handshake, a slow roam."""
+    out = []
+    if roam.outcome != "success" and _handshake_started(roam):
+        out.append(_finding(roam, "HANDSHAKE_INCOMPLETE", _incomplete_message(roam)))
+    slow = _slow(roam, slow_roam_ms)
+    if slow is not None:
+        out.append(slow)
+    return out
+
+
+def _handshake_started(roam: Roam) -> bool:
+    return roam.phase("4way") is not None
+
+
+def _incomplete_message(roam: Roam) -> str:
+    ev = roam.evidence
+    seen = [f"M1x{ev.m1_count}" if ev.m1_count else "", "M2" if ev.m2_seen else "",
+            f"M3x{ev.m3_count}" if ev.m3_count else ""]
+    got = ", ".join(s for s in seen if s) or "no pairwise message"
+    return f"4-way handshake not completed ({got}; outcome {roam.outcome})"
+
+
+def _slow(roam: Roam, thresholds: Mapping[str, float]) -> Finding | None:
+    took = roam.latency_ms.get("control_plane")
+    if roam.kind != "roam" or roam.outcome != "success" or took is None:
+        return None
+    limit = thresholds.get(roam.method, thresholds.get("default", DEFAULT_SLOW_ROAM_MS))
+    if took <= limit:
+        return None
+    msg = f"{roam.method} roam took {took:.1f} ms of control plane (threshold {limit:.0f} ms)"
+    return _finding(roam, "SLOW_ROAM", msg)
+
+
+def _finding(roam: Roam, code: str, message: str) -> Finding:
+    frame = roam.frames[0] if roam.frames else None
+    return make(code, frame, roam.sta, roam.to_bssid, message, roam.id)

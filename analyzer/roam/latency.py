@@ -1,0 +1,161 @@
+"""Latency figures of an attempt (DOMAIN §9, issue 3): each one computed from the frames seen,
+or None with the reason it could not be; never estimated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analyzer.roam.attempt import Attempt, PhaseAcc
+from analyzer.roam.method import FOURWAY, NO_EAP, NO_FOURWAY, expected_frames
+from analyzer.roam.records import Missing
+
+ACK_WHY = "ACKs not decoded: control frames do not reach the roam engine"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the station knows beyond the attempt itself."""
+
+    method: str
+    kind: str
+    probe_start_ns: int | None  # first Probe Request of the scan before the attempt
+    old_data_ns: int | None  # last data frame to or from the station on the old BSSID
+    finish_why: str | None = None  # why first data on the new BSSID was not waited for
+
+
+Latencies = dict[str, float | None]
+
+
+def _ms(start: int | None, end: int | None) -> float | None:
+    if start is None or end is None or end < start:
+        return None
+    return round((end - start) / 1e6, 3)
+
+
+def compute(att: Attempt, ctx: Context) -> tuple[Latencies, list[Missing]]:
+    """Every latency of LATENCY_KEYS, and a Missing entry for each None."""
+    values: Latencies = {}
+    missing: list[Missing] = []
+    for key, fn in _RULES.items():
+        value, why = fn(att, ctx)
+        values[key] = value
+        if value is None:
+            missing.append(Missing(f"latency.{key}", why or "not computable"))
+    return values, missing
+
+
+Rule = tuple[float | None, str | None]
+
+
+def _phase_span(acc: PhaseAcc | None, needs: tuple[str, str], att: Attempt, label: str) -> Rule:
+    if acc is None:
+        return None, f"no {label} frames seen"
+    absent = [n for n in needs if n not in att.seen]
+    if absent:
+        return None, f"{' and '.join(absent)} not seen"
+    return _ms(acc.start_ns, acc.end_ns), None
+
+
+def _auth(att: Attempt, ctx: Context) -> Rule:
+    if ctx.method == "ft_over_ds":
+        return _phase_span(att.phases.get("auth"), ("ft_request", "ft_response"), att, "FT Action")
+    return _phase_span(att.phases.get("auth"), ("auth_req", "auth_resp"), att, "Authentication")
+
+
+def _assoc(att: Attempt, ctx: Context) -> Rule:
+    return _phase_span(att.phases.get("assoc"), ("assoc_req", "assoc_resp"), att,
+                       "(Re)Association")
+
+
+def _eap(att: Attempt, ctx: Context) -> Rule:
+    if ctx.method in NO_EAP:
+        return None, f"not applicable: no EAP in a {ctx.method} connection"
+    acc = att.phases.get("eap")
+    if acc is None:
+        return None, "no EAP frames seen"
+    if "eap_success" not in att.seen:
+        return None, "EAP-Success not seen"
+    return _ms(acc.start_ns, acc.end_ns), None
+
+
+def _fourway(att: Attempt, ctx: Context) -> Rule:
+    if ctx.method in NO_FOURWAY:
+        return None, f"not applicable: no 4-way handshake in a {ctx.method} connection"
+    acc = att.phases.get("4way")
+    if acc is None:
+        return None, "no 4-way handshake frames seen"
+    return _phase_span(acc, ("M1", "M4"), att, "4-way")
+
+
+def _control_plane(att: Attempt, ctx: Context) -> Rule:
+    acc = att.phases.get("auth")
+    if acc is None:
+        return None, "no Authentication or FT Action frame seen: start unknown"
+    if ctx.method in NO_FOURWAY:
+        end_acc = att.phases.get("assoc")
+        if end_acc is None or "assoc_resp" not in att.seen:
+            return None, "(Re)Association Response not seen"
+        return _ms(acc.start_ns, end_acc.end_ns), None
+    four = att.phases.get("4way")
+    if four is None or "M4" not in att.seen:
+        return None, "M4 not seen"
+    return _ms(acc.start_ns, four.end_ns), None
+
+
+def _data_gap(att: Attempt, ctx: Context) -> Rule:
+    if ctx.kind == "initial":
+        return None, "not applicable: no previous association"
+    if att.outcome != "success":
+        return None, f"attempt {att.outcome or 'unfinished'}"
+    if att.first_data_ns is None:
+        return None, ctx.finish_why or "no data frame seen on the new BSSID"
+    if ctx.old_data_ns is None:
+        return None, "no data frame of the station seen on the old BSSID"
+    return _ms(ctx.old_data_ns, att.first_data_ns), None
+
+
+def _handoff(att: Attempt, ctx: Context) -> Rule:
+    if ctx.probe_start_ns is None:
+        return None, "no Probe Request seen before the attempt (scan not captured or not done)"
+    acc = att.phases.get("assoc")
+    if acc is None or "assoc_resp" not in att.seen:
+        return None, "(Re)Association Response not seen"
+    return _ms(ctx.probe_start_ns, acc.end_ns), None
+
+
+def _ack_to_ack(att: Attempt, ctx: Context) -> Rule:
+    return None, ACK_WHY
+
+
+_RULES = {
+    "auth": _auth,
+    "assoc": _assoc,
+    "eap": _eap,
+    "4way": _fourway,
+    "control_plane": _control_plane,
+    "data_gap": _data_gap,
+    "handoff": _handoff,
+    "ack_to_ack": _ack_to_ack,
+}
+
+
+def missing_frames(att: Attempt, method: str) -> list[Missing]:
+    """Expected frames not seen: all of them after a success, else those before the last
+    frame that was seen (a gap the capture left, not the attempt's end)."""
+    expected = expected_frames(att, method)
+    if att.outcome == "success":
+        last = len(expected)
+    else:
+        seen_at = [i for i, name in enumerate(expected) if name in att.seen]
+        last = seen_at[-1] if seen_at else 0
+    why = "not captured" if att.outcome == "success" else "not captured before a later frame"
+    out = [Missing(name, why) for name in expected[:last] if name not in att.seen]
+    if att.outcome == "success" and method not in NO_FOURWAY and "M4" not in att.seen:
+        out = [m if m.what != "M4" else Missing("M4", _m4_why(att)) for m in out]
+    return out
+
+
+def _m4_why(att: Attempt) -> str:
+    if any(m in att.seen for m in FOURWAY):
+        return "not captured; success inferred from protected data after M3"
+    return "not captured; success inferred from protected data after association"

@@ -1,0 +1,239 @@
+"""Roam engine output records: one connection attempt (`Roam`), its phases, and `Finding`s.
+
+Times are integer nanoseconds in the records and float seconds (`t_start`, `t_end`) in the
+JSON shape of `to_dict()`. MAC addresses are lower-case. A latency that cannot be computed
+is None, and `missing` says why; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+LATENCY_KEYS = (
+    "auth", "assoc", "eap", "4way", "control_plane", "data_gap", "handoff", "ack_to_ack",
+)
+PHASE_NAMES = ("probe", "auth", "assoc", "eap", "4way", "first_data")
+METHODS = (
+    "full_8021x", "pmksa_cache", "okc", "ft_over_air", "ft_over_ds", "sae", "sae_pmksa_cache",
+    "psk", "owe", "fils", "open", "unknown",
+)
+KINDS = ("initial", "roam", "reconnect")
+OUTCOMES = ("success", "failed", "incomplete")
+TRIGGER_TYPES = ("deauth", "disassoc", "btm_request", "none_seen")
+
+
+def _seconds(ts_ns: int | None) -> float | None:
+    return None if ts_ns is None else ts_ns / 1e9
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """One phase of an attempt: probe, auth, assoc, eap, 4way or first_data."""
+
+    name: str
+    start_ns: int
+    end_ns: int
+    frames: int
+    retransmissions: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "start": _seconds(self.start_ns),
+            "end": _seconds(self.end_ns),
+            "frames": self.frames,
+            "retransmissions": self.retransmissions,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """What made the station move: the last deauth/disassoc or BTM Request before the attempt."""
+
+    type: str  # deauth | disassoc | btm_request | none_seen
+    reason: str | None = None  # reason name of a deauth/disassoc (also a disassoc after BTM)
+    frame: int | None = None
+    btm_accepted: bool | None = None  # None: no BTM Response seen
+    btm_status: int | None = None
+    target_in_candidates: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "reason": self.reason,
+            "frame": self.frame,
+            "btm_accepted": self.btm_accepted,
+            "btm_status": self.btm_status,
+            "target_in_candidates": self.target_in_candidates,
+        }
+
+
+NO_TRIGGER = Trigger("none_seen")
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """An expected frame not seen, or a latency that could not be computed, and why."""
+
+    what: str
+    why: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"what": self.what, "why": self.why}
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the PMKSA model needs to judge caching: EAP, the M1 PMKID, status codes."""
+
+    eap_seen: bool = False
+    eap_start: bool = False
+    eap_identity_request: bool = False
+    eap_success: bool = False
+    eap_failure: bool = False
+    m1_pmkid: bytes | None = None
+    m1_count: int = 0
+    m2_seen: bool = False
+    m3_count: int = 0
+    m4_seen: bool = False
+    auth_algorithm: int | None = None
+    auth_statuses: tuple[int, ...] = ()
+    assoc_status: int | None = None
+    reassoc: bool = False
+    current_ap: str | None = None
+    pmkid_known_at_bssid: bool | None = None  # an offered/M1 PMKID seen before from this BSSID
+    first_eap_frame: int | None = None
+    m1_frame: int | None = None
+    malformed_frames: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "eap_seen": self.eap_seen,
+            "eap_start": self.eap_start,
+            "eap_identity_request": self.eap_identity_request,
+            "eap_success": self.eap_success,
+            "eap_failure": self.eap_failure,
+            "m1_pmkid": None if self.m1_pmkid is None else self.m1_pmkid.hex(),
+            "m1_count": self.m1_count,
+            "m2_seen": self.m2_seen,
+            "m3_count": self.m3_count,
+            "m4_seen": self.m4_seen,
+            "auth_algorithm": self.auth_algorithm,
+            "auth_statuses": list(self.auth_statuses),
+            "assoc_status": self.assoc_status,
+            "reassoc": self.reassoc,
+            "current_ap": self.current_ap,
+            "pmkid_known_at_bssid": self.pmkid_known_at_bssid,
+            "first_eap_frame": self.first_eap_frame,
+            "m1_frame": self.m1_frame,
+            "malformed_frames": list(self.malformed_frames),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Roam:
+    """One connection attempt of a station: initial connection, roam or reconnect."""
+
+    id: int
+    sta: str
+    from_bssid: str | None
+    to_bssid: str
+    ssid: str | None
+    channel_from: int | None
+    channel_to: int | None
+    kind: str
+    method: str
+    akm: str | None
+    eap_method: str | None
+    trigger: Trigger
+    outcome: str
+    failure_reason: str | None
+    t_start_ns: int
+    t_end_ns: int
+    phases: tuple[Phase, ...]
+    latency_ms: Mapping[str, float | None]
+    missing: tuple[Missing, ...]
+    rssi_old_dbm: int | None
+    rssi_new_dbm: int | None
+    pmkids_offered: tuple[str, ...]
+    pmkid_m1: str | None
+    frames: tuple[int, ...]
+    frames_dropped: int = 0  # frame indices beyond the per-attempt cap
+    evidence: Evidence = field(default_factory=Evidence)
+
+    def phase(self, name: str) -> Phase | None:
+        return next((p for p in self.phases if p.name == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "sta": self.sta,
+            "from_bssid": self.from_bssid,
+            "to_bssid": self.to_bssid,
+            "ssid": self.ssid,
+            "channel_from": self.channel_from,
+            "channel_to": self.channel_to,
+            "kind": self.kind,
+            "method": self.method,
+            "akm": self.akm,
+            "eap_method": self.eap_method,
+            "trigger": self.trigger.to_dict(),
+            "outcome": self.outcome,
+            "failure_reason": self.failure_reason,
+            "t_start": _seconds(self.t_start_ns),
+            "t_end": _seconds(self.t_end_ns),
+            "phases": [p.to_dict() for p in self.phases],
+            "latency_ms": {k: self.latency_ms.get(k) for k in LATENCY_KEYS},
+            "missing": [m.to_dict() for m in self.missing],
+            "rssi_old_dbm": self.rssi_old_dbm,
+            "rssi_new_dbm": self.rssi_new_dbm,
+            "pmkids_offered": list(self.pmkids_offered),
+            "pmkid_m1": self.pmkid_m1,
+            "frames": list(self.frames),
+            "frames_dropped": self.frames_dropped,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """An anomaly with a stable SCREAMING_SNAKE code; `frame` is the 1-based frame index."""
+
+    code: str
+    severity: str  # info | warning | error
+    frame: int | None
+    sta: str | None
+    bssid: str | None
+    message: str
+    roam_id: int | None = None  # the attempt it belongs to, when there is one
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "frame": self.frame,
+            "sta": self.sta,
+            "bssid": self.bssid,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StationSummary:
+    """Per-station totals over the capture."""
+
+    sta: str
+    bssids: tuple[str, ...]
+    attempts: int
+    roams: int
+    success: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sta": self.sta,
+            "bssids": list(self.bssids),
+            "attempts": self.attempts,
+            "roams": self.roams,
+            "success": self.success,
+        }

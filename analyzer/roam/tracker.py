@@ -1,0 +1,395 @@
+"""The roam engine's only stateful code: decoded frames in, one at a time; roams and findings
+out as soon as they are complete. Memory follows the active stations, not the capture."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from analyzer.dot11.consts import reason_name
+from analyzer.dot11.records import (
+    Beacon,
+    BtmRequest,
+    BtmResponse,
+    Disconnect,
+    Eapol,
+    EapolKey,
+    Frame,
+    Kind,
+    MacHeader,
+    Malformed,
+)
+from analyzer.roam import findings as fnd
+from analyzer.roam.attempt import Attempt, Result, Stage
+from analyzer.roam.build import build_roam, pmkids_learned, surroundings
+from analyzer.roam.dedup import Dedup, Seen, Verdict
+from analyzer.roam.events import BROADCAST, Event, EventType, data_roles, resolve_key, to_event
+from analyzer.roam.records import Finding, Roam, StationSummary
+from analyzer.roam.station import Bss, PendingTrigger, Station, Tally
+
+E = EventType
+Output = list[Roam | Finding]
+SWEEP_NS = 1_000_000_000
+MAX_REPORTED = 4096
+MAX_MALFORMED_PER_ATTEMPT = 20
+_STARTS_MGMT = frozenset({E.AUTH, E.ASSOC_REQ, E.FT_REQUEST})
+_STARTS_EAPOL = frozenset({E.EAP, E.EAPOL_START, E.EAPOL_KEY})
+_INITIAL_STAGE = {E.FT_REQUEST: Stage.FT_ACTION, E.AUTH: Stage.AUTH, E.ASSOC_REQ: Stage.ASSOC}
+
+
+class Tracker:
+    """Per-station connection attempts from a time-ordered stream of `Frame`/`Malformed`.
+
+    `timeout_s`: an attempt with no new frame for this long fails (`no_progress`, or the
+    phase that stalled); a succeeded one stops waiting for its first data frame.
+    `station_idle_s`: state of a station silent this long is dropped.
+    `slow_roam_ms`: SLOW_ROAM threshold per method (key "default" for the others).
+    `trigger_window_s`: how long a deauth/disassoc/BTM Request stays a candidate trigger.
+    """
+
+    def __init__(
+        self,
+        timeout_s: float = 5.0,
+        station_idle_s: float = 300.0,
+        slow_roam_ms: Mapping[str, float] | None = None,
+        trigger_window_s: float = 10.0,
+    ) -> None:
+        self._timeout_ns = int(timeout_s * 1e9)
+        self._idle_ns = int(station_idle_s * 1e9)
+        self._trigger_ns = int(trigger_window_s * 1e9)
+        self._slow = {"default": fnd.DEFAULT_SLOW_ROAM_MS, **(slow_roam_ms or {})}
+        self._stations: dict[str, Station] = {}
+        self._bss: dict[str, Bss] = {}
+        self._tally: dict[str, Tally] = {}
+        self._dedup = Dedup()
+        self._reported: set[tuple[str, str | None, str | None]] = set()
+        self._next_id = 1
+        self._now = 0
+        self._next_sweep = 0
+        self.frames = 0
+        self.malformed = 0
+        self.retransmissions = 0
+
+    # --- public ------------------------------------------------------------------------
+
+    def feed(self, item: Frame | Malformed) -> Output:
+        """Take one item; return the roams and findings it completed."""
+        out: Output = []
+        self._clock(item.ts_ns, out)
+        if isinstance(item, Malformed):
+            self._malformed(item)
+            return out
+        self.frames += 1
+        if item.kind == Kind.DATA:
+            self._data(item, out)
+        elif item.kind == Kind.BEACON:
+            self._beacon(item)
+        else:
+            self._frame(item, out)
+        return out
+
+    def finish(self) -> Output:
+        """End of input: attempts still open become `incomplete` (or wait no more for data)."""
+        out: Output = []
+        for st in list(self._stations.values()):
+            att = st.attempt
+            if att is None:
+                continue
+            if att.stage is Stage.AWAIT_DATA:
+                self._emit(st, att, out, "capture ended before any data on the new BSSID")
+            else:
+                att.outcome = "incomplete"
+                self._emit(st, att, out)
+        return out
+
+    def stations(self) -> list[StationSummary]:
+        return [
+            StationSummary(sta, tuple(sorted(t.bssids)), t.attempts, t.roams, t.success)
+            for sta, t in sorted(self._tally.items())
+        ]
+
+    @property
+    def active_stations(self) -> int:
+        return len(self._stations)
+
+    # --- time ----------------------------------------------------------------------------
+
+    def _clock(self, ts_ns: int, out: Output) -> None:
+        if ts_ns > self._now:
+            self._now = ts_ns
+        if self._now >= self._next_sweep:
+            self._next_sweep = self._now + SWEEP_NS
+            self._sweep(out)
+
+    def _sweep(self, out: Output) -> None:
+        now = self._now
+        for mac, st in list(self._stations.items()):
+            self._expire(st, now, out)
+            if st.attempt is None and now - st.last_ns > self._idle_ns:
+                del self._stations[mac]
+        for bssid in [b for b, bss in self._bss.items() if now - bss.last_ns > self._idle_ns]:
+            del self._bss[bssid]
+
+    def _expire(self, st: Station, now: int, out: Output) -> None:
+        att = st.attempt
+        if att is None:
+            return
+        if att.stage is Stage.AWAIT_DATA:
+            if now - (att.success_ns or att.last_ns) > self._timeout_ns:
+                why = f"no data frame on the new BSSID within {self._timeout_ns / 1e9:g} s"
+                self._emit(st, att, out, why)
+        elif now - att.last_ns > self._timeout_ns:
+            att.outcome, att.failure_reason = "failed", att.timeout_reason()
+            self._emit(st, att, out)
+
+    # --- frames --------------------------------------------------------------------------
+
+    def _beacon(self, frame: Frame) -> None:
+        header, body = frame.header, frame.body
+        if not isinstance(header, MacHeader) or header.addr3 is None:
+            return
+        bss = self._bss_of(header.addr3)
+        bss.hear(frame)
+        if isinstance(body, Beacon):
+            bss.learn(body.elements)
+
+    def _bss_of(self, bssid: str) -> Bss:
+        bss = self._bss.get(bssid)
+        if bss is None:
+            bss = self._bss[bssid] = Bss()
+        return bss
+
+    def _frame(self, frame: Frame, out: Output) -> None:
+        ev = to_event(frame)
+        if ev is None:
+            return
+        if ev.from_ap and ev.via is None:
+            self._bss_of(ev.bssid).hear(frame)
+            if ev.type is E.PROBE_RESP and isinstance(frame.body, Beacon):
+                self._bss_of(ev.bssid).learn(frame.body.elements)
+        verdict, first = self._dedup.check(frame)
+        match verdict:
+            case Verdict.RETRY:
+                self._retry(ev)
+            case Verdict.REPLAY if first is not None:
+                self._replay(ev, first, out)
+            case Verdict.NEW:
+                self._event(ev, out)
+
+    def _event(self, ev: Event, out: Output) -> None:
+        if ev.sta == BROADCAST:
+            self._broadcast(ev, out)
+            return
+        st = self._station(ev.sta, ev.ts_ns)
+        self._expire(st, ev.ts_ns, out)
+        match ev.type, ev.detail:
+            case E.PROBE_REQ | E.PROBE_RESP, _:
+                st.probed(ev.ts_ns, ev.from_ap)
+            case E.DEAUTH | E.DISASSOC, Disconnect() as body:
+                self._disconnect(st, ev, body, out)
+            case E.BTM_REQUEST, BtmRequest() as req if ev.from_ap:
+                st.trigger = PendingTrigger.btm(ev.ts_ns, ev.index, req)
+            case E.BTM_RESPONSE, BtmResponse() as resp if st.trigger is not None:
+                if st.trigger.type == "btm_request":
+                    st.trigger.answer(resp)
+            case E.EAPOL_KEY, EapolKey() as key:
+                self._attempt_event(st, self._resolved(st, ev, key), out)
+            case _:
+                self._attempt_event(st, ev, out)
+
+    def _station(self, mac: str, ts_ns: int) -> Station:
+        st = self._stations.get(mac)
+        if st is None:
+            st = self._stations[mac] = Station(mac, ts_ns)
+        st.last_ns = max(st.last_ns, ts_ns)
+        return st
+
+    def _resolved(self, st: Station, ev: Event, key: EapolKey) -> Event:
+        body = ev.frame.body
+        if key.message is not None or not isinstance(body, Eapol):
+            return ev
+        att = st.attempt
+        akm = att.akm if att is not None and att.akm is not None else st.akm
+        group = st.dh_group if att is None else (att.owe_group or att.sae_group or st.dh_group)
+        return replace(ev, detail=resolve_key(key, body.raw, akm, group))
+
+    def _retry(self, ev: Event) -> None:
+        self.retransmissions += 1
+        st = self._stations.get(ev.sta)
+        if st is None:
+            return
+        if ev.type in (E.PROBE_REQ, E.PROBE_RESP):
+            st.probed(ev.ts_ns, ev.from_ap, retry=True)
+        elif st.attempt is not None and st.attempt.to_bssid == ev.bssid:
+            st.attempt.retried(ev)
+
+    def _replay(self, ev: Event, first: Seen, out: Output) -> None:
+        key = ("REPLAYED_FRAME", ev.sta, ev.bssid)
+        if key in self._reported:
+            return
+        if len(self._reported) >= MAX_REPORTED:
+            self._reported.clear()
+        self._reported.add(key)
+        dt = (ev.ts_ns - first.ts_ns) / 1e9
+        msg = (f"{ev.type.value} frame {ev.index} repeats frame {first.index} "
+               f"({dt:.3f} s later) without being a retransmission; not a new attempt")
+        out.append(fnd.make("REPLAYED_FRAME", ev.index, ev.sta, ev.bssid, msg))
+
+    def _malformed(self, item: Malformed) -> None:
+        self.malformed += 1
+        header = item.header
+        if header is None:
+            return
+        for mac in (header.addr2, header.addr1):
+            st = self._stations.get(mac) if mac is not None else None
+            att = st.attempt if st is not None else None
+            if att is not None and len(att.malformed) < MAX_MALFORMED_PER_ATTEMPT:
+                att.malformed.append(item.index)
+                return
+
+    # --- data ----------------------------------------------------------------------------
+
+    def _data(self, frame: Frame, out: Output) -> None:
+        header = frame.header
+        if not isinstance(header, MacHeader):
+            return
+        roles = data_roles(header)
+        if roles is None:
+            return
+        sta, bssid, from_ap = roles
+        st = self._stations.get(sta)
+        if st is None:
+            if from_ap:
+                return
+            st = self._station(sta, frame.ts_ns)
+        st.last_ns = max(st.last_ns, frame.ts_ns)
+        if header.subtype & 0x04:
+            return  # Null / QoS Null: no payload, not data-plane traffic
+        self._data_frame(st, frame, (bssid, from_ap, header.protected), out)
+
+    def _data_frame(
+        self, st: Station, frame: Frame, how: tuple[str, bool, bool], out: Output
+    ) -> None:
+        bssid, from_ap, protected = how
+        st.saw_data(bssid, frame.ts_ns)
+        att = st.attempt
+        if att is None:
+            if not from_ap:
+                st.current_bssid = bssid
+            return
+        if att.to_bssid != bssid:
+            if bssid == att.from_bssid and att.stage is not Stage.AWAIT_DATA:
+                att.old_data_ns = frame.ts_ns
+            return
+        out_result = att.on_data(frame.ts_ns, frame.index, protected)
+        if out_result is not None:
+            self._settle(st, att, out_result, frame.ts_ns, out)
+        elif att.stage is Stage.AWAIT_DATA and att.first_data_ns is not None:
+            self._emit(st, att, out)
+
+    # --- attempts ------------------------------------------------------------------------
+
+    def _attempt_event(self, st: Station, ev: Event, out: Output) -> None:
+        att = st.attempt
+        if att is not None and att.accepts(ev):
+            self._apply(st, att, ev, out)
+            return
+        if not self._starts(st, ev):
+            return
+        if att is not None:
+            self._supersede(st, att, out)
+        self._apply(st, self._open(st, ev), ev, out)
+
+    def _starts(self, st: Station, ev: Event) -> bool:
+        if ev.type in _STARTS_MGMT:
+            return not ev.from_ap
+        if ev.type not in _STARTS_EAPOL or st.keyed_bssid == ev.bssid:
+            return False
+        if st.attempt is not None and st.attempt.stage is not Stage.AWAIT_DATA:
+            return False
+        return not isinstance(ev.detail, EapolKey) or ev.detail.message in ("M1", "M2", "M3")
+
+    def _supersede(self, st: Station, att: Attempt, out: Output) -> None:
+        if att.stage is Stage.AWAIT_DATA:
+            self._emit(st, att, out, "next attempt started before any data on the new BSSID")
+            return
+        att.outcome, att.failure_reason = "failed", "superseded"
+        self._emit(st, att, out)
+
+    def _open(self, st: Station, ev: Event) -> Attempt:
+        att = Attempt(self._next_id, st.mac, ev.bssid, ev.ts_ns,
+                      _INITIAL_STAGE.get(ev.type, Stage.KEYING), last_ns=ev.ts_ns)
+        self._next_id += 1
+        self._set_from(st, att, st.current_bssid)
+        att.trigger = st.take_trigger(ev.ts_ns, ev.bssid, self._trigger_ns)
+        att.probe = st.take_probe(ev.ts_ns, self._timeout_ns)
+        st.attempt, st.keyed_bssid = att, None
+        return att
+
+    @staticmethod
+    def _set_from(st: Station, att: Attempt, bssid: str | None) -> None:
+        att.from_bssid = bssid
+        att.old_data_ns = None if bssid is None else st.last_data.get(bssid)
+
+    def _apply(self, st: Station, att: Attempt, ev: Event, out: Output) -> None:
+        result = att.apply(ev)
+        if att.from_bssid is None:
+            self._set_from(st, att, att.current_ap or att.via)
+        if att.akm is not None:
+            st.akm = att.akm
+        st.dh_group = att.owe_group or att.sae_group or st.dh_group
+        out.extend(att.findings)
+        att.findings.clear()
+        if result is not None:
+            self._settle(st, att, result, ev.ts_ns, out)
+
+    def _settle(self, st: Station, att: Attempt, result: Result, ts_ns: int, out: Output) -> None:
+        outcome, reason = result
+        if outcome != "success":
+            att.outcome, att.failure_reason = outcome, reason
+            self._emit(st, att, out)
+            return
+        att.succeed(ts_ns)
+        st.current_bssid = st.keyed_bssid = att.to_bssid
+        if att.first_data_ns is not None:
+            self._emit(st, att, out)
+
+    def _emit(self, st: Station, att: Attempt, out: Output, finish_why: str | None = None) -> None:
+        roam = build_roam(att, surroundings(st, att, self._bss, finish_why))
+        st.learn_pmkids(att.to_bssid, pmkids_learned(att))
+        st.attempt = None
+        self._tally.setdefault(roam.sta, Tally()).count(roam)
+        out.append(roam)
+        out.extend(fnd.on_close(roam, self._slow))
+
+    # --- disconnects ---------------------------------------------------------------------
+
+    def _disconnect(self, st: Station, ev: Event, body: Disconnect, out: Output) -> None:
+        kind = "deauth" if ev.type is E.DEAUTH else "disassoc"
+        reason = "protected" if body.reason is None else reason_name(body.reason)
+        att = st.attempt
+        ongoing = att is not None and att.to_bssid == ev.bssid
+        if att is not None and ongoing and att.stage is not Stage.AWAIT_DATA:
+            att.add_frame(ev.index, ev.ts_ns)
+            who = "AP" if ev.from_ap else "station"
+            att.finding("DEAUTH_DURING_ROAM", ev, f"{kind} ({reason}) by the {who} mid-attempt")
+            out.extend(att.findings)
+            att.findings.clear()
+            att.outcome, att.failure_reason = "failed", f"{kind}:{reason}"
+            self._emit(st, att, out)
+        elif att is not None and ongoing:
+            self._emit(st, att, out, "disconnected before any data on the new BSSID")
+        elif ev.bssid != st.current_bssid:
+            return
+        if st.keyed_bssid == ev.bssid:
+            st.keyed_bssid = None
+        st.pend_disconnect(PendingTrigger(kind, ev.ts_ns, ev.index, reason), self._trigger_ns)
+
+    def _broadcast(self, ev: Event, out: Output) -> None:
+        if ev.type not in (E.DEAUTH, E.DISASSOC) or not isinstance(ev.detail, Disconnect):
+            return
+        for st in list(self._stations.values()):
+            att = st.attempt
+            if st.current_bssid == ev.bssid or (att is not None and att.to_bssid == ev.bssid):
+                self._disconnect(st, replace(ev, sta=st.mac), ev.detail, out)
+
