@@ -23,9 +23,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Reassemble Wi-Fi roams from monitor-mode captures.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    analyze = sub.add_parser("analyze", help="analyze captures (inventory, PMKIDs)")
+    analyze = sub.add_parser("analyze", help="per-station roams, latencies and findings")
     analyze.add_argument("captures", nargs="+", metavar="CAPTURE", help="pcap/pcapng file, or -")
-    analyze.add_argument("--format", choices=("table", "json"), default="table")
+    analyze.add_argument("--format", choices=("table", "json", "csv", "jsonl"), default="table")
+    analyze.add_argument("--sta", type=_mac, help="only this station (MAC address)")
+    analyze.add_argument("--out", metavar="DIR", help="write roams/frames/findings .csv there")
+    analyze.add_argument("--quiet", action="store_true", help="no progress display")
     frames = sub.add_parser("frames", help="one line per relevant decoded frame")
     frames.add_argument("captures", nargs="+", metavar="CAPTURE")
     frames.add_argument("--format", choices=("table", "jsonl"), default="table")
@@ -65,19 +68,71 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _analyze(args: argparse.Namespace, out: TextIO) -> int:
     from analyzer.pipeline import run
-    from analyzer.report.jsonout import analysis_document
+    from analyzer.report.jsonout import analysis_document, only_station
+    from analyzer.report.progress import progress_sink
 
-    analysis = run(args.captures)
+    frame_rows: list[dict[str, Any]] = []
+    sinks = [progress_sink(quiet=args.quiet)]
+    if args.out:
+        sinks.append(_row_collector(frame_rows))
+    analysis = run(args.captures, sinks=[s for s in sinks if s is not None])
     document = analysis_document(analysis)
-    if args.format == "json":
-        json.dump(document, out, indent=2)
-        out.write("\n")
-    else:
-        from analyzer.report.text import print_analysis
+    if args.sta:
+        document = only_station(document, args.sta)
+    _write_analysis(args.format, document, out)
+    if args.out:
+        from pathlib import Path
 
-        print_analysis(document, out)
+        from analyzer.report.tabular import write_tables
+
+        rows = [r for r in frame_rows if not args.sta or r["sta"] == args.sta]
+        write_tables(Path(args.out), document, rows)
     _warn_damage(document)
     return EXIT_DAMAGED if analysis.truncated else EXIT_OK
+
+
+def _row_collector(rows: list[dict[str, Any]]) -> Any:
+    from analyzer.dot11.records import Kind
+    from analyzer.report.frames import frame_row
+
+    skip = (Kind.BEACON, Kind.DATA)
+
+    def collect(capture: int, frame: Any) -> None:
+        if frame.kind not in skip:
+            rows.append(frame_row(capture, frame))
+
+    return collect
+
+
+def _write_analysis(fmt: str, document: dict[str, Any], out: TextIO) -> None:
+    match fmt:
+        case "json":
+            json.dump(document, out, indent=2)
+            out.write("\n")
+        case "jsonl":
+            from analyzer.report.jsonout import jsonl_lines
+
+            for line in jsonl_lines(document):
+                out.write(line + "\n")
+        case "csv":
+            from analyzer.report.tabular import ROAM_COLUMNS, roam_row, write_csv
+
+            write_csv(out, ROAM_COLUMNS, (roam_row(r) for r in document["roams"]))
+        case _:
+            from analyzer.report.text import print_analysis, print_roams
+
+            print_analysis(document, out)
+            print_roams(document, out)
+
+
+def _mac(text: str) -> str:
+    digits = text.lower().replace("-", ":")
+    parts = digits.split(":")
+    if len(parts) != 6 or not all(
+        len(p) == 2 and all(c in "0123456789abcdef" for c in p) for p in parts
+    ):
+        raise argparse.ArgumentTypeError(f"not a MAC address: {text!r}")
+    return digits
 
 
 def _frames(args: argparse.Namespace, out: TextIO) -> int:

@@ -11,6 +11,8 @@ from analyzer.dot11 import SUPPORTED_LINKTYPES, decode, peek
 from analyzer.dot11.records import Frame, Malformed
 from analyzer.errors import UnsupportedLinkType
 from analyzer.roam.inventory import Inventory
+from analyzer.roam.records import Finding, Roam, StationSummary
+from analyzer.roam.tracker import Tracker
 
 LINKTYPE_NAMES = {
     1: "Ethernet",
@@ -37,6 +39,9 @@ class Analysis:
 
     captures: list[CaptureResult]
     inventory: Inventory = field(default_factory=Inventory)
+    roams: list[Roam] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    stations: list[StationSummary] = field(default_factory=list)
 
     @property
     def truncated(self) -> bool:
@@ -45,6 +50,7 @@ class Analysis:
 
 Decoded = tuple[int, Frame]
 FrameSink = Callable[[int, Frame], None]
+ResultSink = Callable[[Roam | Finding], None]
 
 
 def open_captures(sources: Sequence[str]) -> list[Capture]:
@@ -74,9 +80,9 @@ def merged_records(captures: Sequence[Capture]) -> Iterator[tuple[int, RawRecord
         yield n, rec
 
 
-def decoded_frames(
+def decoded_items(
     captures: Sequence[Capture], results: Sequence[CaptureResult]
-) -> Iterator[Decoded]:
+) -> Iterator[tuple[int, Frame | Malformed]]:
     """Relevant decoded frames in time order; malformed ones are counted on their capture."""
     for n, rec in merged_records(captures):
         if peek(rec.linktype, rec.data) < 0:
@@ -86,8 +92,15 @@ def decoded_frames(
             continue
         if isinstance(item, Malformed):
             _count_malformed(results[n], item)
-            continue
         yield n, item
+
+
+def decoded_frames(
+    captures: Sequence[Capture], results: Sequence[CaptureResult]
+) -> Iterator[Decoded]:
+    for n, item in decoded_items(captures, results):
+        if not isinstance(item, Malformed):
+            yield n, item
 
 
 def _count_malformed(result: CaptureResult, item: Malformed) -> None:
@@ -96,14 +109,37 @@ def _count_malformed(result: CaptureResult, item: Malformed) -> None:
     result.malformed_reasons[key] = result.malformed_reasons.get(key, 0) + 1
 
 
-def run(sources: Sequence[str], sinks: Iterable[FrameSink] = ()) -> Analysis:
-    """Read, decode and take inventory of the captures; each sink sees every relevant frame."""
+def run(
+    sources: Sequence[str],
+    sinks: Iterable[FrameSink] = (),
+    tracker: Tracker | None = None,
+    on_result: ResultSink | None = None,
+) -> Analysis:
+    """Read, decode, take inventory and track roams; each sink sees every relevant frame and
+    `on_result` every roam and finding the moment it completes."""
     captures = open_captures(sources)
     analysis = Analysis([CaptureResult(c.info) for c in captures])
+    tracker = tracker or Tracker()
     add = analysis.inventory.add
     extra = tuple(sinks)
-    for n, frame in decoded_frames(captures, analysis.captures):
-        add(n, frame)
-        for sink in extra:
-            sink(n, frame)
+    for n, item in decoded_items(captures, analysis.captures):
+        if not isinstance(item, Malformed):
+            add(n, item)
+            for sink in extra:
+                sink(n, item)
+        _collect(analysis, tracker.feed(item), on_result)
+    _collect(analysis, tracker.finish(), on_result)
+    analysis.stations = tracker.stations()
     return analysis
+
+
+def _collect(
+    analysis: Analysis, results: list[Roam | Finding], on_result: ResultSink | None
+) -> None:
+    for result in results:
+        if isinstance(result, Roam):
+            analysis.roams.append(result)
+        else:
+            analysis.findings.append(result)
+        if on_result is not None:
+            on_result(result)

@@ -109,4 +109,4 @@ def test_analyze_table_prints_counts(tmp_path: Path, capsys: pytest.CaptureFixtu
     write_capture(path, [(0, beacon(b"a"))])
     assert main(["analyze", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "Captures" in out and "beacon │ 1" in out
+    assert "Captures" in out and "beacon 1" in out

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from analyzer.pipeline import Analysis, CaptureResult
 from analyzer.report.safe import seconds
+from analyzer.report.summary import summarize
 from analyzer.roam.inventory import PmkidSighting
 
 
@@ -14,6 +17,10 @@ def analysis_document(analysis: Analysis) -> dict[str, Any]:
         "captures": [capture_entry(c) for c in analysis.captures],
         "counts": dict(analysis.inventory.counts),
         "pmkids": [pmkid_entry(p) for p in analysis.inventory.pmkids],
+        "stations": [s.to_dict() for s in analysis.stations],
+        "roams": [r.to_dict() for r in analysis.roams],
+        "findings": [f.to_dict() for f in analysis.findings],
+        "summary": summarize(analysis.roams),
     }
 
 
@@ -43,3 +50,26 @@ def pmkid_entry(p: PmkidSighting) -> dict[str, Any]:
         "bssid": p.bssid,
         "pmkid": p.pmkid.hex(),
     }
+
+
+def only_station(document: dict[str, Any], sta: str) -> dict[str, Any]:
+    """The document restricted to one station (captures and counts stay whole)."""
+    keep = dict(document)
+    keep["stations"] = [s for s in document["stations"] if s["sta"] == sta]
+    keep["roams"] = [r for r in document["roams"] if r["sta"] == sta]
+    keep["findings"] = [f for f in document["findings"] if f["sta"] == sta]
+    keep["pmkids"] = [p for p in document["pmkids"] if p["sta"] == sta]
+    return keep
+
+
+def jsonl_lines(document: dict[str, Any]) -> Iterator[str]:
+    """One JSON object per line: roams, findings, stations, then one summary."""
+    for kind, key in (("roam", "roams"), ("finding", "findings"), ("station", "stations")):
+        for item in document[key]:
+            yield json.dumps({"type": kind, **item})
+    summary = {
+        "captures": document["captures"],
+        "counts": document["counts"],
+        **document["summary"],
+    }
+    yield json.dumps({"type": "summary", **summary})

@@ -20,3 +20,18 @@ def _escape(ch: str) -> str:
 
 def seconds(ts_ns: int | None) -> float | None:
     return None if ts_ns is None else ts_ns / 1e9
+
+
+def clean(text: str | None) -> str | None:
+    """Escape control characters in text that came off the air (already decoded)."""
+    return None if text is None else "".join(_escape(ch) for ch in text)
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """Neutralise spreadsheet formulas in strings (numbers are left alone)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from analyzer.report.safe import clean
+
+PIPE_WIDTH = 180  # a file or pipe has no width; wide enough that MACs are never cut
+
 
 def console_for(out: TextIO) -> Console:
-    return Console(file=out, highlight=False, markup=False, emoji=False, soft_wrap=False)
+    width = None if out.isatty() else PIPE_WIDTH
+    return Console(
+        file=out, width=width, highlight=False, markup=False, emoji=False, soft_wrap=False
+    )
 
 
 def print_analysis(document: dict[str, Any], out: TextIO) -> None:
     console = console_for(out)
     console.print(_captures_table(document["captures"]))
-    console.print(_counts_table(document["counts"]))
-    if document["pmkids"]:
-        console.print(_pmkid_table(document["pmkids"]))
+    counts = ", ".join(f"{k} {v}" for k, v in document["counts"].items() if v)
+    console.print(Text(f"Frames by type: {counts or 'none'}"))
 
 
 def _table(title: str, *columns: str) -> Table:
@@ -47,16 +54,86 @@ def _captures_table(captures: list[dict[str, Any]]) -> Table:
     return table
 
 
-def _counts_table(counts: dict[str, int]) -> Table:
-    table = _table("Frames by type (retransmissions included)", "type", "count")
-    for key, value in counts.items():
-        if value:
-            _row(table, key, value)
+def print_pmkids(pmkids: list[dict[str, Any]], out: TextIO) -> None:
+    table = _table("PMKIDs on the air", "frame", "time (UTC)", "where", "sta", "bssid", "pmkid")
+    for p in pmkids:
+        _row(table, p["frame"], clock(p["ts"]), p["where"], p["sta"], p["bssid"], p["pmkid"])
+    console_for(out).print(table)
+
+
+def clock(ts: float | None) -> str:
+    if ts is None:
+        return "-"
+    stamp = datetime.fromtimestamp(ts, tz=UTC)
+    return stamp.strftime("%H:%M:%S.") + f"{stamp.microsecond:06d}"
+
+
+def print_roams(document: dict[str, Any], out: TextIO) -> None:
+    console = console_for(out)
+    for station in document["stations"]:
+        roams = [r for r in document["roams"] if r["sta"] == station["sta"]]
+        if roams:
+            console.print(_station_table(station["sta"], roams))
+    console.print(_summary_table(document["summary"]))
+    if document["findings"]:
+        console.print(_findings_table(document["findings"]))
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _station_table(sta: str, roams: list[dict[str, Any]]) -> Table:
+    table = _table(
+        f"Station {sta}",
+        "#",
+        "time (UTC)",
+        "from → to",
+        "ssid",
+        "kind",
+        "method",
+        "outcome",
+        "control ms",
+        "eap ms",
+        "4way ms",
+        "data gap ms",
+        "why",
+    )
+    for r in roams:
+        lat = r["latency_ms"]
+        route = f"{r['from_bssid'] or '?'} → {r['to_bssid']}"
+        _row(
+            table,
+            r["id"],
+            clock(r["t_start"]),
+            route,
+            clean(r["ssid"]),
+            r["kind"],
+            r["method"],
+            r["outcome"],
+            _ms(lat["control_plane"]),
+            _ms(lat["eap"]),
+            _ms(lat["4way"]),
+            _ms(lat["data_gap"]),
+            r["failure_reason"],
+        )
     return table
 
 
-def _pmkid_table(pmkids: list[dict[str, Any]]) -> Table:
-    table = _table("PMKIDs on the air", "frame", "time", "where", "sta", "bssid", "pmkid")
-    for p in pmkids:
-        _row(table, p["frame"], f"{p['ts']:.6f}", p["where"], p["sta"], p["bssid"], p["pmkid"])
+def _summary_table(summary: dict[str, Any]) -> Table:
+    rate = summary["success_rate"]
+    title = (
+        f"Summary: {summary['attempts']} attempts, {summary['roams']} roams, "
+        f"success {'-' if rate is None else f'{rate:.0%}'}"
+    )
+    table = _table(title, "method", "attempts", "measured", "median ms", "p95 ms")
+    for method, s in summary["control_plane_ms"].items():
+        _row(table, method, s["attempts"], s["measured"], _ms(s["median"]), _ms(s["p95"]))
+    return table
+
+
+def _findings_table(findings: list[dict[str, Any]]) -> Table:
+    table = _table("Findings", "frame", "code", "severity", "sta", "bssid", "message")
+    for f in findings:
+        _row(table, f["frame"], f["code"], f["severity"], f["sta"], f["bssid"], clean(f["message"]))
     return table

@@ -60,7 +60,7 @@ def build_roam(att: Attempt, sur: Surroundings) -> Roam:
 
 
 def _text(ssid: bytes | None) -> str | None:
-    return None if ssid is None else ssid.decode("utf-8", "replace")
+    return None if ssid is None else ssid.decode("utf-8", "backslashreplace")
 
 
 def _end(att: Attempt) -> int:

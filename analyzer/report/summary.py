@@ -1,0 +1,47 @@
+"""Totals over the roams: attempts, success rate, control-plane latency by method."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from analyzer.roam.records import Roam
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of a non-empty sequence."""
+    ordered = sorted(values)
+    rank = max(1, round(q / 100 * len(ordered) + 0.4999))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def summarize(roams: Sequence[Roam]) -> dict[str, Any]:
+    success = sum(1 for r in roams if r.outcome == "success")
+    by_method: dict[str, list[float]] = defaultdict(list)
+    counts: dict[str, int] = defaultdict(int)
+    for roam in roams:
+        counts[roam.method] += 1
+        latency = roam.latency_ms.get("control_plane")
+        if latency is not None and roam.outcome == "success":
+            by_method[roam.method].append(latency)
+    return {
+        "attempts": len(roams),
+        "roams": sum(1 for r in roams if r.kind == "roam"),
+        "success": success,
+        "success_rate": round(success / len(roams), 4) if roams else None,
+        "control_plane_ms": {
+            method: _stats(by_method.get(method, []), n) for method, n in sorted(counts.items())
+        },
+    }
+
+
+def _stats(values: list[float], attempts: int) -> dict[str, Any]:
+    if not values:
+        return {"attempts": attempts, "measured": 0, "median": None, "p95": None}
+    return {
+        "attempts": attempts,
+        "measured": len(values),
+        "median": round(percentile(values, 50), 3),
+        "p95": round(percentile(values, 95), 3),
+    }

@@ -1,0 +1,80 @@
+"""Flat rows for CSV/Parquet: roams, findings and frames, formula-safe."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from analyzer.report.safe import csv_cell
+from analyzer.roam.records import LATENCY_KEYS
+
+ROAM_COLUMNS = (
+    "id", "sta", "from_bssid", "to_bssid", "ssid", "channel_from", "channel_to", "kind", "method",
+    "akm", "eap_method", "trigger", "trigger_reason", "outcome", "failure_reason", "t_start",
+    "t_end", *(f"latency_{k}_ms" for k in LATENCY_KEYS), "missing", "rssi_old_dbm",
+    "rssi_new_dbm", "pmkids_offered", "pmkid_m1", "frames",
+)  # fmt: skip
+FINDING_COLUMNS = ("code", "severity", "frame", "sta", "bssid", "message")
+FRAME_COLUMNS = (
+    "capture", "frame", "ts", "kind", "sta", "bssid", "ta", "ra", "seq", "retry", "signal_dbm",
+    "freq_mhz", "ssid", "status", "reason", "algorithm", "auth_seq", "message", "eap_code",
+    "eap_type", "pmkids", "pmkid",
+)  # fmt: skip
+
+
+def roam_row(roam: dict[str, Any]) -> dict[str, Any]:
+    row = {k: roam.get(k) for k in ROAM_COLUMNS if k in roam}
+    row["trigger"] = roam["trigger"]["type"]
+    row["trigger_reason"] = roam["trigger"].get("reason")
+    for key, value in roam["latency_ms"].items():
+        row[f"latency_{key}_ms"] = value
+    row["missing"] = "; ".join(f"{m['what']}: {m['why']}" for m in roam["missing"])
+    row["pmkids_offered"] = " ".join(roam["pmkids_offered"])
+    row["frames"] = " ".join(map(str, roam["frames"]))
+    return row
+
+
+def write_csv(out: TextIO, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
+    writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: csv_cell(_flat(row.get(k))) for k in columns})
+
+
+def _flat(value: Any) -> Any:
+    if isinstance(value, list):
+        return " ".join(map(str, value))
+    return value
+
+
+def write_tables(
+    directory: Path, document: dict[str, Any], frame_rows: list[dict[str, Any]]
+) -> list[Path]:
+    """roams.csv, findings.csv, frames.csv (and .parquet beside each when pyarrow is there)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "roams": (ROAM_COLUMNS, [roam_row(r) for r in document["roams"]]),
+        "findings": (FINDING_COLUMNS, document["findings"]),
+        "frames": (FRAME_COLUMNS, frame_rows),
+    }
+    written = []
+    for name, (columns, rows) in tables.items():
+        path = directory / f"{name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as out:
+            write_csv(out, columns, rows)
+        written.append(path)
+        written.extend(_parquet(directory / f"{name}.parquet", columns, rows))
+    return written
+
+
+def _parquet(path: Path, columns: Sequence[str], rows: list[dict[str, Any]]) -> list[Path]:
+    try:
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.parquet as pq  # noqa: PLC0415
+    except ImportError:
+        return []
+    data = {c: [_flat(r.get(c)) for r in rows] for c in columns}
+    pq.write_table(pa.table(data), path)
+    return [path]

@@ -1,0 +1,88 @@
+"""The sessions a Wi-Fi engineer would read in each real capture, pinned as golden JSON.
+
+Regenerate only on purpose: `python -m pytest tests/test_golden_public.py --update-golden`, then
+read the diff of tests/golden/ before committing it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from analyzer.pipeline import run
+from analyzer.report.jsonout import analysis_document
+from tests.conftest import public_captures
+
+GOLDEN = Path(__file__).parent / "golden"
+ROAM_FIELDS = (
+    "sta",
+    "from_bssid",
+    "to_bssid",
+    "ssid",
+    "kind",
+    "method",
+    "akm",
+    "eap_method",
+    "outcome",
+    "failure_reason",
+    "latency_ms",
+    "pmkids_offered",
+    "pmkid_m1",
+)
+
+
+def pinned(document: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "roams": [
+            {
+                **{k: r[k] for k in ROAM_FIELDS},
+                "trigger": r["trigger"]["type"],
+                "missing": sorted(m["what"] for m in r["missing"]),
+            }
+            for r in document["roams"]
+        ],
+        "findings": sorted({(f["code"], f["frame"]) for f in document["findings"]}),
+        "stations": document["stations"],
+    }
+
+
+@pytest.mark.parametrize("path", public_captures(), ids=lambda p: p.name)
+def test_public_capture_sessions_match_golden(path: Path, update_golden: bool) -> None:
+    got = json.loads(json.dumps(pinned(analysis_document(run([str(path)])))))
+    golden = GOLDEN / (path.name.split(".")[0] + ".json")
+    if update_golden:
+        golden.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n")
+    assert golden.exists(), f"no golden file for {path.name}: run with --update-golden"
+    assert got == json.loads(golden.read_text())
+
+
+def _roams(name: str) -> list[dict[str, Any]]:
+    return json.loads((GOLDEN / f"{name}.json").read_text())["roams"]
+
+
+def test_golden_files_say_what_an_engineer_reads_there(public_dir: Path) -> None:
+    """The pinned files are not just whatever the code said: the key facts are asserted here."""
+    induction = _roams("wpa-Induction")
+    assert [(r["method"], r["outcome"], r["kind"]) for r in induction] == [
+        ("psk", "success", "initial")
+    ]
+    ft_eap = _roams("wpa2-ft-eap")
+    assert ft_eap[0]["akm"] == "FT-802.1X" and ft_eap[0]["eap_method"] == "PEAP"
+    assert ft_eap[0]["latency_ms"]["eap"] is not None
+    n02 = _roams("n-02")
+    assert [r["outcome"] for r in n02] == ["failed", "success"]
+    assert n02[0]["failure_reason"] == "assoc_rejected_temporarily"
+    assert _roams("wpa3-sae")[0]["method"] == "sae"
+    assert _roams("owe")[0]["method"] == "owe"
+    eap_tls = _roams("wpa-eap-tls")
+    assert (
+        eap_tls[0]["sta"] == "24:77:03:d2:5e:a8" and eap_tls[0]["to_bssid"] == "10:6f:3f:0e:33:3c"
+    )
+    assert eap_tls[0]["eap_method"] == "TLS"
+    decode = json.loads((GOLDEN / "wpa-test-decode.json").read_text())
+    assert any(code == "HANDSHAKE_INCOMPLETE" for code, _frame in decode["findings"])
+    linksys = _roams("wpa2-psk-linksys")
+    assert len(linksys) == 4 and [r["outcome"] for r in linksys].count("failed") == 1
