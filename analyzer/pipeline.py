@@ -72,9 +72,6 @@ def check_linktypes(info: CaptureInfo) -> None:
 
 def merged_records(captures: Sequence[Capture]) -> Iterator[tuple[int, RawRecord]]:
     """All records of all captures in time order (a streaming k-way merge)."""
-    if len(captures) == 1:
-        yield from ((0, rec) for rec in captures[0])
-        return
     streams = [((rec.ts_ns, n, rec) for rec in cap) for n, cap in enumerate(captures)]
     for _ts, n, rec in heapq.merge(*streams, key=lambda t: (t[0], t[1])):
         yield n, rec
@@ -84,15 +81,35 @@ def decoded_items(
     captures: Sequence[Capture], results: Sequence[CaptureResult]
 ) -> Iterator[tuple[int, Frame | Malformed]]:
     """Relevant decoded frames in time order; malformed ones are counted on their capture."""
+    if len(captures) == 1:
+        yield from _decoded_one(captures[0], results[0])
+        return
     for n, rec in merged_records(captures):
+        item = _decode_relevant(rec)
+        if item is None:
+            continue
+        if isinstance(item, Malformed):
+            _count_malformed(results[n], item)
+        yield n, item
+
+
+def _decoded_one(
+    capture: Capture, result: CaptureResult
+) -> Iterator[tuple[int, Frame | Malformed]]:
+    """The single-capture hot loop: no merge, the prefilter inlined."""
+    for rec in capture:
         if peek(rec.linktype, rec.data) < 0:
             continue
         item = decode(rec)
         if item is None:
             continue
         if isinstance(item, Malformed):
-            _count_malformed(results[n], item)
-        yield n, item
+            _count_malformed(result, item)
+        yield 0, item
+
+
+def _decode_relevant(rec: RawRecord) -> Frame | Malformed | None:
+    return decode(rec) if peek(rec.linktype, rec.data) >= 0 else None
 
 
 def decoded_frames(

@@ -6,6 +6,7 @@ Byte order: little-endian. Too short a fixed part raises `DecodeError("mgmt", ..
 from __future__ import annotations
 
 import struct
+from functools import lru_cache
 
 from analyzer.dot11.action import decode_action
 from analyzer.dot11.elements import EID_EXTENSION, decode_elements, walk_elements
@@ -24,6 +25,8 @@ from analyzer.dot11.records import (
 )
 
 _BEACON = struct.Struct("<QHH")  # 9.3.3.2: timestamp, beacon interval, capabilities
+_TSF = struct.Struct("<Q")
+_INTERVAL_CAPS = struct.Struct("<HH")
 _ASSOC_REQ = struct.Struct("<HH")  # 9.3.3.6: capabilities, listen interval
 _ASSOC_RESP = struct.Struct("<HHH")  # 9.3.3.7: capabilities, status, AID
 _AUTH = struct.Struct("<HHH")  # 9.3.3.11: algorithm, transaction sequence, status
@@ -58,8 +61,17 @@ def _need(body: bytes, size: int, what: str) -> None:
 
 def _beacon(body: bytes) -> Beacon:
     _need(body, _BEACON.size, "beacon/probe response")
-    tsf, interval, caps = _BEACON.unpack_from(body, 0)
-    return Beacon(tsf, interval, caps, decode_elements(body, _BEACON.size))
+    (tsf,) = _TSF.unpack_from(body, 0)
+    interval, caps, elements = _beacon_after_tsf(bytes(body[8:]))
+    return Beacon(tsf, interval, caps, elements)
+
+
+@lru_cache(maxsize=2048)
+def _beacon_after_tsf(rest: bytes) -> tuple[int, int, Elements]:
+    """An AP repeats the same beacon but for its TSF (and the TIM's DTIM count): memoising the
+    rest makes a beacon cost a hash lookup instead of an element walk. Pure, so safe to cache."""
+    interval, caps = _INTERVAL_CAPS.unpack_from(rest, 0)
+    return interval, caps, decode_elements(rest, _INTERVAL_CAPS.size)
 
 
 def _assoc_req(body: bytes, reassoc: bool) -> AssocReq:
