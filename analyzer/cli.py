@@ -1,7 +1,7 @@
 """The command line: parses arguments, calls the pipeline and the report layer, sets the exit code.
 
-Exit codes: 0 fine; 2 user error (one line on stderr); 3 a capture was damaged (results up to the
-damage are still printed).
+Exit codes: 0 fine; 1 `check` found a violation of the expectations; 2 user error (one line on
+stderr); 3 a capture was damaged (results up to the damage are still printed).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from analyzer.errors import AnalyzerError
 
-EXIT_OK, EXIT_USAGE, EXIT_DAMAGED = 0, 2, 3
+EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_DAMAGED = 0, 1, 2, 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--sta", type=_mac, help="only this station (MAC address)")
     analyze.add_argument("--out", metavar="DIR", help="write roams/frames/findings .csv there")
     analyze.add_argument("--quiet", action="store_true", help="no progress display")
+    _pmksa_options(analyze)
+    check = sub.add_parser(
+        "check", help="exit 1 when a PMKSA verdict or a roam time breaks the expectations"
+    )
+    check.add_argument("captures", nargs="+", metavar="CAPTURE", help="pcap/pcapng file, or -")
+    _pmksa_options(check)
     frames = sub.add_parser("frames", help="one line per relevant decoded frame")
     frames.add_argument("captures", nargs="+", metavar="CAPTURE")
     frames.add_argument("--format", choices=("table", "jsonl"), default="table")
@@ -39,6 +45,27 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--frames", type=int, default=None, help="size of the bench_mix scenario")
     sim.add_argument("--list", action="store_true", help="list the scenarios")
     return parser
+
+
+def _pmksa_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--expect", action="append", default=[], metavar="FILE",
+        help="expectations: .toml, hostapd.conf or wpa_supplicant.conf (repeatable; later "
+        "files win; see docs/pmksa.md)",
+    )
+    parser.add_argument(
+        "--key", action="append", default=[], metavar="TYPE:VALUE",
+        help="wpa-pwd:PASSPHRASE[:SSID], wpa-psk:HEX, pmk:HEX or msk:HEX (repeatable)",
+    )
+    parser.add_argument(
+        "--keys", action="append", default=[], metavar="FILE", help="keys, one per line"
+    )
+
+
+def _pmksa_inputs(args: argparse.Namespace) -> dict[str, Any]:
+    from analyzer.config import load_expectations, load_keys
+
+    return {"expectations": load_expectations(args.expect), "keys": load_keys(args.key, args.keys)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,6 +86,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     match args.command:
         case "analyze":
             return _analyze(args, sys.stdout)
+        case "check":
+            return _check(args, sys.stdout)
         case "frames":
             return _frames(args, sys.stdout)
         case "simulate":
@@ -75,7 +104,8 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
     sinks = [progress_sink(quiet=args.quiet)]
     if args.out:
         sinks.append(_row_collector(frame_rows))
-    analysis = run(args.captures, sinks=[s for s in sinks if s is not None])
+    inputs = _pmksa_inputs(args)
+    analysis = run(args.captures, sinks=[s for s in sinks if s is not None], **inputs)
     document = analysis_document(analysis)
     if args.sta:
         document = only_station(document, args.sta)
@@ -88,6 +118,27 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
         rows = [r for r in frame_rows if not args.sta or r["sta"] == args.sta]
         write_tables(Path(args.out), document, rows)
     _warn_damage(document)
+    return EXIT_DAMAGED if analysis.truncated else EXIT_OK
+
+
+def _check(args: argparse.Namespace, out: TextIO) -> int:
+    from analyzer.pipeline import run
+    from analyzer.report.jsonout import capture_entry
+
+    analysis = run(args.captures, **_pmksa_inputs(args))
+    for v in analysis.violations:
+        frames = ", ".join(str(f) for f in v.frames[:12]) + (" ..." if len(v.frames) > 12 else "")
+        out.write(f"roam {v.roam_id} {v.sta} -> {v.bssid}: {v.what}: {v.message} "
+                  f"[frames {frames or '-'}]\n")
+    bad = {v.roam_id for v in analysis.violations}
+    n = len(analysis.roams)
+    if bad:
+        out.write(f"FAIL: {len(bad)} of {n} attempts break the expectations\n")
+    else:
+        out.write(f"OK: {n} attempts, all as expected\n")
+    _warn_damage({"captures": [capture_entry(c) for c in analysis.captures]})
+    if bad:
+        return EXIT_VIOLATION
     return EXIT_DAMAGED if analysis.truncated else EXIT_OK
 
 

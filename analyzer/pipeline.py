@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from analyzer.capture import Capture, CaptureInfo, RawRecord, open_capture
+from analyzer.config.expectations import Expectations
+from analyzer.config.keys import KeyRing
 from analyzer.dot11 import SUPPORTED_LINKTYPES, decode, peek
 from analyzer.dot11.records import Frame, Malformed
 from analyzer.errors import UnsupportedLinkType
 from analyzer.roam.inventory import Inventory
+from analyzer.roam.pmksa import PmksaJudge
 from analyzer.roam.records import Finding, Roam, StationSummary
 from analyzer.roam.tracker import Tracker
+from analyzer.roam.verdicts import Violation
 
 LINKTYPE_NAMES = {
     1: "Ethernet",
@@ -42,6 +46,7 @@ class Analysis:
     roams: list[Roam] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     stations: list[StationSummary] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)  # of the expectations (check)
 
     @property
     def truncated(self) -> bool:
@@ -131,12 +136,17 @@ def run(
     sinks: Iterable[FrameSink] = (),
     tracker: Tracker | None = None,
     on_result: ResultSink | None = None,
+    expectations: Expectations | None = None,
+    keys: KeyRing | None = None,
 ) -> Analysis:
-    """Read, decode, take inventory and track roams; each sink sees every relevant frame and
-    `on_result` every roam and finding the moment it completes."""
+    """Read, decode, take inventory, track roams and judge PMKSA caching against the
+    expectations (default: hostapd's and wpa_supplicant's), verifying with `keys`; each sink
+    sees every relevant frame and `on_result` every roam (with its verdict) and finding the
+    moment it completes."""
     captures = open_captures(sources)
     analysis = Analysis([CaptureResult(c.info) for c in captures])
     tracker = tracker or Tracker()
+    judge = PmksaJudge(expectations, keys)
     add = analysis.inventory.add
     extra = tuple(sinks)
     for n, item in decoded_items(captures, analysis.captures):
@@ -144,19 +154,39 @@ def run(
             add(n, item)
             for sink in extra:
                 sink(n, item)
-        _collect(analysis, tracker.feed(item), on_result)
-    _collect(analysis, tracker.finish(), on_result)
+        results = tracker.feed(item)
+        if results:
+            _collect(analysis, judge, results, on_result)
+    _collect(analysis, judge, tracker.finish(), on_result)
     analysis.stations = tracker.stations()
+    if judge.keys:
+        _verify_sightings(analysis.inventory, judge)
     return analysis
 
 
 def _collect(
-    analysis: Analysis, results: list[Roam | Finding], on_result: ResultSink | None
+    analysis: Analysis, judge: PmksaJudge, results: list[Roam | Finding],
+    on_result: ResultSink | None,
 ) -> None:
     for result in results:
+        extra: list[Finding] = []
         if isinstance(result, Roam):
+            result, extra = judge.feed(result)
             analysis.roams.append(result)
+            analysis.violations.extend(judge.violations(result))
         else:
             analysis.findings.append(result)
+        analysis.findings.extend(extra)
         if on_result is not None:
             on_result(result)
+            for f in extra:
+                on_result(f)
+
+
+def _verify_sightings(inventory: Inventory, judge: PmksaJudge) -> None:
+    """Each PMKID sighting gets the verdict the keys gave it within its attempt."""
+    verified = judge.verified
+    inventory.pmkids = [
+        replace(p, verified=verified.get((p.sta or "", p.bssid or "", p.pmkid)))
+        for p in inventory.pmkids
+    ]

@@ -49,6 +49,7 @@ def pmkid_entry(p: PmkidSighting) -> dict[str, Any]:
         "sta": p.sta,
         "bssid": p.bssid,
         "pmkid": p.pmkid.hex(),
+        "verified": p.verified,
     }
 
 

@@ -12,7 +12,9 @@ from analyzer.dot11.records import (
     AssocResp,
     Auth,
     Eap,
+    Eapol,
     EapolKey,
+    Elements,
     FtAction,
     Rsne,
     SaeCommit,
@@ -22,6 +24,7 @@ from analyzer.roam.events import Event, EventType
 from analyzer.roam.records import Finding, Trigger
 
 MAX_FRAMES = 200
+MAX_KEY_PDUS = 12  # raw EAPOL-Key PDUs kept per attempt for MIC checks
 _ZERO_NONCE = bytes(32)
 # Auth statuses that do not end an SAE exchange: anti-clogging token, group, H2E, SAE-PK.
 _SAE_NON_FINAL = frozenset({76, 77, 126, 127})
@@ -103,6 +106,12 @@ class Attempt:
     m1_count: int = 0
     m1_frame: int | None = None
     m1_pmkid: bytes | None = None
+    m1_pmkids: list[bytes] = field(default_factory=list)
+    key_pdus: list[tuple[str, int, bytes]] = field(default_factory=list)
+    assoc_req_frame: int | None = None
+    mdid: int | None = None
+    r0kh_id: bytes | None = None
+    r1kh_id: str | None = None
     m1_anonces: list[bytes] = field(default_factory=list)
     m1_replays: list[int] = field(default_factory=list)
     m3_count: int = 0
@@ -218,6 +227,8 @@ class Attempt:
     def _assoc_req(self, ev: Event, req: AssocReq) -> Result | None:
         self.touch("assoc", ev.ts_ns, resend="assoc_req" in self.seen)
         self.seen.add("assoc_req")
+        if self.assoc_req_frame is None:
+            self.assoc_req_frame = ev.index
         self.stage = Stage.ASSOC
         self.reassoc = req.reassoc
         self.current_ap = req.current_ap
@@ -227,7 +238,16 @@ class Attempt:
         rsne = el.rsne or el.wpa
         self.has_rsn = rsne is not None
         self._learn_rsne(rsne)
+        self._learn_ft(el)
         return None
+
+    def _learn_ft(self, el: Elements) -> None:
+        """MDID and key holder IDs (initial mobility domain association, DOMAIN §6)."""
+        if el.mde is not None:
+            self.mdid = el.mde.mdid
+        if el.fte is not None:
+            self.r0kh_id = el.fte.r0kh_id or self.r0kh_id
+            self.r1kh_id = el.fte.r1kh_id or self.r1kh_id
 
     def _learn_rsne(self, rsne: Rsne | None) -> None:
         if rsne is None:
@@ -245,6 +265,7 @@ class Attempt:
         self.seen.add("assoc_resp")
         self.assoc_status = resp.status
         self._rssi(ev)
+        self._learn_ft(resp.elements)
         if resp.status != 0:
             name = status_name(resp.status)
             msg = f"(Re)Association rejected: status {resp.status} ({name})"
@@ -287,6 +308,7 @@ class Attempt:
         self._enter_keying()
         self.touch("4way", ev.ts_ns, resend=message in self.seen)
         self.seen.add(message)
+        self._keep_pdu(message, ev)
         match message:
             case "M1":
                 self._m1(ev, key)
@@ -299,12 +321,19 @@ class Attempt:
                 return SUCCESS
         return None
 
+    def _keep_pdu(self, message: str, ev: Event) -> None:
+        body = ev.frame.body
+        if isinstance(body, Eapol) and len(self.key_pdus) < MAX_KEY_PDUS:
+            self.key_pdus.append((message, ev.index, body.raw))
+
     def _m1(self, ev: Event, key: EapolKey) -> None:
         self.m1_count += 1
         if self.m1_frame is None:
             self.m1_frame = ev.index
         if key.pmkid is not None:
             self.m1_pmkid = key.pmkid
+            if key.pmkid not in self.m1_pmkids:
+                self.m1_pmkids.append(key.pmkid)
         self.m1_replays.append(key.replay_counter)
         if key.nonce not in self.m1_anonces:
             self.m1_anonces.append(key.nonce)

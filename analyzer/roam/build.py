@@ -97,7 +97,9 @@ def _evidence(att: Attempt, sur: Surroundings) -> Evidence:
         auth_statuses=tuple(att.auth_statuses), assoc_status=att.assoc_status,
         reassoc=att.reassoc, current_ap=att.current_ap, pmkid_known_at_bssid=sur.pmkid_known,
         first_eap_frame=att.first_eap_frame, m1_frame=att.m1_frame,
-        malformed_frames=tuple(att.malformed),
+        malformed_frames=tuple(att.malformed), akm_suite=att.akm,
+        m1_pmkids=tuple(att.m1_pmkids), eapol_keys=tuple(att.key_pdus), mdid=att.mdid,
+        r0kh_id=att.r0kh_id, r1kh_id=att.r1kh_id, assoc_req_frame=att.assoc_req_frame,
     )
 
 

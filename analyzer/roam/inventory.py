@@ -72,6 +72,7 @@ class PmkidSighting:
     sta: str | None
     bssid: str | None
     pmkid: bytes
+    verified: bool | None = None  # by the user's keys; None when no key applies
 
 
 @dataclass(slots=True)

@@ -107,6 +107,14 @@ class Evidence:
     first_eap_frame: int | None = None
     m1_frame: int | None = None
     malformed_frames: tuple[int, ...] = ()
+    # For the PMKSA model and key checks; never serialised (raw EAPOL stays internal).
+    akm_suite: int | None = None
+    m1_pmkids: tuple[bytes, ...] = ()  # distinct PMKID KDEs of the M1s, in order
+    eapol_keys: tuple[tuple[str, int, bytes], ...] = ()  # (M1..M4, frame, EAPOL PDU)
+    mdid: int | None = None
+    r0kh_id: bytes | None = None
+    r1kh_id: str | None = None
+    assoc_req_frame: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +137,37 @@ class Evidence:
             "first_eap_frame": self.first_eap_frame,
             "m1_frame": self.m1_frame,
             "malformed_frames": list(self.malformed_frames),
+        }
+
+
+PMKSA_VERDICTS = (
+    "hit", "okc_hit", "ap_miss", "sta_no_offer", "sta_fallback", "pmkid_mismatch",
+    "sae_pmkid_rejected", "stale", "not_applicable", "unknown",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PmksaVerdict:
+    """How PMKSA caching went on one attempt, judged against the expectations (DOMAIN §7).
+
+    `as_expected` is None when the verdict is `unknown`; `confirmed` says whether a key proved
+    an OKC PMKID (None: no key applies, or not an OKC hit); `evidence` lists frame indices."""
+
+    verdict: str
+    as_expected: bool | None
+    reason: str
+    pmksa_age_s: float | None = None
+    evidence: tuple[int, ...] = ()
+    confirmed: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "as_expected": self.as_expected,
+            "reason": self.reason,
+            "pmksa_age_s": self.pmksa_age_s,
+            "evidence": list(self.evidence),
+            "confirmed": self.confirmed,
         }
 
 
@@ -162,6 +201,8 @@ class Roam:
     frames: tuple[int, ...]
     frames_dropped: int = 0  # frame indices beyond the per-attempt cap
     evidence: Evidence = field(default_factory=Evidence)
+    pmksa: PmksaVerdict | None = None  # set by the PMKSA judge (analyzer.roam.pmksa)
+    mic_valid: bool | None = None  # EAPOL-Key MICs checked with the user's keys
 
     def phase(self, name: str) -> Phase | None:
         return next((p for p in self.phases if p.name == name), None)
@@ -193,6 +234,8 @@ class Roam:
             "pmkid_m1": self.pmkid_m1,
             "frames": list(self.frames),
             "frames_dropped": self.frames_dropped,
+            "pmksa": None if self.pmksa is None else self.pmksa.to_dict(),
+            "mic_valid": self.mic_valid,
         }
 
 

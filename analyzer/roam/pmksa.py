@@ -1,0 +1,140 @@
+"""The PMKSA model of both sides, learned from the capture, and the judge that feeds it.
+
+Per (station, authenticator address) the model holds the newest PMKSA: created by a full EAP,
+SAE or OWE (its PMKID from the M1 KDE that follows, or computed when a key gives the PMK),
+or by an OKC hit (inheriting its origin's age); dropped after an AP miss or status 53; aged
+by the expected lifetime. Roams must be fed in completion order, as the tracker emits them.
+Memory: at most `MAX_PER_STA` entries per station, `MAX_STATIONS` stations (oldest evicted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from analyzer.config.expectations import Expectations
+from analyzer.config.keys import KeyRing
+from analyzer.roam import keycheck
+from analyzer.roam.keycheck import NO_CHECK, KeyCheck
+from analyzer.roam.records import Finding, PmksaVerdict, Roam
+from analyzer.roam.verdicts import Cached, Context, Violation, finding, judge, violations
+
+MAX_PER_STA = 32  # wpa_supplicant's PMKSA cache size
+MAX_STATIONS = 4096
+MAX_VERIFIED = 65536
+_CREATES = {"full_8021x": "eap", "sae": "sae", "owe": "owe"}
+_FORGETS = frozenset({"ap_miss", "sae_pmkid_rejected", "stale", "sta_fallback"})
+
+
+class PmksaModel:
+    """(station, AA) -> the newest `Cached` PMKSA; the only mutable PMKSA state."""
+
+    def __init__(self) -> None:
+        self._by_sta: dict[str, dict[str, Cached]] = {}
+
+    def here(self, sta: str, aa: str) -> Cached | None:
+        return self._by_sta.get(sta, {}).get(aa)
+
+    def ess(self, sta: str, aa: str, ssid: str | None) -> Cached | None:
+        """The newest PMKSA of `sta` at another AP of the same SSID (an OKC source)."""
+        others = [c for a, c in self._by_sta.get(sta, {}).items()
+                  if a != aa and c.origin != "okc" and (ssid is None or c.ssid in (None, ssid))]
+        return max(others, key=lambda c: c.created_ns, default=None)
+
+    def put(self, sta: str, entry: Cached) -> None:
+        entries = self._by_sta.pop(sta, {})
+        self._by_sta[sta] = entries  # most recently used station last
+        entries.pop(entry.aa, None)
+        entries[entry.aa] = entry
+        if len(entries) > MAX_PER_STA:
+            del entries[min(entries, key=lambda a: entries[a].created_ns)]
+        if len(self._by_sta) > MAX_STATIONS:
+            del self._by_sta[next(iter(self._by_sta))]
+
+    def drop(self, sta: str, aa: str) -> None:
+        self._by_sta.get(sta, {}).pop(aa, None)
+
+
+class PmksaJudge:
+    """Feeds the model with each completed roam and judges it; keys checked on the way."""
+
+    def __init__(self, expectations: Expectations | None = None,
+                 keys: KeyRing | None = None) -> None:
+        self.expectations = expectations or Expectations()
+        self.keys = keys or KeyRing()
+        self.model = PmksaModel()
+        # (station, BSSID, PMKID) -> verified, for the inventory's PMKID sightings
+        self.verified: dict[tuple[str, str, bytes], bool | None] = {}
+
+    def feed(self, roam: Roam) -> tuple[Roam, list[Finding]]:
+        """The roam with `pmksa` and `mic_valid` set, and the findings they raise."""
+        keys = keycheck.check(roam, self.keys) if self.keys else NO_CHECK
+        ctx = self._context(roam, keys)
+        verdict = judge(ctx)
+        self._learn(roam, verdict, ctx, keys)
+        out = keycheck.findings(roam, keys)
+        bad = finding(roam, verdict)
+        if bad is not None:
+            out.append(bad)
+        self._remember(roam, keys)
+        return replace(roam, pmksa=verdict, mic_valid=keys.mic_valid), out
+
+    def violations(self, roam: Roam) -> list[Violation]:
+        """How a judged roam broke the expectations (for `check`)."""
+        exp = self.expectations
+        return violations(roam, exp.ap(roam.to_bssid, roam.ssid), exp.sta(roam.sta, roam.ssid))
+
+    def _remember(self, roam: Roam, keys: KeyCheck) -> None:
+        if len(self.verified) > MAX_VERIFIED:
+            self.verified.clear()
+        for value, ok in keys.pmkids.items():
+            self.verified[(roam.sta, roam.to_bssid, value)] = ok
+
+    def _context(self, roam: Roam, keys: KeyCheck) -> Context:
+        exp = self.expectations
+        return Context(
+            roam, exp.ap(roam.to_bssid, roam.ssid), exp.sta(roam.sta, roam.ssid),
+            self.model.here(roam.sta, roam.to_bssid),
+            self.model.ess(roam.sta, roam.to_bssid, roam.ssid), keys,
+        )
+
+    def _learn(self, roam: Roam, verdict: PmksaVerdict, ctx: Context, keys: KeyCheck) -> None:
+        if verdict.verdict in _FORGETS:
+            self.model.drop(roam.sta, roam.to_bssid)
+        if verdict.verdict == "okc_hit" and ctx.ess is not None:
+            self.model.put(roam.sta, replace(
+                ctx.ess, aa=roam.to_bssid, pmkids=_pmkids(roam, keys), origin="okc"))
+            return
+        if verdict.verdict == "hit" and ctx.here is None:
+            self.model.put(roam.sta, _entry(roam, "cache", keys))  # PMKSA from before the capture
+            return
+        origin = _CREATES.get(roam.method)
+        if origin is None or not _created(roam):
+            return
+        self.model.put(roam.sta, _entry(roam, origin, keys))
+
+
+def _created(roam: Roam) -> bool:
+    """EAP Success, a successful SAE exchange, or an OWE association with keys following."""
+    ev = roam.evidence
+    if roam.method == "full_8021x":
+        return ev.eap_success
+    if roam.method == "sae":
+        return bool(ev.auth_statuses) and ev.auth_statuses[-1] == 0
+    return ev.assoc_status == 0 and ev.m1_count > 0
+
+
+def _entry(roam: Roam, origin: str, keys: KeyCheck) -> Cached:
+    ev = roam.evidence
+    phase = roam.phase("eap") or roam.phase("auth")
+    created = phase.end_ns if phase is not None else roam.t_start_ns
+    frame = ev.m1_frame or ev.first_eap_frame or ev.assoc_req_frame
+    return Cached(roam.to_bssid, _pmkids(roam, keys), created, frame, origin, roam.ssid)
+
+
+def _pmkids(roam: Roam, keys: KeyCheck) -> frozenset[bytes]:
+    """The PMKIDs the attempt showed (M1 KDE, an accepted offer) or a key lets us compute."""
+    ids = set(roam.evidence.m1_pmkids) | keys.pmk_names
+    ids.update(p for p, ok in keys.pmkids.items() if ok)
+    if not ids and roam.outcome == "success" and not roam.evidence.eap_seen:
+        ids.update(bytes.fromhex(p) for p in roam.pmkids_offered)
+    return frozenset(ids)
