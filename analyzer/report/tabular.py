@@ -14,7 +14,8 @@ ROAM_COLUMNS = (
     "id", "sta", "from_bssid", "to_bssid", "ssid", "channel_from", "channel_to", "kind", "method",
     "akm", "eap_method", "trigger", "trigger_reason", "outcome", "failure_reason", "t_start",
     "t_end", *(f"latency_{k}_ms" for k in LATENCY_KEYS), "missing", "rssi_old_dbm",
-    "rssi_new_dbm", "pmkids_offered", "pmkid_m1", "frames",
+    "rssi_new_dbm", "pmkids_offered", "pmkid_m1", "pmksa_verdict", "pmksa_as_expected",
+    "pmksa_reason", "mic_valid", "frames",
 )  # fmt: skip
 FINDING_COLUMNS = ("code", "severity", "frame", "sta", "bssid", "message")
 FRAME_COLUMNS = (
@@ -33,6 +34,10 @@ def roam_row(roam: dict[str, Any]) -> dict[str, Any]:
     row["missing"] = "; ".join(f"{m['what']}: {m['why']}" for m in roam["missing"])
     row["pmkids_offered"] = " ".join(roam["pmkids_offered"])
     row["frames"] = " ".join(map(str, roam["frames"]))
+    pmksa = roam.get("pmksa") or {}
+    row["pmksa_verdict"] = pmksa.get("verdict")
+    row["pmksa_as_expected"] = pmksa.get("as_expected")
+    row["pmksa_reason"] = pmksa.get("reason")
     return row
 
 

@@ -97,6 +97,7 @@ def _station_table(sta: str, roams: list[dict[str, Any]]) -> Table:
         "eap ms",
         "4way ms",
         "data gap ms",
+        "pmksa",
         "why",
     )
     for r in roams:
@@ -115,6 +116,7 @@ def _station_table(sta: str, roams: list[dict[str, Any]]) -> Table:
             _ms(lat["eap"]),
             _ms(lat["4way"]),
             _ms(lat["data_gap"]),
+            pmksa_label(r.get("pmksa")),
             r["failure_reason"],
         )
     return table
@@ -137,3 +139,13 @@ def _findings_table(findings: list[dict[str, Any]]) -> Table:
     for f in findings:
         _row(table, f["frame"], f["code"], f["severity"], f["sta"], f["bssid"], clean(f["message"]))
     return table
+
+
+def pmksa_label(pmksa: dict[str, Any] | None) -> str:
+    """The verdict, marked with '!' when it is not what the expectations say."""
+    if not pmksa:
+        return "-"
+    verdict = pmksa["verdict"]
+    if verdict == "not_applicable":
+        return "n/a"
+    return verdict if pmksa.get("as_expected", True) is not False else f"{verdict} !"
