@@ -1,0 +1,127 @@
+"""Scenario parts: AP and STA descriptions, per-association state, the record of one step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from analyzer.crypto.keys import Ptk
+
+from .elements import AKMS, EAP_AKMS, FT_AKMS
+from .frames import Radio
+
+
+@dataclass(frozen=True, slots=True)
+class ApSpec:
+    """One BSS. ``pmkid_kde`` None means hostapd's choice (DOMAIN §7: never for PSK)."""
+
+    name: str
+    bssid: bytes
+    ssid: bytes
+    freq_mhz: int
+    akm: str
+    passphrase: str | None = None
+    mdid: int | None = None
+    r0kh_id: bytes = b""
+    ft_over_ds: bool = True
+    okc: bool = False
+    pmkid_kde: bool | None = None
+    signal_dbm: int = -45
+    beacon_interval_tu: int = 100
+    gtk: bytes = bytes(16)
+
+    @property
+    def akm_suite(self) -> int:
+        return AKMS[self.akm]
+
+    @property
+    def is_ft(self) -> bool:
+        return self.akm in FT_AKMS
+
+    @property
+    def is_eap(self) -> bool:
+        return self.akm in EAP_AKMS
+
+    @property
+    def sends_pmkid_kde(self) -> bool:
+        if self.pmkid_kde is not None:
+            return self.pmkid_kde
+        return self.akm in ("8021x", "ft-8021x", "ft-psk", "sae")
+
+
+@dataclass(frozen=True, slots=True)
+class StaSpec:
+    name: str
+    mac: bytes
+    ip: bytes
+    identity: bytes = b"user@example.org"
+    eap_method: str = "ttls"
+    signal_dbm: int = -58
+
+
+@dataclass(frozen=True, slots=True)
+class Pmksa:
+    pmk: bytes
+    pmkid: bytes
+    akm: int
+
+
+@dataclass(frozen=True, slots=True)
+class FtRoot:
+    """PMK-R0 held for a STA in a mobility domain (from its initial MD association)."""
+
+    pmk_r0: bytes
+    pmk_r0_name: bytes
+    r0kh_id: bytes
+    mdid: int
+
+
+@dataclass(slots=True)
+class Link:
+    """A STA's current association: keys and the counters that advance with every frame."""
+
+    sta: StaSpec
+    ap: ApSpec
+    ptk: Ptk
+    pmk: bytes
+    aid: int
+    replay: int = 0
+    pn_up: int = 0
+    pn_down: int = 0
+    icmp_seq: int = 0
+
+
+@dataclass(slots=True)
+class Record:
+    """What one connect/roam step did, kept by frame order ids until the capture is sorted."""
+
+    kind: str
+    sta: bytes
+    from_bssid: bytes | None
+    to_bssid: bytes
+    ssid: bytes
+    method: str
+    akm: int
+    trigger: str = ""
+    pmkids_offered: list[bytes] = field(default_factory=list)
+    m1_pmkid: bytes | None = None
+    pmksa_hit: bool = False
+    eap: bool = False
+    status: int = 0
+    outcome: str = "success"
+    pmk: bytes = b""
+    msk: bytes = b""
+    tk: bytes = b""
+    last_old_data_ns: int | None = None
+    frames: dict[str, list[int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A frame as transmitted; ``group`` ties a transmission to its retries (None: control)."""
+
+    ts_ns: int
+    frame: bytes
+    radio: Radio
+    group: int | None = None
+    retry: bool = False
+    bad_fcs: bool = False

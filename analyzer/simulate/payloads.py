@@ -1,0 +1,53 @@
+"""What data frames carry: LLC/SNAP, IPv4 with UDP or ICMP echo (network byte order)."""
+
+from __future__ import annotations
+
+import struct
+
+LLC_SNAP = b"\xaa\xaa\x03\x00\x00\x00"
+ETH_IPV4 = 0x0800
+ETH_EAPOL = 0x888E
+
+_IPV4 = struct.Struct(">BBHHHBBH4s4s")
+_UDP = struct.Struct(">HHHH")
+_ICMP = struct.Struct(">BBHHH")
+
+
+def llc(ethertype: int, payload: bytes) -> bytes:
+    return LLC_SNAP + struct.pack(">H", ethertype) + payload
+
+
+def checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f">{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def ipv4(
+    src: bytes, dst: bytes, proto: int, payload: bytes, ident: int = 0, ttl: int = 64
+) -> bytes:
+    length = 20 + len(payload)
+    head = _IPV4.pack(0x45, 0, length, ident & 0xFFFF, 0x4000, ttl, proto, 0, src, dst)
+    return head[:10] + struct.pack(">H", checksum(head)) + head[12:] + payload
+
+
+def udp(src: bytes, dst: bytes, sport: int, dport: int, data: bytes, ident: int = 0) -> bytes:
+    length = 8 + len(data)
+    pseudo = src + dst + struct.pack(">BBH", 0, 17, length)
+    segment = _UDP.pack(sport, dport, length, 0) + data
+    csum = checksum(pseudo + segment) or 0xFFFF
+    return ipv4(src, dst, 17, segment[:6] + struct.pack(">H", csum) + segment[8:], ident)
+
+
+def icmp_echo(src: bytes, dst: bytes, seq: int, reply: bool = False, size: int = 56) -> bytes:
+    data = bytes(i & 0xFF for i in range(size))
+    head = _ICMP.pack(0 if reply else 8, 0, 0, 0x1234, seq & 0xFFFF)
+    csum = checksum(head + data)
+    return ipv4(src, dst, 1, head[:2] + struct.pack(">H", csum) + head[4:] + data, seq)
+
+
+def ip(text: str) -> bytes:
+    return bytes(int(p) for p in text.split("."))

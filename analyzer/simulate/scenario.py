@@ -1,0 +1,360 @@
+"""Script-style scenario builder: APs, stations, a clock, and steps that emit real frames.
+
+    sc = Scenario(fmt="pcapng", seed=1)
+    sc.ap("ap1", "00:1f:f3:c0:89:0f", "lab", 5300, akm="8021x").sta("c", "02:00:00:00:00:01")
+    sc.beacons("ap1", 5).connect("c", "ap1").data("c", 4).wait(500).roam("c", "ap2")
+    sc.write("out.pcapng"); sc.truth()
+
+Every step advances the clock (``beacons`` excepted: they are background); frames are sorted
+by time on output, and ``truth()`` reports plain data with 1-based frame indices.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Collection, Iterator, Sequence
+from typing import Any
+
+from analyzer.capture.writer import PcapngWriter, PcapWriter
+
+from . import flows, steps
+from .elements import AKMS
+from .frames import Radio, ack, mac, on_air, set_seq
+from .model import ApSpec, FtRoot, Link, Pending, Pmksa, Record, StaSpec
+from .payloads import ip
+from .truth import Faults, record_dict
+
+START_NS = 1_714_557_600_000_000_000  # 2024-05-01 10:00:00 UTC
+DATA_RATE = 108
+
+
+def _freq(channel: int) -> int:
+    """A frequency in MHz given as is, or a 2.4/5 GHz channel number."""
+    if channel > 200:
+        return channel
+    if channel == 14:
+        return 2484
+    return 2407 + 5 * channel if channel <= 13 else 5000 + 5 * channel
+
+
+def _labels(value: Collection[str] | None) -> frozenset[str]:
+    return frozenset(value or ())
+
+
+class Scenario:
+    """Builder of a cryptographically valid monitor-mode capture (radiotap, linktype 127)."""
+
+    def __init__(
+        self,
+        fmt: str = "pcap",
+        seed: int = 1,
+        *,
+        start_ns: int = START_NS,
+        fcs: bool = True,
+        acks: bool = False,
+        nanosecond: bool = False,
+    ) -> None:
+        self.fmt = fmt
+        self.rng = random.Random(seed)
+        self.start_ns = start_ns
+        self.now_ns = start_ns
+        self.fcs = fcs
+        self.acks = acks
+        self.nanosecond = nanosecond
+        self.aps: dict[str, ApSpec] = {}
+        self.stas: dict[str, StaSpec] = {}
+        self.links: dict[bytes, Link] = {}
+        self.sta_pmksa: dict[tuple[bytes, bytes], Pmksa] = {}
+        self.ap_pmksa: dict[tuple[bytes, bytes], dict[bytes, bytes]] = {}
+        self.ess_pmk: dict[tuple[bytes, bytes], bytes] = {}
+        self.ft_roots: dict[tuple[bytes, int], FtRoot] = {}
+        self.last_data_ns: dict[bytes, int] = {}
+        self.records: list[Record] = []
+        self.events: list[dict[str, Any]] = []
+        self.rec: Record | None = None
+        self.faults = Faults()
+        self._out: list[tuple[int, int, Pending]] = []
+        self._group = 0
+        self._token = 0
+
+    # --- description -------------------------------------------------------------------------
+
+    def ap(
+        self,
+        name: str,
+        bssid: str,
+        ssid: str,
+        channel: int,
+        akm: str = "psk",
+        passphrase: str | None = None,
+        mdid: int | None = None,
+        *,
+        r0kh_id: str | None = None,
+        ft_over_ds: bool = True,
+        okc: bool = False,
+        pmkid_kde: bool | None = None,
+        signal_dbm: int = -45,
+    ) -> Scenario:
+        """Add an AP; ``channel`` is a channel number or a frequency in MHz."""
+        if akm not in AKMS:
+            raise ValueError(f"unknown akm {akm!r}; one of {sorted(AKMS)}")
+        if akm in ("psk", "ft-psk") and passphrase is None:
+            raise ValueError(f"AP {name!r}: akm {akm!r} needs a passphrase")
+        if akm.startswith("ft-") and mdid is None:
+            raise ValueError(f"AP {name!r}: akm {akm!r} needs a mdid")
+        self.aps[name] = ApSpec(
+            name,
+            mac(bssid),
+            ssid.encode(),
+            _freq(channel),
+            akm,
+            passphrase,
+            mdid,
+            (r0kh_id or f"{name}.r0kh.example").encode(),
+            ft_over_ds,
+            okc,
+            pmkid_kde,
+            signal_dbm,
+            gtk=self.rng.randbytes(16),
+        )
+        return self
+
+    def sta(
+        self,
+        name: str,
+        mac_addr: str,
+        *,
+        ip_addr: str | None = None,
+        identity: str = "user@example.org",
+        eap_method: str = "ttls",
+        signal_dbm: int = -58,
+    ) -> Scenario:
+        address = ip_addr or f"10.0.0.{10 + len(self.stas)}"
+        self.stas[name] = StaSpec(
+            name, mac(mac_addr), ip(address), identity.encode(), eap_method, signal_dbm
+        )
+        return self
+
+    # --- clock -------------------------------------------------------------------------------
+
+    def at(self, seconds: float) -> Scenario:
+        self.now_ns = self.start_ns + round(seconds * 1e9)
+        return self
+
+    def wait(self, ms: float) -> Scenario:
+        self.now_ns += round(ms * 1e6)
+        return self
+
+    def gap(self, lo_ms: float, hi_ms: float) -> None:
+        self.now_ns += round(self.rng.uniform(lo_ms, hi_ms) * 1e6)
+
+    # --- emission (used by flows and steps) ---------------------------------------------------
+
+    def next_token(self) -> int:
+        self._token = self._token % 255 + 1
+        return self._token
+
+    def emit(
+        self,
+        frame: bytes,
+        ap: ApSpec,
+        sta: StaSpec | None,
+        from_ap: bool,
+        label: str,
+        *,
+        data: bool = False,
+        at_ns: int | None = None,
+    ) -> None:
+        """Transmit one mgmt/data frame: radio, faults, optional ACK.
+
+        Sequence numbers are given per transmitter in time order when the capture is written,
+        so background beacons scheduled ahead do not disturb them; retries share one number.
+        """
+        ts = self.now_ns if at_ns is None else at_ns
+        radio = self._radio(ap, sta, from_ap, DATA_RATE if data else None, ts)
+        self._group += 1
+        retry = label in self.faults.bad_fcs
+        if retry:
+            self._put(Pending(ts, frame, radio, self._group, bad_fcs=True), None)
+            ts += self._airtime()
+        if not self._dropped(label):
+            self._put(Pending(ts, frame, radio, self._group, retry), label)
+        if self.acks and not frame[4] & 1:
+            self._ack(frame[10:16], ap, sta, not from_ap, ts)
+        if label in self.faults.retries:
+            ts += self._airtime()
+            self._put(Pending(ts, frame, radio, self._group, True), None)
+        if at_ns is None:
+            self.now_ns = ts + self._airtime()
+
+    def emit_control(self, frame: bytes, ap: ApSpec, sta: StaSpec | None, from_ap: bool) -> None:
+        radio = self._radio(ap, sta, from_ap, None, self.now_ns)
+        self._put(Pending(self.now_ns, frame, radio), None)
+        self.now_ns += self._airtime()
+
+    def _ack(self, ra: bytes, ap: ApSpec, sta: StaSpec | None, from_ap: bool, ts: int) -> None:
+        at = ts + self.rng.randrange(40_000, 90_000)
+        self._put(Pending(at, ack(ra), self._radio(ap, sta, from_ap, None, at)), None)
+
+    def _radio(
+        self, ap: ApSpec, sta: StaSpec | None, from_ap: bool, rate: int | None, ts: int
+    ) -> Radio:
+        base = ap.signal_dbm if from_ap or sta is None else sta.signal_dbm
+        basic = 2 if ap.freq_mhz < 3000 else 12
+        return Radio(ts // 1000, ap.freq_mhz, base + self.rng.randint(-3, 3), rate or basic)
+
+    def _airtime(self) -> int:
+        return self.rng.randrange(60_000, 250_000)
+
+    def _dropped(self, label: str) -> bool:
+        f = self.faults
+        return label in f.drop or (f.drop_p > 0 and self.rng.random() < f.drop_p)
+
+    def _put(self, pending: Pending, label: str | None) -> None:
+        order = len(self._out)
+        self._out.append((pending.ts_ns, order, pending))
+        if label is not None and self.rec is not None:
+            self.rec.frames.setdefault(label, []).append(order)
+
+    # --- steps -------------------------------------------------------------------------------
+
+    def beacons(self, ap: str, count: int, interval_ms: float | None = None) -> Scenario:
+        """Background beacons from now on; the clock does not move."""
+        steps.beacons(self, self.aps[ap], count, interval_ms)
+        return self
+
+    def probe(self, sta: str, ap: str) -> Scenario:
+        steps.probe(self, self.stas[sta], self.aps[ap])
+        return self
+
+    def connect(self, sta: str, ap: str, **options: Any) -> Scenario:
+        """Initial association: auth, assoc, [EAP], 4-way handshake, first data (see flows)."""
+        with self._faults(options):
+            flows.join(self, self.stas[sta], self.aps[ap], "connect", options)
+        return self
+
+    def roam(self, sta: str, ap: str, method: str | None = None, **options: Any) -> Scenario:
+        """Reassociation to ``ap`` by ``method`` (full, pmksa, okc, ft_over_air, ft_over_ds,
+        psk, sae, owe); the default follows the AKM and the STA's PMKSA cache."""
+        with self._faults(options):
+            flows.join(self, self.stas[sta], self.aps[ap], "roam", {**options, "method": method})
+        return self
+
+    def data(self, sta: str, count: int = 4, interval_ms: float = 20.0) -> Scenario:
+        """``count`` encrypted frames alternating uplink echo request / downlink reply."""
+        steps.data(self, self.stas[sta], count, interval_ms)
+        return self
+
+    def deauth(self, sta: str, reason: int = 3, by: str = "sta") -> Scenario:
+        steps.leave(self, self.stas[sta], reason, by, "deauth")
+        return self
+
+    def disassoc(self, sta: str, reason: int = 8, by: str = "sta") -> Scenario:
+        steps.leave(self, self.stas[sta], reason, by, "disassoc")
+        return self
+
+    def btm(
+        self,
+        ap: str,
+        sta: str,
+        candidates: Sequence[str] = (),
+        accept: bool = True,
+        **options: Any,
+    ) -> Scenario:
+        """BTM Request with candidates; on accept the STA roams to the first one."""
+        steps.btm(
+            self, self.aps[ap], self.stas[sta], [self.aps[c] for c in candidates], accept, options
+        )
+        return self
+
+    def neighbor_report(self, sta: str) -> Scenario:
+        steps.neighbor_report(self, self.stas[sta])
+        return self
+
+    def sa_query(self, sta: str) -> Scenario:
+        steps.sa_query(self, self.stas[sta])
+        return self
+
+    def group_rekey(self, sta: str) -> Scenario:
+        steps.group_rekey(self, self.stas[sta])
+        return self
+
+    def control(self, count: int, ap: str, sta: str) -> Scenario:
+        steps.control(self, self.aps[ap], self.stas[sta], count)
+        return self
+
+    def _faults(self, options: dict[str, Any]) -> _FaultScope:
+        drop = options.pop("drop", None)
+        p = float(drop) if isinstance(drop, float) else 0.0
+        names = None if isinstance(drop, float) else drop
+        faults = Faults(
+            _labels(names),
+            p,
+            _labels(options.pop("retries", None)),
+            _labels(options.pop("bad_fcs", None)),
+        )
+        return _FaultScope(self, faults)
+
+    # --- output ------------------------------------------------------------------------------
+
+    def _sorted(self) -> list[tuple[int, int, bytes]]:
+        """Frames in time order with their sequence numbers and FCS filled in."""
+        seqs: dict[bytes, int] = {}
+        given: dict[int, int] = {}
+        out = []
+        for ts, order, p in sorted(self._out, key=lambda e: (e[0], e[1])):
+            frame = p.frame
+            if p.group is not None:
+                if p.group not in given:
+                    tx = frame[10:16]
+                    given[p.group] = seqs.get(tx, int.from_bytes(tx[-2:], "big") % 4096)
+                    seqs[tx] = (given[p.group] + 1) & 0xFFF
+                frame = set_seq(frame, given[p.group], p.retry)
+            out.append((ts, order, on_air(frame, p.radio, self.fcs, p.bad_fcs)))
+        return out
+
+    def frames(self) -> Iterator[tuple[int, bytes]]:
+        for ts, _, data in self._sorted():
+            yield ts, data
+
+    def write(self, path: str | os.PathLike[str], fmt: str | None = None) -> int:
+        fmt = fmt or self.fmt
+        with open(path, "wb") as f:
+            if fmt == "pcapng":
+                ng = PcapngWriter(f)
+                iface = ng.add_interface(127, "mon0")
+                for ts, data in self.frames():
+                    ng.write(iface, ts, data)
+                return ng.count
+            if fmt != "pcap":
+                raise ValueError(f"unknown capture format {fmt!r}")
+            pc = PcapWriter(f, 127, nanosecond=self.nanosecond)
+            for ts, data in self.frames():
+                pc.write(ts, data)
+            return pc.count
+
+    def truth(self) -> dict[str, Any]:
+        """Plain data: APs, STAs, every connection attempt with 1-based frame indices."""
+        ordered = self._sorted()
+        index = {order: i + 1 for i, (_, order, _) in enumerate(ordered)}
+        ts = {order: t for t, order, _ in ordered}
+        return {
+            "frames": len(ordered),
+            "aps": [steps.ap_dict(a) for a in self.aps.values()],
+            "stas": [steps.sta_dict(s) for s in self.stas.values()],
+            "connections": [record_dict(r, index, ts) for r in self.records],
+            "events": list(self.events),
+        }
+
+
+class _FaultScope:
+    def __init__(self, sc: Scenario, faults: Faults) -> None:
+        self.sc = sc
+        self.faults = faults
+
+    def __enter__(self) -> None:
+        self.sc.faults = self.faults
+
+    def __exit__(self, *exc: object) -> None:
+        self.sc.faults = Faults()

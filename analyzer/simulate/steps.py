@@ -1,0 +1,270 @@
+"""Scenario steps other than (re)association: beacons, probes, data, leaving, BTM, 11k, rekey."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from analyzer.crypto.ccmp import ccmp_encrypt
+
+from . import actions, elements
+from .eapol import KeyMessage, eapol_key, eapol_llc, gtk_kde, key_version, wrap_key_data
+from .elements import AP_RSN_CAPS
+from .frames import (
+    action,
+    beacon,
+    capabilities,
+    cts,
+    data_header,
+    deauth,
+    disassoc,
+    mac_str,
+    probe_req,
+    probe_resp,
+    rts,
+)
+from .model import ApSpec, Link, StaSpec
+from .payloads import ETH_IPV4, icmp_echo, ip, llc
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
+
+GATEWAY = ip("10.0.0.1")
+ROUTER = b"\x02\x00\x00\x00\x00\x01"
+
+
+def ap_rsne(ap: ApSpec, pmkids: Sequence[bytes] = ()) -> bytes:
+    return elements.rsne(ap.akm_suite, pmkids, AP_RSN_CAPS)
+
+
+def ap_elements(ap: ApSpec) -> bytes:
+    """What beacons and probe responses advertise after the fixed fields."""
+    parts = [
+        elements.ssid(ap.ssid),
+        elements.rates(ap.freq_mhz),
+        elements.ds_param(ap.freq_mhz),
+        elements.tim(),
+        ap_rsne(ap),
+    ]
+    if ap.mdid is not None:
+        parts.append(elements.mde(ap.mdid, ap.ft_over_ds))
+    parts += [
+        elements.ht_operation(ap.freq_mhz),
+        elements.rm_capabilities(),
+        elements.ext_capabilities(),
+    ]
+    return b"".join(parts)
+
+
+def tsf_us(sc: Scenario, ap: ApSpec, ts_ns: int) -> int:
+    return (ts_ns - sc.start_ns) // 1000 + int.from_bytes(ap.bssid[3:], "big") * 997
+
+
+def beacon_frame(sc: Scenario, ap: ApSpec, ts_ns: int) -> bytes:
+    cap = capabilities(ap.freq_mhz)
+    return beacon(ap.bssid, tsf_us(sc, ap, ts_ns), cap, ap_elements(ap), ap.beacon_interval_tu)
+
+
+def beacons(sc: Scenario, ap: ApSpec, count: int, interval_ms: float | None) -> None:
+    step = round((interval_ms or ap.beacon_interval_tu * 1.024) * 1e6)
+    for k in range(count):
+        at = sc.now_ns + k * step + sc.rng.randrange(0, 200_000)
+        sc.emit(beacon_frame(sc, ap, at), ap, None, True, "beacon", at_ns=at)
+
+
+def probe(sc: Scenario, sta: StaSpec, ap: ApSpec) -> None:
+    ies = elements.ssid(ap.ssid) + elements.rates(ap.freq_mhz) + elements.ext_capabilities()
+    sc.emit(probe_req(sta.mac, ies), ap, sta, False, "probe_req")
+    sc.gap(0.3, 2.0)
+    cap = capabilities(ap.freq_mhz)
+    resp = probe_resp(ap.bssid, sta.mac, tsf_us(sc, ap, sc.now_ns), cap, ap_elements(ap))
+    sc.emit(resp, ap, sta, True, "probe_resp")
+
+
+def send_data(sc: Scenario, link: Link, uplink: bool, label: str = "data") -> None:
+    """One CCMP-protected QoS data frame carrying an ICMP echo request (up) or reply (down)."""
+    sta, ap = link.sta, link.ap
+    if uplink:
+        link.icmp_seq += 1
+        link.pn_up += 1
+        pn, packet = link.pn_up, icmp_echo(sta.ip, GATEWAY, link.icmp_seq)
+    else:
+        link.pn_down += 1
+        pn, packet = link.pn_down, icmp_echo(GATEWAY, sta.ip, link.icmp_seq, reply=True)
+    header = data_header(sta.mac, ap.bssid, uplink, protected=True, peer=ROUTER)
+    body = ccmp_encrypt(link.ptk.tk, header, pn, llc(ETH_IPV4, packet))
+    sc.emit(header + body, ap, sta, not uplink, label, data=True)
+    sc.last_data_ns[sta.mac] = sc.now_ns
+
+
+def send_eapol(
+    sc: Scenario,
+    sta: StaSpec,
+    ap: ApSpec,
+    frame: bytes,
+    from_ap: bool,
+    label: str,
+    link: Link | None = None,
+) -> None:
+    """EAPOL in a QoS data frame (TID 7, as mac80211 sends it); CCMP-protected given a link."""
+    header = data_header(sta.mac, ap.bssid, not from_ap, tid=7, protected=link is not None)
+    body = eapol_llc(frame)
+    if link is not None:
+        if from_ap:
+            link.pn_down += 1
+            body = ccmp_encrypt(link.ptk.tk, header, link.pn_down, body)
+        else:
+            link.pn_up += 1
+            body = ccmp_encrypt(link.ptk.tk, header, link.pn_up, body)
+    sc.emit(header + body, ap, sta, from_ap, label)
+
+
+def data(sc: Scenario, sta: StaSpec, count: int, interval_ms: float) -> None:
+    link = _link(sc, sta)
+    for k in range(count):
+        send_data(sc, link, uplink=k % 2 == 0)
+        sc.gap(interval_ms * 0.5, interval_ms * 1.5) if k % 2 else sc.gap(0.5, 3.0)
+
+
+def _link(sc: Scenario, sta: StaSpec) -> Link:
+    if sta.mac not in sc.links:
+        raise ValueError(f"station {sta.name!r} is not associated")
+    return sc.links[sta.mac]
+
+
+def leave(sc: Scenario, sta: StaSpec, reason: int, by: str, kind: str) -> None:
+    """Deauthentication or Disassociation (``kind``) sent by the STA or the AP (``by``)."""
+    ap = _link(sc, sta).ap
+    encode = deauth if kind == "deauth" else disassoc
+    if by == "ap":
+        frame = encode(sta.mac, ap.bssid, ap.bssid, reason)
+    else:
+        frame = encode(ap.bssid, sta.mac, ap.bssid, reason)
+    sc.emit(frame, ap, sta, by == "ap", kind)
+    sc.events.append(
+        {
+            "event": kind,
+            "sta": mac_str(sta.mac),
+            "bssid": mac_str(ap.bssid),
+            "reason": reason,
+            "by": by,
+            "ts_ns": sc.now_ns,
+        }
+    )
+    del sc.links[sta.mac]
+
+
+def btm(
+    sc: Scenario,
+    ap: ApSpec,
+    sta: StaSpec,
+    candidates: list[ApSpec],
+    accept: bool,
+    options: dict[str, Any],
+) -> None:
+    """BTM Request -> Response; accept roams to the first candidate, else maybe Disassoc(12)."""
+    token = sc.next_token()
+    imminent = bool(options.pop("disassoc_imminent", not accept))
+    reports = [
+        elements.neighbor_report(c.bssid, c.freq_mhz, 255 - i) for i, c in enumerate(candidates)
+    ]
+    body = actions.btm_request(token, reports, imminent, disassoc_timer=15 if imminent else 0)
+    sc.emit(action(sta.mac, ap.bssid, ap.bssid, body), ap, sta, True, "btm_req")
+    sc.gap(2.0, 15.0)
+    target = candidates[0].bssid if accept and candidates else None
+    status = 0 if target is not None else int(options.pop("reject_status", 6))
+    resp = actions.btm_response(token, status, target)
+    sc.emit(action(ap.bssid, sta.mac, ap.bssid, resp), ap, sta, False, "btm_resp")
+    sc.events.append(
+        {
+            "event": "btm",
+            "sta": mac_str(sta.mac),
+            "bssid": mac_str(ap.bssid),
+            "status": status,
+            "target": None if target is None else mac_str(target),
+        }
+    )
+    if target is not None:
+        sc.gap(5.0, 30.0)
+        sc.roam(sta.name, candidates[0].name, trigger="btm", **options)
+    elif imminent:
+        sc.gap(1400.0, 1600.0)
+        leave(sc, sta, 12, "ap", "disassoc")
+
+
+def neighbor_report(sc: Scenario, sta: StaSpec) -> None:
+    link = _link(sc, sta)
+    ap, token = link.ap, sc.next_token()
+    req = actions.neighbor_request(token, elements.ssid(ap.ssid))
+    sc.emit(action(ap.bssid, sta.mac, ap.bssid, req), ap, sta, False, "neighbor_req")
+    sc.gap(1.0, 5.0)
+    others = [a for a in sc.aps.values() if a.ssid == ap.ssid and a.bssid != ap.bssid]
+    reports = [elements.neighbor_report(a.bssid, a.freq_mhz) for a in others]
+    resp = actions.neighbor_response(token, reports)
+    sc.emit(action(sta.mac, ap.bssid, ap.bssid, resp), ap, sta, True, "neighbor_resp")
+
+
+def sa_query(sc: Scenario, sta: StaSpec) -> None:
+    """SA Query request/response (sent unprotected: the builder does not model PMF)."""
+    ap = _link(sc, sta).ap
+    tid = sc.rng.randrange(1 << 16)
+    sc.emit(
+        action(sta.mac, ap.bssid, ap.bssid, actions.sa_query(False, tid)),
+        ap,
+        sta,
+        True,
+        "sa_query_req",
+    )
+    sc.gap(0.5, 3.0)
+    sc.emit(
+        action(ap.bssid, sta.mac, ap.bssid, actions.sa_query(True, tid)),
+        ap,
+        sta,
+        False,
+        "sa_query_resp",
+    )
+
+
+def group_rekey(sc: Scenario, sta: StaSpec) -> None:
+    """Group key handshake G1/G2, CCMP-protected with the PTK like any data after M4."""
+    link = _link(sc, sta)
+    ap, akm = link.ap, link.ap.akm_suite
+    version = key_version(akm)
+    link.replay += 1
+    plain = gtk_kde(1, ap.gtk)
+    g1 = KeyMessage("g1", version, link.replay, key_data=wrap_key_data(link.ptk.kek, plain))
+    send_eapol(sc, sta, ap, eapol_key(g1, link.ptk.kck, akm), True, "g1", link)
+    sc.gap(0.5, 3.0)
+    g2 = KeyMessage("g2", version, link.replay)
+    send_eapol(sc, sta, ap, eapol_key(g2, link.ptk.kck, akm, 1), False, "g2", link)
+
+
+def control(sc: Scenario, ap: ApSpec, sta: StaSpec, count: int) -> None:
+    for _ in range(count // 2):
+        sc.emit_control(rts(ap.bssid, sta.mac), ap, sta, False)
+        sc.emit_control(cts(sta.mac), ap, sta, True)
+
+
+def ap_dict(ap: ApSpec) -> dict[str, Any]:
+    return {
+        "name": ap.name,
+        "bssid": mac_str(ap.bssid),
+        "ssid": ap.ssid.decode(errors="replace"),
+        "freq_mhz": ap.freq_mhz,
+        "akm": ap.akm,
+        "akm_suite": ap.akm_suite,
+        "passphrase": ap.passphrase,
+        "mdid": ap.mdid,
+        "r0kh_id": ap.r0kh_id.decode(),
+        "gtk": ap.gtk.hex(),
+    }
+
+
+def sta_dict(sta: StaSpec) -> dict[str, Any]:
+    return {
+        "name": sta.name,
+        "mac": mac_str(sta.mac),
+        "ip": ".".join(map(str, sta.ip)),
+        "identity": sta.identity.decode(),
+        "eap_method": sta.eap_method,
+    }
