@@ -41,10 +41,11 @@ def mark_truncated(info: CaptureInfo, msg: str) -> None:
 
 
 def read_exact(read: Callable[[int], bytes], n: int) -> bytes:
+    """Up to `n` bytes, asked for CHUNK at a time: a length that lies costs what is there."""
     parts = []
     have = 0
     while have < n:
-        more = read(n - have)
+        more = read(min(n - have, CHUNK))
         if not more:
             break
         parts.append(more)
@@ -62,7 +63,7 @@ def _fill(buf: bytes, pos: int, read1: Callable[[int], bytes], need: int) -> byt
     parts = [buf[pos:]]
     have = len(parts[0])
     while have < need:
-        more = read1(max(CHUNK, need - have))
+        more = read1(CHUNK)  # never more: `need` comes from a length field in the file
         if not more:
             break
         parts.append(more)

@@ -6,7 +6,7 @@ import struct
 from collections.abc import Callable
 from typing import BinaryIO, NamedTuple
 
-from .pcap import MAX_RECORD, Prime, Records, mark_truncated, read_exact, warn
+from .pcap import CHUNK, MAX_RECORD, Prime, Records, mark_truncated, read_exact, warn
 from .records import CaptureInfo, RawRecord
 
 SHB_MAGIC = b"\x0a\x0d\x0d\x0a"
@@ -130,7 +130,7 @@ def _blocks(stream: BinaryIO, info: CaptureInfo) -> Records:
         if _bad_length(blen):
             _stop(info, False, offset, index, f"block length {blen}")
             break
-        body = read(blen - 8)
+        body = read(blen - 8) if blen <= CHUNK else read_exact(read, blen - 8)
         if len(body) < blen - 8 or body[-4:] != head[4:]:
             _stop(info, len(body) < blen - 8, offset, index, f"block type {btype:#x}")
             break

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
+# C0/C1 controls and DEL (terminal escapes: CSI, OSC, BEL ...), line/paragraph separators, and
+# the bidirectional marks, embeddings, overrides and isolates that reorder how text displays
+# (Unicode TR9; CVE-2021-42574 "Trojan Source").
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
 
 def printable(raw: bytes | None) -> str | None:
     """Decode as UTF-8 where valid; every control or undecodable byte becomes a \\xNN escape."""
     if raw is None:
         return None
-    text = raw.decode("utf-8", errors="backslashreplace")
-    return "".join(_escape(ch) for ch in text)
+    return clean(raw.decode("utf-8", errors="backslashreplace"))
 
 
-def _escape(ch: str) -> str:
-    code = ord(ch)
-    if code < 0x20 or code == 0x7F or 0x80 <= code < 0xA0 or ch in "\u2028\u2029\u200e\u200f":
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-    return ch
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def seconds(ts_ns: int | None) -> float | None:
@@ -23,15 +27,23 @@ def seconds(ts_ns: int | None) -> float | None:
 
 
 def clean(text: str | None) -> str | None:
-    """Escape control characters in text that came off the air (already decoded)."""
-    return None if text is None else "".join(_escape(ch) for ch in text)
+    """Escape control and bidi-control characters in text that came off the air."""
+    if text is None or not _UNSAFE.search(text):
+        return text
+    return _UNSAFE.sub(_escape, text)
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: object) -> object:
-    """Neutralise spreadsheet formulas in strings (numbers are left alone)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """Neutralise spreadsheet formulas and terminal escapes in strings (numbers are left alone).
+
+    A CSV goes to spreadsheets (OWASP "CSV injection": a leading = + - @ starts a formula)
+    and, with `--format csv`, straight to the terminal.
+    """
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_PREFIXES):
+        value = "'" + value
+    return clean(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from analyzer.roam.dedup import Seen
 from analyzer.roam.records import Finding, Roam
 
 SEVERITY: dict[str, str] = {
@@ -18,6 +19,7 @@ SEVERITY: dict[str, str] = {
     "REPLAY_COUNTER_MISMATCH": "warning",
     "ANONCE_CHANGED": "error",
     "SLOW_ROAM": "warning",
+    "STATE_CAP_REACHED": "warning",
 }
 
 DEFAULT_SLOW_ROAM_MS = 150.0
@@ -28,6 +30,15 @@ def make(
     roam_id: int | None = None,
 ) -> Finding:
     return Finding(code, SEVERITY.get(code, "info"), frame, sta, bssid, message, roam_id)
+
+
+def replayed(
+    what: str, frame: int, ts_ns: int, sta: str, bssid: str, first: Seen
+) -> Finding:
+    dt = (ts_ns - first.ts_ns) / 1e9
+    msg = (f"{what} frame {frame} repeats frame {first.index} "
+           f"({dt:.3f} s later) without being a retransmission; not a new attempt")
+    return make("REPLAYED_FRAME", frame, sta, bssid, msg)
 
 
 def on_close(roam: Roam, slow_roam_ms: Mapping[str, float]) -> list[Finding]:

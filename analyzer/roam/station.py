@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from analyzer.dot11.records import BtmRequest, BtmResponse, Elements, Frame, Radio
+from analyzer.dot11.records import BtmRequest, BtmResponse, Elements, Frame, Malformed, Radio
 from analyzer.roam.attempt import Attempt, PhaseAcc
 from analyzer.roam.records import NO_TRIGGER, Roam, Trigger
 
 MAX_BSSIDS = 8  # per station: last data times, PMKIDs per BSSID
 MAX_PMKIDS = 8
 MAX_SUMMARY_BSSIDS = 32
+MAX_MALFORMED_PER_ATTEMPT = 20
 SCAN_GAP_NS = 2_000_000_000  # a Probe Request this long after the last one starts a new scan
 
 
@@ -169,3 +171,16 @@ class Tally:
         for bssid in (roam.from_bssid, roam.to_bssid):
             if bssid is not None and len(self.bssids) < MAX_SUMMARY_BSSIDS:
                 self.bssids.add(bssid)
+
+
+def note_malformed(stations: Mapping[str, Station], item: Malformed) -> None:
+    """Name a malformed frame in the open attempt of the station it was sent by or to."""
+    header = item.header
+    if header is None:
+        return
+    for mac in (header.addr2, header.addr1):
+        st = stations.get(mac) if mac is not None else None
+        att = st.attempt if st is not None else None
+        if att is not None and len(att.malformed) < MAX_MALFORMED_PER_ATTEMPT:
+            att.malformed.append(item.index)
+            return

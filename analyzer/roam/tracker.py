@@ -22,16 +22,16 @@ from analyzer.dot11.records import (
 from analyzer.roam import findings as fnd
 from analyzer.roam.attempt import Attempt, Result, Stage
 from analyzer.roam.build import build_roam, pmkids_learned, surroundings
+from analyzer.roam.caps import CapNotices, Limits, heard
 from analyzer.roam.dedup import Dedup, Seen, Verdict
 from analyzer.roam.events import BROADCAST, Event, EventType, data_roles, resolve_key, to_event
 from analyzer.roam.records import Finding, Roam, StationSummary
-from analyzer.roam.station import Bss, PendingTrigger, Station, Tally
+from analyzer.roam.station import Bss, PendingTrigger, Station, Tally, note_malformed
 
 E = EventType
 Output = list[Roam | Finding]
 SWEEP_NS = 1_000_000_000
 MAX_REPORTED = 4096
-MAX_MALFORMED_PER_ATTEMPT = 20
 _STARTS_MGMT = frozenset({E.AUTH, E.ASSOC_REQ, E.FT_REQUEST})
 _STARTS_EAPOL = frozenset({E.EAP, E.EAPOL_START, E.EAPOL_KEY})
 _INITIAL_STAGE = {E.FT_REQUEST: Stage.FT_ACTION, E.AUTH: Stage.AUTH, E.ASSOC_REQ: Stage.ASSOC}
@@ -45,6 +45,7 @@ class Tracker:
     `station_idle_s`: state of a station silent this long is dropped.
     `slow_roam_ms`: SLOW_ROAM threshold per method (key "default" for the others).
     `trigger_window_s`: how long a deauth/disassoc/BTM Request stays a candidate trigger.
+    `limits`: caps on the stations, BSSIDs and per-station totals kept (see `caps`).
     """
 
     def __init__(
@@ -53,6 +54,7 @@ class Tracker:
         station_idle_s: float = 300.0,
         slow_roam_ms: Mapping[str, float] | None = None,
         trigger_window_s: float = 10.0,
+        limits: Limits | None = None,
     ) -> None:
         self._timeout_ns = int(timeout_s * 1e9)
         self._idle_ns = int(station_idle_s * 1e9)
@@ -62,6 +64,8 @@ class Tracker:
         self._bss: dict[str, Bss] = {}
         self._tally: dict[str, Tally] = {}
         self._dedup = Dedup()
+        self._limits = limits or Limits()
+        self.caps = CapNotices()
         self._reported: set[tuple[str, str | None, str | None]] = set()
         self._next_id = 1
         self._now = 0
@@ -77,13 +81,14 @@ class Tracker:
         out: Output = []
         self._clock(item.ts_ns, out)
         if isinstance(item, Malformed):
-            self._malformed(item)
+            self.malformed += 1
+            note_malformed(self._stations, item)
             return out
         self.frames += 1
         if item.kind == Kind.DATA:
             self._data(item, out)
         elif item.kind == Kind.BEACON:
-            self._beacon(item)
+            self._beacon(item, out)
         else:
             self._frame(item, out)
         return out
@@ -92,15 +97,16 @@ class Tracker:
         """End of input: attempts still open become `incomplete` (or wait no more for data)."""
         out: Output = []
         for st in list(self._stations.values()):
-            att = st.attempt
-            if att is None:
-                continue
-            if att.stage is Stage.AWAIT_DATA:
-                self._emit(st, att, out, "capture ended before any data on the new BSSID")
-            else:
-                att.outcome = "incomplete"
-                self._emit(st, att, out)
+            self._close(st, out, "capture ended")
         return out
+
+    def _close(self, st: Station, out: Output, why: str) -> None:
+        att = st.attempt
+        if att is not None and att.stage is Stage.AWAIT_DATA:
+            self._emit(st, att, out, f"{why} before any data on the new BSSID")
+        elif att is not None:
+            att.outcome = "incomplete"
+            self._emit(st, att, out)
 
     def stations(self) -> list[StationSummary]:
         return [
@@ -144,18 +150,19 @@ class Tracker:
 
     # --- frames --------------------------------------------------------------------------
 
-    def _beacon(self, frame: Frame) -> None:
+    def _beacon(self, frame: Frame, out: Output) -> None:
         header, body = frame.header, frame.body
         if not isinstance(header, MacHeader) or header.addr3 is None:
             return
-        bss = self._bss_of(header.addr3)
+        bss = self._bss_of(header.addr3, frame.index, out)
         bss.hear(frame)
         if isinstance(body, Beacon):
             bss.learn(body.elements)
 
-    def _bss_of(self, bssid: str) -> Bss:
+    def _bss_of(self, bssid: str, index: int, out: Output) -> Bss:
         bss = self._bss.get(bssid)
         if bss is None:
+            self.caps.make_room(self._bss, heard, self._limits.bss, "BSSIDs", index, out)
             bss = self._bss[bssid] = Bss()
         return bss
 
@@ -164,9 +171,10 @@ class Tracker:
         if ev is None:
             return
         if ev.from_ap and ev.via is None:
-            self._bss_of(ev.bssid).hear(frame)
+            bss = self._bss_of(ev.bssid, ev.index, out)
+            bss.hear(frame)
             if ev.type is E.PROBE_RESP and isinstance(frame.body, Beacon):
-                self._bss_of(ev.bssid).learn(frame.body.elements)
+                bss.learn(frame.body.elements)
         verdict, first = self._dedup.check(frame)
         match verdict:
             case Verdict.RETRY:
@@ -180,7 +188,7 @@ class Tracker:
         if ev.sta == BROADCAST:
             self._broadcast(ev, out)
             return
-        st = self._station(ev.sta, ev.ts_ns)
+        st = self._station(ev.sta, ev.ts_ns, ev.index, out)
         self._expire(st, ev.ts_ns, out)
         match ev.type, ev.detail:
             case E.PROBE_REQ | E.PROBE_RESP, _:
@@ -197,9 +205,15 @@ class Tracker:
             case _:
                 self._attempt_event(st, ev, out)
 
-    def _station(self, mac: str, ts_ns: int) -> Station:
+    def _station(self, mac: str, ts_ns: int, index: int, out: Output) -> Station:
         st = self._stations.get(mac)
         if st is None:
+            limit = self._limits.stations
+            for old in self.caps.make_room(self._stations, heard, limit, "stations", index, out):
+                if old.attempt is not None and old.attempt.stage is not Stage.AWAIT_DATA:
+                    self.caps.note("open attempts", 1, limit, index, out)
+                else:
+                    self._close(old, out, "station state evicted (STATE_CAP_REACHED)")
             st = self._stations[mac] = Station(mac, ts_ns)
         st.last_ns = max(st.last_ns, ts_ns)
         return st
@@ -230,22 +244,7 @@ class Tracker:
         if len(self._reported) >= MAX_REPORTED:
             self._reported.clear()
         self._reported.add(key)
-        dt = (ev.ts_ns - first.ts_ns) / 1e9
-        msg = (f"{ev.type.value} frame {ev.index} repeats frame {first.index} "
-               f"({dt:.3f} s later) without being a retransmission; not a new attempt")
-        out.append(fnd.make("REPLAYED_FRAME", ev.index, ev.sta, ev.bssid, msg))
-
-    def _malformed(self, item: Malformed) -> None:
-        self.malformed += 1
-        header = item.header
-        if header is None:
-            return
-        for mac in (header.addr2, header.addr1):
-            st = self._stations.get(mac) if mac is not None else None
-            att = st.attempt if st is not None else None
-            if att is not None and len(att.malformed) < MAX_MALFORMED_PER_ATTEMPT:
-                att.malformed.append(item.index)
-                return
+        out.append(fnd.replayed(ev.type.value, ev.index, ev.ts_ns, ev.sta, ev.bssid, first))
 
     # --- data ----------------------------------------------------------------------------
 
@@ -261,7 +260,7 @@ class Tracker:
         if st is None:
             if from_ap:
                 return
-            st = self._station(sta, frame.ts_ns)
+            st = self._station(sta, frame.ts_ns, frame.index, out)
         st.last_ns = max(st.last_ns, frame.ts_ns)
         if header.subtype & 0x04:
             return  # Null / QoS Null: no payload, not data-plane traffic
@@ -358,7 +357,12 @@ class Tracker:
         roam = build_roam(att, surroundings(st, att, self._bss, finish_why))
         st.learn_pmkids(att.to_bssid, pmkids_learned(att))
         st.attempt = None
-        self._tally.setdefault(roam.sta, Tally()).count(roam)
+        tally = self._tally.get(roam.sta)
+        if tally is None:
+            index = roam.frames[0] if roam.frames else 0
+            self.caps.make_room(self._tally, None, self._limits.tally, "station totals", index, out)
+            tally = self._tally[roam.sta] = Tally()
+        tally.count(roam)
         out.append(roam)
         out.extend(fnd.on_close(roam, self._slow))
 

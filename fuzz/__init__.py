@@ -1,0 +1,1 @@
+"""Fuzz harnesses for the decoders and the capture readers (see fuzz/README.md)."""
