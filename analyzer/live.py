@@ -1,0 +1,404 @@
+"""`live`: monitor interfaces or a pcap/pcapng byte stream into the streaming roam engine.
+
+Each roam and finding goes to the output the moment the engine completes it; the run stops on
+SIGINT/SIGTERM, `duration_s`, `count`, the end of a stream or an interface going away, and then
+reports attempts in progress as incomplete and closes the pcapng it was writing.
+"""
+
+from __future__ import annotations
+
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+from analyzer.capture import CaptureInfo, RawRecord, open_capture
+from analyzer.capture.live import InterfaceStats, LiveInterface
+from analyzer.capture.writer import PcapngWriter
+from analyzer.config.expectations import Expectations
+from analyzer.config.keys import KeyRing
+from analyzer.dot11.records import Frame
+from analyzer.errors import AnalyzerError
+from analyzer.pipeline import Analysis, CaptureResult, Engine, check_linktypes
+from analyzer.roam.attempt import Stage
+from analyzer.roam.records import Finding, Roam
+from analyzer.roam.station import channel_of
+from analyzer.roam.tracker import Tracker
+
+TICK_S = 0.05
+FLUSH_S = 0.5
+NO_DATA = "data frames not captured (live without --data-latency)"
+
+
+class Output(Protocol):
+    def result(self, item: Roam | Finding) -> None: ...
+    def warning(self, text: str) -> None: ...
+    def status(self, live: LiveStats) -> None: ...
+
+
+@dataclass(slots=True)
+class LiveOptions:
+    interfaces: list[str] = field(default_factory=list)
+    stream: str | None = None  # "-" or a FIFO/file path
+    write: str | None = None
+    ring: tuple[int, int] | None = None  # (files, megabytes each)
+    duration_s: float | None = None
+    count: int | None = None
+    data_latency: bool = False
+    expectations: Expectations | None = None
+    keys: KeyRing | None = None
+
+
+@dataclass(slots=True)
+class LiveStats:
+    """What the run saw: per interface (or the one stream) frames, drops and channels."""
+
+    sources: list[InterfaceStats] = field(default_factory=list)
+    stopped_by: str = ""
+    started: float = field(default_factory=time.time)
+    written: int = 0
+    files: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def frames(self) -> int:
+        return sum(s.frames for s in self.sources)
+
+    @property
+    def drops(self) -> int:
+        return sum(s.drops for s in self.sources)
+
+    @property
+    def channels(self) -> set[int]:
+        return set().union(*(s.channels for s in self.sources)) if self.sources else set()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "frames_received": self.frames, "kernel_drops": self.drops,
+            "stopped_by": self.stopped_by, "duration_s": round(time.time() - self.started, 3),
+            "written": self.written, "files": list(self.files), "warnings": list(self.warnings),
+            "sources": [
+                {"name": s.name, "linktype": s.linktype, "frames": s.frames, "drops": s.drops,
+                 "gone": s.gone, "channels": sorted(s.channels)} for s in self.sources
+            ],
+        }
+
+
+class HandshakeTracker(Tracker):
+    """Without data frames a roam is complete at its handshake, not at its first data frame."""
+
+    def _settle(self, st: Any, att: Any, result: Any, ts_ns: int, out: list[Any]) -> None:
+        super()._settle(st, att, result, ts_ns, out)
+        if st.attempt is att and att.stage is Stage.AWAIT_DATA:
+            self._emit(st, att, out, NO_DATA)
+
+
+class _Interfaces:
+    """Monitor interfaces polled together; records in arrival order."""
+
+    def __init__(self, names: list[str], data_headers: bool) -> None:
+        import selectors
+
+        self.ifaces: list[LiveInterface] = []
+        try:
+            for n, name in enumerate(names):
+                self.ifaces.append(LiveInterface(name, n, data_headers))
+        except BaseException:
+            self.close()
+            raise
+        self._sel = selectors.DefaultSelector()
+        for iface in self.ifaces:
+            self._sel.register(iface, selectors.EVENT_READ, iface)
+        self.stats = [i.stats for i in self.ifaces]
+        self.ended = False
+        self.damaged = False
+        self._next = 1
+
+    def names(self) -> list[str]:
+        return [i.stats.name for i in self.ifaces]
+
+    def poll(self, timeout: float) -> Iterator[RawRecord]:
+        for key, _ in self._sel.select(timeout):
+            iface: LiveInterface = key.data
+            for rec in iface.drain(self._next):
+                self._next += 1
+                yield rec
+            if iface.stats.gone:
+                self.ended = True
+
+    def housekeeping(self) -> None:
+        for iface in self.ifaces:
+            iface.read_drops()
+
+    def close(self) -> None:
+        for iface in self.ifaces:
+            iface.close()
+
+
+class _Stream:
+    """A pcap/pcapng byte stream (stdin, FIFO, file) read by a thread, record by record, so
+    the main loop stays free to tick, stop on a signal and leave a blocked read behind."""
+
+    def __init__(self, path: str) -> None:
+        self._q: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.info: CaptureInfo | None = None
+        self.stats = [InterfaceStats(path, 0)]
+        self.ended = False
+        self._error: BaseException | None = None
+        self._held: RawRecord | None = None
+        self._ready = threading.Event()
+        threading.Thread(target=self._read, args=(path,), daemon=True).start()
+
+    def _read(self, path: str) -> None:
+        try:
+            with open_capture(path) as capture:
+                self.info = capture.info
+                check_linktypes(capture.info)
+                self._ready.set()
+                for rec in capture:
+                    self._q.put(rec)
+        except BaseException as exc:  # handed to the main thread
+            self._error = exc
+        finally:
+            self._ready.set()
+            self._q.put(None)
+
+    def wait_open(self, stop: Callable[[], bool]) -> None:
+        while not self._ready.wait(TICK_S):
+            if stop():
+                return
+        if self._error is not None:
+            raise self._error
+
+    @property
+    def damaged(self) -> bool:
+        return self.info is not None and self.info.truncated
+
+    def names(self) -> list[str]:
+        return [self.stats[0].name]
+
+    def poll(self, timeout: float) -> Iterator[RawRecord]:
+        item, self._held = self._held, None
+        if item is None and not self.ended:
+            try:
+                item = self._q.get(timeout=timeout)
+            except queue.Empty:
+                return
+        for _ in range(4096):
+            if item is None:
+                self.ended = True
+                return
+            self._account(item)
+            yield item
+            try:
+                item = self._q.get_nowait()
+            except queue.Empty:
+                return
+        self._held = item  # a full batch: the next poll starts with it
+
+    def _account(self, rec: RawRecord) -> None:
+        stats = self.stats[0]
+        stats.frames += 1
+        stats.bytes += len(rec.data)
+        if self.info is not None and self.info.linktypes:
+            stats.linktype = self.info.linktypes[0]
+
+    def housekeeping(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+class Recorder:
+    """What the run kept, as pcapng; with a ring, `files` of `megabytes` each, oldest deleted."""
+
+    def __init__(self, path: str, ring: tuple[int, int] | None, names: list[str]) -> None:
+        self.path = Path(path)
+        self.ring = ring
+        self.names = names
+        self.files: list[str] = []
+        self.count = 0
+        self._seq = 0
+        self._file: BinaryIO | None = None
+        self._open()
+
+    def _open(self) -> None:
+        self._seq += 1
+        name = self.path
+        if self.ring is not None:
+            name = self.path.with_name(f"{self.path.stem}_{self._seq:05d}{self.path.suffix}")
+        self._file = open(name, "wb")  # noqa: SIM115 - closed in rotate/close
+        self._writer = PcapngWriter(self._file)
+        self._ifaces: dict[int, int] = {}
+        self._size = self._file.tell()
+        self.files.append(str(name))
+        if self.ring is not None and len(self.files) > self.ring[0]:
+            Path(self.files.pop(0)).unlink(missing_ok=True)
+
+    def write(self, rec: RawRecord) -> None:
+        iface = self._ifaces.get(rec.interface)
+        if iface is None:
+            name = self.names[rec.interface] if rec.interface < len(self.names) else None
+            iface = self._ifaces[rec.interface] = self._writer.add_interface(rec.linktype, name)
+        self._writer.write(iface, rec.ts_ns, rec.data, rec.orig_len)
+        self.count += 1
+        if self.ring is not None:
+            self._size += 36 + len(rec.data)
+            if self._size >= self.ring[1] << 20:
+                self._close_file()
+                self._open()
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
+    def _close_file(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def close(self) -> None:
+        self._close_file()
+
+
+class _Stop:
+    """SIGINT/SIGTERM set a reason; the loop notices within one tick."""
+
+    def __init__(self) -> None:
+        self.reason = ""
+        self._old: dict[int, Any] = {}
+
+    def __call__(self) -> bool:
+        return bool(self.reason)
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._old[sig] = signal.signal(sig, self._handler)
+
+    def _handler(self, signum: int, _frame: object) -> None:
+        self.reason = signal.Signals(signum).name
+
+    def restore(self) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
+def run_live(options: LiveOptions, output: Output) -> tuple[Analysis, LiveStats]:
+    """Capture until stopped; every result goes to `output` as it completes."""
+    stop = _Stop()
+    stop.install()
+    try:
+        return _run(options, output, stop)
+    finally:
+        stop.restore()
+
+
+def _run(options: LiveOptions, output: Output, stop: _Stop) -> tuple[Analysis, LiveStats]:
+    source = _open_source(options, stop)
+    stats = LiveStats(source.stats)
+    recorder = None
+    try:
+        if options.write:
+            recorder = Recorder(options.write, options.ring, source.names())
+        engine = _engine(options, stats, output, len(source.stats))
+        _loop(source, engine, recorder, options, stop, output, stats)
+        return engine.finish(), stats
+    finally:
+        source.close()
+        if recorder is not None:
+            recorder.close()
+            stats.written, stats.files = recorder.count, recorder.files
+
+
+def _open_source(options: LiveOptions, stop: _Stop) -> _Interfaces | _Stream:
+    if options.stream is not None:
+        stream = _Stream(options.stream)
+        stream.wait_open(stop)
+        return stream
+    if not options.interfaces:
+        raise AnalyzerError("live needs -i INTERFACE or -r STREAM")
+    return _Interfaces(options.interfaces, options.data_latency)
+
+
+def _engine(options: LiveOptions, stats: LiveStats, output: Output, n: int) -> Engine:
+    infos = [CaptureResult(CaptureInfo(path=s.name, format="live", linktypes=[s.linktype]))
+             for s in stats.sources]
+    tracker = Tracker() if options.stream or options.data_latency else HandshakeTracker()
+
+    def on_result(item: Roam | Finding) -> None:
+        output.result(item)
+        if isinstance(item, Roam):
+            _check_channel(item, stats, output)
+
+    def hear(n: int, frame: Frame) -> None:
+        radio = frame.radio
+        if radio is not None and radio.freq_mhz:
+            channel = channel_of(radio.freq_mhz)
+            if channel is not None:
+                stats.sources[n].channels.add(channel)
+
+    return Engine(Analysis(infos), [hear], tracker, on_result,
+                  options.expectations, options.keys)
+
+
+def _check_channel(roam: Roam, stats: LiveStats, output: Output) -> None:
+    heard = stats.channels
+    target = roam.channel_to
+    if not heard or target is None or target in heard:
+        return
+    text = (f"roam {roam.id} {roam.sta} -> {roam.to_bssid}: the target AP is on channel "
+            f"{target}, which no interface covers (heard: {', '.join(map(str, sorted(heard)))})")
+    stats.warnings.append(text)
+    output.warning(text)
+
+
+def _loop(source: _Interfaces | _Stream, engine: Engine, recorder: Recorder | None,
+          options: LiveOptions, stop: _Stop, output: Output, stats: LiveStats) -> None:
+    deadline = None if options.duration_s is None else time.monotonic() + options.duration_s
+    record, limit = engine.record, options.count
+    first_ts = last_ts = received = 0
+    last_mono = next_flush = time.monotonic()
+    while not stop():
+        for rec in source.poll(TICK_S):
+            if recorder is not None:
+                recorder.write(rec)
+            record(rec.interface, rec)
+            last_ts, last_mono = rec.ts_ns, time.monotonic()
+            first_ts = first_ts or last_ts
+            received += 1
+            if limit is not None and received >= limit:
+                stop.reason = "count"
+                break
+        now = time.monotonic()
+        if last_ts:
+            engine.tick(last_ts + int((now - last_mono) * 1e9))
+        if now >= next_flush:
+            next_flush = now + FLUSH_S
+            _housekeeping(source, recorder, output, stats)
+        if source.ended and not stop():
+            stop.reason = "interface gone" if isinstance(source, _Interfaces) else "end of stream"
+        if deadline is not None and now >= deadline and not stop():
+            stop.reason = "duration"
+    stats.stopped_by = stop.reason
+    _housekeeping(source, recorder, output, stats)
+    captures = engine.analysis.captures
+    for result, seen in zip(captures, stats.sources, strict=True):
+        result.info.frames = seen.frames
+        result.info.first_ts_ns, result.info.last_ts_ns = first_ts or None, last_ts or None
+    if isinstance(source, _Stream) and source.info is not None:
+        captures[0].info = source.info
+
+
+def _housekeeping(source: _Interfaces | _Stream, recorder: Recorder | None, output: Output,
+                  stats: LiveStats) -> None:
+    source.housekeeping()
+    if recorder is not None:
+        recorder.flush()
+    output.status(stats)

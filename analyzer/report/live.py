@@ -1,0 +1,124 @@
+"""Output of `live`: JSON lines (the `analyze --format jsonl` form) or a live rich table."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, TextIO
+
+from rich.console import Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from analyzer.pipeline import Analysis
+from analyzer.report.jsonout import analysis_document, jsonl_lines
+from analyzer.report.safe import clean
+from analyzer.report.text import clock, console_for, pmksa_label
+from analyzer.roam.records import Finding, Roam
+
+SHOWN = 25  # roams kept on screen
+
+
+def final_document(analysis: Analysis, live: dict[str, Any]) -> dict[str, Any]:
+    """The analyze document plus a `live` section (frames received, kernel drops...)."""
+    document = analysis_document(analysis)
+    document["live"] = live
+    return document
+
+
+def end_line(live: dict[str, Any], roams: int) -> str:
+    channels = sorted({c for s in live["sources"] for c in s["channels"]})
+    heard = ", ".join(map(str, channels)) or "none"
+    return (f"roam-analyzer: live: stopped by {live['stopped_by'] or 'request'}: "
+            f"{live['frames_received']} frames received, {live['kernel_drops']} kernel drops, "
+            f"{roams} roams; channels heard: {heard}")
+
+
+class JsonLines:
+    """One line per roam and finding as it completes, flushed; stations and a summary last."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def result(self, item: Roam | Finding) -> None:
+        kind = "roam" if isinstance(item, Roam) else "finding"
+        self.out.write(json.dumps({"type": kind, **item.to_dict()}) + "\n")
+        self.out.flush()
+
+    def warning(self, text: str) -> None:
+        print(f"roam-analyzer: warning: {text}", file=sys.stderr, flush=True)
+
+    def status(self, live: Any) -> None:
+        return None
+
+    def abort(self) -> None:
+        self.out.flush()
+
+    def close(self, analysis: Analysis, live: dict[str, Any]) -> None:
+        document = final_document(analysis, live)
+        document["roams"], document["findings"] = [], []  # already written
+        for line in jsonl_lines(document):
+            if line.startswith('{"type": "summary"'):
+                line = json.dumps({**json.loads(line), "live": live})
+            self.out.write(line + "\n")
+        self.out.flush()
+        print(end_line(live, len(analysis.roams)), file=sys.stderr)
+
+
+class LiveTable:
+    """A rich table of the latest roams, redrawn as they complete, with a status line."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.console = console_for(out)
+        self.rows: list[Roam] = []
+        self.findings = 0
+        self.status_text = Text("waiting for frames…")
+        self.live = Live(self._render(), console=self.console, auto_refresh=False,
+                         transient=True)
+        self.live.start()
+
+    def result(self, item: Roam | Finding) -> None:
+        if isinstance(item, Roam):
+            self.rows = [*self.rows[-(SHOWN - 1):], item]
+        else:
+            self.findings += 1
+        self.live.update(self._render(), refresh=True)
+
+    def warning(self, text: str) -> None:
+        self.console.print(Text(f"warning: {text}", style="yellow"))
+
+    def status(self, live: Any) -> None:
+        channels = ", ".join(map(str, sorted(live.channels))) or "-"
+        self.status_text = Text(
+            f"{live.frames} frames, {live.drops} kernel drops, {self.findings} findings, "
+            f"channels {channels}"
+        )
+        self.live.update(self._render(), refresh=True)
+
+    def _render(self) -> Group:
+        table = Table(title="Roams (live)", title_justify="left")
+        for column in ("#", "time (UTC)", "sta", "from → to", "ch", "method", "outcome",
+                       "control ms", "pmksa", "why"):
+            table.add_column(column)
+        for r in self.rows:
+            d = r.to_dict()
+            table.add_row(*(Text(str(v)) for v in (
+                d["id"], clock(d["t_start"]), d["sta"],
+                f"{d['from_bssid'] or '?'} → {d['to_bssid']}", d["channel_to"] or "-",
+                d["method"], d["outcome"], _ms(d["latency_ms"].get("control_plane")),
+                pmksa_label(d.get("pmksa")), clean(d["failure_reason"] or ""),
+            )))
+        return Group(table, self.status_text)
+
+    def abort(self) -> None:
+        self.live.stop()
+
+    def close(self, analysis: Analysis, live: dict[str, Any]) -> None:
+        self.live.stop()
+        self.console.print(self._render())
+        self.console.print(Text(end_line(live, len(analysis.roams))))
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
