@@ -1,7 +1,8 @@
 """The command line: parses arguments, calls the pipeline and the report layer, sets the exit code.
 
 Exit codes: 0 fine; 1 `check` found a violation of the expectations; 2 user error (one line on
-stderr); 3 a capture was damaged (results up to the damage are still printed).
+stderr); 3 a capture was damaged (results up to the damage are still printed); 4 `live`: an
+interface went away (everything up to then is reported, the pcapng closed valid).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--sta", type=_mac, help="only this station (MAC address)")
     analyze.add_argument("--out", metavar="DIR", help="write roams/frames/findings .csv there")
     analyze.add_argument("--quiet", action="store_true", help="no progress display")
+    analyze.add_argument("--charts", metavar="DIR", help="write the charts there as PNG and SVG")
     _pmksa_options(analyze)
     check = sub.add_parser(
         "check", help="exit 1 when a PMKSA verdict or a roam time breaks the expectations"
@@ -44,6 +46,18 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--format", choices=("pcap", "pcapng"), default=None)
     sim.add_argument("--frames", type=int, default=None, help="size of the bench_mix scenario")
     sim.add_argument("--list", action="store_true", help="list the scenarios")
+    report = sub.add_parser("report", help="a self-contained HTML report: charts, tables, ladders")
+    report.add_argument("captures", nargs="+", metavar="CAPTURE", help="pcap/pcapng file")
+    report.add_argument("-o", "--output", required=True, metavar="FILE", help="the .html to write")
+    _pmksa_options(report)
+    logs = sub.add_parser(
+        "logs", help="wpa_supplicant/hostapd debug logs: attempts, PMKSA decisions, vs captures"
+    )
+    logs.add_argument("logs", nargs="+", metavar="LOG", help="wpa_supplicant or hostapd log")
+    logs.add_argument("--capture", action="append", default=[], metavar="CAPTURE",
+                      help="align the logs with this capture (repeatable)")
+    logs.add_argument("--format", choices=("table", "json"), default="table")
+    _live_parser(sub)
     return parser
 
 
@@ -92,6 +106,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _frames(args, sys.stdout)
         case "simulate":
             return _simulate(args, sys.stdout)
+        case "report":
+            return _report(args)
+        case "logs":
+            return _logs(args, sys.stdout)
+        case "live":
+            return _live(args, sys.stdout)
     raise AssertionError(args.command)
 
 
@@ -102,6 +122,7 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
 
     frame_rows: list[dict[str, Any]] = []
     sinks = [progress_sink(quiet=args.quiet)]
+    charts = _chart_collector(args, sinks)
     if args.out:
         sinks.append(_row_collector(frame_rows))
     inputs = _pmksa_inputs(args)
@@ -117,6 +138,8 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
 
         rows = [r for r in frame_rows if not args.sta or r["sta"] == args.sta]
         write_tables(Path(args.out), document, rows)
+    if charts is not None:
+        _write_charts(args.charts, analysis, charts, inputs)
     _warn_damage(document)
     return EXIT_DAMAGED if analysis.truncated else EXIT_OK
 
@@ -210,6 +233,46 @@ def _frame_line(row: dict[str, Any], text: str) -> str:
     )
 
 
+def _chart_collector(args: argparse.Namespace, sinks: list[Any]) -> Any:
+    """With --charts, a frame sink (added to `sinks`) that keeps what the charts need."""
+    if not args.charts:
+        return None
+    from analyzer.api import Collector
+
+    collector = Collector()
+    sinks.append(collector)
+    return collector
+
+
+def _write_charts(directory: str, analysis: Any, collector: Any, inputs: dict[str, Any]) -> None:
+    from analyzer.api import Analysis as Notebook
+
+    Notebook(analysis, collector, inputs["expectations"]).save_charts(directory)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from analyzer.api import load
+    from analyzer.report.jsonout import capture_entry
+
+    result = load(*args.captures, keys=args.key, key_files=args.keys, expect=args.expect)
+    result.to_html(args.output)
+    _warn_damage({"captures": [capture_entry(c) for c in result.result.captures]})
+    return EXIT_DAMAGED if result.result.truncated else EXIT_OK
+
+
+def _logs(args: argparse.Namespace, out: TextIO) -> int:
+    from analyzer.report.logs import logs_report, print_logs
+
+    document, damaged = logs_report(args.logs, args.capture)
+    if args.format == "json":
+        json.dump(document, out, indent=2)
+        out.write("\n")
+    else:
+        print_logs(document, out)
+    _warn_damage({"captures": document.get("captures", [])})
+    return EXIT_DAMAGED if damaged else EXIT_OK
+
+
 def _simulate(args: argparse.Namespace, out: TextIO) -> int:
     from analyzer.simulate.library import SCENARIOS, simulate
 
@@ -236,3 +299,51 @@ def _warn_damage(document: dict[str, Any]) -> None:
                 f"damage ({cap['frames']} frames read)",
                 file=sys.stderr,
             )
+
+
+EXIT_GONE = 4  # live: an interface went away (results up to then are reported)
+
+
+def _live_parser(sub: Any) -> None:
+    live = sub.add_parser("live", help="roams as they happen, from monitor interfaces or a stream")
+    src = live.add_mutually_exclusive_group(required=True)
+    src.add_argument("-i", "--interface", action="append", default=[], metavar="IFACE",
+                     help="monitor interface (repeatable: one per channel)")
+    src.add_argument("-r", "--read", metavar="STREAM", help="pcap/pcapng stream: - or a FIFO")
+    live.add_argument("--write", metavar="FILE.pcapng", help="keep what was received there")
+    live.add_argument("--ring", type=_ring, metavar="N:MB", help="with --write: N files of MB")
+    live.add_argument("--format", choices=("table", "jsonl"), default=None,
+                      help="default: table on a terminal, jsonl otherwise")
+    live.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    live.add_argument("--count", type=int, metavar="N", help="stop after N frames received")
+    live.add_argument("--data-latency", action="store_true",
+                      help="also capture data-frame headers (first data, data gap)")
+    _pmksa_options(live)
+
+
+def _ring(text: str) -> tuple[int, int]:
+    files, _, mb = text.partition(":")
+    if not (files.isdigit() and mb.isdigit() and int(files) > 0 and int(mb) > 0):
+        raise argparse.ArgumentTypeError(f"--ring wants FILES:MEGABYTES, e.g. 10:100, not {text!r}")
+    return int(files), int(mb)
+
+
+def _live(args: argparse.Namespace, out: TextIO) -> int:
+    from analyzer.live import LiveOptions, run_live
+    from analyzer.report.live import JsonLines, LiveTable
+
+    if args.ring and not args.write:
+        raise AnalyzerError("--ring needs --write FILE.pcapng")
+    options = LiveOptions(args.interface, args.read, args.write, args.ring, args.duration,
+                          args.count, args.data_latency, **_pmksa_inputs(args))
+    table = (args.format or ("table" if out.isatty() else "jsonl")) == "table"
+    output = LiveTable(out) if table else JsonLines(out)
+    try:
+        analysis, stats = run_live(options, output)
+    except BaseException:
+        output.abort()
+        raise
+    output.close(analysis, stats.to_dict())
+    if stats.stopped_by == "interface gone":
+        return EXIT_GONE
+    return EXIT_DAMAGED if analysis.truncated else EXIT_OK

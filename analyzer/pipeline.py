@@ -144,24 +144,71 @@ def run(
     sees every relevant frame and `on_result` every roam (with its verdict) and finding the
     moment it completes."""
     captures = open_captures(sources)
-    analysis = Analysis([CaptureResult(c.info) for c in captures])
-    tracker = tracker or Tracker()
-    judge = PmksaJudge(expectations, keys)
-    add = analysis.inventory.add
-    extra = tuple(sinks)
-    for n, item in decoded_items(captures, analysis.captures):
+    engine = Engine(Analysis([CaptureResult(c.info) for c in captures]),
+                    sinks, tracker, on_result, expectations, keys)
+    feed = engine.feed
+    for n, item in decoded_items(captures, engine.analysis.captures):
+        feed(n, item)
+    return engine.finish()
+
+
+class Engine:
+    """The per-item loop shared by files and live sources: inventory, frame sinks, tracker and
+    PMKSA judge; results go to `analysis` and `on_result` as they complete."""
+
+    def __init__(
+        self,
+        analysis: Analysis,
+        sinks: Iterable[FrameSink] = (),
+        tracker: Tracker | None = None,
+        on_result: ResultSink | None = None,
+        expectations: Expectations | None = None,
+        keys: KeyRing | None = None,
+    ) -> None:
+        self.analysis = analysis
+        self.tracker = tracker or Tracker()
+        self.judge = PmksaJudge(expectations, keys)
+        self.on_result = on_result
+        self._add = analysis.inventory.add
+        self._sinks = tuple(sinks)
+
+    def feed(self, n: int, item: Frame | Malformed) -> None:
         if not isinstance(item, Malformed):
-            add(n, item)
-            for sink in extra:
+            self._add(n, item)
+            for sink in self._sinks:
                 sink(n, item)
-        results = tracker.feed(item)
+        results = self.tracker.feed(item)
         if results:
-            _collect(analysis, judge, results, on_result)
-    _collect(analysis, judge, tracker.finish(), on_result)
-    analysis.stations = tracker.stations()
-    if judge.keys:
-        _verify_sightings(analysis.inventory, judge)
-    return analysis
+            _collect(self.analysis, self.judge, results, self.on_result)
+
+    def record(self, n: int, rec: RawRecord) -> None:
+        """One raw record of capture `n` (a live source): decoded when relevant, then fed.
+        A frame cut short (a data frame cut to its header by the kernel filter) has no FCS
+        left to check."""
+        if peek(rec.linktype, rec.data) < 0:
+            return
+        item = decode(rec, check_fcs=rec.orig_len <= len(rec.data))
+        if item is None:
+            return
+        if isinstance(item, Malformed):
+            _count_malformed(self.analysis.captures[n], item)
+        self.feed(n, item)
+
+    def tick(self, now_ns: int) -> None:
+        """Let time pass without a frame (a quiet live source): attempts time out."""
+        out: list[Roam | Finding] = []
+        self.tracker._clock(now_ns, out)  # noqa: SLF001 (no public clock on Tracker yet)
+        if out:
+            _collect(self.analysis, self.judge, out, self.on_result)
+
+    def finish(self) -> Analysis:
+        """End of input: open attempts are reported incomplete; stations and PMKIDs settle."""
+        analysis = self.analysis
+        _collect(analysis, self.judge, self.tracker.finish(), self.on_result)
+        analysis.stations = self.tracker.stations()
+        if self.judge.keys:
+            _verify_sightings(analysis.inventory, self.judge)
+        return analysis
 
 
 def _collect(
