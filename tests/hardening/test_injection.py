@@ -127,8 +127,6 @@ def assert_html_inert(page: str, vector: str, ours: bool = True) -> None:
 
 
 def test_html_report_escapes_every_value(hostile: tuple) -> None:
-    pytest.importorskip("pandas")
-    pytest.importorskip("matplotlib")
     from analyzer import api
 
     vector, path = hostile
@@ -136,8 +134,6 @@ def test_html_report_escapes_every_value(hostile: tuple) -> None:
 
 
 def test_notebook_reprs_escape_every_value(hostile: tuple) -> None:
-    pytest.importorskip("pandas")
-    pytest.importorskip("matplotlib")
     from analyzer import api
 
     vector, path = hostile
@@ -164,7 +160,6 @@ def test_bidi_overrides_are_escaped_in_text() -> None:
 
 def test_html_cells_show_controls_escaped() -> None:
     """Regression (bug: the HTML report carried an SSID's raw ESC bytes)."""
-    pytest.importorskip("pandas")
     from analyzer.report.html import esc
 
     assert esc("<b>\x1b[31m") == "&lt;b&gt;\\x1b[31m"

@@ -9,8 +9,6 @@ from typing import Any
 import pytest
 
 from analyzer.cli import main
-
-pytest.importorskip("scapy")
 from analyzer.simulate.library import (  # noqa: E402
     BSSID_1,
     BSSID_2,

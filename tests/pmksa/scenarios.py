@@ -9,13 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from analyzer.config.expectations import Expectations, parse_toml
 from analyzer.config.keys import KeyRing
 from analyzer.pipeline import Analysis, run
+from analyzer.simulate import scenario as simulate
 
-simulate = pytest.importorskip("analyzer.simulate.scenario")
 Scenario = simulate.Scenario
 
 AP1, AP2 = "00:11:22:33:44:01", "00:11:22:33:44:02"

@@ -13,8 +13,8 @@ from analyzer.capture import open_capture
 from analyzer.dot11 import decode
 from analyzer.roam.records import Finding, Roam
 from analyzer.roam.tracker import Tracker
+from analyzer.simulate import scenario as simulate
 
-simulate = pytest.importorskip("analyzer.simulate.scenario")
 Scenario = simulate.Scenario
 
 AP1, AP2 = "00:11:22:33:44:01", "00:11:22:33:44:02"
