@@ -24,16 +24,12 @@ from analyzer.config.keys import KeyRing
 from analyzer.dot11.records import Frame
 from analyzer.errors import AnalyzerError
 from analyzer.pipeline import Analysis, CaptureResult, Engine, check_linktypes
-from analyzer.roam.attempt import Stage
 from analyzer.roam.records import Finding, Roam
 from analyzer.roam.station import channel_of
 from analyzer.roam.tracker import Tracker
 
 TICK_S = 0.05
 FLUSH_S = 0.5
-NO_DATA = "data frames not captured (live without --data-latency)"
-
-
 class Output(Protocol):
     def result(self, item: Roam | Finding) -> None: ...
     def warning(self, text: str) -> None: ...
@@ -86,15 +82,6 @@ class LiveStats:
                  "gone": s.gone, "channels": sorted(s.channels)} for s in self.sources
             ],
         }
-
-
-class HandshakeTracker(Tracker):
-    """Without data frames a roam is complete at its handshake, not at its first data frame."""
-
-    def _settle(self, st: Any, att: Any, result: Any, ts_ns: int, out: list[Any]) -> None:
-        super()._settle(st, att, result, ts_ns, out)
-        if st.attempt is att and att.stage is Stage.AWAIT_DATA:
-            self._emit(st, att, out, NO_DATA)
 
 
 class _Interfaces:
@@ -330,7 +317,7 @@ def _open_source(options: LiveOptions, stop: _Stop) -> _Interfaces | _Stream:
 def _engine(options: LiveOptions, stats: LiveStats, output: Output, n: int) -> Engine:
     infos = [CaptureResult(CaptureInfo(path=s.name, format="live", linktypes=[s.linktype]))
              for s in stats.sources]
-    tracker = Tracker() if options.stream or options.data_latency else HandshakeTracker()
+    tracker = Tracker(await_data=options.stream or options.data_latency)
 
     def on_result(item: Roam | Finding) -> None:
         output.result(item)

@@ -196,8 +196,7 @@ class Engine:
 
     def tick(self, now_ns: int) -> None:
         """Let time pass without a frame (a quiet live source): attempts time out."""
-        out: list[Roam | Finding] = []
-        self.tracker._clock(now_ns, out)  # noqa: SLF001 (no public clock on Tracker yet)
+        out = self.tracker.tick(now_ns)
         if out:
             _collect(self.analysis, self.judge, out, self.on_result)
 

@@ -31,6 +31,7 @@ from analyzer.roam.station import Bss, PendingTrigger, Station, Tally, note_malf
 E = EventType
 Output = list[Roam | Finding]
 SWEEP_NS = 1_000_000_000
+NO_DATA = "data frames not captured (live without --data-latency)"
 MAX_REPORTED = 4096
 _STARTS_MGMT = frozenset({E.AUTH, E.ASSOC_REQ, E.FT_REQUEST})
 _STARTS_EAPOL = frozenset({E.EAP, E.EAPOL_START, E.EAPOL_KEY})
@@ -55,7 +56,9 @@ class Tracker:
         slow_roam_ms: Mapping[str, float] | None = None,
         trigger_window_s: float = 10.0,
         limits: Limits | None = None,
+        await_data: bool = True,
     ) -> None:
+        self._await_data = await_data
         self._timeout_ns = int(timeout_s * 1e9)
         self._idle_ns = int(station_idle_s * 1e9)
         self._trigger_ns = int(trigger_window_s * 1e9)
@@ -91,6 +94,12 @@ class Tracker:
             self._beacon(item, out)
         else:
             self._frame(item, out)
+        return out
+
+    def tick(self, now_ns: int) -> Output:
+        """Let time pass without a frame (a quiet live source), so stalled attempts time out."""
+        out: Output = []
+        self._clock(now_ns, out)
         return out
 
     def finish(self) -> Output:
@@ -352,6 +361,8 @@ class Tracker:
         st.current_bssid = st.keyed_bssid = att.to_bssid
         if att.first_data_ns is not None:
             self._emit(st, att, out)
+        elif not self._await_data:
+            self._emit(st, att, out, NO_DATA)
 
     def _emit(self, st: Station, att: Attempt, out: Output, finish_why: str | None = None) -> None:
         roam = build_roam(att, surroundings(st, att, self._bss, finish_why))
