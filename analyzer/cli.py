@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -31,11 +32,15 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--out", metavar="DIR", help="write roams/frames/findings .csv there")
     analyze.add_argument("--quiet", action="store_true", help="no progress display")
     analyze.add_argument("--charts", metavar="DIR", help="write the charts there as PNG and SVG")
+    analyze.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                         help="processes decoding one large capture (default: the cores)")
+    _offset_option(analyze)
     _pmksa_options(analyze)
     check = sub.add_parser(
         "check", help="exit 1 when a PMKSA verdict or a roam time breaks the expectations"
     )
     check.add_argument("captures", nargs="+", metavar="CAPTURE", help="pcap/pcapng file, or -")
+    _offset_option(check)
     _pmksa_options(check)
     frames = sub.add_parser("frames", help="one line per relevant decoded frame")
     frames.add_argument("captures", nargs="+", metavar="CAPTURE")
@@ -58,7 +63,33 @@ def build_parser() -> argparse.ArgumentParser:
                       help="align the logs with this capture (repeatable)")
     logs.add_argument("--format", choices=("table", "json"), default="table")
     _live_parser(sub)
+    merge = sub.add_parser(
+        "merge", help="several sensors' captures as one aligned, de-duplicated pcapng"
+    )
+    merge.add_argument("captures", nargs="+", metavar="CAPTURE", help="one capture per sensor")
+    merge.add_argument("-o", "--output", required=True, metavar="FILE.pcapng")
+    _offset_option(merge)
     return parser
+
+
+def _offset_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--offset", action="append", default=[], type=_offset, metavar="SENSOR=SECONDS",
+        help="several captures: this sensor's clock is SECONDS ahead of the first capture's "
+        "(SENSOR: path, file name, name without extension, or 1-based position); "
+        "overrides the estimate (repeatable)",
+    )
+
+
+def _offset(text: str) -> tuple[str, float]:
+    name, sep, value = text.rpartition("=")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not sep or not name or seconds != seconds:
+        raise argparse.ArgumentTypeError(f"--offset wants SENSOR=SECONDS, not {text!r}")
+    return name, seconds
 
 
 def _pmksa_options(parser: argparse.ArgumentParser) -> None:
@@ -112,6 +143,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _logs(args, sys.stdout)
         case "live":
             return _live(args, sys.stdout)
+        case "merge":
+            return _merge(args, sys.stdout)
     raise AssertionError(args.command)
 
 
@@ -126,7 +159,9 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
     if args.out:
         sinks.append(_row_collector(frame_rows))
     inputs = _pmksa_inputs(args)
-    analysis = run(args.captures, sinks=[s for s in sinks if s is not None], **inputs)
+    analysis = run(args.captures, sinks=[s for s in sinks if s is not None], **inputs,
+                   jobs=max(1, args.jobs),
+                   offsets=dict(args.offset))
     document = analysis_document(analysis)
     if args.sta:
         document = only_station(document, args.sta)
@@ -148,7 +183,7 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     from analyzer.pipeline import run
     from analyzer.report.jsonout import capture_entry
 
-    analysis = run(args.captures, **_pmksa_inputs(args))
+    analysis = run(args.captures, **_pmksa_inputs(args), offsets=dict(args.offset))
     for v in analysis.violations:
         frames = ", ".join(str(f) for f in v.frames[:12]) + (" ..." if len(v.frames) > 12 else "")
         out.write(f"roam {v.roam_id} {v.sta} -> {v.bssid}: {v.what}: {v.message} "
@@ -347,3 +382,18 @@ def _live(args: argparse.Namespace, out: TextIO) -> int:
     if stats.stopped_by == "interface gone":
         return EXIT_GONE
     return EXIT_DAMAGED if analysis.truncated else EXIT_OK
+
+
+def _merge(args: argparse.Namespace, out: TextIO) -> int:
+    from analyzer.merge import write_merged
+    from analyzer.report.jsonout import capture_entry
+
+    merged = write_merged(args.captures, args.output, dict(args.offset))
+    for clock, stats in zip(merged.clocks, merged.stats, strict=True):
+        residual = "-" if clock.residual_ns is None else f"{clock.residual_ns / 1000:.1f} us"
+        out.write(f"{clock.name}: {clock.status}, offset {clock.offset_s:+.6f} s, drift "
+                  f"{clock.drift_ppm:+.2f} ppm, {clock.matched} matched, residual {residual}, "
+                  f"{stats.copies} copies dropped\n")
+    out.write(f"{merged.frames} frames written to {args.output}\n")
+    _warn_damage({"captures": [capture_entry(c) for c in merged.captures]})
+    return EXIT_DAMAGED if merged.truncated else EXIT_OK

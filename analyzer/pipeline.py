@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from analyzer.capture import Capture, CaptureInfo, RawRecord, open_capture
@@ -15,6 +15,7 @@ from analyzer.errors import UnsupportedLinkType
 from analyzer.roam.inventory import Inventory
 from analyzer.roam.pmksa import PmksaJudge
 from analyzer.roam.records import Finding, Roam, StationSummary
+from analyzer.roam.sensors import SensorReport
 from analyzer.roam.tracker import Tracker
 from analyzer.roam.verdicts import Violation
 
@@ -47,6 +48,7 @@ class Analysis:
     findings: list[Finding] = field(default_factory=list)
     stations: list[StationSummary] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)  # of the expectations (check)
+    sensors: SensorReport | None = None  # several captures: clocks and de-duplication
 
     @property
     def truncated(self) -> bool:
@@ -77,9 +79,15 @@ def check_linktypes(info: CaptureInfo) -> None:
 
 def merged_records(captures: Sequence[Capture]) -> Iterator[tuple[int, RawRecord]]:
     """All records of all captures in time order (a streaming k-way merge)."""
-    streams = [((rec.ts_ns, n, rec) for rec in cap) for n, cap in enumerate(captures)]
+    streams = [_keyed(n, cap) for n, cap in enumerate(captures)]
     for _ts, n, rec in heapq.merge(*streams, key=lambda t: (t[0], t[1])):
         yield n, rec
+
+
+def _keyed(n: int, capture: Capture) -> Iterator[tuple[int, int, RawRecord]]:
+    # a function, not a generator expression: that would see only the last `n`
+    for rec in capture:
+        yield rec.ts_ns, n, rec
 
 
 def decoded_items(
@@ -138,15 +146,30 @@ def run(
     on_result: ResultSink | None = None,
     expectations: Expectations | None = None,
     keys: KeyRing | None = None,
+    offsets: Mapping[str, float] | None = None,
+    jobs: int = 1,
 ) -> Analysis:
     """Read, decode, take inventory, track roams and judge PMKSA caching against the
     expectations (default: hostapd's and wpa_supplicant's), verifying with `keys`; each sink
     sees every relevant frame and `on_result` every roam (with its verdict) and finding the
-    moment it completes."""
+    moment it completes. Several captures are several sensors: aligned to the first one's
+    clock (or by `offsets`, seconds per sensor) and de-duplicated (analyzer.merge).
+    One capture is decoded by `jobs` processes when it is large enough (analyzer.parallel)."""
+    if len(sources) > 1:
+        from analyzer.merge import run_sensors
+
+        return run_sensors(sources, offsets, sinks, tracker, on_result, expectations, keys)
     captures = open_captures(sources)
     engine = Engine(Analysis([CaptureResult(c.info) for c in captures]),
                     sinks, tracker, on_result, expectations, keys)
     feed = engine.feed
+    if jobs > 1:
+        from analyzer.parallel import parallel_items
+
+        result = engine.analysis.captures[0]
+        for item in parallel_items(captures[0], jobs, lambda m: _count_malformed(result, m)):
+            feed(0, item)
+        return engine.finish()
     for n, item in decoded_items(captures, engine.analysis.captures):
         feed(n, item)
     return engine.finish()

@@ -3,7 +3,8 @@
 Usage: python bench/bench.py [--frames 1000000] [--keep]
 Generates a bench_mix capture with the scenario builder, then runs, each in its own process:
   decode   - read + prefilter + decode every relevant frame (no output)
-  analyze  - `roam-analyzer analyze --format json` end to end
+  jobs1    - `roam-analyzer analyze --format json --jobs 1` end to end (one core)
+  jobs2    - the same with --jobs 2 (analyzer.parallel: two worker processes)
   tshark   - `tshark -T fields` extracting the same management/EAPOL fields
 and prints frames/s and peak RSS of each, and the ratios to tshark.
 """
@@ -73,13 +74,17 @@ def main() -> int:
     print(f"generated {args.frames} frames ({size_mb:.0f} MB) in {time.perf_counter() - t0:.1f} s")
     runs = {
         "decode": [sys.executable, "-c", DECODE_ONLY, str(capture)],
-        "analyze": [sys.executable, "-m", "analyzer", "analyze", "--format", "json", str(capture)],
     }
+    for jobs in (1, 2):
+        runs[f"jobs{jobs}"] = [sys.executable, "-m", "analyzer", "analyze", "--format", "json",
+                               "--quiet", "--jobs", str(jobs), str(capture)]
+    runs["analyze"] = runs["jobs1"]
     tshark = shutil.which("tshark")
     if tshark and not args.no_tshark:
         fields = [a for f in TSHARK_FIELDS for a in ("-e", f)]
         runs["tshark"] = [tshark, "-r", str(capture), "-n", "-T", "fields", *fields]
-    results = {name: measure(argv) for name, argv in runs.items()}
+    results = {name: measure(argv) for name, argv in runs.items() if name != "analyze"}
+    results["analyze"] = results["jobs1"]
     print(f"{'run':<8} {'seconds':>8} {'frames/s':>12} {'peak RSS MiB':>13}")
     for name, (secs, rss) in results.items():
         print(f"{name:<8} {secs:8.2f} {args.frames / secs:12,.0f} {rss / 1024:13.1f}")
@@ -88,6 +93,7 @@ def main() -> int:
         for name in ("decode", "analyze"):
             secs, rss = results[name]
             print(f"{name} vs tshark: {t_secs / secs:.1f}x faster, {rss / t_rss:.2f}x the memory")
+    print(f"jobs2 vs jobs1: {results['jobs1'][0] / results['jobs2'][0]:.2f}x")
     if not args.keep:
         shutil.rmtree(workdir)
     else:

@@ -21,6 +21,7 @@ def analysis_document(analysis: Analysis) -> dict[str, Any]:
         "roams": [r.to_dict() for r in analysis.roams],
         "findings": [f.to_dict() for f in analysis.findings],
         "summary": summarize(analysis.roams),
+        "sensors": None if analysis.sensors is None else analysis.sensors.to_dict(),
     }
 
 
