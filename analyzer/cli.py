@@ -34,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--charts", metavar="DIR", help="write the charts there as PNG and SVG")
     analyze.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                          help="processes decoding one large capture (default: the cores)")
+    analyze.add_argument("--sensors", action="store_true",
+                         help="a directory or glob: its files are sensors of one site (merged), "
+                         "not independent captures")
+    analyze.add_argument("--dask", metavar="SCHEDULER", help="independent captures on a Dask "
+                         "cluster: its scheduler address, or `local` (2 worker processes)")
     _offset_option(analyze)
     _pmksa_options(analyze)
     check = sub.add_parser(
@@ -149,6 +154,12 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _analyze(args: argparse.Namespace, out: TextIO) -> int:
+    from analyzer.many import expand, is_many
+
+    if args.dask or (is_many(args.captures) and not args.sensors):
+        return _analyze_many(args, out)
+    if is_many(args.captures):
+        args.captures = expand(args.captures)
     from analyzer.pipeline import run
     from analyzer.report.jsonout import analysis_document, only_station
     from analyzer.report.progress import progress_sink
@@ -177,6 +188,48 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
         _write_charts(args.charts, analysis, charts, inputs)
     _warn_damage(document)
     return EXIT_DAMAGED if analysis.truncated else EXIT_OK
+
+
+def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:
+    """Independent captures (a directory or glob, or any inputs with --dask): one worker per
+    file, one combined document (analyzer.many, analyzer.daskrun)."""
+    from analyzer.many import Options, combine, expand, frame_rows, run_many
+    from analyzer.report.jsonout import only_station
+
+    if args.charts:
+        raise AnalyzerError("--charts is not available for many captures (one capture at a time)")
+    if args.dask and args.sensors:
+        raise AnalyzerError("--dask analyses independent captures; --sensors is not distributed")
+    if args.offset:
+        raise AnalyzerError("--offset is for sensors of one site (add --sensors)")
+    paths = expand(args.captures)
+    if "-" in paths:
+        raise AnalyzerError("many captures: stdin (-) cannot be one of them")
+    options = Options(frame_rows=bool(args.out), **_pmksa_inputs(args))
+    if args.dask:
+        from analyzer.daskrun import run_dask
+
+        results = run_dask(paths, args.dask, options)
+    else:
+        results = run_many(paths, max(1, args.jobs), options)
+    document = combine(results)
+    if args.sta:
+        document = only_station(document, args.sta)
+    _write_analysis(args.format, document, out)
+    if args.out:
+        from pathlib import Path
+
+        rows = [r for r in frame_rows(results) if not args.sta or r["sta"] == args.sta]
+        if args.dask:
+            from analyzer.daskrun import write_dataset
+
+            write_dataset(Path(args.out), document, rows)
+        else:
+            from analyzer.report.tabular import write_tables
+
+            write_tables(Path(args.out), document, rows)
+    _warn_damage(document)
+    return EXIT_DAMAGED if any(c["truncated"] for c in document["captures"]) else EXIT_OK
 
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:

@@ -7,6 +7,12 @@ Generates a bench_mix capture with the scenario builder, then runs, each in its 
   jobs2    - the same with --jobs 2 (analyzer.parallel: two worker processes)
   tshark   - `tshark -T fields` extracting the same management/EAPOL fields
 and prints frames/s and peak RSS of each, and the ratios to tshark.
+
+With --many: 20 files (--files) of bench_mix (--file-frames, 50 k each; one generated, the rest
+copies) analysed as a directory of independent captures, each run in its own process:
+  many-jobs2 - `roam-analyzer analyze DIR --jobs 2` (analyzer.many: a worker process per file)
+  many-dask2 - `roam-analyzer analyze DIR --dask local` (a 2-worker LocalCluster, its start-up
+               included), and the ratio of the two.
 """
 
 from __future__ import annotations
@@ -63,7 +69,12 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the generated capture")
     parser.add_argument("--no-tshark", action="store_true")
+    parser.add_argument("--many", action="store_true", help="only the many-files runs")
+    parser.add_argument("--files", type=int, default=20)
+    parser.add_argument("--file-frames", type=int, default=50_000)
     args = parser.parse_args()
+    if args.many:
+        return many_files(args.files, args.file_frames, args.keep)
     workdir = Path(tempfile.mkdtemp(prefix="roam-bench-"))
     capture = workdir / "bench.pcap"
     from analyzer.simulate.library import simulate
@@ -98,6 +109,40 @@ def main() -> int:
         shutil.rmtree(workdir)
     else:
         print(f"capture kept at {capture}")
+    return 0
+
+
+def many_files(files: int, frames: int, keep: bool) -> int:
+    """Local --jobs 2 against a 2-worker Dask cluster on `files` independent captures."""
+    workdir = Path(tempfile.mkdtemp(prefix="roam-bench-many-"))
+    from analyzer.simulate.library import simulate
+
+    first = workdir / "site-00.pcap"
+    t0 = time.perf_counter()
+    simulate("bench_mix", str(first), fmt="pcap", frames=frames)
+    for n in range(1, files):
+        shutil.copyfile(first, workdir / f"site-{n:02d}.pcap")
+    total = files * frames
+    size_mb = sum(p.stat().st_size for p in workdir.iterdir()) / 1e6
+    print(f"generated {files} files x {frames} frames ({size_mb:.0f} MB) "
+          f"in {time.perf_counter() - t0:.1f} s")
+    base = [sys.executable, "-m", "analyzer", "analyze", "--format", "json", "--quiet"]
+    runs = {
+        "many-jobs1": [*base, "--jobs", "1", str(workdir)],
+        "many-jobs2": [*base, "--jobs", "2", str(workdir)],
+        "many-dask2": [*base, "--dask", "local", str(workdir)],
+    }
+    results = {name: measure(argv) for name, argv in runs.items()}
+    print(f"{'run':<11} {'seconds':>8} {'frames/s':>12} {'peak RSS MiB':>13}")
+    for name, (secs, rss) in results.items():
+        print(f"{name:<11} {secs:8.2f} {total / secs:12,.0f} {rss / 1024:13.1f}")
+    jobs1, jobs2, dask2 = (results[k][0] for k in runs)
+    print(f"many-jobs2 vs many-jobs1: {jobs1 / jobs2:.2f}x")
+    print(f"many-dask2 / many-jobs2 wall time: {dask2 / jobs2:.2f} (goal <= 1.3)")
+    if keep:
+        print(f"captures kept in {workdir}")
+    else:
+        shutil.rmtree(workdir)
     return 0
 
 

@@ -1,0 +1,154 @@
+"""Many independent captures: a directory or glob, one worker process per file, one document.
+
+`analyze DIR_OR_GLOB` expands to the directory's (or the pattern's) pcap, pcapng, .cap and .gz
+files, sorted by path. Each file is an independent capture (a site, a day): it is analysed alone,
+exactly as `analyze FILE` would, in its own worker process; the results are combined into one
+document: `captures` in file order, `counts` summed, `pmkids`/`stations`/`roams`/`findings`
+concatenated, each carrying `capture` (its index in `captures`), roam ids renumbered so they are
+unique (file k's ids shifted by the largest id of the files before it), and `summary` computed
+over all roams. Several files named explicitly on the command line keep their meaning: several
+sensors of one site, merged (analyzer.merge); a directory or glob given with `--sensors` too.
+"""
+
+from __future__ import annotations
+
+import glob
+import multiprocessing
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from analyzer.errors import AnalyzerError
+
+SUFFIXES = (".pcap", ".pcapng", ".cap", ".gz")
+_GLOB_CHARS = frozenset("*?[")
+
+
+def is_many(sources: Sequence[str]) -> bool:
+    """True when a source is a directory or a glob pattern (not an existing file)."""
+    return any(_expandable(s) for s in sources)
+
+
+def _expandable(source: str) -> bool:
+    if source == "-" or os.path.isfile(source):
+        return False
+    return os.path.isdir(source) or any(c in source for c in _GLOB_CHARS)
+
+
+def expand(sources: Sequence[str]) -> list[str]:
+    """Directories and globs replaced by their capture files (sorted); files kept as given."""
+    out: list[str] = []
+    for source in sources:
+        if not _expandable(source):
+            out.append(source)
+            continue
+        if os.path.isdir(source):
+            names = [os.path.join(source, n) for n in os.listdir(source)]
+        else:
+            names = glob.glob(source, recursive=True)
+        found = sorted(n for n in names if os.path.isfile(n) and n.lower().endswith(SUFFIXES))
+        if not found:
+            raise AnalyzerError(f"{source}: no .pcap, .pcapng, .cap or .gz files there")
+        out.extend(found)
+    seen: set[str] = set()
+    return [p for p in out if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
+
+
+@dataclass(slots=True)
+class FileResult:
+    """One file's analysis: its JSON document, its roams (for the summary), frame rows."""
+
+    document: dict[str, Any]
+    roams: list[Any]
+    frame_rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What every worker needs besides the path (picklable)."""
+
+    expectations: Any = None
+    keys: Any = None
+    frame_rows: bool = False
+
+
+def analyze_file(path: str, index: int, options: Options) -> FileResult:
+    """Worker: one capture, single-process, exactly as `analyze FILE`; frame rows (when asked)
+    carry `index` as their capture."""
+    from analyzer.dot11.records import Kind
+    from analyzer.pipeline import run
+    from analyzer.report.frames import frame_row
+    from analyzer.report.jsonout import analysis_document
+
+    rows: list[dict[str, Any]] = []
+    sinks = []
+    if options.frame_rows:
+        skip = (Kind.BEACON, Kind.DATA)
+
+        def collect(_capture: int, frame: Any) -> None:
+            if frame.kind not in skip:
+                rows.append(frame_row(index, frame))
+
+        sinks.append(collect)
+    analysis = run([path], sinks=sinks, expectations=options.expectations, keys=options.keys)
+    return FileResult(analysis_document(analysis), list(analysis.roams), rows)
+
+
+def _task(args: tuple[str, int, Options]) -> FileResult:
+    return analyze_file(*args)
+
+
+def _context() -> Any:
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    return multiprocessing.get_context(method)
+
+
+def run_many(paths: Sequence[str], jobs: int, options: Options) -> list[FileResult]:
+    """Every file in its own worker process (`jobs` at a time), results in file order."""
+    tasks = [(p, n, options) for n, p in enumerate(paths)]
+    if jobs <= 1 or len(paths) <= 1:
+        return [_task(t) for t in tasks]
+    with ProcessPoolExecutor(min(jobs, len(paths)), mp_context=_context()) as pool:
+        return list(pool.map(_task, tasks))
+
+
+def combine(results: Iterable[FileResult]) -> dict[str, Any]:
+    """One document from independent captures (see the module docstring)."""
+    from analyzer.report.summary import summarize
+
+    doc: dict[str, Any] = {
+        "captures": [],
+        "counts": {},
+        "pmkids": [],
+        "stations": [],
+        "roams": [],
+        "findings": [],
+        "summary": None,
+        "sensors": None,
+    }
+    counts: dict[str, int] = doc["counts"]
+    roams: list[Any] = []
+    shift = 0
+    for n, result in enumerate(results):
+        one = result.document
+        doc["captures"].extend(one["captures"])
+        for key, value in one["counts"].items():
+            counts[key] = counts.get(key, 0) + value
+        doc["pmkids"].extend({**p, "capture": n} for p in one["pmkids"])
+        doc["stations"].extend({**s, "capture": n} for s in one["stations"])
+        doc["findings"].extend({**f, "capture": n} for f in one["findings"])
+        top = shift
+        for roam in one["roams"]:
+            doc["roams"].append({**roam, "id": roam["id"] + shift, "capture": n})
+            top = max(top, roam["id"] + shift)
+        shift = top
+        roams.extend(result.roams)
+    doc["summary"] = summarize(roams)
+    return doc
+
+
+def frame_rows(results: Iterable[FileResult]) -> list[dict[str, Any]]:
+    return [row for r in results for row in r.frame_rows]
