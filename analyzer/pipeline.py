@@ -10,7 +10,8 @@ from analyzer.capture import Capture, CaptureInfo, RawRecord, open_capture
 from analyzer.config.expectations import Expectations
 from analyzer.config.keys import KeyRing
 from analyzer.dot11 import SUPPORTED_LINKTYPES, decode, peek
-from analyzer.dot11.records import Frame, Malformed
+from analyzer.dot11.decode import FULL, beacon_fields, data_fields
+from analyzer.dot11.records import Frame, Kind, Malformed
 from analyzer.errors import UnsupportedLinkType
 from analyzer.roam.inventory import Inventory
 from analyzer.roam.pmksa import PmksaJudge
@@ -18,6 +19,11 @@ from analyzer.roam.records import Finding, Roam, StationSummary
 from analyzer.roam.sensors import SensorReport
 from analyzer.roam.tracker import Tracker
 from analyzer.roam.verdicts import Violation
+
+# Kinds Inventory.add never counts (no count key, no PMKID): the loop skips the call.
+_UNCOUNTED = frozenset({Kind.DATA, Kind.OTHER_MGMT})
+_DATA = int(Kind.DATA)
+_BEACON = int(Kind.BEACON)
 
 LINKTYPE_NAMES = {
     1: "Ethernet",
@@ -170,8 +176,7 @@ def run(
         for item in parallel_items(captures[0], jobs, lambda m: _count_malformed(result, m)):
             feed(0, item)
         return engine.finish()
-    for n, item in decoded_items(captures, engine.analysis.captures):
-        feed(n, item)
+    engine.run_capture(captures[0])
     return engine.finish()
 
 
@@ -197,12 +202,69 @@ class Engine:
 
     def feed(self, n: int, item: Frame | Malformed) -> None:
         if not isinstance(item, Malformed):
-            self._add(n, item)
+            if item.kind not in _UNCOUNTED:
+                self._add(n, item)
             for sink in self._sinks:
                 sink(n, item)
         results = self.tracker.feed(item)
         if results:
             _collect(self.analysis, self.judge, results, self.on_result)
+
+    def run_capture(self, capture: Capture) -> None:
+        """The single-capture hot loop: `feed` for every relevant record of capture 0, with
+        the prefilter, decode and inventory inlined (data frames are never counted)."""
+        result = self.analysis.captures[0]
+        add, sinks, tracker_feed = self._add, self._sinks, self.tracker.feed
+        analysis, judge, on_result = self.analysis, self.judge, self.on_result
+        uncounted = _UNCOUNTED
+        malformed = Malformed
+        # Without frame sinks nobody sees a DATA frame but the tracker, which reads four
+        # header fields: those come straight from the decoder's memo (same checks, same
+        # Malformed), without building the Radio, header and Frame.
+        # Beacons likewise: the tracker reads the BSSID, signal, frequency and elements, the
+        # inventory the Retry flag.
+        lean = not sinks and type(self.tracker) is Tracker and type(analysis.inventory) is Inventory
+        lean_data, lean_beacon = (_DATA, _BEACON) if lean else (-2, -2)
+        data_seen, beacon_seen, full = self.tracker.data_seen, self.tracker.beacon_seen, FULL
+        count_beacon = self.analysis.inventory.count_beacon
+        for rec in capture:
+            kind = peek(rec.linktype, rec.data)
+            if kind < 0:
+                continue
+            if kind == lean_data and rec.linktype == 127:
+                item = data_fields(rec)
+                if type(item) is tuple:
+                    results = data_seen(rec.ts_ns, rec.index, *item)
+                    if results:
+                        _collect(analysis, judge, results, on_result)
+                    continue
+                if item is full:
+                    item = decode(rec)
+            elif kind == lean_beacon and rec.linktype == 127:
+                item = beacon_fields(rec)
+                if type(item) is tuple:
+                    (fc_flags, addr3, signal, freq), elements = item
+                    count_beacon(fc_flags)
+                    results = beacon_seen(rec.ts_ns, rec.index, addr3, signal, freq, elements)
+                    if results:
+                        _collect(analysis, judge, results, on_result)
+                    continue
+                if item is full:
+                    item = decode(rec)
+            else:
+                item = decode(rec)
+            if item is None:
+                continue
+            if type(item) is malformed:
+                _count_malformed(result, item)
+            else:
+                if item.kind not in uncounted:
+                    add(0, item)
+                for sink in sinks:
+                    sink(0, item)
+            results = tracker_feed(item)
+            if results:
+                _collect(analysis, judge, results, on_result)
 
     def record(self, n: int, rec: RawRecord) -> None:
         """One raw record of capture `n` (a live source): decoded when relevant, then fed.

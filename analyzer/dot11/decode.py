@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import struct
 import zlib
+from zlib import crc32 as _crc32
 
 from analyzer.capture.records import RawRecord
 from analyzer.dot11.eapol import decode_eapol
 from analyzer.dot11.errors import DecodeError
 from analyzer.dot11.header import decode_header
 from analyzer.dot11.linklayer import decode_ethernet, decode_link
-from analyzer.dot11.mgmt import decode_mgmt_body
-from analyzer.dot11.records import Frame, Kind, MacHeader, Malformed, Radio
+from analyzer.dot11.mgmt import _beacon_after_tsf, decode_mgmt_body
+from analyzer.dot11.records import Beacon, Frame, Kind, MacHeader, Malformed, Radio
 
 # Anything a decoder may raise on hostile bytes; DecodeError is a ValueError.
 _ERRORS = (struct.error, IndexError, ValueError, KeyError, OverflowError)
@@ -88,6 +89,196 @@ def decode(rec: RawRecord, check_fcs: bool = True) -> Frame | Malformed | None:
     When the capture kept the FCS, it is checked (CRC-32, ~0.2 us): drivers do not always flag
     a bad FCS, and a corrupted frame would otherwise invent stations and subtypes.
     """
+    if rec.linktype == 127:
+        item = _fast(rec, check_fcs)
+        if item is not _SLOW:
+            return item
+    return _decode(rec, check_fcs)
+
+
+# --- the radiotap fast path ------------------------------------------------------------------
+#
+# Frames of one transmitter repeat the same radiotap header but for its TSFT, and the same MAC
+# header but for the sequence number. For the common layout (one present word, TSFT at offset
+# 8) the bytes from the end of the TSFT to the end of Address 3 key a memo of everything the
+# full decode derives from them: the Radio but its TSFT, and the header but its sequence
+# control. The memo holds only what `_decode` computed for an earlier frame with those bytes;
+# anything else unusual (short frames, four addresses, HT Control, EAPOL, decode errors) takes
+# the full path, so the result is the same value either way.
+
+_SLOW = object()
+_MEMO: dict[bytes, tuple] = {}
+_MEMO_MAX = 8192
+_U64 = struct.Struct("<Q").unpack_from
+_tnew = tuple.__new__
+_CRC_RESIDUE = 0x2144DF1C  # CRC-32 over data + its own FCS (little-endian) always gives this
+_KIND_DATA = Kind.DATA
+_KIND_OTHER = Kind.OTHER_MGMT
+_KIND_BEACON = Kind.BEACON
+_RT_FAST_MASK = 0xE0000001  # ext / vendor / radiotap-namespace bits must be clear, TSFT set
+
+
+def _fast(
+    rec: RawRecord,
+    check_fcs: bool,
+    # bound once: globals cost a dictionary lookup each on this path
+    memo_get=_MEMO.get, tnew=_tnew, u64=_U64, crc32=_crc32, Radio=Radio, MacHeader=MacHeader,
+    Frame=Frame, DATA=_KIND_DATA, OTHER=_KIND_OTHER, BEACON=_KIND_BEACON, SLOW=_SLOW,
+    bytes=bytes, type=type, len=len,
+) -> object:  # fmt: skip
+    index, ts_ns, _lt, data, interface, _orig = rec
+    if type(data) is not bytes or len(data) < 16:
+        return SLOW
+    it_len = data[2] | data[3] << 8
+    ent = memo_get(data[16 : it_len + 22])
+    if ent is None:
+        return _learn(rec, data, it_len, check_fcs)
+    prefix, rest, fcs, hlen, ftype, subtype, fc1, dur, a1, a2, a3, extra, _fields = ent
+    if not data.startswith(prefix):
+        return SLOW
+    n = len(data)
+    if fcs:
+        if n - 4 - it_len < hlen:
+            return SLOW
+        if check_fcs and crc32(data[it_len:]) != 0x2144DF1C:  # _CRC_RESIDUE
+            return Malformed(index, ts_ns, interface, "link", "FCS mismatch")
+        end = n - 4
+    else:
+        end = n
+        if n - it_len < hlen:
+            return SLOW
+    seq = data[it_len + 22] | data[it_len + 23] << 8
+    radio = tnew(Radio, (u64(data, 8)[0], *rest))
+    if ftype == 2:
+        tid = data[it_len + 24] & 0x0F if subtype & 0x08 else None
+        hdr = tnew(MacHeader, (2, subtype, fc1, dur, a1, a2, a3, None, seq >> 4, seq & 0x0F,
+                               tid, None, hlen))  # fmt: skip
+        if extra is not None:  # not protected, not Null: EAPOL goes the full way
+            p = it_len + extra
+            if data[p : p + 8] in _EAPOL_LLC:
+                return SLOW
+        return tnew(Frame, (index, ts_ns, interface, DATA, radio, hdr, None))
+    hdr = tnew(MacHeader, (0, subtype, fc1, dur, a1, a2, a3, None, seq >> 4, seq & 0x0F, None,
+                           None, 24))  # fmt: skip
+    kind = extra
+    if kind is OTHER:
+        return tnew(Frame, (index, ts_ns, interface, kind, radio, hdr, None))
+    try:
+        if kind is BEACON:
+            if end - it_len < 36:
+                return SLOW
+            interval, caps, elements = _beacon_after_tsf(data[it_len + 32 : end])
+            body = Beacon(u64(data, it_len + 24)[0], interval, caps, elements)
+        else:
+            body = decode_mgmt_body(subtype, data[it_len + 24 : end], bool(fc1 & 0x40))
+    except _ERRORS:
+        return SLOW
+    return tnew(Frame, (index, ts_ns, interface, kind, radio, hdr, body))
+
+
+def data_fields(
+    rec: RawRecord,
+    memo_get=_MEMO.get, crc32=_crc32, SLOW=_SLOW, bytes=bytes, type=type, len=len,
+) -> object:  # fmt: skip
+    """A data frame as `decode(rec)` would see it, reduced to the header fields the roam
+    tracker reads: (fc_flags, addr1, addr2, subtype) when `decode` would return a DATA frame,
+    the same `Malformed` when it would return one (FCS mismatch), else `FULL`: call `decode`.
+    For the pipeline's hot loop when no frame sink wants the decoded frame."""
+    index, ts_ns, _lt, data, interface, _orig = rec
+    if type(data) is not bytes or len(data) < 16:
+        return SLOW
+    it_len = data[2] | data[3] << 8
+    ent = memo_get(data[16 : it_len + 22])
+    if ent is None or ent[4] != 2 or not data.startswith(ent[0]):
+        return SLOW
+    n = len(data)
+    if ent[2]:  # FCS present
+        if n - 4 - it_len < ent[3]:
+            return SLOW
+        if crc32(data[it_len:]) != 0x2144DF1C:  # _CRC_RESIDUE
+            return Malformed(index, ts_ns, interface, "link", "FCS mismatch")
+    elif n - it_len < ent[3]:
+        return SLOW
+    extra = ent[11]
+    if extra is not None:
+        p = it_len + extra
+        if data[p : p + 8] in _EAPOL_LLC:
+            return SLOW
+    return ent[12]
+
+
+def beacon_fields(
+    rec: RawRecord,
+    memo_get=_MEMO.get, crc32=_crc32, SLOW=_SLOW, BEACON=_KIND_BEACON, bytes=bytes, type=type,
+    len=len,
+) -> object:  # fmt: skip
+    """A beacon as `decode(rec)` would see it, reduced to what the roam tracker and the
+    inventory read: ((fc_flags, addr3, signal_dbm, freq_mhz), elements) when `decode` would
+    return a BEACON frame, the same `Malformed` for an FCS mismatch, else `FULL`."""
+    index, ts_ns, _lt, data, interface, _orig = rec
+    if type(data) is not bytes or len(data) < 16:
+        return SLOW
+    it_len = data[2] | data[3] << 8
+    ent = memo_get(data[16 : it_len + 22])
+    if ent is None or ent[11] is not BEACON or not data.startswith(ent[0]):
+        return SLOW
+    n = len(data)
+    if ent[2]:  # FCS present
+        if n - 4 - it_len < 24:
+            return SLOW
+        if crc32(data[it_len:]) != 0x2144DF1C:  # _CRC_RESIDUE
+            return Malformed(index, ts_ns, interface, "link", "FCS mismatch")
+        n -= 4
+    if n - it_len < 36:  # header and the beacon's fixed fields
+        return SLOW
+    try:
+        elements = _beacon_after_tsf(data[it_len + 32 : n])[2]
+    except _ERRORS:
+        return SLOW
+    return ent[12], elements
+
+
+FULL = _SLOW
+
+
+def _learn(rec: RawRecord, data: bytes, it_len: int, check_fcs: bool) -> object:
+    """Decode in full; remember the frame's invariant parts when it qualifies for the memo."""
+    item = _decode(rec, check_fcs)
+    if type(item) is not Frame or data[0] != 0 or it_len < 16:
+        return item
+    present = data[4] | data[5] << 8 | data[6] << 16 | data[7] << 24
+    if present & _RT_FAST_MASK != 1:
+        return item
+    radio, hdr = item.radio, item.header
+    if radio is None or type(hdr) is not MacHeader or radio.bad_fcs:
+        return item
+    if radio.tsft_us != _U64(data, 8)[0] or hdr.addr4 is not None or hdr.htc is not None:
+        return item
+    if hdr.ftype == 2:
+        if hdr.length != (26 if hdr.subtype & 0x08 else 24) or item.kind is not _KIND_DATA:
+            return item
+        if hdr.protected or hdr.subtype & 0x04:
+            extra = None
+        else:
+            extra = (hdr.length + 3) & -4 if radio.data_pad else hdr.length
+    elif hdr.ftype == 0:
+        if hdr.length != 24:
+            return item
+        extra = item.kind
+    else:
+        return item
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    _MEMO[data[16 : it_len + 22]] = (
+        data[:8], tuple(radio[1:]), radio.fcs_present, hdr.length, hdr.ftype, hdr.subtype,
+        hdr.fc_flags, hdr.duration, hdr.addr1, hdr.addr2, hdr.addr3, extra,
+        (hdr.fc_flags, hdr.addr1, hdr.addr2, hdr.subtype) if hdr.ftype == 2
+        else (hdr.fc_flags, hdr.addr3, radio.signal_dbm, radio.freq_mhz),
+    )  # fmt: skip
+    return item
+
+
+def _decode(rec: RawRecord, check_fcs: bool = True) -> Frame | Malformed | None:
     if rec.linktype == 1:
         return _ethernet(rec)
     data = rec.data

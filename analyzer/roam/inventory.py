@@ -51,6 +51,8 @@ _KIND_KEYS = {
     Kind.ACTION: "action",
 }
 
+_BEACON = Kind.BEACON
+
 _MESSAGE_KEYS = {
     "M1": "eapol_m1",
     "M2": "eapol_m2",
@@ -82,7 +84,21 @@ class Inventory:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
     pmkids: list[PmkidSighting] = field(default_factory=list)
 
+    def count_beacon(self, fc_flags: int) -> None:
+        """`add` of a beacon with an 802.11 header, given its Frame Control flags."""
+        counts = self.counts
+        counts["beacon"] += 1
+        if fc_flags & 0x08:
+            counts["retransmissions"] += 1
+
     def add(self, capture: int, frame: Frame) -> None:
+        if frame.kind is _BEACON:  # the most common counted kind: no PMKID, no EAPOL message
+            counts = self.counts
+            counts["beacon"] += 1
+            header = frame.header
+            if isinstance(header, MacHeader) and header.fc_flags & 0x08:
+                counts["retransmissions"] += 1
+            return
         key = _count_key(frame)
         if key is None:
             return

@@ -14,6 +14,7 @@ from analyzer.dot11.records import (
     Disconnect,
     Eapol,
     EapolKey,
+    Elements,
     Frame,
     Kind,
     MacHeader,
@@ -24,11 +25,20 @@ from analyzer.roam.attempt import Attempt, Result, Stage
 from analyzer.roam.build import build_roam, pmkids_learned, surroundings
 from analyzer.roam.caps import CapNotices, Limits, heard
 from analyzer.roam.dedup import Dedup, Seen, Verdict
-from analyzer.roam.events import BROADCAST, Event, EventType, data_roles, resolve_key, to_event
+from analyzer.roam.events import _ODD_HEX, BROADCAST, Event, EventType, resolve_key, to_event
 from analyzer.roam.records import Finding, Roam, StationSummary
-from analyzer.roam.station import Bss, PendingTrigger, Station, Tally, note_malformed
+from analyzer.roam.station import (
+    Bss,
+    PendingTrigger,
+    Station,
+    Tally,
+    channel_of,
+    note_malformed,
+)
 
 E = EventType
+_DATA = Kind.DATA
+_BEACON = Kind.BEACON
 Output = list[Roam | Finding]
 SWEEP_NS = 1_000_000_000
 NO_DATA = "data frames not captured (live without --data-latency)"
@@ -82,15 +92,21 @@ class Tracker:
     def feed(self, item: Frame | Malformed) -> Output:
         """Take one item; return the roams and findings it completed."""
         out: Output = []
-        self._clock(item.ts_ns, out)
+        ts_ns = item.ts_ns
+        if ts_ns > self._now:
+            self._now = ts_ns
+        if self._now >= self._next_sweep:
+            self._next_sweep = self._now + SWEEP_NS
+            self._sweep(out)
         if isinstance(item, Malformed):
             self.malformed += 1
             note_malformed(self._stations, item)
             return out
         self.frames += 1
-        if item.kind == Kind.DATA:
+        kind = item.kind
+        if kind is _DATA:
             self._data(item, out)
-        elif item.kind == Kind.BEACON:
+        elif kind is _BEACON:
             self._beacon(item, out)
         else:
             self._frame(item, out)
@@ -167,6 +183,31 @@ class Tracker:
         bss.hear(frame)
         if isinstance(body, Beacon):
             bss.learn(body.elements)
+
+    def beacon_seen(
+        self, ts_ns: int, index: int, addr3: str, signal_dbm: int | None, freq_mhz: int | None,
+        elements: Elements,
+    ) -> Output:
+        """`feed` of a BEACON frame with a radio given only what the tracker reads (the
+        pipeline's lean path when no frame sink needs the decoded frame)."""
+        out: Output = []
+        if ts_ns > self._now:
+            self._now = ts_ns
+        if self._now >= self._next_sweep:
+            self._next_sweep = self._now + SWEEP_NS
+            self._sweep(out)
+        self.frames += 1
+        bss = self._bss.get(addr3)
+        if bss is None:
+            bss = self._bss_of(addr3, index, out)
+        # Bss.hear, for a frame with a radio
+        bss.last_ns = ts_ns
+        if signal_dbm is not None:
+            bss.signal_dbm = signal_dbm
+        if bss.channel is None:
+            bss.channel = channel_of(freq_mhz)
+        bss.learn(elements)
+        return out
 
     def _bss_of(self, bssid: str, index: int, out: Output) -> Bss:
         bss = self._bss.get(bssid)
@@ -261,25 +302,48 @@ class Tracker:
         header = frame.header
         if not isinstance(header, MacHeader):
             return
-        roles = data_roles(header)
-        if roles is None:
+        self._data_fields(frame.ts_ns, frame.index, header.fc_flags, header.addr1,
+                          header.addr2, header.subtype, out)  # fmt: skip
+
+    def data_seen(
+        self, ts_ns: int, index: int, fc_flags: int, addr1: str, addr2: str | None, subtype: int
+    ) -> Output:
+        """`feed` of a DATA frame given only the header fields the tracker reads (the
+        pipeline's lean path when no frame sink needs the decoded frame)."""
+        out: Output = []
+        if ts_ns > self._now:
+            self._now = ts_ns
+        if self._now >= self._next_sweep:
+            self._next_sweep = self._now + SWEEP_NS
+            self._sweep(out)
+        self.frames += 1
+        self._data_fields(ts_ns, index, fc_flags, addr1, addr2, subtype, out)
+        return out
+
+    def _data_fields(
+        self, ts_ns: int, index: int, fc_flags: int, addr1: str, addr2: str | None,
+        subtype: int, out: Output,
+    ) -> None:  # fmt: skip
+        # data_roles (analyzer.roam.events), inlined: this runs for every data frame
+        ds = fc_flags & 0x03
+        if ds == 0x01:
+            sta, bssid, from_ap = addr2, addr1, False
+        elif ds == 0x02:
+            sta, bssid, from_ap = addr1, addr2, True
+        else:
             return
-        sta, bssid, from_ap = roles
+        if sta is None or bssid is None or sta[1] in _ODD_HEX:
+            return
         st = self._stations.get(sta)
         if st is None:
             if from_ap:
                 return
-            st = self._station(sta, frame.ts_ns, frame.index, out)
-        st.last_ns = max(st.last_ns, frame.ts_ns)
-        if header.subtype & 0x04:
+            st = self._station(sta, ts_ns, index, out)
+        if ts_ns > st.last_ns:
+            st.last_ns = ts_ns
+        if subtype & 0x04:
             return  # Null / QoS Null: no payload, not data-plane traffic
-        self._data_frame(st, frame, (bssid, from_ap, header.protected), out)
-
-    def _data_frame(
-        self, st: Station, frame: Frame, how: tuple[str, bool, bool], out: Output
-    ) -> None:
-        bssid, from_ap, protected = how
-        st.saw_data(bssid, frame.ts_ns)
+        st.saw_data(bssid, ts_ns)
         att = st.attempt
         if att is None:
             if not from_ap:
@@ -287,11 +351,11 @@ class Tracker:
             return
         if att.to_bssid != bssid:
             if bssid == att.from_bssid and att.stage is not Stage.AWAIT_DATA:
-                att.old_data_ns = frame.ts_ns
+                att.old_data_ns = ts_ns
             return
-        out_result = att.on_data(frame.ts_ns, frame.index, protected)
+        out_result = att.on_data(ts_ns, index, bool(fc_flags & 0x40))
         if out_result is not None:
-            self._settle(st, att, out_result, frame.ts_ns, out)
+            self._settle(st, att, out_result, ts_ns, out)
         elif att.stage is Stage.AWAIT_DATA and att.first_data_ns is not None:
             self._emit(st, att, out)
 
