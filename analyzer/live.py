@@ -222,7 +222,6 @@ class Recorder:
         self._file = open(name, "wb")  # noqa: SIM115 - closed in rotate/close
         self._writer = PcapngWriter(self._file)
         self._ifaces: dict[int, int] = {}
-        self._size = self._file.tell()
         self.files.append(str(name))
         if self.ring is not None and len(self.files) > self.ring[0]:
             Path(self.files.pop(0)).unlink(missing_ok=True)
@@ -234,9 +233,8 @@ class Recorder:
             iface = self._ifaces[rec.interface] = self._writer.add_interface(rec.linktype, name)
         self._writer.write(iface, rec.ts_ns, rec.data, rec.orig_len)
         self.count += 1
-        if self.ring is not None:
-            self._size += 36 + len(rec.data)
-            if self._size >= self.ring[1] << 20:
+        if self.ring is not None and self._file is not None:
+            if self._file.tell() >= self.ring[1] << 20:
                 self._close_file()
                 self._open()
 

@@ -13,7 +13,7 @@ from analyzer.dot11 import SUPPORTED_LINKTYPES, decode, peek
 from analyzer.dot11.decode import FULL, beacon_fields, data_fields
 from analyzer.dot11.records import Frame, Kind, Malformed
 from analyzer.errors import UnsupportedLinkType
-from analyzer.roam.inventory import Inventory
+from analyzer.roam.inventory import Inventory, pmkid_cap_finding
 from analyzer.roam.pmksa import PmksaJudge
 from analyzer.roam.records import Finding, Roam, StationSummary
 from analyzer.roam.sensors import SensorReport
@@ -290,6 +290,8 @@ class Engine:
         analysis = self.analysis
         _collect(analysis, self.judge, self.tracker.finish(), self.on_result)
         analysis.stations = self.tracker.stations()
+        if analysis.inventory.pmkids_dropped:
+            analysis.findings.append(pmkid_cap_finding(analysis.inventory))
         if self.judge.keys:
             _verify_sightings(analysis.inventory, self.judge)
         return analysis

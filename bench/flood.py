@@ -2,9 +2,9 @@
 
 Usage: python bench/flood.py [--macs 1000000] [--seconds 100] [--keep]
 Writes a capture where every frame comes from a new locally administered MAC: Probe Requests
-(MAC randomisation), Open System Authentication requests never answered (half-open
-attempts), data frames to a few BSSIDs, and beacons from random BSSIDs. Then, each in its
-own process, measures peak RSS (ru_maxrss) of:
+(MAC randomisation), Open System Authentication requests and Association Requests offering a
+random PMKID, never answered (half-open attempts), data frames to a few BSSIDs, and beacons
+from random BSSIDs. Then, each in its own process, measures peak RSS (ru_maxrss) of:
   file - `pipeline.run` on the file, every roam and finding kept in the Analysis
   live - the same records streamed through decode and the tracker, results handed on
          one at a time (as the live interface does), nothing kept
@@ -27,6 +27,9 @@ REPO = Path(__file__).resolve().parents[1]
 RADIOTAP = bytes.fromhex("0000080000000000")
 BSSIDS = [bytes.fromhex(f"0a00000000{n:02x}") for n in range(4)]
 BROADCAST = b"\xff" * 6
+# SSID "free", then an RSNE (CCMP, 802.1X) announcing one PMKID: the PMKID's 16 bytes follow
+ASSOC_ELEMENTS = bytes.fromhex("000466726565" "3026" "0100000fac04" "0100000fac04" "0100000fac01"
+                               "0000" "0100")
 
 MEASURE = """
 import json, resource, sys, time
@@ -40,6 +43,7 @@ if mode == "file":
     analysis = run([path], tracker=tracker)
     frames = analysis.captures[0].info.frames
     roams, findings = len(analysis.roams), len(analysis.findings)
+    pmkids = [len(analysis.inventory.pmkids), analysis.inventory.pmkids_dropped]
 else:
     from analyzer.capture import open_capture
     from analyzer.dot11 import decode, peek
@@ -47,6 +51,7 @@ else:
     from analyzer.roam.tracker import Tracker
     tracker = Tracker()
     roams = findings = frames = 0
+    pmkids = None
     def hand_on(results):
         global roams, findings
         for r in results:
@@ -68,6 +73,7 @@ print(json.dumps({
     "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     "active_stations": tracker.active_stations, "station_cap": MAX_STATIONS,
     "evicted": tracker.caps.evicted, "roams": roams, "findings": findings,
+    "pmkids_listed_dropped": pmkids,
 }))
 """
 
@@ -90,9 +96,13 @@ def flood_frames(macs: int, seconds: float, seed: int) -> Iterator[tuple[int, by
         mac, seq, roll = random_mac(rng), i & 0xFFF, i % 10
         if roll < 4:  # Probe Request, wildcard SSID
             frame = mgmt(4, BROADCAST, mac, BROADCAST, seq) + b"\x00\x00"
-        elif roll < 7:  # Authentication request nobody answers
+        elif roll < 6:  # Authentication request nobody answers
             bssid = BSSIDS[i % len(BSSIDS)]
             frame = mgmt(11, bssid, mac, bssid, seq) + struct.pack("<HHH", 0, 1, 0)
+        elif roll < 7:  # Association Request offering a random PMKID, never answered
+            bssid = BSSIDS[i % len(BSSIDS)]
+            frame = mgmt(0, bssid, mac, bssid, seq) + struct.pack("<HH", 0x0011, 10)
+            frame += ASSOC_ELEMENTS + rng.randbytes(16)
         elif roll < 9:  # data, ToDS, from a station never seen associating
             bssid = BSSIDS[i % len(BSSIDS)]
             header = struct.pack("<HH6s6s6sH", 0x0108, 0, bssid, mac, bssid, seq << 4)

@@ -15,6 +15,12 @@ from analyzer.dot11.records import (
     Kind,
     MacHeader,
 )
+from analyzer.roam import findings as fnd
+from analyzer.roam.records import Finding
+
+# PMKID sightings are listed one by one (they are evidence); beyond this many, from a flood of
+# forged (Re)Association Requests, later ones are only counted, so memory stays bounded.
+MAX_PMKID_SIGHTINGS = 100_000
 
 COUNT_KEYS = (
     "beacon",
@@ -79,10 +85,14 @@ class PmkidSighting:
 
 @dataclass(slots=True)
 class Inventory:
-    """Counts per frame type (retransmissions included) and every PMKID sighting."""
+    """Counts per frame type (retransmissions included) and the PMKID sightings, up to
+    `max_pmkids` of them (the rest counted in `pmkids_dropped`)."""
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
     pmkids: list[PmkidSighting] = field(default_factory=list)
+    max_pmkids: int = field(default_factory=lambda: MAX_PMKID_SIGHTINGS)
+    pmkids_dropped: int = 0
+    first_dropped_frame: int | None = None
 
     def count_beacon(self, fc_flags: int) -> None:
         """`add` of a beacon with an 802.11 header, given its Frame Control flags."""
@@ -109,11 +119,24 @@ class Inventory:
         sightings = _pmkids_of(frame)
         if not sightings:
             return
+        room = self.max_pmkids - len(self.pmkids)
+        if room < len(sightings):
+            if not self.pmkids_dropped:
+                self.first_dropped_frame = frame.index
+            self.pmkids_dropped += len(sightings) - max(room, 0)
+            sightings = sightings[: max(room, 0)]
         sta, bssid = frame_roles(frame)
         for where, pmkid in sightings:
             self.pmkids.append(
                 PmkidSighting(capture, frame.index, frame.ts_ns, where, sta, bssid, pmkid)
             )
+
+
+def pmkid_cap_finding(inventory: Inventory) -> Finding:
+    """STATE_CAP_REACHED for the PMKID sightings no longer listed."""
+    msg = (f"more than {inventory.max_pmkids} PMKID sightings: {inventory.pmkids_dropped} later "
+           "ones are not listed in pmkids (a flood of forged (Re)Association Requests?)")
+    return fnd.make("STATE_CAP_REACHED", inventory.first_dropped_frame, None, None, msg)
 
 
 def _count_key(frame: Frame) -> str | None:

@@ -73,6 +73,19 @@ def auth_req(sa: bytes, bssid: bytes = BSSID) -> bytes:
     return RADIOTAP + mgmt_header(11, sa, bssid, bssid) + struct.pack("<HHH", 0, 1, 0)
 
 
+def rsne_with_pmkid(pmkid: bytes) -> bytes:
+    """RSNE: CCMP group and pairwise, AKM 802.1X (00-0F-AC:1), one PMKID."""
+    suites = bytes.fromhex("0100000fac04" "0100000fac04" "0100000fac01") + b"\x00\x00"
+    return element(48, suites + b"\x01\x00" + pmkid)
+
+
+def assoc_req_with_pmkid(sa: bytes, pmkid: bytes, bssid: bytes = BSSID) -> bytes:
+    """An Association Request offering one PMKID, as a roaming station sends it."""
+    fixed = struct.pack("<HH", 0x0011, 10)
+    body = fixed + element(0, b"corp") + rsne_with_pmkid(pmkid)
+    return RADIOTAP + mgmt_header(0, sa, bssid, bssid) + body
+
+
 def random_mac(rng_bits: int) -> bytes:
     """A locally administered unicast address, as MAC randomisation makes them."""
     mac = bytearray(rng_bits.to_bytes(6, "little"))

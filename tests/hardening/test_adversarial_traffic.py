@@ -8,9 +8,12 @@ import io
 import random
 from collections.abc import Iterator
 
+import pytest
+
 from analyzer.capture import RawRecord
 from analyzer.dot11 import Frame, Malformed, decode
 from analyzer.pipeline import run
+from analyzer.roam import inventory
 from analyzer.roam.caps import Limits
 from analyzer.roam.records import Finding, Roam
 from analyzer.roam.tracker import Tracker
@@ -148,3 +151,18 @@ def test_flood_in_live_mode_is_bounded_when_results_are_streamed() -> None:
             results += len(tracker.feed(item))
             most = max(most, tracker.active_stations)
     assert most <= CAP and results > 0
+
+
+def test_pmkid_sightings_of_a_forged_association_flood_are_capped_with_a_finding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(inventory, "MAX_PMKID_SIGHTINGS", CAP)
+    rng = random.Random(8)
+    frames = [h.assoc_req_with_pmkid(h.random_mac(rng.getrandbits(48)), rng.randbytes(16))
+              for _ in range(3 * CAP)]  # fmt: skip
+    analysis = run([io.BytesIO(h.pcap(frames))])  # type: ignore[list-item]
+    assert analysis.inventory.counts["assoc_req"] == 3 * CAP
+    assert len(analysis.inventory.pmkids) == CAP
+    assert analysis.inventory.pmkids[-1].pmkid == frames[CAP - 1][-16:]
+    [cap] = [f for f in analysis.findings if f.code == "STATE_CAP_REACHED" and "PMKID" in f.message]
+    assert cap.frame == CAP + 1 and f"{2 * CAP} later" in cap.message
