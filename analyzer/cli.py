@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="a self-contained HTML report: charts, tables, ladders")
     report.add_argument("captures", nargs="+", metavar="CAPTURE", help="pcap/pcapng file")
     report.add_argument("-o", "--output", required=True, metavar="FILE", help="the .html to write")
+    _offset_option(report)
     _pmksa_options(report)
     logs = sub.add_parser(
         "logs", help="wpa_supplicant/hostapd debug logs: attempts, PMKSA decisions, vs captures"
@@ -79,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _offset_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--offset", action="append", default=[], type=_offset, metavar="SENSOR=SECONDS",
+        "--offset", action="append", default=[], metavar="SENSOR=SECONDS",
         help="several captures: this sensor's clock is SECONDS ahead of the first capture's "
         "(SENSOR: path, file name, name without extension, or 1-based position); "
         "overrides the estimate (repeatable)",
@@ -92,9 +94,23 @@ def _offset(text: str) -> tuple[str, float]:
         seconds = float(value)
     except ValueError:
         seconds = float("nan")
-    if not sep or not name or seconds != seconds:
-        raise argparse.ArgumentTypeError(f"--offset wants SENSOR=SECONDS, not {text!r}")
+    if not sep or not name or not math.isfinite(seconds):
+        raise AnalyzerError(f"--offset wants SENSOR=SECONDS (e.g. b.pcap=2.5), not {text!r}")
     return name, seconds
+
+
+def _offsets(args: argparse.Namespace, sources: Sequence[str], what: str = "captures"
+             ) -> dict[str, float]:
+    """The --offset values by sensor name; a user error when there is nothing to offset."""
+    given = [_offset(text) for text in args.offset]
+    if given and len(sources) < 2:
+        raise AnalyzerError(f"--offset is for several {what} (one per sensor)")
+    offsets: dict[str, float] = {}
+    for name, seconds in given:
+        if name in offsets:
+            raise AnalyzerError(f"--offset {name}= is given twice")
+        offsets[name] = seconds
+    return offsets
 
 
 def _pmksa_options(parser: argparse.ArgumentParser) -> None:
@@ -143,7 +159,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         case "simulate":
             return _simulate(args, sys.stdout)
         case "report":
-            return _report(args)
+            return _report(args, sys.stdout)
         case "logs":
             return _logs(args, sys.stdout)
         case "live":
@@ -172,11 +188,13 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
     inputs = _pmksa_inputs(args)
     analysis = run(args.captures, sinks=[s for s in sinks if s is not None], **inputs,
                    jobs=max(1, args.jobs),
-                   offsets=dict(args.offset))
+                   offsets=_offsets(args, args.captures))
     document = analysis_document(analysis)
     if args.sta:
         document = only_station(document, args.sta)
     _write_analysis(args.format, document, out)
+    if args.format == "table":
+        _print_sensors(analysis.sensors, out)
     if args.out:
         from pathlib import Path
 
@@ -236,7 +254,8 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     from analyzer.pipeline import run
     from analyzer.report.jsonout import capture_entry
 
-    analysis = run(args.captures, **_pmksa_inputs(args), offsets=dict(args.offset))
+    analysis = run(args.captures, **_pmksa_inputs(args), offsets=_offsets(args, args.captures))
+    _print_sensors(analysis.sensors, out)
     for v in analysis.violations:
         frames = ", ".join(str(f) for f in v.frames[:12]) + (" ..." if len(v.frames) > 12 else "")
         out.write(f"roam {v.roam_id} {v.sta} -> {v.bssid}: {v.what}: {v.message} "
@@ -338,14 +357,36 @@ def _write_charts(directory: str, analysis: Any, collector: Any, inputs: dict[st
     Notebook(analysis, collector, inputs["expectations"]).save_charts(directory)
 
 
-def _report(args: argparse.Namespace) -> int:
-    from analyzer.api import load
+def _report(args: argparse.Namespace, out: TextIO) -> int:
+    """`api.load` with the sensors' --offset values: several captures are merged as sensors."""
+    from analyzer.api import Analysis as Notebook
+    from analyzer.api import Collector
+    from analyzer.pipeline import run
     from analyzer.report.jsonout import capture_entry
 
-    result = load(*args.captures, keys=args.key, key_files=args.keys, expect=args.expect)
-    result.to_html(args.output)
-    _warn_damage({"captures": [capture_entry(c) for c in result.result.captures]})
-    return EXIT_DAMAGED if result.result.truncated else EXIT_OK
+    inputs, collector = _pmksa_inputs(args), Collector()
+    analysis = run(args.captures, sinks=[collector], **inputs,
+                   offsets=_offsets(args, args.captures))
+    Notebook(analysis, collector, inputs["expectations"]).to_html(args.output)
+    _print_sensors(analysis.sensors, out)
+    _warn_damage({"captures": [capture_entry(c) for c in analysis.captures]})
+    return EXIT_DAMAGED if analysis.truncated else EXIT_OK
+
+
+def _print_sensors(sensors: Any, out: TextIO) -> None:
+    """Several sensors: one line per sensor, its clock and the copies it heard."""
+    if sensors is None:
+        return
+    for clock, stats in zip(sensors.clocks, sensors.stats, strict=True):
+        out.write(_sensor_line(clock, stats.copies) + "\n")
+
+
+def _sensor_line(clock: Any, copies: int) -> str:
+    residual = "-" if clock.residual_ns is None else f"{clock.residual_ns / 1000:.1f} us"
+    via = f" via {clock.via}" if clock.via else ""
+    return (f"sensor {clock.name}: {clock.status}{via}, offset {clock.offset_s:+.6f} s, drift "
+            f"{clock.drift_ppm:+.2f} ppm, {clock.matched} matched, residual {residual}, "
+            f"{copies} copies dropped")
 
 
 def _logs(args: argparse.Namespace, out: TextIO) -> int:
@@ -397,7 +438,8 @@ def _live_parser(sub: Any) -> None:
     src = live.add_mutually_exclusive_group(required=True)
     src.add_argument("-i", "--interface", action="append", default=[], metavar="IFACE",
                      help="monitor interface (repeatable: one per channel)")
-    src.add_argument("-r", "--read", metavar="STREAM", help="pcap/pcapng stream: - or a FIFO")
+    src.add_argument("-r", "--read", action="append", default=[], metavar="STREAM",
+                     help="pcap/pcapng stream: - or a FIFO (repeatable: one per sensor)")
     live.add_argument("--write", metavar="FILE.pcapng", help="keep what was received there")
     live.add_argument("--ring", type=_ring, metavar="N:MB", help="with --write: N files of MB")
     live.add_argument("--format", choices=("table", "jsonl"), default=None,
@@ -406,6 +448,7 @@ def _live_parser(sub: Any) -> None:
     live.add_argument("--count", type=int, metavar="N", help="stop after N frames received")
     live.add_argument("--data-latency", action="store_true",
                       help="also capture data-frame headers (first data, data gap)")
+    _offset_option(live)
     _pmksa_options(live)
 
 
@@ -422,8 +465,10 @@ def _live(args: argparse.Namespace, out: TextIO) -> int:
 
     if args.ring and not args.write:
         raise AnalyzerError("--ring needs --write FILE.pcapng")
-    options = LiveOptions(args.interface, args.read, args.write, args.ring, args.duration,
-                          args.count, args.data_latency, **_pmksa_inputs(args))
+    sources = args.read or args.interface
+    options = LiveOptions(args.interface, args.read, _offsets(args, sources, "-r streams"),
+                          args.write, args.ring, args.duration, args.count, args.data_latency,
+                          **_pmksa_inputs(args))
     table = (args.format or ("table" if out.isatty() else "jsonl")) == "table"
     output = LiveTable(out) if table else JsonLines(out)
     try:
@@ -441,12 +486,9 @@ def _merge(args: argparse.Namespace, out: TextIO) -> int:
     from analyzer.merge import write_merged
     from analyzer.report.jsonout import capture_entry
 
-    merged = write_merged(args.captures, args.output, dict(args.offset))
+    merged = write_merged(args.captures, args.output, _offsets(args, args.captures))
     for clock, stats in zip(merged.clocks, merged.stats, strict=True):
-        residual = "-" if clock.residual_ns is None else f"{clock.residual_ns / 1000:.1f} us"
-        out.write(f"{clock.name}: {clock.status}, offset {clock.offset_s:+.6f} s, drift "
-                  f"{clock.drift_ppm:+.2f} ppm, {clock.matched} matched, residual {residual}, "
-                  f"{stats.copies} copies dropped\n")
+        out.write(_sensor_line(clock, stats.copies) + "\n")
     out.write(f"{merged.frames} frames written to {args.output}\n")
     _warn_damage({"captures": [capture_entry(c) for c in merged.captures]})
     return EXIT_DAMAGED if merged.truncated else EXIT_OK

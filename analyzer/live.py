@@ -1,8 +1,9 @@
-"""`live`: monitor interfaces or a pcap/pcapng byte stream into the streaming roam engine.
+"""`live`: monitor interfaces or pcap/pcapng byte streams into the streaming roam engine.
 
 Each roam and finding goes to the output the moment the engine completes it; the run stops on
 SIGINT/SIGTERM, `duration_s`, `count`, the end of a stream or an interface going away, and then
-reports attempts in progress as incomplete and closes the pcapng it was writing.
+reports attempts in progress as incomplete and closes the pcapng it was writing. Several
+interfaces or streams are several sensors (analyzer.live_sensors).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from analyzer.config.expectations import Expectations
 from analyzer.config.keys import KeyRing
 from analyzer.dot11.records import Frame
 from analyzer.errors import AnalyzerError
+from analyzer.live_sensors import LiveSensors, StreamMerge, same_clock
 from analyzer.pipeline import Analysis, CaptureResult, Engine, check_linktypes
 from analyzer.roam.records import Finding, Roam
 from analyzer.roam.station import channel_of
@@ -30,6 +32,9 @@ from analyzer.roam.tracker import Tracker
 
 TICK_S = 0.05
 FLUSH_S = 0.5
+QUEUED = 16_384  # records read ahead per stream when several streams are merged
+
+
 class Output(Protocol):
     def result(self, item: Roam | Finding) -> None: ...
     def warning(self, text: str) -> None: ...
@@ -39,7 +44,8 @@ class Output(Protocol):
 @dataclass(slots=True)
 class LiveOptions:
     interfaces: list[str] = field(default_factory=list)
-    stream: str | None = None  # "-" or a FIFO/file path
+    streams: list[str] = field(default_factory=list)  # "-" or FIFO/file paths, one per sensor
+    offsets: dict[str, float] = field(default_factory=dict)  # --offset, by stream name
     write: str | None = None
     ring: tuple[int, int] | None = None  # (files, megabytes each)
     duration_s: float | None = None
@@ -59,6 +65,7 @@ class LiveStats:
     written: int = 0
     files: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    sensor_warnings: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def frames(self) -> int:
@@ -130,8 +137,10 @@ class _Stream:
     """A pcap/pcapng byte stream (stdin, FIFO, file) read by a thread, record by record, so
     the main loop stays free to tick, stop on a signal and leave a blocked read behind."""
 
-    def __init__(self, path: str) -> None:
-        self._q: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    def __init__(self, path: str, arrived: threading.Event | None = None,
+                 limit: int = 0) -> None:
+        self._q: queue.Queue[Any] = queue.Queue(limit)
+        self._arrived = arrived
         self.info: CaptureInfo | None = None
         self.stats = [InterfaceStats(path, 0)]
         self.ended = False
@@ -147,12 +156,17 @@ class _Stream:
                 check_linktypes(capture.info)
                 self._ready.set()
                 for rec in capture:
-                    self._q.put(rec)
+                    self._put(rec)
         except BaseException as exc:  # handed to the main thread
             self._error = exc
         finally:
             self._ready.set()
-            self._q.put(None)
+            self._put(None)
+
+    def _put(self, item: RawRecord | None) -> None:
+        self._q.put(item)
+        if self._arrived is not None:
+            self._arrived.set()
 
     def wait_open(self, stop: Callable[[], bool]) -> None:
         while not self._ready.wait(TICK_S):
@@ -186,6 +200,20 @@ class _Stream:
             except queue.Empty:
                 return
         self._held = item  # a full batch: the next poll starts with it
+
+    def take(self) -> RawRecord | None:
+        """The next record if one is waiting, without blocking (merged streams)."""
+        if self.ended:
+            return None
+        try:
+            item = self._q.get_nowait()
+        except queue.Empty:
+            return None
+        if item is None:
+            self.ended = True
+            return None
+        self._account(item)
+        return item
 
     def _account(self, rec: RawRecord) -> None:
         stats = self.stats[0]
@@ -285,16 +313,25 @@ def run_live(options: LiveOptions, output: Output) -> tuple[Analysis, LiveStats]
         stop.restore()
 
 
+Source = _Interfaces | _Stream | StreamMerge
+
+
 def _run(options: LiveOptions, output: Output, stop: _Stop) -> tuple[Analysis, LiveStats]:
     source = _open_source(options, stop)
     stats = LiveStats(source.stats)
+    sensors = _sensors(source)
     recorder = None
     try:
         if options.write:
             recorder = Recorder(options.write, options.ring, source.names())
-        engine = _engine(options, stats, output, len(source.stats))
-        _loop(source, engine, recorder, options, stop, output, stats)
-        return engine.finish(), stats
+        engine = _engine(options, stats, output, sensors)
+        handle = engine.record if sensors is None else sensors.feeder(engine)
+        _loop(source, engine, handle, recorder, options, stop, output, stats)
+        analysis = engine.finish()
+        if sensors is not None:
+            analysis.findings.extend(sensors.timeline.unaligned)
+            analysis.sensors = sensors.report()
+        return analysis, stats
     finally:
         source.close()
         if recorder is not None:
@@ -302,9 +339,16 @@ def _run(options: LiveOptions, output: Output, stop: _Stop) -> tuple[Analysis, L
             stats.written, stats.files = recorder.count, recorder.files
 
 
-def _open_source(options: LiveOptions, stop: _Stop) -> _Interfaces | _Stream:
-    if options.stream is not None:
-        stream = _Stream(options.stream)
+def _open_source(options: LiveOptions, stop: _Stop) -> Source:
+    if options.offsets and options.interfaces:
+        raise AnalyzerError("--offset is for several -r streams: interfaces share the host's "
+                            "clock")
+    if len(options.streams) > 1:
+        return _merge_streams(options, stop)
+    if options.offsets:
+        raise AnalyzerError("--offset is for several -r streams (one per sensor)")
+    if options.streams:
+        stream = _Stream(options.streams[0])
         stream.wait_open(stop)
         return stream
     if not options.interfaces:
@@ -312,15 +356,43 @@ def _open_source(options: LiveOptions, stop: _Stop) -> _Interfaces | _Stream:
     return _Interfaces(options.interfaces, options.data_latency)
 
 
-def _engine(options: LiveOptions, stats: LiveStats, output: Output, n: int) -> Engine:
+def _merge_streams(options: LiveOptions, stop: _Stop) -> StreamMerge:
+    from analyzer.merge import resolve_offsets
+
+    paths = options.streams
+    if paths.count("-") > 1:
+        raise AnalyzerError("-r -: stdin can be only one of the streams")
+    overrides = resolve_offsets(paths, options.offsets)
+    arrived = threading.Event()
+    streams = [_Stream(p, arrived, QUEUED) for p in paths]
+    for stream in streams:
+        stream.wait_open(stop)
+    return StreamMerge(streams, [s.stats[0].name for s in streams], overrides, arrived)
+
+
+def _sensors(source: Source) -> LiveSensors | None:
+    """Several sources are several sensors; one source is analysed as before."""
+    if isinstance(source, StreamMerge):
+        return LiveSensors(len(source.stats), lambda: source.clocks)
+    if isinstance(source, _Interfaces) and len(source.stats) > 1:
+        clocks = same_clock(source.names())
+        return LiveSensors(len(clocks), lambda: clocks)
+    return None
+
+
+def _engine(options: LiveOptions, stats: LiveStats, output: Output,
+            sensors: LiveSensors | None) -> Engine:
     infos = [CaptureResult(CaptureInfo(path=s.name, format="live", linktypes=[s.linktype]))
              for s in stats.sources]
-    tracker = Tracker(await_data=options.stream or options.data_latency)
+    tracker = Tracker(await_data=bool(options.streams) or options.data_latency)
 
     def on_result(item: Roam | Finding) -> None:
         output.result(item)
         if isinstance(item, Roam):
             _check_channel(item, stats, output)
+        if sensors is not None:
+            for finding in sensors.result(item):
+                output.result(finding)
 
     def hear(n: int, frame: Frame) -> None:
         radio = frame.radio
@@ -344,10 +416,11 @@ def _check_channel(roam: Roam, stats: LiveStats, output: Output) -> None:
     output.warning(text)
 
 
-def _loop(source: _Interfaces | _Stream, engine: Engine, recorder: Recorder | None,
-          options: LiveOptions, stop: _Stop, output: Output, stats: LiveStats) -> None:
+def _loop(source: Source, engine: Engine, record: Callable[[int, RawRecord], None],
+          recorder: Recorder | None, options: LiveOptions, stop: _Stop, output: Output,
+          stats: LiveStats) -> None:
     deadline = None if options.duration_s is None else time.monotonic() + options.duration_s
-    record, limit = engine.record, options.count
+    limit = options.count
     first_ts = last_ts = received = 0
     last_mono = next_flush = time.monotonic()
     while not stop():
@@ -372,6 +445,8 @@ def _loop(source: _Interfaces | _Stream, engine: Engine, recorder: Recorder | No
         if deadline is not None and now >= deadline and not stop():
             stop.reason = "duration"
     stats.stopped_by = stop.reason
+    if isinstance(source, StreamMerge):
+        source.finish()
     _housekeeping(source, recorder, output, stats)
     captures = engine.analysis.captures
     for result, seen in zip(captures, stats.sources, strict=True):
@@ -379,10 +454,27 @@ def _loop(source: _Interfaces | _Stream, engine: Engine, recorder: Recorder | No
         result.info.first_ts_ns, result.info.last_ts_ns = first_ts or None, last_ts or None
     if isinstance(source, _Stream) and source.info is not None:
         captures[0].info = source.info
+    if isinstance(source, StreamMerge):
+        _stream_infos(source, captures, stats)
 
 
-def _housekeeping(source: _Interfaces | _Stream, recorder: Recorder | None, output: Output,
+def _stream_infos(merge: StreamMerge, captures: list[CaptureResult], stats: LiveStats) -> None:
+    """Each stream's own reading, with the sensor warnings it got."""
+    for n, stream in enumerate(merge.streams):
+        if stream.info is not None:
+            captures[n].info = stream.info
+    for n, text in stats.sensor_warnings:
+        captures[n].info.warnings.append(text)
+
+
+def _housekeeping(source: Source, recorder: Recorder | None, output: Output,
                   stats: LiveStats) -> None:
+    if isinstance(source, StreamMerge):
+        for n, text in source.warnings:
+            stats.warnings.append(text)
+            stats.sensor_warnings.append((n, text))
+            output.warning(text)
+        source.warnings.clear()
     source.housekeeping()
     if recorder is not None:
         recorder.flush()

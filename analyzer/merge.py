@@ -55,6 +55,9 @@ def resolve_offsets(sources: Sequence[str], offsets: Mapping[str, float]) -> dic
         if len(matches) != 1:
             what = "matches no capture" if not matches else "matches several captures"
             raise AnalyzerError(f"--offset {name}={seconds}: {name!r} {what}")
+        if matches[0] in out:
+            raise AnalyzerError(f"--offset {name}={seconds}: {sources[matches[0]]} has an "
+                                "offset already")
         out[matches[0]] = seconds
     return out
 

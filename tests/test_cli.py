@@ -110,3 +110,116 @@ def test_analyze_table_prints_counts(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["analyze", str(path)]) == 0
     out = capsys.readouterr().out
     assert "Captures" in out and "beacon 1" in out
+
+
+def _sensors(tmp_path: Path, shared: bool = True) -> tuple[str, str, str]:
+    """(the single capture, sensor A, sensor B: clock +2.5 s and 50 ppm fast)."""
+    from tests.sensors.builder import some_shared, write_sensors
+
+    full, a, b, _sc = write_sensors(tmp_path, some_shared if shared else lambda i, d: False)
+    return str(full), str(a), str(b)
+
+
+def _verdicts(lines: list[str]) -> list[str]:
+    """Violation lines without their frame numbers (those count per capture)."""
+    return [line.split(" [frames")[0] for line in lines if not line.startswith("sensor ")]
+
+
+def test_check_merges_two_sensors_into_the_single_capture_verdicts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`check A B`: a line per sensor (B aligned: +2.5 s, 50 ppm), then the verdicts the one
+    capture that heard everything gets."""
+    full, a, b = _sensors(tmp_path)
+    expect = tmp_path / "lab.toml"
+    expect.write_text('[sta."02:00:00:00:00:01"]\nmax_roam_ms = 13\n')
+    assert main(["check", full, "--expect", str(expect)]) == 1
+    single = capsys.readouterr().out.splitlines()
+    assert main(["check", a, b, "--expect", str(expect)]) == 1
+    merged = capsys.readouterr().out.splitlines()
+    assert merged[0].startswith(f"sensor {a}: reference")
+    assert merged[1].startswith(f"sensor {b}: aligned, offset +2.500000 s, drift +50.00 ppm")
+    assert _verdicts(merged) == _verdicts(single)
+    assert single[-1] == "FAIL: 2 of 3 attempts break the expectations"
+
+
+def test_check_warns_when_sensors_share_no_frame_and_offset_overrides(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _full, a, b = _sensors(tmp_path, shared=False)
+    assert main(["check", a, b]) == 0
+    out, err = capsys.readouterr()
+    assert f"sensor {b}: unaligned" in out and "no frames in common" in err
+    assert main(["check", a, b, "--offset", "b=2.5"]) == 0
+    out, err = capsys.readouterr()
+    assert f"sensor {b}: override, offset +2.500000 s" in out and not err
+    assert out.splitlines()[-1] == "OK: 3 attempts, all as expected"
+
+
+def test_analyze_table_ends_with_a_line_per_sensor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _full, a, b = _sensors(tmp_path)
+    assert main(["analyze", a, b, "--quiet"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2].startswith(f"sensor {a}: reference")
+    assert lines[-1].startswith(f"sensor {b}: aligned, offset +2.500000 s, drift +50.00 ppm, ")
+    assert "residual 0.0 us" in lines[-1]
+
+
+def test_report_merges_two_sensors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`report A B`: the attempts of the single capture, one per roam (not per copy), the
+    sensors' clocks on stdout."""
+    full, a, b = _sensors(tmp_path)
+    html = tmp_path / "r.html"
+    assert main(["report", a, b, "-o", str(html)]) == 0
+    out = capsys.readouterr().out
+    assert f"sensor {b}: aligned, offset +2.500000 s, drift +50.00 ppm" in out
+    text = html.read_text()
+    assert "Attempts (3)" in text and "Findings (0)" in text
+    assert "a.pcap" in text and "b.pcap" in text
+
+
+def test_report_marks_unaligned_latencies_and_takes_an_offset(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _full, a, b = _sensors(tmp_path, shared=False)
+    html = tmp_path / "r.html"
+    assert main(["report", a, b, "-o", str(html)]) == 0
+    assert "no frames in common" in capsys.readouterr().err
+    assert "UNALIGNED_LATENCY" in html.read_text()
+    assert main(["report", a, b, "-o", str(html), "--offset", "2=2.5"]) == 0
+    assert "override" in capsys.readouterr().out
+    assert "UNALIGNED_LATENCY" not in html.read_text()
+
+
+@pytest.mark.parametrize("command", ["analyze", "check", "report", "merge"])
+@pytest.mark.parametrize(
+    ("offset", "text"),
+    [
+        ("b", "--offset wants SENSOR=SECONDS"),
+        ("b=", "--offset wants SENSOR=SECONDS"),
+        ("=2.5", "--offset wants SENSOR=SECONDS"),
+        ("b=nan", "--offset wants SENSOR=SECONDS"),
+        ("b=inf", "--offset wants SENSOR=SECONDS"),
+        ("c=1", "'c' matches no capture"),
+    ],
+)
+def test_bad_offset_is_one_line_and_exit_2(
+    command: str, offset: str, text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _full, a, b = _sensors(tmp_path)
+    out = ["-o", str(tmp_path / "out")] if command in ("report", "merge") else []
+    assert main([command, a, b, *out, "--offset", offset]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and text in err, err
+
+
+def test_offset_for_one_capture_or_twice_for_one_sensor_is_a_user_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    full, a, b = _sensors(tmp_path)
+    assert main(["check", full, "--offset", "full=1"]) == 2
+    assert "--offset is for several captures" in capsys.readouterr().err
+    assert main(["check", a, b, "--offset", "b=1", "--offset", "2=1"]) == 2
+    assert "has an offset already" in capsys.readouterr().err

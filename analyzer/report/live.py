@@ -27,6 +27,19 @@ def final_document(analysis: Analysis, live: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def sensor_lines(sensors: dict[str, Any] | None) -> list[str]:
+    """Several sources: one line per sensor, its clock and the copies it heard."""
+    if sensors is None:
+        return []
+    out = []
+    for s in sensors["sensors"]:
+        via = f" via {s['via']}" if s.get("via") else ""
+        out.append(f"roam-analyzer: live: sensor {clean(s['name'])}: {s['status']}{via}, "
+                   f"offset {s['offset_s']:+.6f} s, drift {s['drift_ppm']:+.2f} ppm, "
+                   f"{s['matched_frames']} matched, {s['copies']} copies dropped")
+    return out
+
+
 def end_line(live: dict[str, Any], roams: int) -> str:
     channels = sorted({c for s in live["sources"] for c in s["channels"]})
     heard = ", ".join(map(str, channels)) or "none"
@@ -60,10 +73,13 @@ class JsonLines:
         document["roams"], document["findings"] = [], []  # already written
         for line in jsonl_lines(document):
             if line.startswith('{"type": "summary"'):
-                line = json.dumps({**json.loads(line), "live": live})
+                line = json.dumps({**json.loads(line), "live": live,
+                                   "sensors": document["sensors"]})
             self.out.write(line + "\n")
         self.out.flush()
         print(end_line(live, len(analysis.roams)), file=sys.stderr)
+        for text in sensor_lines(document["sensors"]):
+            print(text, file=sys.stderr)
 
 
 class LiveTable:
@@ -118,6 +134,9 @@ class LiveTable:
         self.live.stop()
         self.console.print(self._render())
         self.console.print(Text(end_line(live, len(analysis.roams))))
+        sensors = analysis.sensors
+        for text in sensor_lines(None if sensors is None else sensors.to_dict()):
+            self.console.print(Text(text))
 
 
 def _ms(value: float | None) -> str:

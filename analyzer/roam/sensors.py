@@ -3,8 +3,9 @@
 Each sensor (one capture) has its own clock. A frame heard by two sensors pins their clocks
 together: the same beacon (same BSSID and TSF in its body) or the same non-retried frame (same
 transmitter, sequence number and content hash). Least squares over those pairs gives each
-sensor's offset and linear drift against the reference sensor (the first capture). Every table
-here is bounded, so memory follows the number of sensors, not the size of the captures.
+sensor's offset and linear drift against the reference sensor (the first capture), directly or
+chained through sensors that heard frames of both. Every table here is bounded, so memory
+follows the number of sensors, not the size of the captures.
 """
 
 from __future__ import annotations
@@ -81,9 +82,36 @@ class _Pairs:
 
 
 @dataclass(frozen=True, slots=True)
+class ClockMap:
+    """One clock's times on another clock: t' = t + shift_ns + rate * (t - at_ns)."""
+
+    at_ns: int = 0
+    shift_ns: float = 0.0
+    rate: float = 0.0
+    residual_ns: float | None = 0.0
+
+    def then(self, outer: ClockMap) -> ClockMap:
+        """This map followed by `outer` (sensor -> neighbour -> reference)."""
+        middle = self.at_ns + self.shift_ns  # our at_ns on the neighbour's clock
+        shift = self.shift_ns + outer.shift_ns + outer.rate * (middle - outer.at_ns)
+        rate = self.rate + outer.rate + self.rate * outer.rate
+        return ClockMap(self.at_ns, shift, rate, _rss(self.residual_ns, outer.residual_ns))
+
+    def inverse(self) -> ClockMap:
+        return ClockMap(round(self.at_ns + self.shift_ns), -self.shift_ns,
+                        1.0 / (1.0 + self.rate) - 1.0, self.residual_ns)
+
+
+def _rss(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else math.hypot(a, b)
+
+
+@dataclass(frozen=True, slots=True)
 class SensorClock:
     """One sensor's clock against the reference: reference_ts = ts + shift_ns + rate *
-    (ts - at_ns). `status` is reference | aligned | override | unaligned."""
+    (ts - at_ns). `status` is reference | aligned | override | unaligned | same_clock (a live
+    interface: the host's clock, like the reference's). `via` names the sensor an aligned
+    clock was chained through when it shares no frames with the reference."""
 
     sensor: int
     name: str
@@ -93,6 +121,7 @@ class SensorClock:
     shift_ns: float = 0.0
     rate: float = 0.0
     residual_ns: float | None = None
+    via: str | None = None
 
     @property
     def aligned(self) -> bool:
@@ -107,6 +136,10 @@ class SensorClock:
     def drift_ppm(self) -> float:
         """How much faster the sensor's clock runs than the reference's."""
         return (1.0 / (1.0 + self.rate) - 1.0) * 1e6
+
+    @property
+    def map(self) -> ClockMap:
+        return ClockMap(self.at_ns, self.shift_ns, self.rate, self.residual_ns)
 
     def correct(self, ts_ns: int) -> int:
         """The reference clock's time for the sensor's `ts_ns`."""
@@ -125,14 +158,17 @@ class SensorClock:
             "drift_ppm": round(self.drift_ppm, 3),
             "matched_frames": self.matched,
             "residual_us": None if residual is None else round(residual / 1000, 3),
+            "via": self.via,
         }
 
 
 class ClockEstimator:
-    """Pairs the frames two sensors both heard; `clocks()` fits each sensor to the reference.
+    """Pairs the frames two sensors both heard; `clocks()` fits each sensor to the reference,
+    directly or, when it shares no frames with it, through a chain of sensors that do.
 
     Fed in roughly time order (a merge by raw timestamps): a sensor whose clock is more than
-    the span of MATCH_TABLE keys away from the reference finds no pairs."""
+    the span of MATCH_TABLE keys away from the others finds no pairs. Every pair of sensors
+    keeps its own sums, so memory grows with the square of the number of sensors only."""
 
     def __init__(self, sensors: int, reference: int = 0, table: int = MATCH_TABLE) -> None:
         self.reference = reference
@@ -140,7 +176,7 @@ class ClockEstimator:
         self._tables: list[OrderedDict[tuple[Any, ...], int]] = [
             OrderedDict() for _ in range(sensors)
         ]
-        self._pairs = [_Pairs() for _ in range(sensors)]
+        self._links: dict[tuple[int, int], _Pairs] = {}
 
     def feed(self, sensor: int, frame: Frame) -> None:
         key = match_key(frame)
@@ -149,37 +185,78 @@ class ClockEstimator:
         table = self._tables[sensor]
         if key in table:
             return  # the same key twice on one sensor: ambiguous, the first one stands
-        table[key] = frame.ts_ns
+        ts = table[key] = frame.ts_ns
         if len(table) > self._limit:
             table.popitem(last=False)
-        ref = self.reference
-        if sensor != ref:
-            ts_ref = self._tables[ref].get(key)
-            if ts_ref is not None:
-                self._pairs[sensor].add(frame.ts_ns, ts_ref)
-            return
         for other, tab in enumerate(self._tables):
-            ts = tab.get(key) if other != ref else None
-            if ts is not None:
-                self._pairs[other].add(ts, frame.ts_ns)
+            ts_other = tab.get(key) if other != sensor else None
+            if ts_other is not None:
+                self._pair(sensor, ts, other, ts_other)
+
+    def _pair(self, sensor: int, ts: int, other: int, ts_other: int) -> None:
+        """Link (lo, hi) keeps hi's time against lo's: the map from hi's clock to lo's."""
+        lo, hi, ts_lo, ts_hi = ((sensor, other, ts, ts_other) if sensor < other
+                                else (other, sensor, ts_other, ts))
+        pairs = self._links.get((lo, hi))
+        if pairs is None:
+            pairs = self._links[(lo, hi)] = _Pairs()
+        pairs.add(ts_hi, ts_lo)
+
+    @property
+    def pairs(self) -> int:
+        """Frames paired so far, over all pairs of sensors."""
+        return sum(p.n for p in self._links.values())
+
+    def matched(self, a: int, b: int) -> int:
+        pairs = self._links.get((min(a, b), max(a, b)))
+        return 0 if pairs is None else pairs.n
 
     def clocks(
         self, names: Sequence[str], overrides: Mapping[int, float] | None = None
     ) -> list[SensorClock]:
-        overrides = overrides or {}
-        return [self._clock(s, name, overrides.get(s)) for s, name in enumerate(names)]
+        """Overrides and the reference first, then, hop by hop, every sensor that shares
+        frames with one already placed (the reference preferred, then the most pairs)."""
+        known = self._fixed(names, overrides or {})
+        while True:
+            layer = {s: self._through(s, names, known)
+                     for s in range(len(names)) if s not in known}
+            found = {s: c for s, c in layer.items() if c is not None}
+            if not found:
+                break
+            known.update(found)
+        return [known.get(s) or SensorClock(s, names[s], "unaligned")
+                for s in range(len(names))]
 
-    def _clock(self, sensor: int, name: str, override: float | None) -> SensorClock:
-        pairs = self._pairs[sensor]
-        if override is not None:
-            return SensorClock(sensor, name, "override", pairs.n, shift_ns=-override * 1e9)
-        if sensor == self.reference:
-            return SensorClock(sensor, name, "reference", residual_ns=0.0)
-        if pairs.n == 0:
-            return SensorClock(sensor, name, "unaligned")
+    def _fixed(self, names: Sequence[str],
+               overrides: Mapping[int, float]) -> dict[int, SensorClock]:
+        ref = self.reference
+        known = {s: SensorClock(s, names[s], "override", self.matched(s, ref),
+                                shift_ns=-seconds * 1e9)
+                 for s, seconds in overrides.items()}
+        if ref not in known:
+            known[ref] = SensorClock(ref, names[ref], "reference", residual_ns=0.0)
+        return known
+
+    def _through(self, sensor: int, names: Sequence[str],
+                 known: Mapping[int, SensorClock]) -> SensorClock | None:
+        links = [(known[k].status == "reference", n, k)
+                 for k in known if (n := self.matched(sensor, k))]
+        if not links:
+            return None
+        _direct, n, via = max(links)
+        hop, parent = self._hop(sensor, via), known[via]
+        total = hop if parent.status == "reference" else hop.then(parent.map)
+        return SensorClock(sensor, names[sensor], "aligned", n, total.at_ns, total.shift_ns,
+                           total.rate, total.residual_ns,
+                           None if parent.status == "reference" else parent.name)
+
+    def _hop(self, sensor: int, other: int) -> ClockMap:
+        """The fitted map from `sensor`'s clock to `other`'s."""
+        lo, hi = min(sensor, other), max(sensor, other)
+        pairs = self._links[(lo, hi)]
         c, d, rms = pairs.fit()
-        return SensorClock(sensor, name, "aligned", pairs.n, pairs.u0,
-                           float(pairs.v0 + c), float(d), rms)
+        fitted = ClockMap(pairs.u0, float(pairs.v0 + c), float(d), rms)
+        return fitted if sensor == hi else fitted.inverse()
 
 
 def unaligned_clocks(names: Sequence[str], overrides: Mapping[int, float]) -> list[SensorClock]:
@@ -278,6 +355,10 @@ class Timeline:
         self._by_sta: OrderedDict[str, deque[tuple[int, int]]] = OrderedDict()
         self.unaligned: list[Finding] = []
 
+    def update(self, clocks: Sequence[SensorClock]) -> None:
+        """Clocks estimated while the sources are still running (live)."""
+        self.clocks = list(clocks)
+
     def add(self, sensor: int, frame: Frame) -> None:
         sta, _bssid = frame_roles(frame)
         if sta is None:
@@ -345,5 +426,5 @@ def _sensor_entry(clock: SensorClock, stats: SensorStats) -> dict[str, Any]:
 
 
 def no_common_frames(clock: SensorClock, reference: str) -> str:
-    return (f"no frames in common with the reference sensor {reference}: clock not aligned "
-            "(offset 0); latencies across sensors are marked unaligned")
+    return (f"no frames in common with the reference sensor {reference} or any sensor aligned "
+            "to it: clock not aligned (offset 0); latencies across sensors are marked unaligned")
