@@ -38,17 +38,21 @@ def load(
     keys: Iterable[str] | KeyRing | None = None,
     key_files: Iterable[str] = (),
     expect: Iterable[str] | Expectations | None = None,
+    offsets: Mapping[str, float] | None = None,
 ) -> Analysis:
-    """Read captures (merged in time order) and judge PMKSA caching.
+    """Read captures (several: one per sensor, aligned and merged in time order) and judge
+    PMKSA caching.
 
     `keys`: "wpa-pwd:PASSPHRASE[:SSID]", "wpa-psk:HEX", "pmk:HEX" or "msk:HEX" strings (or a
     KeyRing); `expect`: expectation files (.toml, hostapd.conf, wpa_supplicant.conf), later
-    ones winning, or an Expectations object. Raises AnalyzerError subclasses on user errors."""
+    ones winning, or an Expectations object; `offsets`: seconds to add to a sensor's clock,
+    by its path (as `--offset SENSOR=SECONDS`), instead of estimating it. Raises AnalyzerError
+    subclasses on user errors."""
     ring = keys if isinstance(keys, KeyRing) else load_keys(list(keys or ()), list(key_files))
     exp = expect if isinstance(expect, Expectations) else load_expectations(list(expect or ()))
     collector = Collector()
     result = pipeline.run([os.fspath(c) for c in captures], sinks=[collector],
-                          expectations=exp, keys=ring)
+                          expectations=exp, keys=ring, offsets=offsets)
     return Analysis(result, collector, exp)
 
 
@@ -81,10 +85,16 @@ CAPTURE_SCHEMA: df.Schema = {
     "truncated": "boolean", "first_ts": "float64", "last_ts": "float64",
 }
 
+SENSOR_SCHEMA: df.Schema = {
+    "sensor": "Int64", "name": "string", "status": "string", "via": "string",
+    "offset_s": "float64", "drift_ppm": "float64", "matched_frames": "Int64",
+    "residual_us": "float64", "frames": "Int64", "copies": "Int64",
+}
+
 
 class Analysis:
     """One analysis as DataFrames (`roams`, `frames`, `findings`, `stations`, `pmksa`,
-    `captures`, `signal`), a `plot` namespace, `roam(id)` and `to_html()`."""
+    `captures`, `sensors`, `signal`), a `plot` namespace, `roam(id)` and `to_html()`."""
 
     def __init__(
         self,
@@ -146,6 +156,15 @@ class Analysis:
                            CAPTURE_SCHEMA)
 
     @property
+    def sensors(self) -> pd.DataFrame:
+        """One row per sensor when several captures were merged (empty for one): its clock
+        against the reference (status, offset, drift, matched frames, residual) and copies
+        dropped as duplicates of another sensor's frames; `SENSOR_SCHEMA`."""
+        report = self.result.sensors
+        rows = report.to_dict()["sensors"] if report is not None else []
+        return self._table("sensors", lambda: rows, SENSOR_SCHEMA)
+
+    @property
     def signal(self) -> pd.DataFrame:
         """Signal at the sensor per transmitter, at most one sample per SIGNAL_EVERY_S."""
         return self._table("signal", lambda: self._collector.signal, SIGNAL_SCHEMA)
@@ -176,7 +195,8 @@ class Analysis:
 
     def report_tables(self) -> dict[str, pd.DataFrame]:
         return {"roams": self.roams, "frames": self.frames, "findings": self.findings,
-                "stations": self.stations, "captures": self.captures, "signal": self.signal}
+                "stations": self.stations, "captures": self.captures, "sensors": self.sensors,
+                "signal": self.signal}
 
     def _title(self) -> str:
         names = [Path(c.info.path).name for c in self.result.captures]

@@ -91,6 +91,10 @@ def roam_ladders(roams: pd.DataFrame, frames: pd.DataFrame) -> Iterator[tuple[in
         yield int(row["id"]), ladder(row, frames[frames["roam_id"] == row["id"]])
 
 
+SENSOR_COLUMNS = ("sensor", "name", "status", "via", "offset_s", "drift_ppm", "matched_frames",
+                  "residual_us", "copies")
+
+
 def render_report(tables: Mapping[str, pd.DataFrame], title: str) -> str:
     roams, findings = tables["roams"], tables["findings"]
     parts = [
@@ -134,6 +138,10 @@ def _summary(tables: Mapping[str, pd.DataFrame]) -> str:
     out = f"<table>{body}</table>"
     if captures is not None and not captures.empty:
         out += html_table(captures, ("path", "format", "frames", "malformed", "truncated"))
+    sensors = tables.get("sensors")
+    if sensors is not None and not sensors.empty:
+        out += "<h2>Sensors: clocks against the reference</h2>"
+        out += html_table(sensors, SENSOR_COLUMNS)
     return out
 
 
@@ -166,6 +174,8 @@ _TONES = {
     "outcome": {"success": "ok", "failed": "bad", "incomplete": "warn"},
     "severity": {"info": "unk", "warning": "warn", "error": "bad"},
     "pmksa_as_expected": {True: "ok", False: "bad"},
+    "status": {"reference": "ok", "aligned": "ok", "same_clock": "ok", "override": "unk",
+               "unaligned": "bad"},
 }
 
 

@@ -73,5 +73,6 @@ def jsonl_lines(document: dict[str, Any]) -> Iterator[str]:
         "captures": document["captures"],
         "counts": document["counts"],
         **document["summary"],
+        "sensors": document.get("sensors"),
     }
     yield json.dumps({"type": "summary", **summary})
