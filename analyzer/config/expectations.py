@@ -83,6 +83,10 @@ class Expectations:
     def sta(self, mac: str | None, ssid: str | None = None) -> StaExpect:
         return _resolve(StaExpect(), self.sta_layers, mac, ssid)
 
+    def ap_states(self, name: str, bssid: str | None, ssid: str | None = None) -> bool:
+        """Whether a file sets `name` for this AP (rather than leaving hostapd's default)."""
+        return any(name in ly.settings for ly in self.ap_layers if _applies(ly, bssid, ssid))
+
     def then(self, other: Expectations) -> Expectations:
         """These expectations overridden by `other`."""
         return Expectations(self.ap_layers + other.ap_layers, self.sta_layers + other.sta_layers,

@@ -1,8 +1,9 @@
 """One message (prefix stripped) -> what it says, as a tag and its regex match.
 
-The wording follows hostap's source (wpa_supplicant/sme.c, events.c, src/rsn_supp/
-pmksa_cache.c and wpa.c, src/drivers/driver_nl80211.c, src/ap/wpa_auth_ie.c, wpa_auth.c,
-ieee802_1x.c, hostapd/main.c), 2012 and current; DOMAIN §7 lists the PMKSA lines.
+Every wording was checked against hostap's source, as of 0.7.3 (the 2010-2012 stable release,
+which wrote the 2012 report's log), around 2012-2015, and current; docs/logs.md has the table
+of pattern -> source file/function, and tests/logs/test_wordings.py one line per wording with
+the format string it comes from. DOMAIN §7 lists the PMKSA lines.
 Rules are tried in order and the first match wins, so the more specific come first.
 """
 
@@ -29,15 +30,24 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("block_field", r"\s*\* (?P<key>[\w ]+?)(?:=(?P<value>.*)|" + _DUMP + r".*)$"),
         ("block_more", r"\s{2,}\S"),
         ("sent", r"nl80211: (?:Authentication|Association|Connect) request send successfully"),
+        # wpa_driver_nl80211_mlme (deauth/disassoc), current: "... failed: reason=%u ret=%d"
+        ("driver_mlme_failed",
+         r"nl80211: MLME command failed: reason=(?P<reason>\d+) ret=(?P<ret>-?\d+) "
+         r"\((?P<msg>[^)]*)\)"),
         ("driver_error",
          r"nl80211: MLME (?:command|connect) failed(?: \((?P<cmd>\w+)\))?: "
          r"(?:count=(?P<count>\d+) )?ret=(?P<ret>-?\d+) \((?P<msg>[^)]*)\)"),
+        # the driver wrapper's own name before a deauth/disassoc command (its "%s", __func__)
+        ("deauth_cmd", r"wpa_driver_nl80211_(?:deauthenticate|disassociate|disconnect)\b"),
         ("driver_refused",
          r"(?:SME: )?(?:Authentication|Association) request to the driver failed"),
         ("recovery_scan",
          r"(?:nl80211: )?Trigger single channel scan to refresh cfg80211 BSS entry"),
         ("recovery_results", r"nl80211: Scan results for missing cfg80211 BSS entry"),
-        ("scan_request", r"Setting scan request: (?P<sec>\d+) sec (?P<usec>\d+) usec"),
+        # 0.7.3-2.x: "%d sec %d usec"; current: "%d.%06d sec", or "Rescheduling ..."
+        ("scan_request",
+         r"(?:Setting|Rescheduling) scan request: (?P<sec>\d+)"
+         r"(?: sec (?P<usec>\d+) usec|\.(?P<frac>\d+) sec)"),
         ("retry_failed", r"nl80211: Authentication retry failed"),
         ("auth_response",
          r"SME: Authentication response: peer=" + MAC
@@ -46,11 +56,16 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("associated", r"Associated (?:with|to a new BSS: BSSID=) ?" + MAC),
         ("state", r"State: (?P<old>[A-Z_0-9]+) -> (?P<new>[A-Z_0-9]+)"),
         ("own_addr", r"Own MAC address: " + MAC),
+        # hostapd: current ssid \"%s\"; 2012 and before ssid '%s'
         ("ap_iface",
-         r"Using interface (?P<iface>\S+) with hwaddr " + MAC + r"(?: and ssid \"(?P<ssid>.*)\")?"),
+         r"Using interface (?P<iface>\S+) with hwaddr " + MAC
+         + r"(?: and ssid [\"'](?P<ssid>.*)[\"'])?"),
         # control-interface events
         ("pmksa_added_event", r"PMKSA-CACHE-ADDED " + MAC + r"(?: (?P<net>\d+))?"),
         ("ctrl_event", r"(?P<name>CTRL-EVENT-[A-Z0-9-]+)(?P<rest>.*)"),
+        # hostapd control-interface events (not hostapd_logger lines: no "STA <mac>")
+        ("ap_ctrl_event",
+         r"(?P<name>AP-STA-CONNECTED|AP-STA-DISCONNECTED|EAPOL-4WAY-HS-COMPLETED) " + MAC),
         # wpa_supplicant: PMKSA decisions and the RSN elements it builds
         ("cache_search", r"RSN: PMKSA cache search - .*try_opportunistic=(?P<okc>\d)"),
         ("search_bssid", r"RSN: Search for BSSID " + MAC),
@@ -66,11 +81,17 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("no_matching_pmkid",
          r"RSN: (?:no matching PMKID found|no PMKSA entry found - trigger full EAP)"),
         ("ap_refused_pmkid", r"RSN: Authenticator did not accept PMKID"),
+        ("pmkid_mismatch", r"RSN: PMKID mismatch - authentication server may have derived"),
         ("added", r"RSN: Added PMKSA cache entry for " + MAC),
         ("sae_fallback", r".*PMKSA caching attempt rejected - drop PMKSA cache entry"),
+        # RSN pre-authentication (src/rsn_supp/preauth.c)
+        ("preauth_start", r"RSN: starting pre-authentication with " + MAC),
+        ("preauth_result",
+         r"RSN: pre-authentication with " + MAC
+         + r" (?P<result>completed successfully|failed|timed out)"),
         ("ap_rsne", r"WPA: set AP RSN IE" + _DUMP),
-        ("own_rsne", r"WPA: (?:Set own WPA IE default|Leave previously set WPA IE default)"
-                     + _DUMP),
+        ("own_rsne", r"WPA: (?:Set own WPA IE default|Leave previously set WPA IE default"
+                     r"|set own WPA/RSN IE)" + _DUMP),
         # hostapd
         ("sta_pmkid", r"RSN IE: STA PMKID" + _DUMP),
         ("hostapd_sta", r"STA " + MAC + r"(?: (?P<module>IEEE 802\.11|IEEE 802\.1X|WPA|RADIUS"
@@ -83,11 +104,16 @@ AP_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("ap_okc_match", r"OKC match for PMKID"),
         ("ap_hit", r"PMKID found from PMKSA cache"),
         ("ap_skip_eap", r"PMK from PMKSA cache - skip IEEE 802\.1X/EAP"),
+        ("ap_preauth_added", r"added PMKSA cache entry \(pre-auth\)"),
+        ("ap_preauth_ok", r"pre-authentication succeeded"),
+        ("ap_preauth_failed", r"pre-authentication failed"),
         ("ap_added", r"Added PMKSA cache entry"),
-        ("ap_no_entry", r"No PMKSA cache entry found for SAE"),
+        ("ap_no_entry", r"No PMKSA cache entry found for (?:SAE|DPP)"),
+        # "reassociated" is not a hostapd wording (it logs "associated (aid N)" for both);
+        # kept for logs from other authenticators that print it
         ("ap_event", r"(?:authentication OK|authenticated|association OK|associated"
                      r"|reassociated|deauthenticated|disassociated|pairwise key handshake"
-                     r"|EAPOL-4WAY-HS-COMPLETED|Sending EAP-Request/Identity)"),
+                     r"|Sending EAP Packet)"),
     )
 )
 

@@ -78,9 +78,9 @@ def _feed(b: Builder, n: int, raw: str, year: int) -> None:
 
 
 def _daemon_of_tag(tag: str) -> str | None:
-    if tag in ("hostapd_sta", "sta_pmkid", "ap_iface"):
+    if tag in ("hostapd_sta", "sta_pmkid", "ap_iface", "ap_ctrl_event"):
         return "hostapd"
-    if tag.startswith(("attempt_", "block_", "cache_", "own_rsne", "state")):
+    if tag.startswith(("attempt_", "block_", "cache_", "own_rsne", "state", "preauth_")):
         return "wpa_supplicant"
     return None
 
@@ -105,6 +105,7 @@ def _block_line(block: Block, tag: str, m: re.Match[str]) -> None:
 def _start_block(kind: str) -> Any:
     def handle(b: Builder, m: re.Match[str]) -> None:
         b.block = Block(kind, b.ts_ns, b.line)
+        b.last_cmd = kind
     return handle
 
 
@@ -214,10 +215,19 @@ def _sent(b: Builder, m: re.Match[str]) -> None:
 
 
 def _driver_error(b: Builder, m: re.Match[str]) -> None:
+    """`MLME command failed`: the attempt's request refused, unless the command the driver
+    wrapper logged last was a deauth/disassoc (older hostap used the same wording for both)."""
+    if m["cmd"] is None and b.last_cmd == "deauth":
+        add_event(b, "DRIVER-MLME-FAILED", m.group(0))
+        return
     ret = int(m["ret"])
     error = DriverError(b.line, ret, LINUX_ERRNO.get(-ret), m["msg"], m["cmd"],
                         int(m["count"]) if m["count"] else None)
     _settle(b, "driver_failed", error=error)
+
+
+def _deauth_cmd(b: Builder, m: re.Match[str]) -> None:
+    b.last_cmd = "deauth"
 
 
 def _driver_refused(b: Builder, m: re.Match[str]) -> None:
@@ -295,6 +305,10 @@ def _ctrl_event(b: Builder, m: re.Match[str]) -> None:
 def _pmksa_added_event(b: Builder, m: re.Match[str]) -> None:
     add_event(b, "PMKSA-CACHE-ADDED", m.group(0), b.own_addr, mac(m["mac"]))
 
+
+def _ap_ctrl_event(b: Builder, m: re.Match[str]) -> None:
+    add_event(b, m["name"], m.group(0), mac(m["mac"]), pmksa.ap_bssid(b))
+
 _HANDLERS: dict[str, Any] = {
     **pmksa.HANDLERS,
     "attempt_auth": _attempt("auth"),
@@ -303,6 +317,8 @@ _HANDLERS: dict[str, Any] = {
     "block_assoc": _start_block("assoc"),
     "sent": _sent,
     "driver_error": _driver_error,
+    "driver_mlme_failed": lambda b, m: add_event(b, "DRIVER-MLME-FAILED", m.group(0)),
+    "deauth_cmd": _deauth_cmd,
     "driver_refused": _driver_refused,
     "recovery_scan": _recovery_scan,
     "recovery_results": lambda b, m: add_event(b, "SINGLE-CHANNEL-SCAN-RESULTS", m.group(0)),
@@ -316,4 +332,5 @@ _HANDLERS: dict[str, Any] = {
     "ap_iface": _ap_iface,
     "pmksa_added_event": _pmksa_added_event,
     "ctrl_event": _ctrl_event,
+    "ap_ctrl_event": _ap_ctrl_event,
 }

@@ -52,11 +52,12 @@ def _rsne(key: str) -> Any:
 def _sta_pmkid(b: Builder, m: re.Match[str]) -> None:
     pmkid = hex_bytes(m["hex"])
     add_decision(b, Decision(b.ts_ns, b.line, "ap", "sta_pmkid", m.group(0).strip(), b.last_ap_sta,
-                        _ap_bssid(b), pmkid.hex() if pmkid and len(pmkid) == 16 else None,
+                        ap_bssid(b), pmkid.hex() if pmkid and len(pmkid) == 16 else None,
                         b.path))
 
 
-def _ap_bssid(b: Builder) -> str | None:
+def ap_bssid(b: Builder) -> str | None:
+    """The BSSID of the hostapd interface the current line names (or the only one)."""
     if b.iface and b.iface in b.ap_addrs:
         return b.ap_addrs[b.iface]
     return next(iter(b.ap_addrs.values())) if len(b.ap_addrs) == 1 else None
@@ -70,10 +71,25 @@ def _hostapd_sta(b: Builder, m: re.Match[str]) -> None:
         return
     tag, sub = hit
     if tag == "ap_event":
-        add_event(b, "HOSTAPD", m["msg"], sta, _ap_bssid(b))
+        # "IEEE 802.1X: authenticated" is the EAP success (eapol_auth_sm.c), not the
+        # 802.11 authentication the HOSTAPD events anchor the AP's decisions on
+        name = "HOSTAPD-8021X" if m["module"] == "IEEE 802.1X" else "HOSTAPD"
+        add_event(b, name, m["msg"], sta, ap_bssid(b))
         return
-    add_decision(b, Decision(b.ts_ns, b.line, "ap", tag, m["msg"].strip(), sta, _ap_bssid(b),
+    add_decision(b, Decision(b.ts_ns, b.line, "ap", tag, m["msg"].strip(), sta, ap_bssid(b),
                         None, b.path))
+
+
+def _preauth(kind: str) -> Any:
+    """A supplicant pre-authentication line (src/rsn_supp/preauth.c): recorded with the
+    target as BSSID, never attached to an attempt (the station stays where it is)."""
+    def handle(b: Builder, m: re.Match[str]) -> None:
+        result = m.groupdict().get("result")
+        k = kind if result is None else (
+            "preauth_done" if result == "completed successfully" else "preauth_failed")
+        b.decisions.append(Decision(b.ts_ns, b.line, "sta", k, m.group(0).strip(), b.own_addr,
+                                    mac(m["mac"]), None, b.path))
+    return handle
 
 
 HANDLERS: dict[str, Any] = {
@@ -91,6 +107,9 @@ HANDLERS: dict[str, Any] = {
     "ap_refused_pmkid": _decide("ap_refused_pmkid"),
     "added": _decide("added"),
     "sae_fallback": _decide("sae_fallback"),
+    "pmkid_mismatch": _decide("pmkid_mismatch"),
+    "preauth_start": _preauth("preauth_start"),
+    "preauth_result": _preauth("preauth_done"),
     "ap_rsne": _rsne("ap_rsne"),
     "own_rsne": _rsne("rsne"),
     "sta_pmkid": _sta_pmkid,

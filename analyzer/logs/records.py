@@ -24,7 +24,8 @@ DECISIONS = (
     "cache_search", "entry_found", "no_entry", "use_cached", "okc_candidate",
     "pmkid_from_ap", "matched_pmkid", "no_matching_pmkid", "ap_refused_pmkid", "added",
     "sae_fallback", "sta_pmkid", "ap_hit", "ap_okc_match", "ap_skip_eap", "ap_added",
-    "ap_no_entry",
+    "ap_no_entry", "pmkid_mismatch", "preauth_start", "preauth_done", "preauth_failed",
+    "ap_preauth_ok", "ap_preauth_failed", "ap_preauth_added",
 )
 
 

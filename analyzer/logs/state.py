@@ -14,7 +14,7 @@ LINUX_ERRNO = {
     114: "EALREADY", 115: "EINPROGRESS",
 }
 POST_ATTEMPT = frozenset({"pmkid_from_ap", "matched_pmkid", "no_matching_pmkid",
-                   "ap_refused_pmkid", "added", "sae_fallback"})
+                   "ap_refused_pmkid", "added", "sae_fallback", "pmkid_mismatch"})
 PROGRESS = {"ASSOCIATING": "authenticated", "ASSOCIATED": "associated",
              "4WAY_HANDSHAKE": "associated", "GROUP_HANDSHAKE": "associated",
              "COMPLETED": "connected"}
@@ -52,6 +52,7 @@ class Builder:
     current: OpenAttempt | None = None
     block: Block | None = None
     retry_of: int | None = None  # the attempt whose ENOENT started a single-channel scan
+    last_cmd: str | None = None  # the last driver command logged: auth | assoc | deauth
     search_bssid: str | None = None
     own_addr: str | None = None
     ap_addrs: dict[str, str] = field(default_factory=dict)

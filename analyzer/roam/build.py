@@ -8,7 +8,7 @@ from analyzer.dot11.consts import akm_name
 from analyzer.roam import latency
 from analyzer.roam.attempt import Attempt, PhaseAcc
 from analyzer.roam.method import decide
-from analyzer.roam.records import NO_TRIGGER, Evidence, Missing, Phase, Roam
+from analyzer.roam.records import NO_TRIGGER, Evidence, Missing, Phase, Preauth, Roam
 from analyzer.roam.station import Bss, Station
 
 _PHASE_ORDER = ("probe", "auth", "assoc", "eap", "4way")
@@ -27,6 +27,7 @@ class Surroundings:
     rssi_old: int | None
     rssi_new: int | None
     finish_why: str | None = None
+    preauths: tuple[Preauth, ...] = ()
 
 
 def kind_of(from_bssid: str | None, to_bssid: str) -> str:
@@ -100,16 +101,21 @@ def _evidence(att: Attempt, sur: Surroundings) -> Evidence:
         malformed_frames=tuple(att.malformed), akm_suite=att.akm,
         m1_pmkids=tuple(att.m1_pmkids), eapol_keys=tuple(att.key_pdus), mdid=att.mdid,
         r0kh_id=att.r0kh_id, r1kh_id=att.r1kh_id, assoc_req_frame=att.assoc_req_frame,
+        preauths=sur.preauths,
     )
 
 
 def surroundings(st: Station, att: Attempt, bsses: dict[str, Bss],
                  finish_why: str | None) -> Surroundings:
+    """The station's context of a closing attempt; hands over (and so forgets) the
+    pre-authentications the station completed since its previous attempt record."""
     offered = att.pmkids + ((att.m1_pmkid,) if att.m1_pmkid is not None else ())
     old = bsses.get(att.from_bssid) if att.from_bssid is not None else None
     new = bsses.get(att.to_bssid)
+    log = st.preauth
+    preauthed = log is not None and log.reached(att.to_bssid, att.start_ns)
     return Surroundings(
-        pmkid_known=st.knows_pmkid(att.to_bssid, offered) if offered else None,
+        pmkid_known=(st.knows_pmkid(att.to_bssid, offered) or preauthed) if offered else None,
         probe=att.probe,
         old_data_ns=_old_data(att),
         ssid=new.ssid if new is not None else None,
@@ -118,6 +124,7 @@ def surroundings(st: Station, att: Attempt, bsses: dict[str, Bss],
         rssi_old=old.signal_dbm if old is not None else None,
         rssi_new=new.signal_dbm if new is not None else None,
         finish_why=finish_why,
+        preauths=log.take() if log is not None else (),
     )
 
 

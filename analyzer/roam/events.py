@@ -3,7 +3,8 @@
 Management frames: the sender is the AP when A2 = A3 (BSSID), so requests go STA -> AP and
 responses AP -> STA (DOMAIN §2). EAPOL inside 802.11 data frames: roles from ToDS/FromDS.
 EAPOL on an Ethernet link: EAPOL-Key frames from the AP have the Ack bit, EAP frames from the
-AP are Request/Success/Failure (DOMAIN §5).
+AP are Request/Success/Failure (DOMAIN §5). Pre-authentication (ethertype 0x88C7) is its own
+event, `PREAUTH`: its EAP runs with the *target* AP (DA/SA), through the current AP.
 """
 
 from __future__ import annotations
@@ -58,15 +59,16 @@ class EventType(StrEnum):
     EAP = "eap"
     EAPOL_START = "eapol_start"
     EAPOL_LOGOFF = "eapol_logoff"
+    PREAUTH = "preauth"  # EAP or EAPOL-Start over 0x88C7 with a target AP (never an attempt)
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
     """A frame that matters to the roam engine, with the station and AP roles resolved.
 
-    `bssid` is the AP the exchange is with; for FT over the DS it is the *target* AP and
-    `via` the current AP the frames travel through. `detail` is the frame's decoded body
-    part the tracker reads (Auth, AssocReq, EapolKey, Eap, ...).
+    `bssid` is the AP the exchange is with; for FT over the DS and pre-authentication it is
+    the *target* AP and `via` the current AP the frames travel through. `detail` is the
+    frame's decoded body part the tracker reads (Auth, AssocReq, EapolKey, Eap, ...).
     """
 
     type: EventType
@@ -182,8 +184,10 @@ def _action_event(frame: Frame, header: MacHeader) -> Event | None:
 
 def _eapol_event(frame: Frame) -> Event | None:
     body = frame.body
-    if not isinstance(body, Eapol) or body.ethertype == _ETHERTYPE_PREAUTH:
+    if not isinstance(body, Eapol):
         return None
+    if body.ethertype == _ETHERTYPE_PREAUTH:
+        return _preauth_event(frame, body)
     etype, detail = _eapol_type(body)
     if etype is None:
         return None
@@ -216,6 +220,36 @@ def _eapol_roles(frame: Frame, etype: EventType, detail: object) -> tuple[str, s
         sta, ap = (header.dst, header.src) if from_ap else (header.src, header.dst)
         return (sta, ap, from_ap) if is_unicast(sta) and is_unicast(ap) else None
     return None
+
+
+def _preauth_event(frame: Frame, body: Eapol) -> Event | None:
+    """IEEE 802.11-2020 12.6.10.2: EAP between the station and the target AP over 0x88C7.
+
+    `bssid` is the target (the authenticator the PMKSA will be for), `via` the current AP the
+    frames pass through: over the air A1/A2 name the station and its current AP, and A3 the
+    far end (DA uplink, SA downlink); on the DS (Ethernet) DA/SA are the station and the
+    target, and the current AP is not in the frame (`via` None). EAPOL-Key frames have no
+    business here and are ignored."""
+    inner = body.body
+    if not isinstance(inner, Eap) and body.type != _EAPOL_START:
+        return None
+    header = frame.header
+    via: str | None = None
+    if isinstance(header, MacHeader):
+        roles = data_roles(header)
+        if roles is None or header.addr3 is None:
+            return None
+        sta, via, from_ap = roles
+        aa = header.addr3
+    elif isinstance(header, EthHeader):
+        from_ap = eapol_from_ap(EventType.EAP, inner)
+        sta, aa = (header.dst, header.src) if from_ap else (header.src, header.dst)
+    else:
+        return None
+    if not (is_unicast(sta) and is_unicast(aa)):
+        return None
+    return Event(EventType.PREAUTH, frame.ts_ns, frame.index, sta, aa, from_ap, inner, frame,
+                 via=via)
 
 
 def eapol_from_ap(etype: EventType, detail: object) -> bool:

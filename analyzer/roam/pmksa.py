@@ -2,8 +2,12 @@
 
 Per (station, authenticator address) the model holds the newest PMKSA: created by a full EAP,
 SAE or OWE (its PMKID from the M1 KDE that follows, or computed when a key gives the PMK),
-or by an OKC hit (inheriting its origin's age); dropped after an AP miss or status 53; aged
-by the expected lifetime. Roams must be fed in completion order, as the tracker emits them.
+by a pre-authentication (EAP over 0x88C7 with the target AP through the current one; no PMKID
+shows on the air, so the entry holds none until its first use, and a key confirms the PMKID
+offered then), or by an OKC hit (inheriting its origin's age); dropped after an AP miss or
+status 53; aged by the expected lifetime. Roams must be fed in completion order, as the tracker
+emits them; the pre-authentications a roam record carries are learned in time order around it
+(those completed before the attempt started first).
 Memory: at most `MAX_PER_STA` entries per station, `MAX_STATIONS` stations (oldest evicted).
 """
 
@@ -15,7 +19,7 @@ from analyzer.config.expectations import Expectations
 from analyzer.config.keys import KeyRing
 from analyzer.roam import keycheck
 from analyzer.roam.keycheck import NO_CHECK, KeyCheck
-from analyzer.roam.records import Finding, PmksaVerdict, Roam
+from analyzer.roam.records import Finding, PmksaVerdict, Preauth, Roam
 from analyzer.roam.verdicts import Cached, Context, Violation, finding, judge, violations
 
 MAX_PER_STA = 32  # wpa_supplicant's PMKSA cache size
@@ -67,16 +71,33 @@ class PmksaJudge:
 
     def feed(self, roam: Roam) -> tuple[Roam, list[Finding]]:
         """The roam with `pmksa` and `mic_valid` set, and the findings they raise."""
+        pre = roam.evidence.preauths
+        before = [p for p in pre if p.end_ns <= roam.t_start_ns]
+        out = self._preauths(before, roam.ssid)
         keys = keycheck.check(roam, self.keys) if self.keys else NO_CHECK
         ctx = self._context(roam, keys)
         verdict = judge(ctx)
         self._learn(roam, verdict, ctx, keys)
-        out = keycheck.findings(roam, keys)
+        out += keycheck.findings(roam, keys)
         bad = finding(roam, verdict)
         if bad is not None:
             out.append(bad)
         self._remember(roam, keys)
+        out += self._preauths([p for p in pre if p.end_ns > roam.t_start_ns], roam.ssid)
         return replace(roam, pmksa=verdict, mic_valid=keys.mic_valid), out
+
+    def _preauths(self, done: list[Preauth], ssid: str | None) -> list[Finding]:
+        """A successful pre-authentication creates the PMKSA (station, target AA)."""
+        out = []
+        for p in done:
+            if not p.success:
+                continue
+            self.model.put(p.sta, Cached(p.aa, frozenset(), p.end_ns, p.end_frame, "preauth",
+                                         None, p.via))
+            exp = self.expectations
+            if not exp.ap(p.aa, ssid).preauth and exp.ap_states("preauth", p.aa, ssid):
+                out.append(_preauth_unexpected(p))
+        return out
 
     def violations(self, roam: Roam) -> list[Violation]:
         """How a judged roam broke the expectations (for `check`)."""
@@ -107,10 +128,25 @@ class PmksaJudge:
         if verdict.verdict == "hit" and ctx.here is None:
             self.model.put(roam.sta, _entry(roam, "cache", keys))  # PMKSA from before the capture
             return
+        here = ctx.here
+        if verdict.verdict == "hit" and here is not None and here.origin == "preauth" \
+                and not here.pmkids:
+            # its first use shows the PMKID; the entry keeps its age and origin
+            self.model.put(roam.sta, replace(here, pmkids=_pmkids(roam, keys)))
+            return
         origin = _CREATES.get(roam.method)
         if origin is None or not _created(roam):
             return
         self.model.put(roam.sta, _entry(roam, origin, keys))
+
+
+def _preauth_unexpected(p: Preauth) -> Finding:
+    """Informational: the expectations say this AP does not pre-authenticate."""
+    via = f" via {p.via}" if p.via else ""
+    msg = (f"pre-authentication with {p.aa}{via} completed (EAP-Success frame {p.end_frame}) "
+           "although the expectations set preauth = false (rsn_preauth=0) for this AP: its "
+           "configuration differs from the file")
+    return Finding("PREAUTH_NOT_EXPECTED", "info", p.end_frame, p.sta, p.aa, msg)
 
 
 def _created(roam: Roam) -> bool:

@@ -85,6 +85,37 @@ class Missing:
 
 
 @dataclass(frozen=True, slots=True)
+class Preauth:
+    """An RSN pre-authentication (IEEE 802.11-2020 12.6.10.2, DOMAIN §7): EAP between a
+    station and a target AP (`aa`, the authenticator the PMKSA is for) over ethertype 0x88C7,
+    carried through the station's current AP (`via`; None when not known). Not an attempt:
+    the station stays associated where it is. `success`: it ended with EAP-Success."""
+
+    sta: str
+    aa: str
+    via: str | None
+    start_ns: int
+    end_ns: int  # the EAP-Success or EAP-Failure
+    end_frame: int
+    frames: tuple[int, ...]
+    success: bool
+    eap_method: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sta": self.sta,
+            "aa": self.aa,
+            "via": self.via,
+            "start": _seconds(self.start_ns),
+            "end": _seconds(self.end_ns),
+            "end_frame": self.end_frame,
+            "frames": list(self.frames),
+            "success": self.success,
+            "eap_method": self.eap_method,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """What the PMKSA model needs to judge caching: EAP, the M1 PMKID, status codes."""
 
@@ -103,7 +134,8 @@ class Evidence:
     assoc_status: int | None = None
     reassoc: bool = False
     current_ap: str | None = None
-    pmkid_known_at_bssid: bool | None = None  # an offered/M1 PMKID seen before from this BSSID
+    # an offered/M1 PMKID seen before from this BSSID, or a pre-authentication with it
+    pmkid_known_at_bssid: bool | None = None
     first_eap_frame: int | None = None
     m1_frame: int | None = None
     malformed_frames: tuple[int, ...] = ()
@@ -115,6 +147,9 @@ class Evidence:
     r0kh_id: bytes | None = None
     r1kh_id: str | None = None
     assoc_req_frame: int | None = None
+    # pre-authentications the station completed since its previous attempt record, handed
+    # to the PMKSA judge with this one (analyzer.roam.preauth)
+    preauths: tuple[Preauth, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {

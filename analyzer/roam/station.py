@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from analyzer.dot11.records import BtmRequest, BtmResponse, Elements, Frame, Malformed, Radio
 from analyzer.roam.attempt import Attempt, PhaseAcc
+from analyzer.roam.preauth import PreauthLog
 from analyzer.roam.records import NO_TRIGGER, Roam, Trigger
 
 MAX_BSSIDS = 8  # per station: last data times, PMKIDs per BSSID
@@ -105,6 +106,12 @@ class Station:
     pmkids: dict[str, set[bytes]] = field(default_factory=dict)  # BSSID -> PMKIDs seen
     akm: int | None = None
     dh_group: int | None = None
+    preauth: PreauthLog | None = None  # pre-authentications (analyzer.roam.preauth), lazily
+
+    def preauth_log(self) -> PreauthLog:
+        if self.preauth is None:
+            self.preauth = PreauthLog()
+        return self.preauth
 
     def saw_data(self, bssid: str, ts_ns: int) -> None:
         self.last_data[bssid] = ts_ns

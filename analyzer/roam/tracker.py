@@ -21,6 +21,7 @@ from analyzer.dot11.records import (
     Malformed,
 )
 from analyzer.roam import findings as fnd
+from analyzer.roam import preauth
 from analyzer.roam.attempt import Attempt, Result, Stage
 from analyzer.roam.build import build_roam, pmkids_learned, surroundings
 from analyzer.roam.caps import CapNotices, Limits, heard
@@ -252,8 +253,17 @@ class Tracker:
                     st.trigger.answer(resp)
             case E.EAPOL_KEY, EapolKey() as key:
                 self._attempt_event(st, self._resolved(st, ev, key), out)
+            case E.PREAUTH, _:
+                self._preauth(st, ev, out)
             case _:
                 self._attempt_event(st, ev, out)
+
+    def _preauth(self, st: Station, ev: Event, out: Output) -> None:
+        """Pre-authentication (analyzer.roam.preauth): never an attempt; a completed one
+        waits on the station for its next attempt record, a failed one is reported now."""
+        done = st.preauth_log().on_event(ev, st.current_bssid)
+        if done is not None and not done.success:
+            out.append(preauth.failed(done))
 
     def _station(self, mac: str, ts_ns: int, index: int, out: Output) -> Station:
         st = self._stations.get(mac)

@@ -43,8 +43,17 @@ class Cached:
     pmkids: frozenset[bytes]  # empty: created, but its PMKID was not seen (nor computed)
     created_ns: int
     frame: int | None  # where it was created (EAP Success, SAE Confirm, M1...)
-    origin: str  # eap | sae | owe | okc
+    origin: str  # eap | sae | owe | okc | cache | preauth
     ssid: str | None
+    via: str | None = None  # preauth: the AP the pre-authentication went through
+
+    @property
+    def how(self) -> str:
+        """How the PMKSA was created, for reasons: '' except for pre-authentication."""
+        if self.origin != "preauth":
+            return ""
+        via = f" via {self.via}" if self.via else ""
+        return f" by pre-authentication{via}, EAP-Success frame {self.frame}"
 
     def age_s(self, ts_ns: int) -> float:
         return round((ts_ns - self.created_ns) / 1e9, 3)
@@ -192,9 +201,18 @@ def _hit(ctx: Context, entry: Cached | None, confirmed: bool | None) -> PmksaVer
     ok = ctx.ap.pmksa_caching and ctx.sta.pmksa_caching
     how = "M1's PMKID is the one offered" if ctx.roam.evidence.m1_pmkid else (
         "no PMKID KDE, 4-way handshake completed without EAP")
-    origin = "" if entry is not None else "; the PMKSA predates the capture"
+    origin = "; the PMKSA predates the capture" if entry is None else _preauth_note(ctx, entry)
     off = "" if ok else "; PMKSA caching is off in the expectations"
     return _v(ctx, "hit", ok, f"EAP skipped: {how}{origin}{off}", entry, confirmed)
+
+
+def _preauth_note(ctx: Context, entry: Cached) -> str:
+    """Where a pre-authenticated PMKSA came from (the station authenticated with this AP,
+    so it is a plain hit, not OKC)."""
+    if entry.origin != "preauth":
+        return ""
+    age = entry.age_s(ctx.roam.t_start_ns)
+    return f"; the PMKSA was created{entry.how}, {age:g} s earlier"
 
 
 def no_offer(ctx: Context) -> PmksaVerdict | None:
@@ -205,7 +223,10 @@ def no_offer(ctx: Context) -> PmksaVerdict | None:
     chosen = entry or okc
     if chosen is None:
         return None
-    what = "for this AP" if entry is not None else f"from {chosen.aa} usable by OKC"
+    if entry is None:
+        what = f"from {chosen.aa} usable by OKC"
+    else:
+        what = f"for this AP (created{entry.how})" if entry.how else "for this AP"
     expected = not ctx.sta.pmksa_caching
     why = f"no PMKID offered although a PMKSA {what} exists within its lifetime"
     return _v(ctx, "sta_no_offer", expected,
@@ -266,7 +287,8 @@ def ap_should_have(ctx: Context) -> tuple[bool, str, Cached | None]:
     if here is not None and here.matches(ctx.offered):
         age = here.age_s(ctx.roam.t_start_ns)
         if age <= ctx.ap.lifetime_s:
-            return True, (f"it created this PMKSA {age:.0f} s earlier (frame {here.frame}), "
+            how = here.how or f" (frame {here.frame})"
+            return True, (f"it created this PMKSA {age:.0f} s earlier{how}, "
                           f"within its {ctx.ap.lifetime_s:.0f} s lifetime"), here
         return False, f"its PMKSA is {age:.0f} s old, past its lifetime", here
     ess = _valid(ctx, ctx.ess)

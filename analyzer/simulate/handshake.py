@@ -211,7 +211,7 @@ def _eap_out(sc: Scenario, at: Attempt, packet: bytes, from_ap: bool, label: str
     steps.send_eapol(sc, at.sta, at.ap, frame, from_ap, label)
 
 
-def _tls_rounds(sc: Scenario, method: str) -> list[tuple[bytes, bytes]]:
+def tls_rounds(sc: Scenario, method: str) -> list[tuple[bytes, bytes]]:
     """(server payload, client payload) per round after the Start request."""
     rnd = sc.rng.randbytes
     rounds = [
@@ -248,7 +248,7 @@ def eap(sc: Scenario, at: Attempt) -> bool:
     client_hello = eapol.tls_client_hello(sc.rng.randbytes(32))
     rounds = [(start, client_hello)] + [
         (eapol.eap_tls(eapol.EAP_REQUEST, ident + 2 + i, kind, s), c)
-        for i, (s, c) in enumerate(_tls_rounds(sc, method))
+        for i, (s, c) in enumerate(tls_rounds(sc, method))
     ]
     for i, (server, client) in enumerate(rounds):
         sc.gap(8.0, 40.0)

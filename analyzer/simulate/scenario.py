@@ -18,7 +18,7 @@ from typing import Any
 
 from analyzer.capture.writer import PcapngWriter, PcapWriter
 
-from . import flows, steps
+from . import flows, preauth, steps
 from .elements import AKMS
 from .frames import Radio, ack, mac, on_air, set_seq
 from .model import ApSpec, FtRoot, Link, Pending, Pmksa, Record, StaSpec
@@ -75,6 +75,7 @@ class Scenario:
         self.rec: Record | None = None
         self.faults = Faults()
         self._out: list[tuple[int, int, Pending]] = []
+        self._wire: list[tuple[int, int, bytes]] = []  # Ethernet frames seen on the DS
         self._group = 0
         self._token = 0
 
@@ -188,6 +189,11 @@ class Scenario:
         if at_ns is None:
             self.now_ns = ts + self._airtime()
 
+    def emit_wired(self, frame: bytes) -> None:
+        """An Ethernet II frame on the distribution system, now (see `write_wired`)."""
+        self._wire.append((self.now_ns, len(self._wire), frame))
+        self.now_ns += self.rng.randrange(5_000, 20_000)
+
     def emit_control(self, frame: bytes, ap: ApSpec, sta: StaSpec | None, from_ap: bool) -> None:
         radio = self._radio(ap, sta, from_ap, None, self.now_ns)
         self._put(Pending(self.now_ns, frame, radio), None)
@@ -268,6 +274,14 @@ class Scenario:
         )
         return self
 
+    def preauth(self, sta: str, ap: str, **options: Any) -> Scenario:
+        """RSN pre-authentication of ``sta`` with ``ap`` through its current AP (EAP over
+        ethertype 0x88C7; see `analyzer.simulate.preauth`). Options: ``air`` ("protected",
+        "clear" or "none"), ``wire`` (also on the DS: `write_wired`), ``eap_method``,
+        ``failure`` (EAP-Failure), ``start`` (begin with EAPOL-Start)."""
+        preauth.preauth(self, self.stas[sta], self.aps[ap], options)
+        return self
+
     def neighbor_report(self, sta: str) -> Scenario:
         steps.neighbor_report(self, self.stas[sta])
         return self
@@ -331,6 +345,28 @@ class Scenario:
                 raise ValueError(f"unknown capture format {fmt!r}")
             pc = PcapWriter(f, 127, nanosecond=self.nanosecond)
             for ts, data in self.frames():
+                pc.write(ts, data)
+            return pc.count
+
+    def wired_frames(self) -> list[tuple[int, bytes]]:
+        """The Ethernet frames seen on the DS (pre-authentication), in time order."""
+        return [(ts, frame) for ts, _, frame in sorted(self._wire)]
+
+    def write_wired(self, path: str | os.PathLike[str], fmt: str | None = None) -> int:
+        """The DS frames as a capture of their own (linktype 1, Ethernet): a port mirror on
+        the APs' switch. Read it with the air capture as a second sensor."""
+        fmt = fmt or self.fmt
+        with open(path, "wb") as f:
+            if fmt == "pcapng":
+                ng = PcapngWriter(f)
+                iface = ng.add_interface(1, "eth0")
+                for ts, data in self.wired_frames():
+                    ng.write(iface, ts, data)
+                return ng.count
+            if fmt != "pcap":
+                raise ValueError(f"unknown capture format {fmt!r}")
+            pc = PcapWriter(f, 1, nanosecond=self.nanosecond)
+            for ts, data in self.wired_frames():
                 pc.write(ts, data)
             return pc.count
 

@@ -55,11 +55,11 @@ wlan0: CTRL-EVENT-CONNECTED - Connection to 00:1f:f3:c0:89:0f completed [id=0 id
 """
 
 # hostapd -d: hostapd_logger's "<iface>: STA <mac> <module>: <text>" around the PMKSA lookup
-# (src/ap/wpa_auth_ie.c, wpa_auth.c, ieee802_1x.c).
+# (src/ap/ieee802_11.c, wpa_auth_ie.c, wpa_auth.c, ieee802_1x.c; tests/logs/test_wordings.py).
 HOSTAPD = """\
 Using interface wlan0 with hwaddr 00:1f:f3:c0:89:0f and ssid "itsecmeshclient"
 wlan0: STA 00:21:6a:5b:4c:3d IEEE 802.11: authentication OK (open system)
-wlan0: STA 00:21:6a:5b:4c:3d IEEE 802.11: reassociated (aid 1)
+wlan0: STA 00:21:6a:5b:4c:3d IEEE 802.11: associated (aid 1)
 RSN IE: STA PMKID - hexdump(len=16): 2d 26 de 1e 2c 20 af 5a 02 48 1a 72 de 4f 2e 47
 wlan0: STA 00:21:6a:5b:4c:3d WPA: OKC match for PMKID
 wlan0: STA 00:21:6a:5b:4c:3d WPA: PMKID found from PMKSA cache eap_type=21 vlan=0
@@ -154,7 +154,7 @@ def test_hostapd_pmksa_decisions_with_station_and_bssid() -> None:
     assert all(d.side == "ap" and d.sta == STA and d.bssid == AP1 for d in log.decisions)
     assert log.decisions[0].pmkid == "2d26de1e2c20af5a02481a72de4f2e47"
     assert log.attempts == ()
-    assert [e.text.split(" ")[0] for e in log.events] == ["authentication", "reassociated",
+    assert [e.text.split(" ")[0] for e in log.events] == ["authentication", "associated",
                                                            "pairwise"]
 
 
