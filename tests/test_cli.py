@@ -97,11 +97,13 @@ def test_frames_jsonl_has_one_row_per_relevant_frame(
     write_capture(path, [(0, beacon(b"a")), (5, ack), (9, beacon(b"b"))])
     assert main(["frames", "--format", "jsonl", str(path)]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(r["frame"], r["kind"], r["ssid"]) for r in rows] == [
+    assert [(r["frame"], r["kind"], r.get("ssid")) for r in rows] == [
         (1, "beacon", "a"),
+        (2, "control", None),  # an ACK: its receiver only (ack_to_ack reads it)
         (3, "beacon", "b"),
     ]
     assert rows[0]["bssid"] == "02:00:00:00:00:01"
+    assert (rows[1]["ra"], rows[1]["ta"], rows[1]["sta"]) == ("02:02:02:02:02:02", None, None)
 
 
 def test_analyze_table_prints_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

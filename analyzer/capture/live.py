@@ -4,7 +4,8 @@ Measured against scapy's `L2ListenSocket` and libpcap (scapy `conf.use_pcap`) on
 device (docs/live.md): a raw socket read with `recvmsg_into` into a reused buffer costs the least
 per frame, needs no library, and lets the kernel cut frames to what the roam engine reads. The
 filter passes management frames and EAPOL whole; data frames are dropped in the kernel, or cut
-to their headers with `data_headers=True`; control frames never reach user space.
+to their headers with `data_headers=True`, which also passes ACKs (whole: 10 bytes + FCS) for
+`ack_to_ack`; other control frames never reach user space.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ HEADER_CUT = 44  # bytes of a data frame kept after the link header: MAC header 
 
 
 def bpf_program(data_headers: bool, linktype: int = 127) -> list[tuple[int, int, int, int]]:
-    """Management and EAPOL frames whole; data frames cut to their headers or dropped.
+    """Management and EAPOL frames whole; data frames cut to their headers (and ACKs whole)
+    or dropped (and ACKs too).
 
     Radiotap's it_len (bytes 2-3, little-endian) goes to X and M[3]; the frame control is
     read relative to it (IEEE 802.11-2020 9.2.4.1). M[0]/M[1] hold FC bytes, M[2] the MAC
@@ -61,9 +63,10 @@ def bpf_program(data_headers: bool, linktype: int = 127) -> list[tuple[int, int,
     else:
         asm.op(0x00, 0).op(ST, 3).op(TAX)  # ld #0: raw 802.11
     data = ("cut" if data_headers else "drop")
+    control = ("control" if data_headers else "drop")
     asm.op(LD_B_IND, 1).op(ST, 1).op(LD_B_IND, 0).op(ST, 0)
     asm.jump(JSET_K, 0x03, "drop", None)  # protocol version must be 0
-    asm.op(AND_K, 0x0C).jump(JEQ_K, 0x00, "keep", None).jump(JEQ_K, 0x08, None, "drop")
+    asm.op(AND_K, 0x0C).jump(JEQ_K, 0x00, "keep", None).jump(JEQ_K, 0x08, None, control)
     asm.op(LD_MEM, 1).jump(JSET_K, 0x40, data, None)  # protected: not readable EAPOL
     asm.op(LD_MEM, 0).jump(JSET_K, 0x40, data, None)  # (QoS) Null and friends: no body
     asm.op(0x00, 24).op(ST, 2).op(LD_MEM, 1).op(AND_K, 3).jump(JEQ_K, 3, None, "qos")
@@ -76,6 +79,8 @@ def bpf_program(data_headers: bool, linktype: int = 127) -> list[tuple[int, int,
     asm.label("pad").op(LD_MEM, 2).jump(JSET_K, 0x02, None, data)  # radiotap data padding
     asm.op(TXA).op(ADD_K, 2).op(TAX)
     _llc_check(asm, data)
+    if data_headers:  # type 1 or 3: an ACK (FC 0xD4) only
+        asm.label("control").op(LD_MEM, 0).jump(JEQ_K, 0xD4, "keep", "drop")
     asm.label("cut").op(LD_MEM, 3).op(ADD_K, HEADER_CUT).op(RET_A)
     asm.label("keep").op(RET_K, SNAPLEN)
     asm.label("drop").op(RET_K, 0)

@@ -2,6 +2,10 @@
 
 `peek` is the hot-path prefilter: a few byte reads, no objects, to tell what a record is.
 `decode` builds the records, and never raises whatever the bytes are.
+
+Of the control frames only ACK is relevant (Kind.CONTROL): its receiver address names the
+transmitter of the frame it acknowledges, which the roam engine needs for the acknowledged
+data of `ack_to_ack` (analyzer.roam.latency). RTS, CTS, Block Ack and the rest are skipped.
 """
 
 from __future__ import annotations
@@ -33,12 +37,15 @@ _EAPOL_LLC = (_SNAP + b"\x88\x8e", _SNAP + b"\x88\xc7")
 _EAPOL_TYPES = frozenset({ETH_P_EAPOL, ETH_P_PREAUTH})
 _EAPOL = int(Kind.EAPOL)
 _DATA = int(Kind.DATA)
+_CONTROL = int(Kind.CONTROL)
+FC0_ACK = 0xD4  # Frame Control octet 0 of an ACK: subtype 13, type 1 (control), version 0
 UNSURE = 99  # peek() could not classify the record; decode() will say why
 
 
 def peek(linktype: int, data: bytes) -> int:
-    """The `Kind` value of a record from a few byte reads; -1 for control/extension frames;
-    UNSURE when the frame control cannot be read (decode() then says why it is malformed)."""
+    """The `Kind` value of a record from a few byte reads; -1 for extension frames and control
+    frames but ACK (CONTROL); UNSURE when the frame control cannot be read (decode() then says
+    why it is malformed)."""
     try:
         if linktype == 127:
             s = data[2] | data[3] << 8
@@ -64,7 +71,7 @@ def peek(linktype: int, data: bytes) -> int:
         if t == 0:
             return _MGMT_KIND[fc0 >> 4]
         if t != 8:
-            return -1
+            return _CONTROL if fc0 == 0xD4 else -1  # FC0_ACK
         fc1 = data[s + 1]
         if fc1 & 0x40 or fc0 & 0x40:  # protected, or a subtype without a body (null)
             return _DATA
@@ -84,7 +91,7 @@ def peek(linktype: int, data: bytes) -> int:
 
 
 def decode(rec: RawRecord, check_fcs: bool = True) -> Frame | Malformed | None:
-    """Decode one record; None for frames the analyzer ignores (control, extension).
+    """Decode one record; None for frames the analyzer ignores (control but ACK, extension).
 
     When the capture kept the FCS, it is checked (CRC-32, ~0.2 us): drivers do not always flag
     a bad FCS, and a corrupted frame would otherwise invent stations and subtypes.
@@ -104,7 +111,9 @@ def decode(rec: RawRecord, check_fcs: bool = True) -> Frame | Malformed | None:
 # full decode derives from them: the Radio but its TSFT, and the header but its sequence
 # control. The memo holds only what `_decode` computed for an earlier frame with those bytes;
 # anything else unusual (short frames, four addresses, HT Control, EAPOL, decode errors) takes
-# the full path, so the result is the same value either way.
+# the full path, so the result is the same value either way. An ACK is shorter than that key:
+# its key is everything after the TSFT, so a hit is the same ACK but for the TSFT, and the
+# learned header itself is reused.
 
 _SLOW = object()
 _MEMO: dict[bytes, tuple] = {}
@@ -133,7 +142,7 @@ def _fast(
     ent = memo_get(data[16 : it_len + 22])
     if ent is None:
         return _learn(rec, data, it_len, check_fcs)
-    prefix, rest, fcs, hlen, ftype, subtype, fc1, dur, a1, a2, a3, extra, _fields = ent
+    prefix, rest, fcs, hlen, ftype, subtype, fc1, dur, a1, a2, a3, extra, fields = ent
     if not data.startswith(prefix):
         return SLOW
     n = len(data)
@@ -147,8 +156,10 @@ def _fast(
         end = n
         if n - it_len < hlen:
             return SLOW
-    seq = data[it_len + 22] | data[it_len + 23] << 8
     radio = tnew(Radio, (u64(data, 8)[0], *rest))
+    if ftype == 1:  # an ACK: `fields` is its header
+        return tnew(Frame, (index, ts_ns, interface, extra, radio, fields, None))
+    seq = data[it_len + 22] | data[it_len + 23] << 8
     if ftype == 2:
         tid = data[it_len + 24] & 0x0F if subtype & 0x08 else None
         hdr = tnew(MacHeader, (2, subtype, fc1, dur, a1, a2, a3, None, seq >> 4, seq & 0x0F,
@@ -265,6 +276,10 @@ def _learn(rec: RawRecord, data: bytes, it_len: int, check_fcs: bool) -> object:
         if hdr.length != 24:
             return item
         extra = item.kind
+    elif hdr.ftype == 1:  # an ACK, nothing after its header and FCS: the key holds it all
+        if len(data) != it_len + hdr.length + (4 if radio.fcs_present else 0):
+            return item
+        extra = item.kind
     else:
         return item
     if len(_MEMO) >= _MEMO_MAX:
@@ -273,6 +288,7 @@ def _learn(rec: RawRecord, data: bytes, it_len: int, check_fcs: bool) -> object:
         data[:8], tuple(radio[1:]), radio.fcs_present, hdr.length, hdr.ftype, hdr.subtype,
         hdr.fc_flags, hdr.duration, hdr.addr1, hdr.addr2, hdr.addr3, extra,
         (hdr.fc_flags, hdr.addr1, hdr.addr2, hdr.subtype) if hdr.ftype == 2
+        else hdr if hdr.ftype == 1
         else (hdr.fc_flags, hdr.addr3, radio.signal_dbm, radio.freq_mhz),
     )  # fmt: skip
     return item
@@ -291,7 +307,7 @@ def _decode(rec: RawRecord, check_fcs: bool = True) -> Frame | Malformed | None:
     if start >= end:
         return Malformed(rec.index, rec.ts_ns, rec.interface, "link", "no 802.11 frame")
     fc0 = data[start]
-    if not fc0 & 0x03 and fc0 & 0x04:  # type 1 (control) or 3 (extension)
+    if not fc0 & 0x03 and fc0 & 0x04 and fc0 != FC0_ACK:  # type 1 (control) or 3 (extension)
         return None
     if check_fcs and radio is not None and radio.fcs_present and not _fcs_ok(data, start, end):
         return Malformed(rec.index, rec.ts_ns, rec.interface, "link", "FCS mismatch")
@@ -301,6 +317,8 @@ def _decode(rec: RawRecord, check_fcs: bool = True) -> Frame | Malformed | None:
         return _malformed(rec, e, "mac")
     if hdr.ftype == 0:
         return _mgmt(rec, radio, hdr, data[start + hdr.length : end])
+    if hdr.ftype == 1:  # ACK: the 10-byte header is all there is (9.3.1.3)
+        return Frame(rec.index, rec.ts_ns, rec.interface, Kind.CONTROL, radio, hdr, None)
     return _data(rec, radio, hdr, data, start, end)
 
 

@@ -30,7 +30,7 @@ class Kind(IntEnum):
     OTHER_MGMT = 15
     EAPOL = 16  # 802.1X / EAPOL (0x888E) or pre-authentication (0x88C7)
     DATA = 17  # any other data frame: addresses only
-    CONTROL = 18
+    CONTROL = 18  # control frames the analyzer reads: ACK (subtype 13), header only
 
 
 # --- link layer ----------------------------------------------------------------------------

@@ -82,6 +82,7 @@ class Attempt:
     via: str | None = None  # the current AP of an FT-over-DS exchange
     probe: PhaseAcc | None = None  # the scan that led to this attempt
     old_data_ns: int | None = None  # last data frame of the station on from_bssid
+    old_ack_ns: int | None = None  # ACK of its last acknowledged data frame there
     frames: list[int] = field(default_factory=list)
     frames_dropped: int = 0
     phases: dict[str, PhaseAcc] = field(default_factory=dict)
@@ -121,6 +122,8 @@ class Attempt:
     failure_reason: str | None = None
     first_data_ns: int | None = None
     first_data_frame: int | None = None
+    first_ack_ns: int | None = None  # ACK of the first acknowledged data frame on to_bssid
+    ack_hold: bool = False  # complete but for that ACK, which ACKs being captured promise
     rssi_new: int | None = None
     malformed: list[int] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
@@ -128,7 +131,8 @@ class Attempt:
     # --- bookkeeping ---------------------------------------------------------------------
 
     def accepts(self, ev: Event) -> bool:
-        return ev.bssid == self.to_bssid and ev.type in ACCEPTS[self.stage]
+        """Once held for its first ACK the attempt is complete: it takes no more frames."""
+        return ev.bssid == self.to_bssid and ev.type in ACCEPTS[self.stage] and not self.ack_hold
 
     def add_frame(self, index: int, ts_ns: int) -> None:
         self.last_ns = max(self.last_ns, ts_ns)
@@ -148,7 +152,7 @@ class Attempt:
     def retried(self, ev: Event) -> None:
         """A MAC-level retransmission (Retry bit) of a frame already counted."""
         acc = self.phases.get(PHASE_OF.get(ev.type, ""))
-        if acc is not None:
+        if acc is not None and not self.ack_hold:
             acc.retransmissions += 1
 
     def finding(self, code: str, ev: Event, message: str) -> None:

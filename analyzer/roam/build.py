@@ -28,6 +28,7 @@ class Surroundings:
     rssi_new: int | None
     finish_why: str | None = None
     preauths: tuple[Preauth, ...] = ()
+    old_ack_ns: int | None = None
 
 
 def kind_of(from_bssid: str | None, to_bssid: str) -> str:
@@ -40,7 +41,7 @@ def build_roam(att: Attempt, sur: Surroundings) -> Roam:
     method = decide(att, sur.pmkid_known)
     kind = kind_of(att.from_bssid, att.to_bssid)
     ctx = latency.Context(method, kind, sur.probe.start_ns if sur.probe else None,
-                          sur.old_data_ns, sur.finish_why)
+                          sur.old_data_ns, sur.finish_why, sur.old_ack_ns)
     values, missing_latency = latency.compute(att, ctx)
     missing = latency.missing_frames(att, method) + missing_latency + _malformed(att)
     return Roam(
@@ -125,6 +126,7 @@ def surroundings(st: Station, att: Attempt, bsses: dict[str, Bss],
         rssi_new=new.signal_dbm if new is not None else None,
         finish_why=finish_why,
         preauths=log.take() if log is not None else (),
+        old_ack_ns=_old_ack(att),
     )
 
 
@@ -138,5 +140,14 @@ def _old_data(att: Attempt) -> int | None:
     """Last data frame on the old BSSID, provided it precedes the first one on the new."""
     ts = att.old_data_ns
     if ts is None or (att.first_data_ns is not None and ts > att.first_data_ns):
+        return None
+    return ts
+
+
+def _old_ack(att: Attempt) -> int | None:
+    """ACK of the last acknowledged data on the old BSSID, provided it precedes the first
+    acknowledged data on the new."""
+    ts = att.old_ack_ns
+    if ts is None or (att.first_ack_ns is not None and ts > att.first_ack_ns):
         return None
     return ts

@@ -167,12 +167,13 @@ def _pmkids_of(frame: Frame) -> list[tuple[str, bytes]]:
 
 
 def frame_roles(frame: Frame) -> tuple[str | None, str | None]:
-    """(station, BSSID) of a management or EAPOL frame."""
+    """(station, BSSID) of a management or EAPOL frame; neither for an ACK, whose only
+    address (RA) may be either."""
     header = frame.header
     if isinstance(header, EthHeader):
         from_ap = _eapol_from_ap(frame)
         return (header.dst, header.src) if from_ap else (header.src, header.dst)
-    if not isinstance(header, MacHeader):
+    if not isinstance(header, MacHeader) or header.ftype == 1:
         return None, None
     bssid = header.bssid
     if header.ftype == 2:

@@ -9,7 +9,7 @@ from analyzer.roam.attempt import Attempt, PhaseAcc
 from analyzer.roam.method import FOURWAY, NO_EAP, NO_FOURWAY, expected_frames
 from analyzer.roam.records import Missing
 
-ACK_WHY = "ACKs not decoded: control frames do not reach the roam engine"
+NO_ACKS = "no ACK frames captured up to the first data frame on the new BSSID"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +20,9 @@ class Context:
     kind: str
     probe_start_ns: int | None  # first Probe Request of the scan before the attempt
     old_data_ns: int | None  # last data frame to or from the station on the old BSSID
-    finish_why: str | None = None  # why first data on the new BSSID was not waited for
+    finish_why: str | None = None  # why first (acknowledged) data on the new BSSID was not
+    # waited for
+    old_ack_ns: int | None = None  # ACK of its last acknowledged data frame on the old BSSID
 
 
 Latencies = dict[str, float | None]
@@ -124,7 +126,25 @@ def _handoff(att: Attempt, ctx: Context) -> Rule:
 
 
 def _ack_to_ack(att: Attempt, ctx: Context) -> Rule:
-    return None, ACK_WHY
+    """IEEE 802.11.2 BSS transition time: from after the last acknowledged data frame on the
+    old BSS to after the first on the new, uplink or downlink (802.11-05/0537). Each instant
+    is the ACK's timestamp, SIFS after the end of its data frame; data frames carry payload
+    (no Null, no EAPOL), as for data_gap; only ACK frames count (Block Ack is not read)."""
+    if ctx.kind == "initial":
+        return None, "not applicable: no previous association"
+    if att.outcome != "success":
+        return None, f"attempt {att.outcome or 'unfinished'}"
+    if att.first_data_ns is None:
+        return None, ctx.finish_why or "no data frame seen on the new BSSID"
+    if not att.ack_hold and att.first_ack_ns is None:
+        return None, NO_ACKS
+    if ctx.old_ack_ns is None:
+        if ctx.old_data_ns is None:
+            return None, "no data frame of the station seen on the old BSSID"
+        return None, "no data frame of the station on the old BSSID followed by its ACK"
+    if att.first_ack_ns is None:
+        return None, ctx.finish_why or "no acknowledged data frame seen on the new BSSID"
+    return _ms(ctx.old_ack_ns, att.first_ack_ns), None
 
 
 _RULES = {

@@ -101,6 +101,7 @@ class Station:
     keyed_bssid: str | None = None  # a handshake with it was seen: later EAPOL is a rekey
     attempt: Attempt | None = None
     last_data: dict[str, int] = field(default_factory=dict)  # BSSID -> its last data frame
+    last_acked: dict[str, int] = field(default_factory=dict)  # BSSID -> ACK of its last one
     probe: PhaseAcc | None = None
     trigger: PendingTrigger | None = None
     pmkids: dict[str, set[bytes]] = field(default_factory=dict)  # BSSID -> PMKIDs seen
@@ -117,6 +118,12 @@ class Station:
         self.last_data[bssid] = ts_ns
         if len(self.last_data) > MAX_BSSIDS:
             del self.last_data[min(self.last_data, key=self.last_data.__getitem__)]
+
+    def saw_acked(self, bssid: str, ack_ns: int) -> None:
+        """A data frame on `bssid` was acknowledged by an ACK at `ack_ns`."""
+        self.last_acked[bssid] = ack_ns
+        if len(self.last_acked) > MAX_BSSIDS:
+            del self.last_acked[min(self.last_acked, key=self.last_acked.__getitem__)]
 
     def probed(self, ts_ns: int, from_ap: bool, retry: bool = False) -> None:
         run = self.probe
@@ -188,6 +195,6 @@ def note_malformed(stations: Mapping[str, Station], item: Malformed) -> None:
     for mac in (header.addr2, header.addr1):
         st = stations.get(mac) if mac is not None else None
         att = st.attempt if st is not None else None
-        if att is not None and len(att.malformed) < MAX_MALFORMED_PER_ATTEMPT:
+        if att is not None and not att.ack_hold and len(att.malformed) < MAX_MALFORMED_PER_ATTEMPT:
             att.malformed.append(item.index)
             return

@@ -40,9 +40,17 @@ from analyzer.roam.station import (
 E = EventType
 _DATA = Kind.DATA
 _BEACON = Kind.BEACON
+_CONTROL = Kind.CONTROL
 Output = list[Roam | Finding]
 SWEEP_NS = 1_000_000_000
 NO_DATA = "data frames not captured (live without --data-latency)"
+# An ACK answers the frame it follows by SIFS (10/16 us) and lasts 24-304 us by PHY rate
+# (IEEE 802.11-2020 10.3.2.9); capture timestamps are the host's and may jitter by hundreds
+# of microseconds, so an ACK counts for a data frame of its receiver up to 1 ms after it.
+ACK_WINDOW_NS = 1_000_000
+# A roam waits this long after its first data frame for its first acknowledged one.
+ACK_WAIT_NS = 1_000_000_000
+MAX_UNACKED = 4096  # transmitters whose last data frame may still get its ACK
 MAX_REPORTED = 4096
 _STARTS_MGMT = frozenset({E.AUTH, E.ASSOC_REQ, E.FT_REQUEST})
 _STARTS_EAPOL = frozenset({E.EAP, E.EAPOL_START, E.EAPOL_KEY})
@@ -84,9 +92,12 @@ class Tracker:
         self._next_id = 1
         self._now = 0
         self._next_sweep = 0
+        # transmitter -> (time, station, BSSID) of its last data frame, until an ACK answers it
+        self._unacked: dict[str | None, tuple[int, Station, str]] = {}
         self.frames = 0
         self.malformed = 0
         self.retransmissions = 0
+        self.acks = 0
 
     # --- public ------------------------------------------------------------------------
 
@@ -109,6 +120,8 @@ class Tracker:
             self._data(item, out)
         elif kind is _BEACON:
             self._beacon(item, out)
+        elif kind is _CONTROL:
+            self._control(item, out)
         else:
             self._frame(item, out)
         return out
@@ -129,7 +142,7 @@ class Tracker:
     def _close(self, st: Station, out: Output, why: str) -> None:
         att = st.attempt
         if att is not None and att.stage is Stage.AWAIT_DATA:
-            self._emit(st, att, out, f"{why} before any data on the new BSSID")
+            self._emit(st, att, out, _before(att, why))
         elif att is not None:
             att.outcome = "incomplete"
             self._emit(st, att, out)
@@ -155,6 +168,8 @@ class Tracker:
 
     def _sweep(self, out: Output) -> None:
         now = self._now
+        if self._unacked:
+            self._forget_unacked(now)
         for mac, st in list(self._stations.items()):
             self._expire(st, now, out)
             if st.attempt is None and now - st.last_ns > self._idle_ns:
@@ -166,7 +181,9 @@ class Tracker:
         att = st.attempt
         if att is None:
             return
-        if att.stage is Stage.AWAIT_DATA:
+        if att.ack_hold:
+            self._hold_expired(st, att, now, out)
+        elif att.stage is Stage.AWAIT_DATA:
             if now - (att.success_ns or att.last_ns) > self._timeout_ns:
                 why = f"no data frame on the new BSSID within {self._timeout_ns / 1e9:g} s"
                 self._emit(st, att, out, why)
@@ -218,6 +235,9 @@ class Tracker:
         return bss
 
     def _frame(self, frame: Frame, out: Output) -> None:
+        header = frame.header
+        if self._unacked and isinstance(header, MacHeader):
+            self._unacked.pop(header.addr2, None)  # an ACK now answers this frame, not data
         ev = to_event(frame)
         if ev is None:
             return
@@ -334,27 +354,40 @@ class Tracker:
         self, ts_ns: int, index: int, fc_flags: int, addr1: str, addr2: str | None,
         subtype: int, out: Output,
     ) -> None:  # fmt: skip
-        # data_roles (analyzer.roam.events), inlined: this runs for every data frame
+        # data_roles (analyzer.roam.events), inlined: this runs for every data frame.
+        # The frame waits in `_unacked` (by transmitter, A2) for the ACK that may follow; any
+        # other frame of that transmitter takes its place, as the ACK would answer that one.
         ds = fc_flags & 0x03
         if ds == 0x01:
             sta, bssid, from_ap = addr2, addr1, False
         elif ds == 0x02:
             sta, bssid, from_ap = addr1, addr2, True
         else:
+            self._unacked.pop(addr2, None)
             return
         if sta is None or bssid is None or sta[1] in _ODD_HEX:
+            self._unacked.pop(addr2, None)
             return
         st = self._stations.get(sta)
         if st is None:
             if from_ap:
+                self._unacked.pop(addr2, None)
                 return
             st = self._station(sta, ts_ns, index, out)
         if ts_ns > st.last_ns:
             st.last_ns = ts_ns
-        if subtype & 0x04:
-            return  # Null / QoS Null: no payload, not data-plane traffic
+        if subtype & 0x04:  # Null / QoS Null: no payload, not data-plane traffic
+            self._unacked.pop(addr2, None)
+            return
+        unacked = self._unacked
+        unacked[addr2] = (ts_ns, st, bssid)
+        if len(unacked) > MAX_UNACKED:
+            self._forget_unacked(ts_ns)
         st.saw_data(bssid, ts_ns)
         att = st.attempt
+        if att is not None and att.ack_hold and att.to_bssid != bssid and not from_ap:
+            self._emit(st, att, out, _before(att, "the station sent data on another BSSID"))
+            att = None
         if att is None:
             if not from_ap:
                 st.current_bssid = bssid
@@ -367,7 +400,60 @@ class Tracker:
         if out_result is not None:
             self._settle(st, att, out_result, ts_ns, out)
         elif att.stage is Stage.AWAIT_DATA and att.first_data_ns is not None:
+            self._data_arrived(st, att, ts_ns, out)
+
+    # --- ACKs ----------------------------------------------------------------------------
+
+    def _forget_unacked(self, now: int) -> None:
+        """Data frames past their ACK window go; all of them if that is not enough (a flood of
+        transmitters: a few ACKs go unmatched rather than memory growing)."""
+        kept = {tx: v for tx, v in self._unacked.items() if now - v[0] <= ACK_WINDOW_NS}
+        self._unacked = kept if len(kept) <= MAX_UNACKED // 2 else {}
+
+    def _control(self, frame: Frame, out: Output) -> None:
+        header = frame.header
+        if isinstance(header, MacHeader) and header.subtype == 13:
+            self._ack(frame.ts_ns, header.addr1, out)
+
+    def _ack(self, ts_ns: int, ra: str, out: Output) -> None:
+        """An ACK to `ra`: the data frame `ra` sent last, if within the window, was received.
+        Its station notes acknowledged data on that BSSID at the ACK's time (the end of the
+        data frame plus SIFS): the instants `ack_to_ack` is measured between."""
+        self.acks += 1
+        pending = self._unacked.pop(ra, None)
+        if pending is None:
+            return
+        data_ns, st, bssid = pending
+        if ts_ns - data_ns > ACK_WINDOW_NS:
+            return
+        st.saw_acked(bssid, ts_ns)
+        att = st.attempt
+        if att is None:
+            return
+        if bssid == att.to_bssid:
+            if att.first_data_ns is not None and data_ns >= att.first_data_ns:
+                if att.first_ack_ns is None:
+                    att.first_ack_ns = ts_ns
+                if att.ack_hold:
+                    self._emit(st, att, out)
+        elif bssid == att.from_bssid and att.stage is not Stage.AWAIT_DATA:
+            att.old_ack_ns = ts_ns
+
+    def _data_arrived(self, st: Station, att: Attempt, ts_ns: int, out: Output) -> None:
+        """First data on the new BSSID completes the attempt; but while ACKs are being captured
+        it waits (ACK_WAIT_NS at most) for its first acknowledged data frame too."""
+        if not self.acks or att.first_ack_ns is not None:
             self._emit(st, att, out)
+        elif not att.ack_hold:
+            att.ack_hold = True
+        else:
+            self._hold_expired(st, att, ts_ns, out)
+
+    def _hold_expired(self, st: Station, att: Attempt, now: int, out: Output) -> None:
+        if att.first_data_ns is not None and now - att.first_data_ns > ACK_WAIT_NS:
+            why = (f"no acknowledged data frame on the new BSSID within "
+                   f"{ACK_WAIT_NS / 1e9:g} s of the first data frame")
+            self._emit(st, att, out, why)
 
     # --- attempts ------------------------------------------------------------------------
 
@@ -393,7 +479,7 @@ class Tracker:
 
     def _supersede(self, st: Station, att: Attempt, out: Output) -> None:
         if att.stage is Stage.AWAIT_DATA:
-            self._emit(st, att, out, "next attempt started before any data on the new BSSID")
+            self._emit(st, att, out, _before(att, "next attempt started"))
             return
         att.outcome, att.failure_reason = "failed", "superseded"
         self._emit(st, att, out)
@@ -412,6 +498,7 @@ class Tracker:
     def _set_from(st: Station, att: Attempt, bssid: str | None) -> None:
         att.from_bssid = bssid
         att.old_data_ns = None if bssid is None else st.last_data.get(bssid)
+        att.old_ack_ns = None if bssid is None else st.last_acked.get(bssid)
 
     def _apply(self, st: Station, att: Attempt, ev: Event, out: Output) -> None:
         result = att.apply(ev)
@@ -434,7 +521,7 @@ class Tracker:
         att.succeed(ts_ns)
         st.current_bssid = st.keyed_bssid = att.to_bssid
         if att.first_data_ns is not None:
-            self._emit(st, att, out)
+            self._data_arrived(st, att, ts_ns, out)
         elif not self._await_data:
             self._emit(st, att, out, NO_DATA)
 
@@ -467,7 +554,7 @@ class Tracker:
             att.outcome, att.failure_reason = "failed", f"{kind}:{reason}"
             self._emit(st, att, out)
         elif att is not None and ongoing:
-            self._emit(st, att, out, "disconnected before any data on the new BSSID")
+            self._emit(st, att, out, _before(att, "disconnected"))
         elif ev.bssid != st.current_bssid:
             return
         if st.keyed_bssid == ev.bssid:
@@ -482,3 +569,9 @@ class Tracker:
             if st.current_bssid == ev.bssid or (att is not None and att.to_bssid == ev.bssid):
                 self._disconnect(st, replace(ev, sta=st.mac), ev.detail, out)
 
+
+def _before(att: Attempt, what: str) -> str:
+    """Why a succeeded attempt stopped waiting: for its first data frame on the new BSSID, or
+    (`ack_hold`) for its first acknowledged one."""
+    data = "acknowledged data" if att.ack_hold else "data"
+    return f"{what} before any {data} on the new BSSID"

@@ -27,6 +27,8 @@ from .truth import Faults, record_dict
 
 START_NS = 1_714_557_600_000_000_000  # 2024-05-01 10:00:00 UTC
 DATA_RATE = 108
+ACK_SEED = 0xACC
+ACK_AIRTIME_NS = 44_000  # an ACK at 6 Mb/s: 20 us preamble + 24 us of 14 bytes (OFDM)
 
 
 def _freq(channel: int) -> int:
@@ -57,6 +59,9 @@ class Scenario:
     ) -> None:
         self.fmt = fmt
         self.rng = random.Random(seed)
+        # ACK timing and signal have their own stream: turning ACKs on moves frames in time
+        # only, never changes keys, nonces or the gaps between steps.
+        self._ack_rng = random.Random(seed + ACK_SEED)
         self.start_ns = start_ns
         self.now_ns = start_ns
         self.fcs = fcs
@@ -171,6 +176,10 @@ class Scenario:
 
         Sequence numbers are given per transmitter in time order when the capture is written,
         so background beacons scheduled ahead do not disturb them; retries share one number.
+        With ``acks`` a unicast frame is answered by an ACK SIFS after its last transmission
+        (a copy with a bad FCS or one that is retried got none), and the next frame follows
+        the ACK. The sniffer hears the ACK even when it missed the frame (``drop``), unless
+        the label is in ``lost_acks``.
         """
         ts = self.now_ns if at_ns is None else at_ns
         radio = self._radio(ap, sta, from_ap, DATA_RATE if data else None, ts)
@@ -181,13 +190,14 @@ class Scenario:
             ts += self._airtime()
         if not self._dropped(label):
             self._put(Pending(ts, frame, radio, self._group, retry), label)
-        if self.acks and not frame[4] & 1:
-            self._ack(frame[10:16], ap, sta, not from_ap, ts)
         if label in self.faults.retries:
             ts += self._airtime()
             self._put(Pending(ts, frame, radio, self._group, True), None)
+        acked = 0
+        if self.acks and not frame[4] & 1:
+            acked = self._ack(frame[10:16], ap, sta, not from_ap, ts, label)
         if at_ns is None:
-            self.now_ns = ts + self._airtime()
+            self.now_ns = max(ts + self._airtime(), acked)
 
     def emit_wired(self, frame: bytes) -> None:
         """An Ethernet II frame on the distribution system, now (see `write_wired`)."""
@@ -199,9 +209,19 @@ class Scenario:
         self._put(Pending(self.now_ns, frame, radio), None)
         self.now_ns += self._airtime()
 
-    def _ack(self, ra: bytes, ap: ApSpec, sta: StaSpec | None, from_ap: bool, ts: int) -> None:
-        at = ts + self.rng.randrange(40_000, 90_000)
-        self._put(Pending(at, ack(ra), self._radio(ap, sta, from_ap, None, at)), None)
+    def _ack(
+        self, ra: bytes, ap: ApSpec, sta: StaSpec | None, from_ap: bool, ts: int, label: str
+    ) -> int:
+        """The ACK to ``ra`` of a frame sent at ``ts``: after the frame and SIFS (40-90 us in
+        all); returns when it ends."""
+        rng = self._ack_rng
+        at = ts + rng.randrange(40_000, 90_000)
+        if label not in self.faults.lost_acks:
+            base = ap.signal_dbm if from_ap or sta is None else sta.signal_dbm
+            basic = 2 if ap.freq_mhz < 3000 else 12
+            radio = Radio(at // 1000, ap.freq_mhz, base + rng.randint(-3, 3), basic)
+            self._put(Pending(at, ack(ra), radio), None)
+        return at + ACK_AIRTIME_NS
 
     def _radio(
         self, ap: ApSpec, sta: StaSpec | None, from_ap: bool, rate: int | None, ts: int
@@ -307,6 +327,7 @@ class Scenario:
             p,
             _labels(options.pop("retries", None)),
             _labels(options.pop("bad_fcs", None)),
+            _labels(options.pop("lost_acks", None)),
         )
         return _FaultScope(self, faults)
 

@@ -23,12 +23,14 @@ PHASES = {
 
 @dataclass(frozen=True, slots=True)
 class Faults:
-    """Frames (by label) the sniffer misses, sees retried, or sees with a bad FCS first."""
+    """Frames (by label) the sniffer misses, sees retried, or sees with a bad FCS first;
+    frames whose ACK it misses (with ``acks``)."""
 
     drop: frozenset[str] = frozenset()
     drop_p: float = 0.0
     retries: frozenset[str] = frozenset()
     bad_fcs: frozenset[str] = frozenset()
+    lost_acks: frozenset[str] = frozenset()
 
 
 def _hex(value: bytes | None) -> str | None:

@@ -114,10 +114,43 @@ def test_fcs_is_not_part_of_the_body() -> None:
     assert isinstance(f.body, Disconnect) and f.body.reason == 7
 
 
-@pytest.mark.parametrize("frame", [ACK, bytes(Dot11(type=1, subtype=11, addr1=AP, addr2=STA))])
-def test_control_frames_are_ignored(frame: bytes) -> None:
+RTS = bytes(Dot11(type=1, subtype=11, addr1=AP, addr2=STA))
+CTS = bytes(Dot11(type=1, subtype=12, addr1=STA))
+BLOCK_ACK = bytes(Dot11(type=1, subtype=9, addr1=STA, addr2=AP)) + bytes(12)
+
+
+@pytest.mark.parametrize("linktype", [127, 105])
+def test_ack_is_a_control_frame_with_its_receiver_address_only(linktype: int) -> None:
+    """An ACK (9.3.1.3) names only the transmitter of the frame it acknowledges, as RA."""
+    data = rt(ACK) if linktype == 127 else ACK
+    f = decode(rec(data, linktype))
+    assert isinstance(f, Frame) and f.kind is Kind.CONTROL and f.body is None
+    assert isinstance(f.header, MacHeader)
+    assert (f.header.ftype, f.header.subtype, f.header.length) == (1, 13, 10)
+    assert (f.header.ra, f.header.ta, f.header.bssid, f.header.seq) == (STA, None, None, None)
+    assert peek(linktype, data) == Kind.CONTROL
+
+
+@pytest.mark.parametrize("frame", [RTS, CTS, BLOCK_ACK], ids=["rts", "cts", "block_ack"])
+def test_other_control_frames_are_ignored(frame: bytes) -> None:
     assert decode(rec(rt(frame))) is None
     assert peek(127, rt(frame)) == -1
+
+
+def test_ack_shorter_than_ten_bytes_is_malformed_at_mac_layer() -> None:
+    data = rt(ACK[:8])
+    assert peek(127, data) == Kind.CONTROL  # so that decode() can say why
+    m = decode(rec(data))
+    assert isinstance(m, Malformed) and m.layer == "mac" and "too short" in m.reason
+
+
+def test_ack_with_a_wrong_fcs_is_malformed() -> None:
+    data = bytearray(rt(ACK))
+    data[-1] ^= 0xFF
+    m = decode(rec(bytes(data)))
+    assert isinstance(m, Malformed) and (m.layer, m.reason) == ("link", "FCS mismatch")
+    flagged = decode(rec(rt(ACK, flags=0x50)))
+    assert isinstance(flagged, Malformed) and flagged.reason == "bad FCS"
 
 
 def test_extension_frames_are_ignored() -> None:
@@ -234,10 +267,10 @@ def test_ethernet_other_ethertypes_are_ignored() -> None:
     assert peek(1, data) == -1
 
 
-@pytest.mark.parametrize("name", sorted(MIX) + ["deauth", "auth", "null"])
+@pytest.mark.parametrize("name", sorted(MIX) + ["deauth", "auth", "null", "rts", "cts"])
 @pytest.mark.parametrize("linktype", [127, 105])
 def test_peek_agrees_with_decode(name: str, linktype: int) -> None:
-    frame = {**MIX, "deauth": DEAUTH, "auth": AUTH, "null": NULL}[name]
+    frame = {**MIX, "deauth": DEAUTH, "auth": AUTH, "null": NULL, "rts": RTS, "cts": CTS}[name]
     data = rt(frame) if linktype == 127 else frame
     item = decode(rec(data, linktype))
     expected = -1 if item is None else int(item.kind)  # type: ignore[union-attr]
@@ -246,7 +279,7 @@ def test_peek_agrees_with_decode(name: str, linktype: int) -> None:
 
 # --- robustness -----------------------------------------------------------------------------
 
-VALID = [rt(f) for f in (BEACON, DEAUTH, AUTH, EAPOL, QOS_PROTECTED, NULL)] + [
+VALID = [rt(f) for f in (BEACON, DEAUTH, AUTH, EAPOL, QOS_PROTECTED, NULL, ACK)] + [
     rt(EAPOL[:26] + b"\x00\x00" + EAPOL[26:], flags=0x30),
     rt(BEACON, flags=0),
 ]

@@ -12,7 +12,7 @@ from analyzer.capture import open_capture
 from analyzer.capture.records import RawRecord
 from analyzer.capture.writer import write_capture
 from analyzer.dot11 import decode, peek
-from analyzer.dot11.decode import FULL, _decode, beacon_fields, data_fields
+from analyzer.dot11.decode import _MEMO, FULL, _decode, beacon_fields, data_fields
 from analyzer.dot11.records import Frame, Kind
 from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
@@ -86,3 +86,40 @@ def test_lean_pipeline_reports_what_the_full_pipeline_reports(mixed_capture: Pat
     assert seen  # the sink forced every frame through the full decode
     assert lean == full
     assert lean["roams"] and lean["captures"][0]["malformed"] > 0
+
+
+def _ack_record(index: int, tsft_us: int, ra: bytes, data_tail: bytes = b"") -> RawRecord:
+    from analyzer.simulate.frames import Radio, ack, on_air
+
+    data = on_air(ack(ra) + data_tail, Radio(tsft_us, 5180, -50, 12))
+    return RawRecord(index, tsft_us * 1000, 127, data, 0, len(data))
+
+
+def test_an_ack_seen_again_is_the_learned_ack_with_its_own_tsft() -> None:
+    """An ACK's memo key is all its bytes after the TSFT: a hit is the same ACK."""
+    ra = bytes.fromhex("02c0ffee0001")
+    first, again = _ack_record(1, 1_000, ra), _ack_record(2, 2_000, ra)
+    learned = decode(first)
+    assert isinstance(learned, Frame) and learned.kind is Kind.CONTROL
+    assert again.data[16:] in _MEMO
+    hit = decode(again)
+    assert hit == _decode(again) and hit.radio.tsft_us == 2_000 and hit.index == 2
+    assert hit.header is learned.header
+
+
+def test_an_ack_with_a_bad_fcs_is_malformed_even_after_a_hit() -> None:
+    """Learned without the FCS check (a live frame cut short), then checked: still caught."""
+    ra = bytes.fromhex("02c0ffee0002")
+    rec = _ack_record(1, 1_000, ra)
+    bad = rec._replace(data=rec.data[:-1] + bytes([rec.data[-1] ^ 0x01]))
+    assert isinstance(decode(bad, check_fcs=False), Frame)
+    again = bad._replace(index=2, data=bad.data[:8] + bytes(8) + bad.data[16:])
+    m = decode(again)
+    assert m == _decode(again) and m.reason == "FCS mismatch"
+
+
+def test_an_ack_with_trailing_bytes_takes_the_full_path() -> None:
+    rec = _ack_record(1, 1_000, bytes.fromhex("02c0ffee0003"), data_tail=b"\x00\x01")
+    for r in (rec, rec._replace(index=2)):
+        assert decode(r) == _decode(r)
+    assert rec.data[16:] not in _MEMO

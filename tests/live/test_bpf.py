@@ -86,8 +86,9 @@ FRAMES = _frames()
 
 @pytest.mark.parametrize("data_headers", [False, True])
 def test_filter_keeps_management_and_eapol_whole_like_peek(data_headers: bool) -> None:
-    """Management and EAPOL frames pass whole; data frames are cut to their headers (or
-    dropped); control frames never pass. Checked on every frame against `peek`."""
+    """Management and EAPOL frames pass whole; data frames are cut to their headers and ACKs
+    pass whole (or both are dropped); other control frames never pass. Checked on every frame
+    against `peek`."""
     program = bpf_program(data_headers)
     seen: dict[str, int] = {}
     for data in FRAMES:
@@ -97,6 +98,8 @@ def test_filter_keeps_management_and_eapol_whole_like_peek(data_headers: bool) -
         if kind == int(Kind.DATA):
             want = it_len + HEADER_CUT if data_headers else 0
             label = "data"
+        elif kind == int(Kind.CONTROL):
+            want, label = (SNAPLEN if data_headers else 0), "ack"
         elif kind < 0 or kind == UNSURE:
             want, label = 0, "other"
         else:
@@ -104,6 +107,7 @@ def test_filter_keeps_management_and_eapol_whole_like_peek(data_headers: bool) -
         assert snap == want, (label, data[:64].hex())
         seen[label] = seen.get(label, 0) + 1
     assert seen["kept"] > 1000 and seen["data"] > 1000 and seen["other"] > 100
+    assert seen["ack"] > 100
 
 
 def test_filter_drops_a_frame_shorter_than_its_radiotap_header() -> None:

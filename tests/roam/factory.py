@@ -235,6 +235,18 @@ class Air:
         header = self._hdr(2, 12 if null else 8, a1, a2, bssid, flags, tid=0)
         return self._put(t, Kind.DATA, header, None)
 
+    def ack(self, t: float, ra: str) -> Frame:
+        """An ACK (control subtype 13): its only address is the receiver, RA."""
+        header = MacHeader(1, 13, 0, 0, ra, None, None, None, None, None, None, None, 10)
+        return self._put(t, Kind.CONTROL, header, None)
+
+    def acked_data(self, t: float, sta: str = STA, bssid: str = AP1, to_ds: bool = True,
+                   delay: float = 0.05) -> Frame:
+        """A data frame and, `delay` ms later, the receiver's ACK to its transmitter."""
+        frame = self.data(t, sta, bssid, to_ds)
+        self.ack(t + delay, sta if to_ds else bssid)
+        return frame
+
     # --- whole exchanges -----------------------------------------------------------------
 
     def psk_connect(self, t: float, sta: str = STA, bssid: str = AP1, reassoc: bool = False,
