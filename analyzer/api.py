@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from analyzer import pipeline
 from analyzer.config import Expectations, KeyRing, load_expectations, load_keys
-from analyzer.dot11.records import Frame, Kind
+from analyzer.dot11.records import Frame
 from analyzer.report import dataframes as df
+from analyzer.report.frames import NOT_TABLED, frame_row
 from analyzer.roam import records
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from analyzer.report.charts import Figure
 
 SIGNAL_EVERY_S = 0.25  # one signal sample per station per quarter second is plenty to plot
-_SKIP = (Kind.BEACON, Kind.DATA, Kind.CONTROL)
 
 
 def load(
@@ -65,9 +65,7 @@ class Collector:
         self._last: dict[str, float] = {}
 
     def __call__(self, capture: int, frame: Frame) -> None:
-        from analyzer.report.frames import frame_row
-
-        if frame.kind not in _SKIP:
+        if frame.kind not in NOT_TABLED:
             self.rows.append(frame_row(capture, frame))
         radio = frame.radio
         if radio is None or radio.signal_dbm is None or frame.header is None:

@@ -273,13 +273,10 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _row_collector(rows: list[dict[str, Any]]) -> Any:
-    from analyzer.dot11.records import Kind
-    from analyzer.report.frames import frame_row
-
-    skip = (Kind.BEACON, Kind.DATA)
+    from analyzer.report.frames import NOT_TABLED, frame_row
 
     def collect(capture: int, frame: Any) -> None:
-        if frame.kind not in skip:
+        if frame.kind not in NOT_TABLED:
             rows.append(frame_row(capture, frame))
 
     return collect

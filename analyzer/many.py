@@ -78,18 +78,15 @@ class Options:
 def analyze_file(path: str, index: int, options: Options) -> FileResult:
     """Worker: one capture, single-process, exactly as `analyze FILE`; frame rows (when asked)
     carry `index` as their capture."""
-    from analyzer.dot11.records import Kind
     from analyzer.pipeline import run
-    from analyzer.report.frames import frame_row
+    from analyzer.report.frames import NOT_TABLED, frame_row
     from analyzer.report.jsonout import analysis_document
 
     rows: list[dict[str, Any]] = []
     sinks = []
     if options.frame_rows:
-        skip = (Kind.BEACON, Kind.DATA)
-
         def collect(_capture: int, frame: Any) -> None:
-            if frame.kind not in skip:
+            if frame.kind not in NOT_TABLED:
                 rows.append(frame_row(index, frame))
 
         sinks.append(collect)

@@ -99,7 +99,7 @@ def test_frames_jsonl_has_one_row_per_relevant_frame(
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(r["frame"], r["kind"], r.get("ssid")) for r in rows] == [
         (1, "beacon", "a"),
-        (2, "control", None),  # an ACK: its receiver only (ack_to_ack reads it)
+        (2, "ack", None),  # an ACK: its receiver only (ack_to_ack reads it)
         (3, "beacon", "b"),
     ]
     assert rows[0]["bssid"] == "02:00:00:00:00:01"
@@ -225,3 +225,19 @@ def test_offset_for_one_capture_or_twice_for_one_sensor_is_a_user_error(
     assert "--offset is for several captures" in capsys.readouterr().err
     assert main(["check", a, b, "--offset", "b=1", "--offset", "2=1"]) == 2
     assert "has an offset already" in capsys.readouterr().err
+
+
+def test_frames_tables_leave_out_acks_like_beacons_and_data(tmp_path: Path) -> None:
+    """frames.csv (--out) and the notebook's frames table list the handshake, not the bulk:
+    no beacon, data or ACK rows, although the capture has ACKs and `frames` prints them."""
+    import csv
+
+    import analyzer
+
+    capture = Path(__file__).resolve().parents[1] / "pcaps" / "psk-roam.pcapng"
+    assert main(["analyze", str(capture), "--quiet", "--format", "json", "--out",
+                 str(tmp_path)]) == 0  # fmt: skip
+    with open(tmp_path / "frames.csv", newline="") as f:
+        kinds = {row["kind"] for row in csv.DictReader(f)}
+    assert kinds and {"auth", "eapol"} <= kinds and not kinds & {"ack", "beacon", "data"}
+    assert set(analyzer.load(capture).frames["kind"]) == kinds

@@ -18,11 +18,16 @@ from analyzer.dot11.records import (
     Elements,
     EthHeader,
     Frame,
+    Kind,
     MacHeader,
     ProbeReq,
 )
 from analyzer.report.safe import printable
 from analyzer.roam.inventory import frame_roles
+
+# Not rows of the frames tables (notebook, --out frames.csv, the Parquet dataset): beacons,
+# data and ACKs are the bulk of a capture and are summarised elsewhere (counts, latencies).
+NOT_TABLED = frozenset({Kind.BEACON, Kind.DATA, Kind.CONTROL})
 
 EAPOL_TYPES = {0: "EAP", 1: "Start", 2: "Logoff", 3: "Key"}
 EAP_CODES = {1: "Request", 2: "Response", 3: "Success", 4: "Failure"}
@@ -34,7 +39,7 @@ def frame_row(capture: int, frame: Frame) -> dict[str, Any]:
         "capture": capture,
         "frame": frame.index,
         "ts": frame.ts_ns / 1e9,
-        "kind": frame.kind.name.lower(),
+        "kind": kind_name(frame),
         "sta": sta,
         "bssid": bssid,
         **_header_fields(frame.header),
@@ -44,6 +49,14 @@ def frame_row(capture: int, frame: Frame) -> dict[str, Any]:
         row["freq_mhz"] = frame.radio.freq_mhz
     row.update(_body_fields(frame.body))
     return row
+
+
+def kind_name(frame: Frame) -> str:
+    """The frame's kind in lower case; "ack" for the only control frame decoded."""
+    header = frame.header
+    if frame.kind is Kind.CONTROL and isinstance(header, MacHeader) and header.subtype == 13:
+        return "ack"
+    return frame.kind.name.lower()
 
 
 def _header_fields(header: MacHeader | EthHeader | None) -> dict[str, Any]:
