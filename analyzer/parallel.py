@@ -1,16 +1,21 @@
 """One capture on several cores, with exactly the single-process results.
 
 The file is split at record (pcap) or Enhanced Packet Block (pcapng) boundaries found by
-validating headers. Each worker reads its byte range (after the file's own header bytes),
-prefilters with `peek`, decodes, and sends back compact columns: per relevant frame its local
-index, timestamp and a template id. A template is one decoded frame standing for all frames that
-differ only in per-frame counters; the parent rebuilds each frame from it and feeds the usual
-`Engine` in capture order, so inventory, tracker and sinks see the same stream as with one core.
+validating headers. The parent reads the first ranges itself with the single-process loop
+(`Engine.run_capture`) while worker processes decode the others: each reads its byte range
+(after the file's own header bytes), prefilters with `peek`, decodes, and sends back compact
+columns: per relevant frame its local index, timestamp and a template id. When the engine is
+lean (no frame sinks), a data frame's or beacon's template is just the fields the tracker and
+inventory read (`data_fields`, `beacon_fields`), which the parent hands them as `run_capture`
+does; otherwise a template is one decoded frame standing for all frames that differ only in
+per-frame counters, and the parent rebuilds each frame from it and feeds `Engine.feed`. Either
+way inventory, tracker and sinks see the stream of the single run, in capture order.
 
-Exactness: management and EAPOL frames are rebuilt with their own radiotap TSFT and sequence
-number (everything else is in the template key). Data frames and beacons share their template's
-TSFT, sequence number, duration and beacon TSF (not read by inventory, tracker or sinks).
-A chunk whose start was not a true boundary, or whose reading warns or stops early (damage, a
+Exactness: management, EAPOL and control frames are rebuilt with their own radiotap TSFT and
+sequence number (everything else is in the template key). Data frames and beacons share their
+template's TSFT, sequence number, duration and beacon TSF (not read by inventory, tracker or
+sinks). The parent's own ranges are the file's first bytes, read as the single run reads them.
+A range whose start was not a true boundary, or whose reading warns or stops early (damage, a
 truncated end), is not trusted: the rest is read by the single-process reader instead, skipping
 the records already fed, so warnings and byte offsets stay those of the single run.
 """
@@ -20,27 +25,37 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import queue
 import struct
 import sys
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from itertools import islice
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from analyzer.capture import Capture, CaptureInfo, open_capture
 from analyzer.capture.pcap import MAGICS, SANE_SNAPLEN
 from analyzer.capture.pcapng import EPB, IDB, PB, SHB, SHB_MAGIC, SPB
 from analyzer.dot11 import decode, peek
+from analyzer.dot11.decode import FULL, beacon_fields, data_fields
 from analyzer.dot11.records import Frame, Kind, MacHeader, Malformed, Radio
+from analyzer.pipeline import _count_malformed as count_malformed
+
+if TYPE_CHECKING:
+    from analyzer.pipeline import Engine
 
 MIN_SPLIT_BYTES = 1 << 20
 CHUNKS_PER_JOB = 4
-MAX_CHUNK_BYTES = 32 << 20
+MAX_CHUNK_BYTES = 8 << 20
+WORKER_NICE = 5  # the parent, which feeds every frame to the tracker, comes first
 SEARCH_BYTES = 1 << 20
 CHAIN = 3  # headers that must validate in a row at a candidate boundary
 _KNOWN_BLOCKS = frozenset({SHB, IDB, PB, SPB, 4, 5, EPB, 7, 8, 10, 0xBAD, 0x40000BAD})
-_TEMPLATED = (int(Kind.DATA), int(Kind.BEACON))
+_DATA, _BEACON = int(Kind.DATA), int(Kind.BEACON)
+_TEMPLATED = (_DATA, _BEACON)
 _NONE = -1
+_SEQ = MacHeader._fields.index("seq")
 YEAR_S = 366 * 86_400
 
 Item = Frame | Malformed
@@ -57,20 +72,16 @@ class Split:
 
 @dataclass(slots=True)
 class Chunk:
-    """One worker's result: compact columns plus the few objects that do not repeat."""
+    """One worker's result: what its reader learned, compact columns per relevant frame (local
+    index, timestamp, template id), and the few items that do not repeat."""
 
-    frames: int = 0
-    truncated: bool = False
-    warnings: list[str] = field(default_factory=list)
-    linktypes: int = 0
-    first_ts_ns: int | None = None
-    last_ts_ns: int | None = None
+    info: CaptureInfo
     index: array = field(default_factory=lambda: array("q"))
     ts: array = field(default_factory=lambda: array("q"))
     tid: array = field(default_factory=lambda: array("i"))
     seq: array = field(default_factory=lambda: array("i"))
     tsft: array = field(default_factory=lambda: array("q"))
-    templates: list[Frame] = field(default_factory=list)
+    templates: list[tuple[int, Any]] = field(default_factory=list)  # (op, payload)
     objects: list[Item] = field(default_factory=list)
 
 
@@ -195,50 +206,93 @@ def _pcapng_layout(f: Any) -> tuple[int, int, Check | None]:
 
 # --- workers -------------------------------------------------------------------------------
 
+# How the parent feeds a template's frames: lean data-frame or beacon fields, or a Frame rebuilt
+# with the template's counters (DATA/BEACON kinds) or with its own TSFT and sequence number.
+_LEAN_DATA, _LEAN_BEACON, _SHARED, _COUNTED = range(4)
 
-def read_chunk(task: tuple[str, bytes, int, int]) -> Chunk:
-    """Worker: decode the relevant frames of one byte range into compact columns."""
-    path, prefix, start, end = task
+
+Task = tuple[str, bytes, int, int, bool]  # path, prefix, start, end, lean
+
+
+def read_chunk(task: Task) -> Chunk:
+    """Worker: decode the relevant frames of one byte range into compact columns; `lean`: data
+    frames and beacons as only the fields the tracker and inventory read (Engine.lean)."""
+    path, prefix, start, end, lean = task
     with open(path, "rb") as f:
         f.seek(start)
         data = f.read(end - start)
     cap = open_capture(io.BytesIO(prefix + data), name=path)
-    chunk = Chunk(linktypes=len(cap.info.linktypes))
-    _fill(chunk, cap)
-    info = cap.info
-    chunk.frames, chunk.truncated, chunk.warnings = info.frames, info.truncated, info.warnings
-    chunk.first_ts_ns, chunk.last_ts_ns = info.first_ts_ns, info.last_ts_ns
-    chunk.linktypes = len(info.linktypes)
+    chunk = Chunk(cap.info)
+    _fill(chunk, cap, lean)
     return chunk
 
 
-def _fill(chunk: Chunk, cap: Capture) -> None:
-    ids: dict[Any, int] = {}
-    templates, objects = chunk.templates, chunk.objects
+def _fill(chunk: Chunk, cap: Capture, lean: bool) -> None:
+    data_ids: dict[Any, int] = {}
+    beacon_ids: dict[Any, int] = {}
+    frame_ids: dict[Any, int] = {}
+    templates = chunk.templates
     index, ts, tid = chunk.index.append, chunk.ts.append, chunk.tid.append
-    seq, tsft = chunk.seq.append, chunk.tsft.append
+    lean_data, lean_beacon = (_DATA, _BEACON) if lean else (-2, -2)
     for rec in cap:
-        if peek(rec.linktype, rec.data) < 0:
+        number, ts_ns, linktype, data, _interface, _orig_len = rec
+        kind = peek(linktype, data)
+        if kind < 0:
             continue
-        item = decode(rec)
-        if item is None:
-            continue
-        index(item.index)
-        ts(item.ts_ns)
-        key = None if isinstance(item, Malformed) else _key(item)
-        if key is None:
-            tid(_NONE)
-            objects.append(item)
-            continue
-        n = ids.get(key)
-        if n is None:
-            n = ids[key] = len(templates)
-            templates.append(item)
-        tid(n)
-        if item.kind not in _TEMPLATED:
-            radio, header = item.radio, item.header
-            tsft(_NONE if radio is None or radio.tsft_us is None else radio.tsft_us)
-            seq(_NONE if not isinstance(header, MacHeader) or header.seq is None else header.seq)
+        item: Any = FULL
+        if kind == lean_data and linktype == 127:
+            item = data_fields(rec)
+            if type(item) is tuple:
+                n = data_ids.get(item)
+                if n is None:
+                    n = data_ids[item] = len(templates)
+                    templates.append((_LEAN_DATA, item))
+                index(number)
+                ts(ts_ns)
+                tid(n)
+                continue
+        elif kind == lean_beacon and linktype == 127:
+            item = beacon_fields(rec)
+            if type(item) is tuple:
+                # the elements by identity (hashing them costs more than the rest of the
+                # beacon): the template keeps them alive, so no other object takes their id
+                fields, elements = item
+                key = (fields, id(elements))
+                n = beacon_ids.get(key)
+                if n is None:
+                    n = beacon_ids[key] = len(templates)
+                    fc_flags, addr3, signal, freq = fields
+                    templates.append((_LEAN_BEACON, (fc_flags, (addr3, signal, freq, elements))))
+                index(number)
+                ts(ts_ns)
+                tid(n)
+                continue
+        if item is FULL:
+            item = decode(rec)
+            if item is None:
+                continue
+        index(number)
+        ts(ts_ns)
+        tid(_template(chunk, frame_ids, item))
+
+
+def _template(chunk: Chunk, ids: dict[Any, int], item: Item) -> int:
+    """The template id of a decoded item (its counters appended), or _NONE: kept as is."""
+    key = None if isinstance(item, Malformed) else _key(item)
+    if key is None:
+        chunk.objects.append(item)
+        return _NONE
+    templates = chunk.templates
+    n = ids.get(key)
+    if n is None:
+        n = ids[key] = len(templates)
+        templates.append((_SHARED if item.kind in _TEMPLATED else _COUNTED, item))
+    if item.kind not in _TEMPLATED:
+        radio, header = item.radio, item.header
+        chunk.tsft.append(_NONE if radio is None or radio.tsft_us is None else radio.tsft_us)
+        chunk.seq.append(_NONE if not isinstance(header, MacHeader) or header.seq is None
+                         else header.seq)  # fmt: skip
+    return n
 
 
 def _key(frame: Frame) -> Any:
@@ -252,12 +306,11 @@ def _key(frame: Frame) -> Any:
         elif kind == Kind.BEACON and isinstance(header, MacHeader) and frame.body is not None:
             key = (kind, frame.interface, signal, header.fc_flags, header.addr1, header.addr2,
                    header.addr3, frame.body.elements)  # type: ignore[union-attr]
-        else:
-            if radio is not None:
-                radio = radio._replace(tsft_us=None)
+        else:  # all but the TSFT (the first radio field) and the sequence number
             if isinstance(header, MacHeader):
-                header = header._replace(seq=None)
-            key = (kind, frame.interface, radio, header, frame.body)
+                header = header[:_SEQ] + header[_SEQ + 1 :]
+            key = (kind, frame.interface, None if radio is None else radio[1:], header,
+                   frame.body)
         hash(key)
     except TypeError:
         return None
@@ -267,32 +320,163 @@ def _key(frame: Frame) -> Any:
 # --- parent --------------------------------------------------------------------------------
 
 
-def _items(chunk: Chunk, base: int) -> Iterator[Item]:
-    """The chunk's frames rebuilt in capture order, indices made global."""
+def run_parallel(engine: Engine, capture: Capture, jobs: int) -> None:
+    """Feed `engine` every relevant item of one opened (not yet iterated) capture 0, in
+    capture order, decoded by `jobs` processes; `capture.info` ends as the single-process
+    reading leaves it. The parent reads the first ranges itself (`Engine.run_capture`) while
+    the workers decode the others, then feeds their results."""
+    info = capture.info
+    split = None if info.compressed else plan_split(info.path, jobs * CHUNKS_PER_JOB)
+    if split is None:
+        engine.run_capture(capture)
+        return
+    capture.close()
+    # the parent reads the first ranges itself while the workers start on the others: about
+    # 1/(jobs + 2) of the file, as it also feeds the tracker the workers' frames
+    own = max(1, len(split.ranges) // (jobs + 2))
+    tasks = [(split.path, split.prefix, a, b, engine.lean) for a, b in split.ranges[own:]]
+    prefix_warnings = list(info.warnings)
+    with _Workers(tasks, jobs) as chunks:
+        # the file's first bytes are exactly what the single run reads first: every record fed
+        # is one it feeds, whatever damage the reading meets
+        head = _read_head(engine, split.path, split.ranges[own - 1][1])
+        base, trusted = head.frames, _good(head, prefix_warnings, len(info.linktypes))
+        if trusted:
+            _account(info, head)
+            for chunk in chunks:
+                if not _good(chunk.info, prefix_warnings, len(info.linktypes)):
+                    trusted = False
+                    break
+                _account(info, chunk.info)
+                _feed(engine, chunk, base)
+                base += chunk.info.frames
+    if not trusted:  # the single-process reader, after the records already fed
+        with open_capture(info.path) as fresh:
+            engine.run_capture(islice(fresh, base, None))
+        for name in CaptureInfo.__slots__:  # type: ignore[attr-defined]
+            setattr(info, name, getattr(fresh.info, name))
+
+
+class _Workers:
+    """Processes decoding the tasks round-robin, each sending its chunks through its own queue:
+    the parent reads nothing until it wants the next chunk (a Pool's result thread would take
+    the GIL from the parent's own loop, and leave the workers blocked on a full pipe)."""
+
+    def __init__(self, tasks: list[Task], jobs: int) -> None:
+        ctx = _context()
+        jobs = max(1, min(jobs, len(tasks)))
+        self._tasks = len(tasks)
+        self._queues = [ctx.Queue() for _ in range(jobs)]
+        self._procs = [ctx.Process(target=_work, args=(tasks[k::jobs], q), daemon=True)
+                       for k, q in enumerate(self._queues)]  # fmt: skip
+        for proc in self._procs:
+            proc.start()
+
+    def __enter__(self) -> Iterator[Chunk]:
+        return (self._next(n % len(self._procs)) for n in range(self._tasks))
+
+    def _next(self, k: int) -> Chunk:
+        while True:
+            try:
+                got = self._queues[k].get(timeout=1.0)
+            except queue.Empty:
+                code = self._procs[k].exitcode
+                if code not in (None, 0):
+                    raise RuntimeError(f"decoding worker died (exit code {code})") from None
+                continue
+            if isinstance(got, BaseException):
+                raise got
+            return got
+
+    def __exit__(self, *exc: object) -> None:
+        for proc in self._procs:
+            proc.kill()
+        for proc in self._procs:
+            proc.join()
+        for q in self._queues:
+            q.close()
+
+
+def _work(tasks: list[Task], out: Any) -> None:
+    if hasattr(os, "nice"):
+        os.nice(WORKER_NICE)
+    try:
+        for task in tasks:
+            out.put(read_chunk(task))
+    except BaseException as exc:  # to the parent, which waits for this worker's next chunk
+        out.put(exc)
+
+
+def _read_head(engine: Engine, path: str, end: int) -> CaptureInfo:
+    """Feed the records of the file's first `end` bytes by the single-process loop."""
+    with open(path, "rb") as f:
+        cap = open_capture(io.BufferedReader(_Head(f, end)), name=path)
+        engine.run_capture(cap)
+    return cap.info
+
+
+class _Head(io.RawIOBase):
+    """The first `size` bytes of a file."""
+
+    def __init__(self, f: BinaryIO, size: int) -> None:
+        super().__init__()
+        self._f, self._left = f, size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._f.readinto(memoryview(buffer)[: self._left]) or 0
+        self._left -= n
+        return n
+
+
+def _feed(engine: Engine, chunk: Chunk, base: int) -> None:
+    """The chunk's frames into `engine` in capture order, indices made global: lean fields
+    straight to the tracker and inventory as `Engine.run_capture` gives them, the rest as
+    items (management and EAPOL frames with their own TSFT and sequence number)."""
+    tracker, result = engine.tracker, engine.analysis.captures[0]
+    data_seen, beacon_seen = tracker.data_seen, tracker.beacon_seen
+    count_beacon = engine.analysis.inventory.count_beacon
+    collect, feed = engine.collect, engine.feed
+    lean_data, lean_beacon, counted = _LEAN_DATA, _LEAN_BEACON, _COUNTED
     tnew = tuple.__new__
     templates = chunk.templates
     objects = iter(chunk.objects)
     seqs, tsfts = iter(chunk.seq), iter(chunk.tsft)
-    templated = _TEMPLATED
     for index, ts, n in zip(chunk.index, chunk.ts, chunk.tid, strict=True):
+        index += base
         if n < 0:
-            obj = next(objects)
-            if isinstance(obj, Malformed):
-                yield replace(obj, index=index + base)
-            else:
-                yield obj._replace(index=index + base)
-            continue
-        t = templates[n]
-        if t.kind in templated:
-            yield tnew(Frame, (index + base, ts, t.interface, t.kind, t.radio, t.header, t.body))
-            continue
-        radio, header = t.radio, t.header
-        s, u = next(seqs), next(tsfts)
-        if radio is not None:
-            radio = tnew(Radio, (None if u == _NONE else u, *radio[1:]))
-        if isinstance(header, MacHeader):
-            header = header._replace(seq=None if s == _NONE else s)
-        yield tnew(Frame, (index + base, ts, t.interface, t.kind, radio, header, t.body))
+            item: Item = _renumbered(next(objects), index)
+        else:
+            op, t = templates[n]
+            if op == lean_data:
+                results = data_seen(ts, index, *t)
+                if results:
+                    collect(results)
+                continue
+            if op == lean_beacon:
+                count_beacon(t[0])
+                results = beacon_seen(ts, index, *t[1])
+                if results:
+                    collect(results)
+                continue
+            radio, header = t.radio, t.header
+            if op == counted:
+                seq, tsft = next(seqs), next(tsfts)
+                if radio is not None:
+                    radio = tnew(Radio, (None if tsft == _NONE else tsft, *radio[1:]))
+                seq = None if seq == _NONE else seq
+                if isinstance(header, MacHeader) and header.seq != seq:
+                    header = tnew(MacHeader, (*header[:_SEQ], seq, *header[_SEQ + 1 :]))
+            item = tnew(Frame, (index, ts, t.interface, t.kind, radio, header, t.body))
+        if isinstance(item, Malformed):
+            count_malformed(result, item)
+        feed(0, item)
+
+
+def _renumbered(item: Item, index: int) -> Item:
+    return replace(item, index=index) if isinstance(item, Malformed) else item._replace(index=index)
 
 
 def _context() -> Any:
@@ -300,64 +484,15 @@ def _context() -> Any:
     return multiprocessing.get_context(method)
 
 
-def parallel_items(
-    capture: Capture, jobs: int, on_malformed: Callable[[Malformed], None]
-) -> Iterator[Item]:
-    """All relevant decoded items of one opened (not yet iterated) capture, in capture order,
-    decoded by `jobs` processes; `capture.info` ends as the single-process reading leaves it."""
-    info = capture.info
-    split = None if info.compressed else plan_split(info.path, jobs * CHUNKS_PER_JOB)
-    if split is None:
-        yield from _serial(capture, 0, on_malformed)
-        return
-    capture.close()
-    tasks = [(split.path, split.prefix, a, b) for a, b in split.ranges]
-    base, trusted = 0, True
-    prefix_warnings = list(info.warnings)
-    with _context().Pool(jobs) as pool:
-        for chunk in pool.imap(read_chunk, tasks):
-            if not _good(chunk, prefix_warnings, len(info.linktypes)):
-                trusted = False
-                break
-            _account(info, chunk)
-            for item in _items(chunk, base):
-                if isinstance(item, Malformed):
-                    on_malformed(item)
-                yield item
-            base += chunk.frames
-        pool.terminate()
-    if not trusted:
-        fresh = open_capture(info.path)
-        yield from _serial(fresh, base, on_malformed)
-        for name in CaptureInfo.__slots__:  # type: ignore[attr-defined]
-            setattr(info, name, getattr(fresh.info, name))
-
-
-def _good(chunk: Chunk, warnings: list[str], linktypes: int) -> bool:
+def _good(read: CaptureInfo, warnings: list[str], linktypes: int) -> bool:
     """Trust a chunk read from a true boundary that ended cleanly at its end."""
-    return not chunk.truncated and chunk.warnings == warnings and chunk.linktypes == linktypes
+    return not read.truncated and read.warnings == warnings and len(read.linktypes) == linktypes
 
 
-def _account(info: CaptureInfo, chunk: Chunk) -> None:
-    if chunk.frames == 0:
+def _account(info: CaptureInfo, read: CaptureInfo) -> None:
+    if read.frames == 0:
         return
     if info.frames == 0:
-        info.first_ts_ns = chunk.first_ts_ns
-    info.frames += chunk.frames
-    info.last_ts_ns = chunk.last_ts_ns
-
-
-def _serial(
-    capture: Capture, skip: int, on_malformed: Callable[[Malformed], None]
-) -> Iterator[Item]:
-    """The single-process loop, after the first `skip` records (already fed)."""
-    with capture:
-        for rec in capture:
-            if rec.index <= skip or peek(rec.linktype, rec.data) < 0:
-                continue
-            item = decode(rec)
-            if item is None:
-                continue
-            if isinstance(item, Malformed):
-                on_malformed(item)
-            yield item
+        info.first_ts_ns = read.first_ts_ns
+    info.frames += read.frames
+    info.last_ts_ns = read.last_ts_ns

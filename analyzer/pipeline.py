@@ -168,15 +168,12 @@ def run(
     captures = open_captures(sources)
     engine = Engine(Analysis([CaptureResult(c.info) for c in captures]),
                     sinks, tracker, on_result, expectations, keys)
-    feed = engine.feed
     if jobs > 1:
-        from analyzer.parallel import parallel_items
+        from analyzer.parallel import run_parallel
 
-        result = engine.analysis.captures[0]
-        for item in parallel_items(captures[0], jobs, lambda m: _count_malformed(result, m)):
-            feed(0, item)
-        return engine.finish()
-    engine.run_capture(captures[0])
+        run_parallel(engine, captures[0], jobs)
+    else:
+        engine.run_capture(captures[0])
     return engine.finish()
 
 
@@ -199,6 +196,16 @@ class Engine:
         self.on_result = on_result
         self._add = analysis.inventory.add
         self._sinks = tuple(sinks)
+        # Without frame sinks nobody sees a DATA frame but the tracker, which reads four
+        # header fields, nor a beacon but the tracker (BSSID, signal, frequency, elements)
+        # and the inventory (the Retry flag): those may be given without building the Frame
+        # (Tracker.data_seen, Tracker.beacon_seen, Inventory.count_beacon).
+        self.lean = (not self._sinks and type(self.tracker) is Tracker
+                     and type(analysis.inventory) is Inventory)
+
+    def collect(self, results: list[Roam | Finding]) -> None:
+        """Roams (judged) and findings the tracker completed, into the analysis."""
+        _collect(self.analysis, self.judge, results, self.on_result)
 
     def feed(self, n: int, item: Frame | Malformed) -> None:
         if not isinstance(item, Malformed):
@@ -210,24 +217,20 @@ class Engine:
         if results:
             _collect(self.analysis, self.judge, results, self.on_result)
 
-    def run_capture(self, capture: Capture) -> None:
+    def run_capture(self, records: Iterable[RawRecord]) -> None:
         """The single-capture hot loop: `feed` for every relevant record of capture 0, with
-        the prefilter, decode and inventory inlined (data frames are never counted)."""
+        the prefilter, decode and inventory inlined (data frames are never counted). When
+        `lean`, data frames and beacons come straight from the decoder's memo (same checks,
+        same Malformed) without building the Radio, header and Frame."""
         result = self.analysis.captures[0]
         add, sinks, tracker_feed = self._add, self._sinks, self.tracker.feed
         analysis, judge, on_result = self.analysis, self.judge, self.on_result
         uncounted = _UNCOUNTED
         malformed = Malformed
-        # Without frame sinks nobody sees a DATA frame but the tracker, which reads four
-        # header fields: those come straight from the decoder's memo (same checks, same
-        # Malformed), without building the Radio, header and Frame.
-        # Beacons likewise: the tracker reads the BSSID, signal, frequency and elements, the
-        # inventory the Retry flag.
-        lean = not sinks and type(self.tracker) is Tracker and type(analysis.inventory) is Inventory
-        lean_data, lean_beacon = (_DATA, _BEACON) if lean else (-2, -2)
+        lean_data, lean_beacon = (_DATA, _BEACON) if self.lean else (-2, -2)
         data_seen, beacon_seen, full = self.tracker.data_seen, self.tracker.beacon_seen, FULL
         count_beacon = self.analysis.inventory.count_beacon
-        for rec in capture:
+        for rec in records:
             kind = peek(rec.linktype, rec.data)
             if kind < 0:
                 continue

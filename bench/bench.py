@@ -4,7 +4,7 @@ Usage: python bench/bench.py [--frames 1000000] [--keep]
 Generates a bench_mix capture with the scenario builder, then runs, each in its own process:
   decode   - read + prefilter + decode every relevant frame (no output)
   jobs1    - `roam-analyzer analyze --format json --jobs 1` end to end (one core)
-  jobs2    - the same with --jobs 2 (analyzer.parallel: two worker processes)
+  jobs2    - the same with --jobs 2 (analyzer.parallel: the parent and two worker processes)
   tshark   - `tshark -T fields` extracting the same management/EAPOL fields
 and prints frames/s and peak RSS of each, and the ratios to tshark.
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import struct
+import zlib
 from pathlib import Path
 
 import pytest
 
+import analyzer.parallel
 from analyzer.capture import open_capture
+from analyzer.capture.pcap import MAGICS
+from analyzer.dot11.records import Beacon, Frame, MacHeader
 from analyzer.parallel import plan_split, read_chunk
 from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
@@ -31,6 +35,88 @@ def bench_mix(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for fmt, path in paths.items():
         simulate("bench-mix", str(path), fmt=fmt, frames=100_000)
     return paths
+
+
+@pytest.fixture(scope="module")
+def damaged_mix(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """~300 k frames of bench_mix, some of them damaged (see `_damage`)."""
+    path = tmp_path_factory.mktemp("damaged") / "mix.pcap"
+    simulate("bench-mix", str(path), fmt="pcap", frames=300_000)
+    path.write_bytes(_damage(path.read_bytes()))
+    return path
+
+
+def _damage(pcap: bytes) -> bytes:
+    """Every 997th record gets a bit flipped (FCS mismatch), every 1009th is cut short (inside
+    its radiotap or MAC header); every 1013th gets a new transmitter, every 1019th the Retry
+    flag, both with a valid FCS."""
+    endian, _nano = MAGICS[pcap[:4]]
+    rec_header = struct.Struct(endian + "IIII")
+    out, pos, n = [pcap[:24]], 24, 0
+    while pos + 16 <= len(pcap):
+        sec, frac, caplen, olen = rec_header.unpack_from(pcap, pos)
+        rec = bytearray(pcap[pos + 16 : pos + 16 + caplen])
+        pos += 16 + caplen
+        n += 1
+        rt_len = rec[2] | rec[3] << 8
+        if n % 997 == 0:
+            rec[len(rec) // 2] ^= 0x40
+        elif n % 1009 == 0:
+            rec = rec[: 6 + n % (rt_len + 20)]
+        elif n % 1013 == 0 and len(rec) >= rt_len + 24:
+            rec[rt_len + 15] ^= 0x5A  # last octet of Address 2
+            rec[-4:] = struct.pack("<I", zlib.crc32(rec[rt_len:-4]))
+        elif n % 1019 == 0 and len(rec) >= rt_len + 24:
+            rec[rt_len + 1] |= 0x08  # Retry
+            rec[-4:] = struct.pack("<I", zlib.crc32(rec[rt_len:-4]))
+        out.append(rec_header.pack(sec, frac, len(rec), olen) + rec)
+    return b"".join(out)
+
+
+def test_damaged_mix_lean_parallel_equals_single(
+    damaged_mix: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """~300 k frames, damaged ones among them, in many small chunks: the parent's own ranges
+    and the workers' lean columns give the single run's document, and the workers' chunks are
+    trusted (no fallback to the serial reader)."""
+    monkeypatch.setattr("analyzer.parallel.MAX_CHUNK_BYTES", 4 << 20)
+    fed: list[int] = []
+    feed = analyzer.parallel._feed
+
+    def counting(engine: object, chunk: analyzer.parallel.Chunk, base: int) -> None:
+        fed.append(chunk.info.frames)
+        feed(engine, chunk, base)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("analyzer.parallel._feed", counting)
+    one, two = _both(damaged_mix, monkeypatch)
+    assert one["captures"][0]["malformed"] > 500
+    assert one["roams"]
+    assert two == one
+    assert len(fed) > 10 and sum(fed) > one["captures"][0]["frames"] // 2
+
+
+def test_frame_sinks_see_the_single_run_stream(
+    damaged_mix: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a frame sink (no lean path) the sink sees every relevant frame in capture order,
+    with its index, timestamp, kind, addresses and body (a beacon's but its TSF), and the
+    document is the single run's."""
+    monkeypatch.setattr("analyzer.parallel.MIN_SPLIT_BYTES", 0)
+    monkeypatch.setattr("analyzer.parallel.MAX_CHUNK_BYTES", 4 << 20)
+    seen: dict[int, list[tuple]] = {1: [], 2: []}
+    docs = {}
+    for jobs, frames in seen.items():
+
+        def sink(_n: int, frame: Frame, frames: list[tuple] = frames) -> None:
+            header = frame.header
+            addrs = header[4:8] if isinstance(header, MacHeader) else None
+            body = frame.body.elements if isinstance(frame.body, Beacon) else frame.body
+            frames.append((frame.index, frame.ts_ns, frame.kind, addrs, body))
+
+        docs[jobs] = analysis_document(run([str(damaged_mix)], sinks=[sink], jobs=jobs))
+    assert len(seen[1]) > 250_000
+    assert seen[2] == seen[1]
+    assert docs[2] == docs[1]
 
 
 @pytest.mark.parametrize("fmt", ["pcap", "pcapng"])
@@ -67,11 +153,11 @@ def test_split_points_are_record_boundaries(bench_mix: dict[str, Path], fmt: str
     path = bench_mix[fmt]
     split = plan_split(str(path), 6)
     assert split is not None and len(split.ranges) >= 3
-    chunks = [read_chunk((str(path), split.prefix, a, b)) for a, b in split.ranges]
-    assert not any(c.truncated or c.warnings for c in chunks)
+    chunks = [read_chunk((str(path), split.prefix, a, b, True)) for a, b in split.ranges]
+    assert not any(c.info.truncated or c.info.warnings for c in chunks)
     with open_capture(str(path)) as cap:
         total = sum(1 for _ in cap)
-    assert sum(c.frames for c in chunks) == total
+    assert sum(c.info.frames for c in chunks) == total
     assert [a for a, _ in split.ranges[1:]] == [b for _, b in split.ranges[:-1]]
 
 
@@ -85,6 +171,20 @@ def test_false_boundary_falls_back_to_the_serial_reader(
     a, b = split.ranges[1]
     bad = [*split.ranges[:1], (a, a + 7), (a + 7, b), *split.ranges[2:]]
     forged = type(split)(path, split.prefix, bad)
+    monkeypatch.setattr("analyzer.parallel.plan_split", lambda *_: forged)
+    assert analysis_document(run([path], jobs=2)) == analysis_document(run([path]))
+
+
+def test_false_boundary_in_the_parents_ranges_falls_back(
+    bench_mix: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parent's own ranges end at a false boundary: the records it fed stand, the single
+    reader reads the rest (same document, same warnings)."""
+    path = str(bench_mix["pcap"])
+    split = plan_split(path, 4)
+    assert split is not None
+    (a, b), (_, c) = split.ranges[:2]
+    forged = type(split)(path, split.prefix, [(a, b + 7), (b + 7, c), *split.ranges[2:]])
     monkeypatch.setattr("analyzer.parallel.plan_split", lambda *_: forged)
     assert analysis_document(run([path], jobs=2)) == analysis_document(run([path]))
 
