@@ -5,11 +5,12 @@ validating headers. The parent reads the first ranges itself with the single-pro
 (`Engine.run_capture`) while worker processes decode the others: each reads its byte range
 (after the file's own header bytes), prefilters with `peek`, decodes, and sends back compact
 columns: per relevant frame its local index, timestamp and a template id. When the engine is
-lean (no frame sinks), a data frame's or beacon's template is just the fields the tracker and
-inventory read (`data_fields`, `beacon_fields`), which the parent hands them as `run_capture`
-does; otherwise a template is one decoded frame standing for all frames that differ only in
-per-frame counters, and the parent rebuilds each frame from it and feeds `Engine.feed`. Either
-way inventory, tracker and sinks see the stream of the single run, in capture order.
+lean (no frame sinks), a data frame's, beacon's or ACK's template is just the fields the
+tracker and inventory read (`data_fields`, `beacon_fields`, `ack_receiver`), which the parent
+hands them as `run_capture` does; otherwise a template is one decoded frame standing for all
+frames that differ only in per-frame counters, and the parent rebuilds each frame from it and
+feeds `Engine.feed`. Either way inventory, tracker and sinks see the stream of the single
+run, in capture order.
 
 Exactness: management, EAPOL and control frames are rebuilt with their own radiotap TSFT and
 sequence number (everything else is in the template key). Data frames and beacons share their
@@ -38,7 +39,7 @@ from analyzer.capture import Capture, CaptureInfo, open_capture
 from analyzer.capture.pcap import MAGICS, SANE_SNAPLEN
 from analyzer.capture.pcapng import EPB, IDB, PB, SHB, SHB_MAGIC, SPB
 from analyzer.dot11 import decode, peek
-from analyzer.dot11.decode import FULL, beacon_fields, data_fields
+from analyzer.dot11.decode import FULL, ack_receiver, beacon_fields, data_fields
 from analyzer.dot11.records import Frame, Kind, MacHeader, Malformed, Radio
 from analyzer.pipeline import _count_malformed as count_malformed
 
@@ -52,7 +53,7 @@ WORKER_NICE = 5  # the parent, which feeds every frame to the tracker, comes fir
 SEARCH_BYTES = 1 << 20
 CHAIN = 3  # headers that must validate in a row at a candidate boundary
 _KNOWN_BLOCKS = frozenset({SHB, IDB, PB, SPB, 4, 5, EPB, 7, 8, 10, 0xBAD, 0x40000BAD})
-_DATA, _BEACON = int(Kind.DATA), int(Kind.BEACON)
+_DATA, _BEACON, _ACK = int(Kind.DATA), int(Kind.BEACON), int(Kind.CONTROL)
 _TEMPLATED = (_DATA, _BEACON)
 _NONE = -1
 _SEQ = MacHeader._fields.index("seq")
@@ -208,7 +209,7 @@ def _pcapng_layout(f: Any) -> tuple[int, int, Check | None]:
 
 # How the parent feeds a template's frames: lean data-frame or beacon fields, or a Frame rebuilt
 # with the template's counters (DATA/BEACON kinds) or with its own TSFT and sequence number.
-_LEAN_DATA, _LEAN_BEACON, _SHARED, _COUNTED = range(4)
+_LEAN_DATA, _LEAN_BEACON, _LEAN_ACK, _SHARED, _COUNTED = range(5)
 
 
 Task = tuple[str, bytes, int, int, bool]  # path, prefix, start, end, lean
@@ -233,7 +234,8 @@ def _fill(chunk: Chunk, cap: Capture, lean: bool) -> None:
     frame_ids: dict[Any, int] = {}
     templates = chunk.templates
     index, ts, tid = chunk.index.append, chunk.ts.append, chunk.tid.append
-    lean_data, lean_beacon = (_DATA, _BEACON) if lean else (-2, -2)
+    lean_data, lean_beacon, lean_ack = (_DATA, _BEACON, _ACK) if lean else (-2, -2, -2)
+    ack_ids: dict[str, int] = {}
     for rec in cap:
         number, ts_ns, linktype, data, _interface, _orig_len = rec
         kind = peek(linktype, data)
@@ -263,6 +265,17 @@ def _fill(chunk: Chunk, cap: Capture, lean: bool) -> None:
                     n = beacon_ids[key] = len(templates)
                     fc_flags, addr3, signal, freq = fields
                     templates.append((_LEAN_BEACON, (fc_flags, (addr3, signal, freq, elements))))
+                index(number)
+                ts(ts_ns)
+                tid(n)
+                continue
+        elif kind == lean_ack and linktype == 127:
+            item = ack_receiver(rec)
+            if type(item) is str:
+                n = ack_ids.get(item)
+                if n is None:
+                    n = ack_ids[item] = len(templates)
+                    templates.append((_LEAN_ACK, item))
                 index(number)
                 ts(ts_ns)
                 tid(n)
@@ -439,7 +452,8 @@ def _feed(engine: Engine, chunk: Chunk, base: int) -> None:
     data_seen, beacon_seen = tracker.data_seen, tracker.beacon_seen
     count_beacon = engine.analysis.inventory.count_beacon
     collect, feed = engine.collect, engine.feed
-    lean_data, lean_beacon, counted = _LEAN_DATA, _LEAN_BEACON, _COUNTED
+    lean_data, lean_beacon, lean_ack, counted = _LEAN_DATA, _LEAN_BEACON, _LEAN_ACK, _COUNTED
+    ack_seen = tracker.ack_seen
     tnew = tuple.__new__
     templates = chunk.templates
     objects = iter(chunk.objects)
@@ -458,6 +472,11 @@ def _feed(engine: Engine, chunk: Chunk, base: int) -> None:
             if op == lean_beacon:
                 count_beacon(t[0])
                 results = beacon_seen(ts, index, *t[1])
+                if results:
+                    collect(results)
+                continue
+            if op == lean_ack:
+                results = ack_seen(ts, t)
                 if results:
                     collect(results)
                 continue

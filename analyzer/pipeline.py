@@ -10,7 +10,7 @@ from analyzer.capture import Capture, CaptureInfo, RawRecord, open_capture
 from analyzer.config.expectations import Expectations
 from analyzer.config.keys import KeyRing
 from analyzer.dot11 import SUPPORTED_LINKTYPES, decode, peek
-from analyzer.dot11.decode import FULL, beacon_fields, data_fields
+from analyzer.dot11.decode import FULL, ack_receiver, beacon_fields, data_fields
 from analyzer.dot11.records import Frame, Kind, Malformed
 from analyzer.errors import UnsupportedLinkType
 from analyzer.roam.inventory import Inventory, pmkid_cap_finding
@@ -21,9 +21,10 @@ from analyzer.roam.tracker import Tracker
 from analyzer.roam.verdicts import Violation
 
 # Kinds Inventory.add never counts (no count key, no PMKID): the loop skips the call.
-_UNCOUNTED = frozenset({Kind.DATA, Kind.OTHER_MGMT})
+_UNCOUNTED = frozenset({Kind.DATA, Kind.OTHER_MGMT, Kind.CONTROL})
 _DATA = int(Kind.DATA)
 _BEACON = int(Kind.BEACON)
+_ACK = int(Kind.CONTROL)  # the only control frame decoded
 
 LINKTYPE_NAMES = {
     1: "Ethernet",
@@ -220,15 +221,16 @@ class Engine:
     def run_capture(self, records: Iterable[RawRecord]) -> None:
         """The single-capture hot loop: `feed` for every relevant record of capture 0, with
         the prefilter, decode and inventory inlined (data frames are never counted). When
-        `lean`, data frames and beacons come straight from the decoder's memo (same checks,
-        same Malformed) without building the Radio, header and Frame."""
+        `lean`, data frames, beacons and ACKs come straight from the decoder's memo (same
+        checks, same Malformed) without building the Radio, header and Frame."""
         result = self.analysis.captures[0]
         add, sinks, tracker_feed = self._add, self._sinks, self.tracker.feed
         analysis, judge, on_result = self.analysis, self.judge, self.on_result
         uncounted = _UNCOUNTED
         malformed = Malformed
-        lean_data, lean_beacon = (_DATA, _BEACON) if self.lean else (-2, -2)
+        lean_data, lean_beacon, lean_ack = (_DATA, _BEACON, _ACK) if self.lean else (-2, -2, -2)
         data_seen, beacon_seen, full = self.tracker.data_seen, self.tracker.beacon_seen, FULL
+        ack_seen = self.tracker.ack_seen
         count_beacon = self.analysis.inventory.count_beacon
         for rec in records:
             kind = peek(rec.linktype, rec.data)
@@ -254,6 +256,14 @@ class Engine:
                     continue
                 if item is full:
                     item = decode(rec)
+            elif kind == lean_ack and rec.linktype == 127:
+                item = ack_receiver(rec)
+                if type(item) is str:
+                    results = ack_seen(rec.ts_ns, item)
+                    if results:
+                        _collect(analysis, judge, results, on_result)
+                    continue
+                item = decode(rec)
             else:
                 item = decode(rec)
             if item is None:

@@ -249,6 +249,22 @@ def beacon_fields(
     return ent[12], elements
 
 
+def ack_receiver(
+    rec: RawRecord, memo_get=_MEMO.get, SLOW=_SLOW, bytes=bytes, type=type, len=len
+) -> object:  # fmt: skip
+    """An ACK as `decode(rec)` would see it, reduced to its receiver address (what the roam
+    tracker reads) when the memo knows these bytes, else `FULL`: call `decode`.
+    An ACK's memo key is every byte after the TSFT, FCS included, so a hit is a frame equal
+    to one that decoded (and passed its FCS check) but for the TSFT: no check is left to do."""
+    data = rec.data
+    if type(data) is not bytes or len(data) < 16:
+        return SLOW
+    ent = memo_get(data[16 : (data[2] | data[3] << 8) + 22])
+    if ent is None or ent[4] != 1 or not data.startswith(ent[0]):
+        return SLOW
+    return ent[12].addr1
+
+
 FULL = _SLOW
 
 

@@ -350,6 +350,18 @@ class Tracker:
         self._data_fields(ts_ns, index, fc_flags, addr1, addr2, subtype, out)
         return out
 
+    def ack_seen(self, ts_ns: int, ra: str) -> Output:
+        """`feed` of an ACK given only its receiver address (the pipeline's lean path)."""
+        out: Output = []
+        if ts_ns > self._now:
+            self._now = ts_ns
+        if self._now >= self._next_sweep:
+            self._next_sweep = self._now + SWEEP_NS
+            self._sweep(out)
+        self.frames += 1
+        self._ack(ts_ns, ra, out)
+        return out
+
     def _data_fields(
         self, ts_ns: int, index: int, fc_flags: int, addr1: str, addr2: str | None,
         subtype: int, out: Output,

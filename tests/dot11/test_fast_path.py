@@ -12,7 +12,7 @@ from analyzer.capture import open_capture
 from analyzer.capture.records import RawRecord
 from analyzer.capture.writer import write_capture
 from analyzer.dot11 import decode, peek
-from analyzer.dot11.decode import _MEMO, FULL, _decode, beacon_fields, data_fields
+from analyzer.dot11.decode import _MEMO, FULL, _decode, ack_receiver, beacon_fields, data_fields
 from analyzer.dot11.records import Frame, Kind
 from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
@@ -59,6 +59,7 @@ def test_fast_decode_equals_full_decode_on_shipped_scenarios() -> None:
 
 
 def test_lean_fields_agree_with_the_decoded_frame(mixed_capture: Path) -> None:
+    acks = 0
     for rec in _records(mixed_capture) * 2:
         full = _decode(rec)
         lean = data_fields(rec)
@@ -77,6 +78,12 @@ def test_lean_fields_agree_with_the_decoded_frame(mixed_capture: Path) -> None:
             assert elements == full.body.elements
         elif beacon is not FULL:
             assert beacon == full
+        ra = ack_receiver(rec)
+        if ra is not FULL:
+            assert isinstance(full, Frame) and full.kind is Kind.CONTROL
+            assert ra == full.header.addr1
+            acks += 1
+    assert acks > 1000  # the second pass meets every ACK's bytes again
 
 
 def test_lean_pipeline_reports_what_the_full_pipeline_reports(mixed_capture: Path) -> None:
@@ -123,3 +130,13 @@ def test_an_ack_with_trailing_bytes_takes_the_full_path() -> None:
     for r in (rec, rec._replace(index=2)):
         assert decode(r) == _decode(r)
     assert rec.data[16:] not in _MEMO
+
+
+def test_lean_pipeline_measures_ack_to_ack_as_the_full_pipeline_does() -> None:
+    measured = 0
+    for path in sorted((REPO / "pcaps").glob("*.pcap*")):
+        lean = analysis_document(run([str(path)]))
+        full = analysis_document(run([str(path)], sinks=[lambda n, f: None]))
+        assert lean == full, path.name
+        measured += sum(r["latency_ms"]["ack_to_ack"] is not None for r in lean["roams"])
+    assert measured >= 3
