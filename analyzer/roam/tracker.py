@@ -104,12 +104,7 @@ class Tracker:
     def feed(self, item: Frame | Malformed) -> Output:
         """Take one item; return the roams and findings it completed."""
         out: Output = []
-        ts_ns = item.ts_ns
-        if ts_ns > self._now:
-            self._now = ts_ns
-        if self._now >= self._next_sweep:
-            self._next_sweep = self._now + SWEEP_NS
-            self._sweep(out)
+        self._clock(item.ts_ns, out)
         if isinstance(item, Malformed):
             self.malformed += 1
             note_malformed(self._stations, item)
@@ -209,11 +204,7 @@ class Tracker:
         """`feed` of a BEACON frame with a radio given only what the tracker reads (the
         pipeline's lean path when no frame sink needs the decoded frame)."""
         out: Output = []
-        if ts_ns > self._now:
-            self._now = ts_ns
-        if self._now >= self._next_sweep:
-            self._next_sweep = self._now + SWEEP_NS
-            self._sweep(out)
+        self._clock(ts_ns, out)
         self.frames += 1
         bss = self._bss.get(addr3)
         if bss is None:
@@ -339,7 +330,8 @@ class Tracker:
         self, ts_ns: int, index: int, fc_flags: int, addr1: str, addr2: str | None, subtype: int
     ) -> Output:
         """`feed` of a DATA frame given only the header fields the tracker reads (the
-        pipeline's lean path when no frame sink needs the decoded frame)."""
+        pipeline's lean path when no frame sink needs the decoded frame); `_clock` inlined:
+        this runs for every data frame."""
         out: Output = []
         if ts_ns > self._now:
             self._now = ts_ns
@@ -353,11 +345,7 @@ class Tracker:
     def ack_seen(self, ts_ns: int, ra: str) -> Output:
         """`feed` of an ACK given only its receiver address (the pipeline's lean path)."""
         out: Output = []
-        if ts_ns > self._now:
-            self._now = ts_ns
-        if self._now >= self._next_sweep:
-            self._next_sweep = self._now + SWEEP_NS
-            self._sweep(out)
+        self._clock(ts_ns, out)
         self.frames += 1
         self._ack(ts_ns, ra, out)
         return out
