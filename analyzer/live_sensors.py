@@ -22,7 +22,7 @@ from analyzer.capture import CaptureInfo, RawRecord
 from analyzer.capture.live import InterfaceStats
 from analyzer.dot11 import decode, peek
 from analyzer.dot11.records import Frame, Kind, Malformed
-from analyzer.pipeline import Engine, _count_malformed
+from analyzer.pipeline import Engine
 from analyzer.roam.records import Finding, Roam
 from analyzer.roam.sensors import (
     ClockEstimator,
@@ -208,20 +208,17 @@ class LiveSensors:
     def feeder(self, engine: Engine) -> Callable[[int, RawRecord], None]:
         """`Engine.record` for several sensors: decode, drop the copies, feed."""
         keep, feed, timeline = self.dedup.keep, engine.feed, self.timeline
-        results = engine.analysis.captures
+        decoded = engine.decode_record
 
         def record(n: int, rec: RawRecord) -> None:
-            if peek(rec.linktype, rec.data) < 0:
-                return
-            item = decode(rec, check_fcs=rec.orig_len <= len(rec.data))
+            item = decoded(n, rec)
             if item is None:
                 return
-            if isinstance(item, Malformed):
-                _count_malformed(results[n], item)
-            elif not keep(n, item):
-                return
-            elif timeline.needed:
-                timeline.add(n, item)
+            if not isinstance(item, Malformed):
+                if not keep(n, item):
+                    return
+                if timeline.needed:
+                    timeline.add(n, item)
             feed(n, item)
 
         return record

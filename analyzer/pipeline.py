@@ -280,17 +280,21 @@ class Engine:
                 _collect(analysis, judge, results, on_result)
 
     def record(self, n: int, rec: RawRecord) -> None:
-        """One raw record of capture `n` (a live source): decoded when relevant, then fed.
-        A frame cut short (a data frame cut to its header by the kernel filter) has no FCS
-        left to check."""
+        """One raw record of capture `n` (a live source): decoded when relevant, then fed."""
+        item = self.decode_record(n, rec)
+        if item is not None:
+            self.feed(n, item)
+
+    def decode_record(self, n: int, rec: RawRecord) -> Frame | Malformed | None:
+        """A live record decoded when relevant (None when not), a malformed one counted on
+        capture `n`. A frame cut short (a data frame cut to its header by the kernel filter)
+        has no FCS left to check."""
         if peek(rec.linktype, rec.data) < 0:
-            return
+            return None
         item = decode(rec, check_fcs=rec.orig_len <= len(rec.data))
-        if item is None:
-            return
         if isinstance(item, Malformed):
             _count_malformed(self.analysis.captures[n], item)
-        self.feed(n, item)
+        return item
 
     def tick(self, now_ns: int) -> None:
         """Let time pass without a frame (a quiet live source): attempts time out."""

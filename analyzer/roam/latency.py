@@ -104,13 +104,21 @@ def _control_plane(att: Attempt, ctx: Context) -> Rule:
     return _ms(acc.start_ns, four.end_ns), None
 
 
-def _data_gap(att: Attempt, ctx: Context) -> Rule:
+def _no_new_data(att: Attempt, ctx: Context) -> str | None:
+    """Why a data-plane latency cannot be had, before looking at the data frames' ends."""
     if ctx.kind == "initial":
-        return None, "not applicable: no previous association"
+        return "not applicable: no previous association"
     if att.outcome != "success":
-        return None, f"attempt {att.outcome or 'unfinished'}"
+        return f"attempt {att.outcome or 'unfinished'}"
     if att.first_data_ns is None:
-        return None, ctx.finish_why or "no data frame seen on the new BSSID"
+        return ctx.finish_why or "no data frame seen on the new BSSID"
+    return None
+
+
+def _data_gap(att: Attempt, ctx: Context) -> Rule:
+    why = _no_new_data(att, ctx)
+    if why is not None:
+        return None, why
     if ctx.old_data_ns is None:
         return None, "no data frame of the station seen on the old BSSID"
     return _ms(ctx.old_data_ns, att.first_data_ns), None
@@ -130,12 +138,9 @@ def _ack_to_ack(att: Attempt, ctx: Context) -> Rule:
     old BSS to after the first on the new, uplink or downlink (802.11-05/0537). Each instant
     is the ACK's timestamp, SIFS after the end of its data frame; data frames carry payload
     (no Null, no EAPOL), as for data_gap; only ACK frames count (Block Ack is not read)."""
-    if ctx.kind == "initial":
-        return None, "not applicable: no previous association"
-    if att.outcome != "success":
-        return None, f"attempt {att.outcome or 'unfinished'}"
-    if att.first_data_ns is None:
-        return None, ctx.finish_why or "no data frame seen on the new BSSID"
+    why = _no_new_data(att, ctx)
+    if why is not None:
+        return None, why
     if not att.ack_hold and att.first_ack_ns is None:
         return None, NO_ACKS
     if ctx.old_ack_ns is None:

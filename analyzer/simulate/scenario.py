@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 from analyzer.capture.writer import PcapngWriter, PcapWriter
@@ -354,20 +354,7 @@ class Scenario:
             yield ts, data
 
     def write(self, path: str | os.PathLike[str], fmt: str | None = None) -> int:
-        fmt = fmt or self.fmt
-        with open(path, "wb") as f:
-            if fmt == "pcapng":
-                ng = PcapngWriter(f)
-                iface = ng.add_interface(127, "mon0")
-                for ts, data in self.frames():
-                    ng.write(iface, ts, data)
-                return ng.count
-            if fmt != "pcap":
-                raise ValueError(f"unknown capture format {fmt!r}")
-            pc = PcapWriter(f, 127, nanosecond=self.nanosecond)
-            for ts, data in self.frames():
-                pc.write(ts, data)
-            return pc.count
+        return self._write(path, fmt, 127, "mon0", self.frames())
 
     def wired_frames(self) -> list[tuple[int, bytes]]:
         """The Ethernet frames seen on the DS (pre-authentication), in time order."""
@@ -376,18 +363,24 @@ class Scenario:
     def write_wired(self, path: str | os.PathLike[str], fmt: str | None = None) -> int:
         """The DS frames as a capture of their own (linktype 1, Ethernet): a port mirror on
         the APs' switch. Read it with the air capture as a second sensor."""
+        return self._write(path, fmt, 1, "eth0", self.wired_frames())
+
+    def _write(
+        self, path: str | os.PathLike[str], fmt: str | None, linktype: int, name: str,
+        frames: Iterable[tuple[int, bytes]],
+    ) -> int:  # fmt: skip
         fmt = fmt or self.fmt
+        if fmt not in ("pcap", "pcapng"):
+            raise ValueError(f"unknown capture format {fmt!r}")
         with open(path, "wb") as f:
             if fmt == "pcapng":
                 ng = PcapngWriter(f)
-                iface = ng.add_interface(1, "eth0")
-                for ts, data in self.wired_frames():
+                iface = ng.add_interface(linktype, name)
+                for ts, data in frames:
                     ng.write(iface, ts, data)
                 return ng.count
-            if fmt != "pcap":
-                raise ValueError(f"unknown capture format {fmt!r}")
-            pc = PcapWriter(f, 1, nanosecond=self.nanosecond)
-            for ts, data in self.wired_frames():
+            pc = PcapWriter(f, linktype, nanosecond=self.nanosecond)
+            for ts, data in frames:
                 pc.write(ts, data)
             return pc.count
 
