@@ -28,7 +28,7 @@ from analyzer.live_sensors import LiveSensors, StreamMerge, same_clock
 from analyzer.pipeline import Analysis, CaptureResult, Engine, check_linktypes
 from analyzer.roam.records import Finding, Roam
 from analyzer.roam.station import channel_of
-from analyzer.roam.tracker import Tracker
+from analyzer.roam.tracker import ACK_WAIT_LIVE_NS, Tracker
 
 TICK_S = 0.05
 FLUSH_S = 0.5
@@ -384,7 +384,8 @@ def _engine(options: LiveOptions, stats: LiveStats, output: Output,
             sensors: LiveSensors | None) -> Engine:
     infos = [CaptureResult(CaptureInfo(path=s.name, format="live", linktypes=[s.linktype]))
              for s in stats.sources]
-    tracker = Tracker(await_data=bool(options.streams) or options.data_latency)
+    tracker = Tracker(await_data=bool(options.streams) or options.data_latency,
+                      ack_wait_s=ACK_WAIT_LIVE_NS / 1e9)
 
     def on_result(item: Roam | Finding) -> None:
         output.result(item)

@@ -48,8 +48,11 @@ NO_DATA = "data frames not captured (live without --data-latency)"
 # (IEEE 802.11-2020 10.3.2.9); capture timestamps are the host's and may jitter by hundreds
 # of microseconds, so an ACK counts for a data frame of its receiver up to 1 ms after it.
 ACK_WINDOW_NS = 1_000_000
-# A roam waits this long after its first data frame for its first acknowledged one.
+# A roam waits this long after its first data frame for its first acknowledged one; live, where
+# a roam is printed as it completes, a short wait (the first data frame's ACK or a retry's).
 ACK_WAIT_NS = 1_000_000_000
+ACK_WAIT_LIVE_NS = 50_000_000
+NEVER = 1 << 62
 MAX_UNACKED = 4096  # transmitters whose last data frame may still get its ACK
 MAX_REPORTED = 4096
 _STARTS_MGMT = frozenset({E.AUTH, E.ASSOC_REQ, E.FT_REQUEST})
@@ -76,8 +79,10 @@ class Tracker:
         trigger_window_s: float = 10.0,
         limits: Limits | None = None,
         await_data: bool = True,
+        ack_wait_s: float = ACK_WAIT_NS / 1e9,
     ) -> None:
         self._await_data = await_data
+        self._ack_wait_ns = int(ack_wait_s * 1e9)
         self._timeout_ns = int(timeout_s * 1e9)
         self._idle_ns = int(station_idle_s * 1e9)
         self._trigger_ns = int(trigger_window_s * 1e9)
@@ -94,6 +99,9 @@ class Tracker:
         self._next_sweep = 0
         # transmitter -> (time, station, BSSID) of its last data frame, until an ACK answers it
         self._unacked: dict[str | None, tuple[int, Station, str]] = {}
+        # stations whose attempt waits for acknowledged data, and the first of their deadlines
+        self._held: dict[str, Station] = {}
+        self._hold_due = NEVER
         self.frames = 0
         self.malformed = 0
         self.retransmissions = 0
@@ -157,6 +165,8 @@ class Tracker:
     def _clock(self, ts_ns: int, out: Output) -> None:
         if ts_ns > self._now:
             self._now = ts_ns
+        if self._now >= self._hold_due:
+            self._release_holds(out)
         if self._now >= self._next_sweep:
             self._next_sweep = self._now + SWEEP_NS
             self._sweep(out)
@@ -335,6 +345,8 @@ class Tracker:
         out: Output = []
         if ts_ns > self._now:
             self._now = ts_ns
+        if self._now >= self._hold_due:
+            self._release_holds(out)
         if self._now >= self._next_sweep:
             self._next_sweep = self._now + SWEEP_NS
             self._sweep(out)
@@ -441,19 +453,40 @@ class Tracker:
 
     def _data_arrived(self, st: Station, att: Attempt, ts_ns: int, out: Output) -> None:
         """First data on the new BSSID completes the attempt; but while ACKs are being captured
-        it waits (ACK_WAIT_NS at most) for its first acknowledged data frame too."""
+        it waits (`ack_wait_s` at most) for its first acknowledged data frame too."""
         if not self.acks or att.first_ack_ns is not None:
             self._emit(st, att, out)
         elif not att.ack_hold:
             att.ack_hold = True
+            self._held[st.mac] = st
+            self._hold_due = min(self._hold_due, self._hold_end(att))
         else:
             self._hold_expired(st, att, ts_ns, out)
 
-    def _hold_expired(self, st: Station, att: Attempt, now: int, out: Output) -> None:
-        if att.first_data_ns is not None and now - att.first_data_ns > ACK_WAIT_NS:
-            why = (f"no acknowledged data frame on the new BSSID within "
-                   f"{ACK_WAIT_NS / 1e9:g} s of the first data frame")
-            self._emit(st, att, out, why)
+    def _hold_expired(self, st: Station, att: Attempt, now: int, out: Output) -> bool:
+        """Emit a held attempt whose wait is over; False while it may still wait."""
+        if att.first_data_ns is None or now - att.first_data_ns <= self._ack_wait_ns:
+            return False
+        why = (f"no acknowledged data frame on the new BSSID within "
+               f"{self._ack_wait_ns / 1e9:g} s of the first data frame")
+        self._emit(st, att, out, why)
+        return True
+
+    def _release_holds(self, out: Output) -> None:
+        """The clock reached a held attempt's deadline: emit those whose wait is over (the
+        others were emitted already, or wait on)."""
+        now, due = self._now, NEVER
+        for mac, st in list(self._held.items()):
+            att = st.attempt
+            if att is None or not att.ack_hold or self._hold_expired(st, att, now, out):
+                del self._held[mac]
+            else:
+                due = min(due, self._hold_end(att))
+        self._hold_due = due
+
+    def _hold_end(self, att: Attempt) -> int:
+        """The first instant a held attempt has waited long enough."""
+        return (att.first_data_ns or self._now) + self._ack_wait_ns + 1
 
     # --- attempts ------------------------------------------------------------------------
 

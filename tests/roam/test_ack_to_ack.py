@@ -309,3 +309,21 @@ def test_a_flood_of_transmitters_within_the_window_stays_bounded() -> None:
     for frame in air.frames:
         tracker.feed(frame)
         assert len(tracker._unacked) <= MAX_UNACKED
+
+
+def test_a_held_roam_goes_out_on_the_first_frame_past_its_wait_whoever_sends_it() -> None:
+    """The station falls silent after its first (unacknowledged) data frame: the roam is
+    emitted by the first frame of anyone once the wait is over, not by the station's next data
+    frame or the once-a-second sweep; live, where the wait is short, that is what bounds the
+    delay before a roam is printed."""
+    air = Air()
+    air.acked_data(0, bssid=AP1)
+    m4 = _roam_to_ap2(air)
+    air.data(m4 + 1, bssid=AP2)
+    for k in range(1, 40):
+        air.beacon(m4 + 1 + k * 10, AP1)  # beacons every 10 ms, nothing from the station
+    tracker = Tracker(ack_wait_s=0.05)
+    emitted = [(f, roams) for f, roams in _feed(air, tracker) if roams]
+    (frame, (roam,)), = emitted
+    assert frame.ts_ns - ms(m4 + 1) == ms(60)  # the first beacon more than 50 ms later
+    assert "within 0.05 s of the first data frame" in _why(roam)
