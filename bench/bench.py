@@ -192,7 +192,17 @@ def _wait_for_workers(address: str, n: int) -> None:
 
     with Client(address, timeout="30s") as client:
         client.wait_for_workers(n, timeout=60)
-        client.run(lambda: __import__("analyzer.many"))  # the site's workers have it loaded
+        client.run(_warm_up)
+
+
+def _warm_up() -> None:
+    """What a worker that has analysed a capture before has loaded: the modules
+    `analyzer.many.analyze_file` imports on its first call."""
+    import importlib
+
+    for name in ("analyzer.many", "analyzer.pipeline", "analyzer.report.frames",
+                 "analyzer.report.jsonout"):
+        importlib.import_module(name)
 
 
 if __name__ == "__main__":
