@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--sensors", action="store_true",
                          help="a directory or glob: its files are sensors of one site (merged), "
                          "not independent captures")
+    analyze.add_argument("--sites", action="store_true",
+                         help="a directory whose subdirectories are sites: each one's files are "
+                         "sensors of that site (merged), the sites independent")
     analyze.add_argument("--dask", metavar="SCHEDULER", help="independent captures on a Dask "
                          "cluster: its scheduler address, or `local` (2 worker processes)")
     _offset_option(analyze)
@@ -172,7 +175,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _analyze(args: argparse.Namespace, out: TextIO) -> int:
     from analyzer.many import expand, is_many
 
-    if args.dask or (is_many(args.captures) and not args.sensors):
+    if args.sites and args.sensors:
+        raise AnalyzerError("--sites and --sensors: one or the other (--sites: a site per "
+                            "subdirectory; --sensors: all files one site)")
+    if args.dask or args.sites or (is_many(args.captures) and not args.sensors):
         return _analyze_many(args, out)
     if is_many(args.captures):
         args.captures = expand(args.captures)
@@ -209,28 +215,34 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:
-    """Independent captures (a directory or glob, or any inputs with --dask): one worker per
-    file, one combined document (analyzer.many, analyzer.daskrun)."""
-    from analyzer.many import Options, combine, expand, frame_rows, run_many
+    """Independent captures (a directory or glob, or any inputs with --dask) or sites
+    (--sites): one worker per file or site, one combined document (analyzer.many,
+    analyzer.daskrun)."""
+    from analyzer.many import Options, combine, expand, expand_sites, frame_rows, run_many
     from analyzer.report.jsonout import only_station
 
     if args.charts:
         raise AnalyzerError("--charts is not available for many captures (one capture at a time)")
     if args.dask and args.sensors:
-        raise AnalyzerError("--dask analyses independent captures; --sensors is not distributed")
+        raise AnalyzerError("--dask analyses independent captures or sites: for sensors of "
+                            "several sites use --sites (a subdirectory per site)")
     if args.offset:
         raise AnalyzerError("--offset is for sensors of one site (add --sensors)")
-    paths = expand(args.captures)
-    if "-" in paths:
+    names = None
+    if args.sites:
+        names, sites = expand_sites(args.captures)
+    else:
+        sites = [[p] for p in expand(args.captures)]
+    if any("-" in site for site in sites):
         raise AnalyzerError("many captures: stdin (-) cannot be one of them")
     options = Options(frame_rows=bool(args.out), **_pmksa_inputs(args))
     if args.dask:
         from analyzer.daskrun import run_dask
 
-        results = run_dask(paths, args.dask, options)
+        results = run_dask(sites, args.dask, options)
     else:
-        results = run_many(paths, max(1, args.jobs), options)
-    document = combine(results)
+        results = run_many(sites, max(1, args.jobs), options)
+    document = combine(results, names)
     if args.sta:
         document = only_station(document, args.sta)
     _write_analysis(args.format, document, out)

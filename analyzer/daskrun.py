@@ -1,15 +1,17 @@
 """The Dask backend for many captures: `analyze DIR_OR_GLOB --dask SCHEDULER | local`.
 
-One task per file: extraction (read, prefilter, decode) and then the roam engine over that
-file's events, on a Dask worker; the client gathers the per-file results in file order and
+One task per file, or per site with `--sites` (its sensors' captures merged and aligned first,
+analyzer.merge): extraction (read, prefilter, decode) and then the roam engine over that
+file's or site's events, on a Dask worker; the client gathers the results in order and
 combines them like the local many-file path (analyzer.many), so the document is the same.
-The roam engine runs per file, not per station across files: each file is one site's capture
-(independent of the others), so a station's frames never span files and partitioning events by
-station would only add a shuffle. Sensors of one site (`--sensors`) are not distributed.
+The roam engine runs per file or site, not per station across them: each is independent of the
+others, so a station's frames never span two tasks and partitioning events by station would
+only add a shuffle.
 
 `--out DIR` writes a Parquet dataset: DIR/roams/, DIR/findings/, DIR/frames/, one part file
 per capture (part-00000.parquet, ...) with a `capture` column and one schema per table, readable
-with `pandas.read_parquet(DIR/"roams")` or `pyarrow.dataset.dataset(...)`.
+with `pandas.read_parquet(DIR/"roams")` or `pyarrow.dataset.dataset(...)`; with `--sites`,
+roams and findings also have a `site` column.
 dask[distributed] and pyarrow are the optional extra `dask`, imported only here. The tables are
 built with pyarrow directly (pandas stays in the report layer, by the project's import rule).
 """
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.errors import AnalyzerError
-from analyzer.many import FileResult, Options, analyze_file
+from analyzer.many import FileResult, Options, analyze_site, bases
 
 LOCAL_WORKERS = 2
 
@@ -55,13 +57,14 @@ def client_for(address: str, processes: bool = True) -> tuple[Any, Any]:
 
 
 def run_dask(
-    paths: Sequence[str], address: str, options: Options, processes: bool = True
+    sites: Sequence[Sequence[str]], address: str, options: Options, processes: bool = True
 ) -> list[FileResult]:
-    """Every file as one task on the cluster; results in file order."""
+    """Every site (a file, or several sensors' files) as one task on the cluster; results in
+    site order."""
     client, cluster = client_for(address, processes)
     try:
         futures = client.map(
-            analyze_file, list(paths), list(range(len(paths))), options=options, pure=False
+            analyze_site, [list(p) for p in sites], bases(sites), options=options, pure=False
         )
         return client.gather(futures)
     finally:
@@ -90,12 +93,13 @@ def write_dataset(
         roam_row,
     )
 
+    tagged = ("capture", "site") if "sites" in document else ("capture",)
     tables = {
         "roams": (
-            ("capture", *ROAM_COLUMNS),
-            [{**roam_row(r), "capture": r["capture"]} for r in document["roams"]],
+            (*tagged, *ROAM_COLUMNS),
+            [{**roam_row(r), **{k: r[k] for k in tagged}} for r in document["roams"]],
         ),
-        "findings": (("capture", *FINDING_COLUMNS), document["findings"]),
+        "findings": ((*tagged, *FINDING_COLUMNS), document["findings"]),
         "frames": (FRAME_COLUMNS, frame_rows),
     }
     written: list[Path] = []

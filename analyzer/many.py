@@ -8,6 +8,13 @@ concatenated, each carrying `capture` (its index in `captures`), roam ids renumb
 unique (file k's ids shifted by the largest id of the files before it), and `summary` computed
 over all roams. Several files named explicitly on the command line keep their meaning: several
 sensors of one site, merged (analyzer.merge); a directory or glob given with `--sensors` too.
+
+`analyze ROOT --sites`: ROOT's subdirectories are sites, each subdirectory's capture files the
+sensors of that site (a capture directly in ROOT is a site of one sensor). Each site is merged
+and aligned in one worker (analyzer.merge) before its roam engine runs, sites independent of
+each other. The document then lists every sensor's capture in `captures` (site by site) and the
+sites in `sites` ({name, captures: [indices], sensors}); every pmkid, station, roam and finding
+carries `site` besides `capture` (the site's first capture, or the pmkid's own).
 """
 
 from __future__ import annotations
@@ -75,9 +82,9 @@ class Options:
     frame_rows: bool = False
 
 
-def analyze_file(path: str, index: int, options: Options) -> FileResult:
-    """Worker: one capture, single-process, exactly as `analyze FILE`; frame rows (when asked)
-    carry `index` as their capture."""
+def analyze_site(paths: Sequence[str], index: int, options: Options) -> FileResult:
+    """Worker: one site, exactly as `analyze A B ...` (several sensors merged and aligned);
+    frame rows (when asked) carry `index` plus their sensor's position as their capture."""
     from analyzer.pipeline import run
     from analyzer.report.frames import NOT_TABLED, frame_row
     from analyzer.report.jsonout import analysis_document
@@ -85,17 +92,18 @@ def analyze_file(path: str, index: int, options: Options) -> FileResult:
     rows: list[dict[str, Any]] = []
     sinks = []
     if options.frame_rows:
-        def collect(_capture: int, frame: Any) -> None:
+        def collect(sensor: int, frame: Any) -> None:
             if frame.kind not in NOT_TABLED:
-                rows.append(frame_row(index, frame))
+                rows.append(frame_row(index + sensor, frame))
 
         sinks.append(collect)
-    analysis = run([path], sinks=sinks, expectations=options.expectations, keys=options.keys)
+    analysis = run(list(paths), sinks=sinks, expectations=options.expectations,
+                   keys=options.keys)
     return FileResult(analysis_document(analysis), list(analysis.roams), rows)
 
 
-def _task(args: tuple[str, int, Options]) -> FileResult:
-    return analyze_file(*args)
+def _task(args: tuple[list[str], int, Options]) -> FileResult:
+    return analyze_site(*args)
 
 
 def _context() -> Any:
@@ -103,17 +111,56 @@ def _context() -> Any:
     return multiprocessing.get_context(method)
 
 
-def run_many(paths: Sequence[str], jobs: int, options: Options) -> list[FileResult]:
-    """Every file in its own worker process (`jobs` at a time), results in file order."""
-    tasks = [(p, n, options) for n, p in enumerate(paths)]
-    if jobs <= 1 or len(paths) <= 1:
+def run_many(sites: Sequence[Sequence[str]], jobs: int, options: Options) -> list[FileResult]:
+    """Every site (a file, or several sensors' files) in its own worker process (`jobs` at a
+    time), results in site order."""
+    tasks = [(list(paths), base, options) for paths, base in zip(sites, bases(sites), strict=True)]
+    if jobs <= 1 or len(sites) <= 1:
         return [_task(t) for t in tasks]
-    with ProcessPoolExecutor(min(jobs, len(paths)), mp_context=_context()) as pool:
+    with ProcessPoolExecutor(min(jobs, len(sites)), mp_context=_context()) as pool:
         return list(pool.map(_task, tasks))
 
 
-def combine(results: Iterable[FileResult]) -> dict[str, Any]:
-    """One document from independent captures (see the module docstring)."""
+def bases(sites: Sequence[Sequence[str]]) -> list[int]:
+    """Each site's first index in the combined `captures`."""
+    out, n = [], 0
+    for paths in sites:
+        out.append(n)
+        n += len(paths)
+    return out
+
+
+def expand_sites(sources: Sequence[str]) -> tuple[list[str], list[list[str]]]:
+    """(names, sensor files) of the sites under each directory in `sources`: a subdirectory
+    with captures is a site, a capture directly in the directory a site of its own."""
+    names: list[str] = []
+    sites: list[list[str]] = []
+    for source in sources:
+        if not os.path.isdir(source):
+            raise AnalyzerError(f"{source}: --sites wants directories (one subdirectory a site)")
+        for entry in sorted(os.listdir(source)):
+            path = os.path.join(source, entry)
+            if os.path.isdir(path):
+                files = _captures_in(path)
+                if files:
+                    names.append(entry)
+                    sites.append(files)
+            elif entry.lower().endswith(SUFFIXES):
+                names.append(entry)
+                sites.append([path])
+    if not sites:
+        raise AnalyzerError(f"{', '.join(sources)}: no site (subdirectory with captures) there")
+    return names, sites
+
+
+def _captures_in(directory: str) -> list[str]:
+    names = (os.path.join(directory, n) for n in os.listdir(directory))
+    return sorted(n for n in names if os.path.isfile(n) and n.lower().endswith(SUFFIXES))
+
+
+def combine(results: Iterable[FileResult], sites: Sequence[str] | None = None) -> dict[str, Any]:
+    """One document from independent captures or, with `sites` (their names), independent
+    sites of several sensors each (see the module docstring)."""
     from analyzer.report.summary import summarize
 
     doc: dict[str, Any] = {
@@ -126,20 +173,28 @@ def combine(results: Iterable[FileResult]) -> dict[str, Any]:
         "summary": None,
         "sensors": None,
     }
+    if sites is not None:
+        doc["sites"] = []
     counts: dict[str, int] = doc["counts"]
     roams: list[Any] = []
     shift = 0
     for n, result in enumerate(results):
         one = result.document
+        base = len(doc["captures"])
+        tag = {"capture": base} if sites is None else {"capture": base, "site": n}
+        if sites is not None:
+            doc["sites"].append({"name": sites[n], "sensors": one["sensors"],
+                                 "captures": list(range(base, base + len(one["captures"])))})
         doc["captures"].extend(one["captures"])
         for key, value in one["counts"].items():
             counts[key] = counts.get(key, 0) + value
-        doc["pmkids"].extend({**p, "capture": n} for p in one["pmkids"])
-        doc["stations"].extend({**s, "capture": n} for s in one["stations"])
-        doc["findings"].extend({**f, "capture": n} for f in one["findings"])
+        doc["pmkids"].extend({**p, **tag, "capture": base + p.get("capture", 0)}
+                             for p in one["pmkids"])  # fmt: skip
+        doc["stations"].extend({**s, **tag} for s in one["stations"])
+        doc["findings"].extend({**f, **tag} for f in one["findings"])
         top = shift
         for roam in one["roams"]:
-            doc["roams"].append({**roam, "id": roam["id"] + shift, "capture": n})
+            doc["roams"].append({**roam, **tag, "id": roam["id"] + shift})
             top = max(top, roam["id"] + shift)
         shift = top
         roams.extend(result.roams)

@@ -197,7 +197,7 @@ def _wait_for_workers(address: str, n: int) -> None:
 
 def _warm_up() -> None:
     """What a worker that has analysed a capture before has loaded: the modules
-    `analyzer.many.analyze_file` imports on its first call."""
+    `analyzer.many.analyze_site` imports on its first call."""
     import importlib
 
     for name in ("analyzer.many", "analyzer.pipeline", "analyzer.report.frames",

@@ -74,5 +74,6 @@ def jsonl_lines(document: dict[str, Any]) -> Iterator[str]:
         "counts": document["counts"],
         **document["summary"],
         "sensors": document.get("sensors"),
+        **({"sites": document["sites"]} if "sites" in document else {}),
     }
     yield json.dumps({"type": "summary", **summary})

@@ -153,7 +153,7 @@ def test_table_output_of_many(scenario_dir: Path) -> None:
     from analyzer.cli import _write_analysis
     from analyzer.many import Options, combine, run_many
 
-    doc = combine(run_many(expand([str(scenario_dir)]), 2, Options()))
+    doc = combine(run_many([[p] for p in expand([str(scenario_dir)])], 2, Options()))
     buf = io.StringIO()
     _write_analysis("table", doc, buf)
     assert buf.getvalue()
