@@ -2,6 +2,8 @@
 
 Usage: python bench/bench.py [--frames 1000000] [--keep]
 Generates a bench_mix capture with the scenario builder, then runs, each in its own process:
+  walk     - the floor of any pure-Python reader: a loop that only steps from one pcap record
+             header to the next (struct.unpack_from of the captured length), no decoding
   decode   - read + prefilter + decode every relevant frame (no output)
   jobs1    - `roam-analyzer analyze --format json --jobs 1` end to end (one core)
   jobs2    - the same with --jobs 2 (analyzer.parallel: the parent and two worker processes)
@@ -59,6 +61,29 @@ for rec in open_capture(sys.argv[1]):
 print(n)
 """
 
+# The least a Python loop can do per record: read the captured length, step over the record.
+# No decoder written in Python can beat this rate on one core (the issue goals are set in
+# frames/s on one core, so this line says how far they are from what Python can reach).
+WALK_ONLY = """
+import struct, sys
+u32 = struct.Struct("<I").unpack_from
+n = 0
+with open(sys.argv[1], "rb") as f:
+    f.read(24)
+    rest = b""
+    while chunk := f.read(8 << 20):
+        buf = rest + chunk
+        end, off = len(buf), 0
+        while off + 16 <= end:
+            nxt = off + 16 + u32(buf, off + 8)[0]
+            if nxt > end:
+                break
+            n += 1
+            off = nxt
+        rest = buf[off:]
+print(n)
+"""
+
 
 def measure(argv: list[str]) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB) of one child process."""
@@ -91,6 +116,7 @@ def main() -> int:
     size_mb = capture.stat().st_size / 1e6
     print(f"generated {args.frames} frames ({size_mb:.0f} MB) in {time.perf_counter() - t0:.1f} s")
     runs = {
+        "walk": [sys.executable, "-c", WALK_ONLY, str(capture)],
         "decode": [sys.executable, "-c", DECODE_ONLY, str(capture)],
     }
     for jobs in (1, 2):
@@ -108,7 +134,7 @@ def main() -> int:
         print(f"{name:<8} {secs:8.2f} {args.frames / secs:12,.0f} {rss / 1024:13.1f}")
     if "tshark" in results:
         t_secs, t_rss = results["tshark"]
-        for name in ("decode", "analyze"):
+        for name in ("walk", "decode", "analyze"):
             secs, rss = results[name]
             print(f"{name} vs tshark: {t_secs / secs:.1f}x faster, {rss / t_rss:.2f}x the memory")
     print(f"jobs2 vs jobs1: {results['jobs1'][0] / results['jobs2'][0]:.2f}x")
