@@ -31,11 +31,14 @@ _MGMT = struct.Struct("<BBH6s6s6sH")
 _QOS_DATA = struct.Struct("<BBH6s6s6sHH")
 _RTS = struct.Struct("<BBH6s6s")
 _CTL1 = struct.Struct("<BBH6s")
+_BLOCK_ACK = struct.Struct("<BBH6s6sHH")  # FC, Duration, RA, TA, BA Control, SSC
 _SEQ = struct.Struct("<H")
 
 ST_ASSOC_REQ, ST_ASSOC_RESP, ST_REASSOC_REQ, ST_REASSOC_RESP = 0, 1, 2, 3
 ST_PROBE_REQ, ST_PROBE_RESP, ST_BEACON = 4, 5, 8
 ST_DISASSOC, ST_AUTH, ST_DEAUTH, ST_ACTION = 10, 11, 12, 13
+BA_COMPRESSED = 2  # BA Type of the Compressed BlockAck variant (IEEE 802.11-2020 Table 9-24)
+BA_NO_ACK = 0x0001  # BA Ack Policy: the Block Ack itself is not acknowledged
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +122,21 @@ def data_header(
 
 def ack(ra: bytes) -> bytes:
     return _CTL1.pack(0xD4, 0, 0, ra)
+
+
+def block_ack(
+    ra: bytes, ta: bytes, tid: int, ssn: int, bitmap: bytes = b"\x01" + bytes(7)
+) -> bytes:
+    """Compressed Block Ack (IEEE 802.11-2020 9.3.1.8.2) from ``ta`` to ``ra``: BA Control
+    (No Ack policy, BA Type 2, TID in B12-B15), Starting Sequence Control, 8-octet bitmap
+    (bit n: sequence ``ssn + n`` received; by default the starting one only)."""
+    control = BA_NO_ACK | BA_COMPRESSED << 1 | (tid & 0x0F) << 12
+    return _BLOCK_ACK.pack(0x94, 0, 0, ra, ta, control, (ssn & 0xFFF) << 4) + bitmap
+
+
+def set_ssn(frame: bytes, ssn: int) -> bytes:
+    """Patch the starting sequence number (fragment 0) of a Block Ack from `block_ack`."""
+    return frame[:18] + _SEQ.pack((ssn & 0xFFF) << 4) + frame[20:]
 
 
 def cts(ra: bytes, duration: int = 0x00A0) -> bytes:

@@ -1,6 +1,7 @@
 """Named scenarios (the shipped sample captures) and the benchmark mix.
 
-The sample captures keep their ACKs, as a sniffer does, so `ack_to_ack` is measured on them.
+The sample captures keep their ACKs, as a sniffer does, so `ack_to_ack` is measured on them;
+`ht-roam`'s data frames are answered by Block Acks, as an HT station's are.
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ STA_MAC = "00:21:6a:5b:4c:3d"
 
 def psk_roam(fmt: str = "pcapng", seed: int = 1) -> Scenario:
     """WPA2-PSK: the STA joins AP1, exchanges data, roams to AP2 (Auth, Reassoc, 4-way)."""
-    sc = Scenario(fmt, seed, acks=True)
+    return _psk_roam(Scenario(fmt, seed, acks=True))
+
+
+def ht_roam(fmt: str = "pcapng", seed: int = 1) -> Scenario:
+    """WPA2-PSK roam of an HT station: psk-roam with its data answered by Block Acks."""
+    return _psk_roam(Scenario(fmt, seed, acks=True, block_acks=True))
+
+
+def _psk_roam(sc: Scenario) -> Scenario:
     sc.ap("ap1", BSSID_1, SSID_LAB, 36, akm="psk", passphrase=PASSPHRASE)
     sc.ap("ap2", BSSID_2, SSID_LAB, 44, akm="psk", passphrase=PASSPHRASE)
     sc.sta("laptop", STA_MAC)
@@ -78,6 +87,7 @@ BUILDERS: dict[str, Callable[..., Scenario]] = {
     "psk-roam": psk_roam,
     "eap-pmksa-roam": eap_pmksa_roam,
     "ft-roam": ft_roam,
+    "ht-roam": ht_roam,
 }
 BENCH = "bench-mix"
 SCENARIOS: dict[str, str] = {

@@ -117,7 +117,9 @@ class Record:
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """A frame as transmitted; ``group`` ties a transmission to its retries (None: control)."""
+    """A frame as transmitted; ``group`` ties a transmission to its retries (None: control);
+    ``acks_group``, of a Block Ack, is the group of the data frame it acknowledges, whose
+    sequence number is its starting sequence number."""
 
     ts_ns: int
     frame: bytes
@@ -125,3 +127,4 @@ class Pending:
     group: int | None = None
     retry: bool = False
     bad_fcs: bool = False
+    acks_group: int | None = None

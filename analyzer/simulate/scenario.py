@@ -7,6 +7,12 @@
 
 Every step advances the clock (``beacons`` excepted: they are background); frames are sorted
 by time on output, and ``truth()`` reports plain data with 1-based frame indices.
+
+``acks=True``: every unicast frame is followed by its ACK. ``block_acks=True``: data frames are
+answered by a compressed Block Ack instead, as an HT/VHT/HE station's A-MPDUs are under a Block
+Ack agreement (here an A-MPDU of one MPDU); management and EAPOL frames keep their ACKs. Either
+can be changed between steps (``sc.block_acks = False``); the ``lost_acks`` fault of a step
+loses both kinds.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from analyzer.capture.writer import PcapngWriter, PcapWriter
 
 from . import flows, preauth, steps
 from .elements import AKMS
-from .frames import Radio, ack, mac, on_air, set_seq
+from .frames import Radio, ack, block_ack, mac, on_air, set_seq, set_ssn
 from .model import ApSpec, FtRoot, Link, Pending, Pmksa, Record, StaSpec
 from .payloads import ip
 from .truth import Faults, record_dict
@@ -29,6 +35,7 @@ START_NS = 1_714_557_600_000_000_000  # 2024-05-01 10:00:00 UTC
 DATA_RATE = 108
 ACK_SEED = 0xACC
 ACK_AIRTIME_NS = 44_000  # an ACK at 6 Mb/s: 20 us preamble + 24 us of 14 bytes (OFDM)
+BLOCK_ACK_AIRTIME_NS = 68_000  # a compressed Block Ack (32 bytes) at 6 Mb/s: 20 + 48 us
 
 
 def _freq(channel: int) -> int:
@@ -44,6 +51,11 @@ def _labels(value: Collection[str] | None) -> frozenset[str]:
     return frozenset(value or ())
 
 
+def _first_seq(tx: bytes) -> int:
+    """A transmitter's first sequence number (from its address: stable, and not 0 for all)."""
+    return int.from_bytes(tx[-2:], "big") % 4096
+
+
 class Scenario:
     """Builder of a cryptographically valid monitor-mode capture (radiotap, linktype 127)."""
 
@@ -55,6 +67,7 @@ class Scenario:
         start_ns: int = START_NS,
         fcs: bool = True,
         acks: bool = False,
+        block_acks: bool = False,
         nanosecond: bool = False,
     ) -> None:
         self.fmt = fmt
@@ -66,6 +79,7 @@ class Scenario:
         self.now_ns = start_ns
         self.fcs = fcs
         self.acks = acks
+        self.block_acks = block_acks
         self.nanosecond = nanosecond
         self.aps: dict[str, ApSpec] = {}
         self.stas: dict[str, StaSpec] = {}
@@ -172,14 +186,15 @@ class Scenario:
         data: bool = False,
         at_ns: int | None = None,
     ) -> None:
-        """Transmit one mgmt/data frame: radio, faults, optional ACK.
+        """Transmit one mgmt/data frame: radio, faults, optional ACK (or Block Ack).
 
         Sequence numbers are given per transmitter in time order when the capture is written,
         so background beacons scheduled ahead do not disturb them; retries share one number.
         With ``acks`` a unicast frame is answered by an ACK SIFS after its last transmission
         (a copy with a bad FCS or one that is retried got none), and the next frame follows
         the ACK. The sniffer hears the ACK even when it missed the frame (``drop``), unless
-        the label is in ``lost_acks``.
+        the label is in ``lost_acks``. With ``block_acks`` a ``data`` frame is answered by a
+        compressed Block Ack instead, likewise.
         """
         ts = self.now_ns if at_ns is None else at_ns
         radio = self._radio(ap, sta, from_ap, DATA_RATE if data else None, ts)
@@ -194,8 +209,10 @@ class Scenario:
             ts += self._airtime()
             self._put(Pending(ts, frame, radio, self._group, True), None)
         acked = 0
-        if self.acks and not frame[4] & 1:
-            acked = self._ack(frame[10:16], ap, sta, not from_ap, ts, label)
+        if data and self.block_acks and not frame[4] & 1:
+            acked = self._ack(frame, ap, sta, not from_ap, ts, label, block=True)
+        elif self.acks and not frame[4] & 1:
+            acked = self._ack(frame, ap, sta, not from_ap, ts, label)
         if at_ns is None:
             self.now_ns = max(ts + self._airtime(), acked)
 
@@ -210,18 +227,28 @@ class Scenario:
         self.now_ns += self._airtime()
 
     def _ack(
-        self, ra: bytes, ap: ApSpec, sta: StaSpec | None, from_ap: bool, ts: int, label: str
-    ) -> int:
-        """The ACK to ``ra`` of a frame sent at ``ts``: after the frame and SIFS (40-90 us in
-        all); returns when it ends."""
+        self, frame: bytes, ap: ApSpec, sta: StaSpec | None, from_ap: bool, ts: int, label: str,
+        block: bool = False,
+    ) -> int:  # fmt: skip
+        """The ACK (``block``: compressed Block Ack) of ``frame`` sent at ``ts``: after the
+        frame and SIFS (40-90 us in all); returns when it ends."""
         rng = self._ack_rng
         at = ts + rng.randrange(40_000, 90_000)
         if label not in self.faults.lost_acks:
             base = ap.signal_dbm if from_ap or sta is None else sta.signal_dbm
             basic = 2 if ap.freq_mhz < 3000 else 12
             radio = Radio(at // 1000, ap.freq_mhz, base + rng.randint(-3, 3), basic)
-            self._put(Pending(at, ack(ra), radio), None)
-        return at + ACK_AIRTIME_NS
+            self._put(self._answer(frame, at, radio, block), None)
+        return at + (BLOCK_ACK_AIRTIME_NS if block else ACK_AIRTIME_NS)
+
+    def _answer(self, frame: bytes, at: int, radio: Radio, block: bool) -> Pending:
+        """An ACK to the frame's transmitter, or the receiver's Block Ack of the frame's TID
+        (its starting sequence number is the frame's, filled in on output)."""
+        if not block:
+            return Pending(at, ack(frame[10:16]), radio)
+        tid = frame[24] & 0x0F if frame[0] & 0x80 else 0  # QoS Control, QoS subtypes only
+        return Pending(at, block_ack(frame[10:16], frame[4:10], tid, 0), radio,
+                       acks_group=self._group)  # fmt: skip
 
     def _radio(
         self, ap: ApSpec, sta: StaSpec | None, from_ap: bool, rate: int | None, ts: int
@@ -343,9 +370,12 @@ class Scenario:
             if p.group is not None:
                 if p.group not in given:
                     tx = frame[10:16]
-                    given[p.group] = seqs.get(tx, int.from_bytes(tx[-2:], "big") % 4096)
+                    given[p.group] = seqs.get(tx, _first_seq(tx))
                     seqs[tx] = (given[p.group] + 1) & 0xFFF
                 frame = set_seq(frame, given[p.group], p.retry)
+            elif p.acks_group is not None:  # a Block Ack: the number of the frame it answers
+                ra = frame[4:10]
+                frame = set_ssn(frame, given.get(p.acks_group, seqs.get(ra, _first_seq(ra))))
             out.append((ts, order, on_air(frame, p.radio, self.fcs, p.bad_fcs)))
         return out
 

@@ -35,7 +35,9 @@ def _protected_data(built: Built) -> int:
     return sum(1 for _, f in built.frames if f[24] == 0x88 and f[25] & 0x40)
 
 
-@pytest.mark.parametrize("name", ["psk-roam", "eap-pmksa-roam", "ft-roam", "everything"])
+@pytest.mark.parametrize(
+    "name", ["psk-roam", "eap-pmksa-roam", "ft-roam", "ht-roam", "everything"]
+)
 def test_tshark_finds_no_malformed_frame_or_warning(
     tshark: str, built: dict[str, Built], name: str
 ) -> None:

@@ -162,6 +162,46 @@ def test_frames_are_in_time_order_with_per_transmitter_sequence_numbers(
         last[ta] = seq
 
 
+def _answers(frames: list[tuple[int, bytes]]) -> list[tuple[bytes, bytes]]:
+    """(frame, the next frame but background beacons) of every unicast data frame, radiotap
+    stripped."""
+    macs = [f[24:] for _, f in frames if f[24] != 0x80]
+    return [(f, g) for f, g in zip(macs, macs[1:], strict=False) if f[0] == 0x88 and not f[4] & 1]
+
+
+def test_block_acks_answer_data_frames_with_their_sequence_number_and_tid(
+    built: dict[str, Built],
+) -> None:
+    """ht-roam: every data frame (TID 0) is answered by a compressed Block Ack from its
+    receiver, of its TID and starting at its sequence number (IEEE 802.11-2020 9.3.1.8.2);
+    EAPOL (TID 7, ACKs only in this builder) by an ACK to its transmitter."""
+    pairs = _answers(built["ht-roam"].frames)
+    block, acked = 0, 0
+    for data, answer in pairs:
+        tid, seq = data[24] & 0x0F, struct.unpack_from("<H", data, 22)[0] >> 4
+        if tid == 0:
+            control, ssc = struct.unpack_from("<HH", answer, 16)
+            assert answer[0] == 0x94 and len(answer) == 28 + 4
+            assert (answer[4:10], answer[10:16]) == (data[10:16], data[4:10])
+            assert (control, ssc >> 4, answer[20:28]) == (0x0005, seq, b"\x01" + bytes(7))
+            block += 1
+        else:
+            assert answer[0] == 0xD4 and answer[4:10] == data[10:16]
+            acked += 1
+    assert block > 10 and acked >= 4
+    assert not any(answer[0] == 0x94 for _, answer in _answers(built["psk-roam"].frames))
+
+
+def test_lost_acks_lose_the_block_acks_too() -> None:
+    sc = Scenario(seed=3, acks=True, block_acks=True)
+    sc.ap("a", "02:00:00:00:0a:01", "net", 36, akm="psk", passphrase="secret123")
+    sc.sta("s", "02:00:00:00:00:05").connect("s", "a", lost_acks={"data"}).data("s", 2)
+    first = sc.truth()["connections"][0]["frames"]["data"][0]
+    frames = list(sc.frames())
+    assert _frame(frames, first + 1)[24] != 0x94
+    assert sum(f[24] == 0x94 for _, f in frames) == 2  # the data step's two frames
+
+
 def test_truth_is_plain_data(built: dict[str, Built]) -> None:
     import json
 
