@@ -24,7 +24,7 @@ from analyzer.roam.verdicts import Violation
 _UNCOUNTED = frozenset({Kind.DATA, Kind.OTHER_MGMT, Kind.CONTROL})
 _DATA = int(Kind.DATA)
 _BEACON = int(Kind.BEACON)
-_ACK = int(Kind.CONTROL)  # the only control frame decoded
+_ACK = int(Kind.CONTROL)  # ACKs (the lean path) and Block Acks (decoded in full)
 
 LINKTYPE_NAMES = {
     1: "Ethernet",
@@ -222,7 +222,8 @@ class Engine:
         """The single-capture hot loop: `feed` for every relevant record of capture 0, with
         the prefilter, decode and inventory inlined (data frames are never counted). When
         `lean`, data frames, beacons and ACKs come straight from the decoder's memo (same
-        checks, same Malformed) without building the Radio, header and Frame."""
+        checks, same Malformed) without building the Radio, header and Frame; Block Acks are
+        decoded in full."""
         result = self.analysis.captures[0]
         add, sinks, tracker_feed = self._add, self._sinks, self.tracker.feed
         analysis, judge, on_result = self.analysis, self.judge, self.on_result

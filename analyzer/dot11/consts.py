@@ -301,6 +301,19 @@ class ActionCategory(IntEnum):
     VENDOR_SPECIFIC = 127
 
 
+class BlockAckType(IntEnum):
+    """BlockAck frame variants by BA Type (BA Control B1-B4); IEEE 802.11-2020 9.3.1.8.1
+    Table 9-24, Multi-STA from 802.11ax."""
+
+    BASIC = 0
+    EXTENDED_COMPRESSED = 1
+    COMPRESSED = 2
+    MULTI_TID = 3
+    GCR = 6
+    GLK_GCR = 10
+    MULTI_STA = 11
+
+
 def _unknown(value: int) -> str:
     """Vendor suites print as hex: unknown(0x00409601)."""
     return f"unknown({value})" if 0 <= value < 256 else f"unknown(0x{value:08x})"
@@ -323,6 +336,11 @@ def reason_name(value: int) -> str:
     if value == ReasonCode.FOURWAY_HANDSHAKE_TIMEOUT:
         return "4way_handshake_timeout"
     return _lookup(ReasonCode, value)
+
+
+def block_ack_type_name(value: int) -> str:
+    """`block_ack_type_name(2)` is "compressed"; reserved values give "unknown(N)"."""
+    return _lookup(BlockAckType, value)
 
 
 def akm_name(value: int, wpa1: bool = False) -> str:

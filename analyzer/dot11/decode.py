@@ -3,9 +3,11 @@
 `peek` is the hot-path prefilter: a few byte reads, no objects, to tell what a record is.
 `decode` builds the records, and never raises whatever the bytes are.
 
-Of the control frames only ACK is relevant (Kind.CONTROL): its receiver address names the
-transmitter of the frame it acknowledges, which the roam engine needs for the acknowledged
-data of `ack_to_ack` (analyzer.roam.latency). RTS, CTS, Block Ack and the rest are skipped.
+Of the control frames ACK and Block Ack are relevant (Kind.CONTROL): they tell which data frame
+was received, which the roam engine needs for the acknowledged data of `ack_to_ack`
+(analyzer.roam.latency). An ACK names only its receiver, the transmitter of the frame it
+answers; a Block Ack (HT and later: the answer to an A-MPDU) names both ends, and its body is
+decoded (analyzer.dot11.control). RTS, CTS, BlockAckReq and the rest are skipped.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import zlib
 from zlib import crc32 as _crc32
 
 from analyzer.capture.records import RawRecord
+from analyzer.dot11.control import decode_block_ack
 from analyzer.dot11.eapol import decode_eapol
 from analyzer.dot11.errors import DecodeError
 from analyzer.dot11.header import decode_header
@@ -39,13 +42,14 @@ _EAPOL = int(Kind.EAPOL)
 _DATA = int(Kind.DATA)
 _CONTROL = int(Kind.CONTROL)
 FC0_ACK = 0xD4  # Frame Control octet 0 of an ACK: subtype 13, type 1 (control), version 0
+FC0_BLOCK_ACK = 0x94  # of a Block Ack: subtype 9, type 1
 UNSURE = 99  # peek() could not classify the record; decode() will say why
 
 
 def peek(linktype: int, data: bytes) -> int:
     """The `Kind` value of a record from a few byte reads; -1 for extension frames and control
-    frames but ACK (CONTROL); UNSURE when the frame control cannot be read (decode() then says
-    why it is malformed)."""
+    frames but ACK and Block Ack (CONTROL); UNSURE when the frame control cannot be read
+    (decode() then says why it is malformed)."""
     try:
         if linktype == 127:
             s = data[2] | data[3] << 8
@@ -71,7 +75,7 @@ def peek(linktype: int, data: bytes) -> int:
         if t == 0:
             return _MGMT_KIND[fc0 >> 4]
         if t != 8:
-            return _CONTROL if fc0 == 0xD4 else -1  # FC0_ACK
+            return _CONTROL if fc0 == 0xD4 or fc0 == 0x94 else -1  # FC0_ACK, FC0_BLOCK_ACK
         fc1 = data[s + 1]
         if fc1 & 0x40 or fc0 & 0x40:  # protected, or a subtype without a body (null)
             return _DATA
@@ -91,7 +95,8 @@ def peek(linktype: int, data: bytes) -> int:
 
 
 def decode(rec: RawRecord, check_fcs: bool = True) -> Frame | Malformed | None:
-    """Decode one record; None for frames the analyzer ignores (control but ACK, extension).
+    """Decode one record; None for frames the analyzer ignores (extension, control frames
+    but ACK and Block Ack).
 
     When the capture kept the FCS, it is checked (CRC-32, ~0.2 us): drivers do not always flag
     a bad FCS, and a corrupted frame would otherwise invent stations and subtypes.
@@ -293,7 +298,7 @@ def _learn(rec: RawRecord, data: bytes, it_len: int, check_fcs: bool) -> object:
             return item
         extra = item.kind
     elif hdr.ftype == 1:  # an ACK, nothing after its header and FCS: the key holds it all
-        if len(data) != it_len + hdr.length + (4 if radio.fcs_present else 0):
+        if hdr.subtype != 13 or len(data) != it_len + hdr.length + (4 if radio.fcs_present else 0):
             return item
         extra = item.kind
     else:
@@ -323,8 +328,8 @@ def _decode(rec: RawRecord, check_fcs: bool = True) -> Frame | Malformed | None:
     if start >= end:
         return Malformed(rec.index, rec.ts_ns, rec.interface, "link", "no 802.11 frame")
     fc0 = data[start]
-    if not fc0 & 0x03 and fc0 & 0x04 and fc0 != FC0_ACK:  # type 1 (control) or 3 (extension)
-        return None
+    if not fc0 & 0x03 and fc0 & 0x04 and fc0 != FC0_ACK and fc0 != FC0_BLOCK_ACK:
+        return None  # type 1 (control) or 3 (extension)
     if check_fcs and radio is not None and radio.fcs_present and not _fcs_ok(data, start, end):
         return Malformed(rec.index, rec.ts_ns, rec.interface, "link", "FCS mismatch")
     try:
@@ -333,8 +338,8 @@ def _decode(rec: RawRecord, check_fcs: bool = True) -> Frame | Malformed | None:
         return _malformed(rec, e, "mac")
     if hdr.ftype == 0:
         return _mgmt(rec, radio, hdr, data[start + hdr.length : end])
-    if hdr.ftype == 1:  # ACK: the 10-byte header is all there is (9.3.1.3)
-        return Frame(rec.index, rec.ts_ns, rec.interface, Kind.CONTROL, radio, hdr, None)
+    if hdr.ftype == 1:
+        return _control(rec, radio, hdr, data, start, end)
     return _data(rec, radio, hdr, data, start, end)
 
 
@@ -352,6 +357,19 @@ def _mgmt(rec: RawRecord, radio: Radio | None, hdr: MacHeader, body: bytes) -> F
     except _ERRORS as e:
         return _malformed(rec, e, "mgmt", kind, hdr)
     return Frame(rec.index, rec.ts_ns, rec.interface, kind, radio, hdr, decoded)
+
+
+def _control(
+    rec: RawRecord, radio: Radio | None, hdr: MacHeader, data: bytes, start: int, end: int
+) -> Frame | Malformed:
+    """An ACK is its 10-byte header (9.3.1.3); a Block Ack has a body after its 16 (9.3.1.8)."""
+    if hdr.subtype == 13:
+        return Frame(rec.index, rec.ts_ns, rec.interface, Kind.CONTROL, radio, hdr, None)
+    try:
+        body = decode_block_ack(data[start + hdr.length : end])
+    except _ERRORS as e:
+        return _malformed(rec, e, "control", Kind.CONTROL, hdr)
+    return Frame(rec.index, rec.ts_ns, rec.interface, Kind.CONTROL, radio, hdr, body)
 
 
 def _data(

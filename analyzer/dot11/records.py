@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import NamedTuple
 
+from analyzer.dot11.consts import BlockAckType
+
 Mac = str
 
 
@@ -30,7 +32,7 @@ class Kind(IntEnum):
     OTHER_MGMT = 15
     EAPOL = 16  # 802.1X / EAPOL (0x888E) or pre-authentication (0x88C7)
     DATA = 17  # any other data frame: addresses only
-    CONTROL = 18  # control frames the analyzer reads: ACK (subtype 13), header only
+    CONTROL = 18  # control frames the analyzer reads: ACK (13, header only), Block Ack (9)
 
 
 # --- link layer ----------------------------------------------------------------------------
@@ -528,9 +530,36 @@ class Eapol:
     raw: bytes
 
 
+# --- control frames ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BlockAck:
+    """Block Ack (control subtype 9) after its RA and TA; IEEE 802.11-2020 9.3.1.8.
+
+    The starting sequence number and bitmap are decoded for the Basic (128-octet bitmap),
+    Compressed and Extended Compressed variants (8 octets; HE allows longer); None for the
+    others (Multi-TID, GCR, Multi-STA), whose BA Information is not read."""
+
+    ack_policy: int  # BA Ack Policy (B0): 0 Normal Ack, 1 No Ack
+    ba_type: int  # B1-B4: consts.BlockAckType (Table 9-24)
+    tid_info: int  # B12-B15: the TID (Basic, Compressed); Multi-TID: number of TIDs - 1
+    starting_seq: int | None = None  # Starting Sequence Control bits 4-15
+    bitmap: bytes | None = None  # bit n: the MSDU/A-MSDU of sequence starting_seq + n
+
+    @property
+    def compressed(self) -> bool:
+        return self.ba_type == BlockAckType.COMPRESSED
+
+    @property
+    def acknowledges(self) -> bool:
+        """Whether it acknowledges anything: a bitmap of zeros (every MPDU lost) does not."""
+        return self.bitmap is None or any(self.bitmap)
+
+
 # --- the frame -----------------------------------------------------------------------------
 
-Body = Beacon | ProbeReq | Auth | AssocReq | AssocResp | Disconnect | Action | Eapol
+Body = Beacon | ProbeReq | Auth | AssocReq | AssocResp | Disconnect | Action | Eapol | BlockAck
 
 
 class Frame(NamedTuple):
@@ -542,7 +571,7 @@ class Frame(NamedTuple):
     kind: Kind
     radio: Radio | None
     header: MacHeader | EthHeader | None
-    body: Body | None  # None for DATA/CONTROL/OTHER_MGMT
+    body: Body | None  # None for DATA/OTHER_MGMT and an ACK
 
 
 @dataclass(frozen=True, slots=True)

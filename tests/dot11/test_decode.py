@@ -116,7 +116,11 @@ def test_fcs_is_not_part_of_the_body() -> None:
 
 RTS = bytes(Dot11(type=1, subtype=11, addr1=AP, addr2=STA))
 CTS = bytes(Dot11(type=1, subtype=12, addr1=STA))
-BLOCK_ACK = bytes(Dot11(type=1, subtype=9, addr1=STA, addr2=AP)) + bytes(12)
+BLOCK_ACK_REQ = bytes(Dot11(type=1, subtype=8, addr1=STA, addr2=AP)) + bytes(4)
+# a compressed Block Ack (BA Control 0x0004): SSN 1, bitmap bit 0
+BLOCK_ACK = bytes(Dot11(type=1, subtype=9, addr1=STA, addr2=AP)) + bytes.fromhex(
+    "04001000" "0100000000000000"
+)
 
 
 @pytest.mark.parametrize("linktype", [127, 105])
@@ -131,7 +135,7 @@ def test_ack_is_a_control_frame_with_its_receiver_address_only(linktype: int) ->
     assert peek(linktype, data) == Kind.CONTROL
 
 
-@pytest.mark.parametrize("frame", [RTS, CTS, BLOCK_ACK], ids=["rts", "cts", "block_ack"])
+@pytest.mark.parametrize("frame", [RTS, CTS, BLOCK_ACK_REQ], ids=["rts", "cts", "block_ack_req"])
 def test_other_control_frames_are_ignored(frame: bytes) -> None:
     assert decode(rec(rt(frame))) is None
     assert peek(127, rt(frame)) == -1
@@ -267,10 +271,11 @@ def test_ethernet_other_ethertypes_are_ignored() -> None:
     assert peek(1, data) == -1
 
 
-@pytest.mark.parametrize("name", sorted(MIX) + ["deauth", "auth", "null", "rts", "cts"])
+@pytest.mark.parametrize("name", sorted(MIX) + ["deauth", "auth", "null", "rts", "cts", "ba"])
 @pytest.mark.parametrize("linktype", [127, 105])
 def test_peek_agrees_with_decode(name: str, linktype: int) -> None:
-    frame = {**MIX, "deauth": DEAUTH, "auth": AUTH, "null": NULL, "rts": RTS, "cts": CTS}[name]
+    others = {"deauth": DEAUTH, "auth": AUTH, "null": NULL, "rts": RTS, "cts": CTS}
+    frame = {**MIX, **others, "ba": BLOCK_ACK}[name]
     data = rt(frame) if linktype == 127 else frame
     item = decode(rec(data, linktype))
     expected = -1 if item is None else int(item.kind)  # type: ignore[union-attr]
@@ -279,7 +284,7 @@ def test_peek_agrees_with_decode(name: str, linktype: int) -> None:
 
 # --- robustness -----------------------------------------------------------------------------
 
-VALID = [rt(f) for f in (BEACON, DEAUTH, AUTH, EAPOL, QOS_PROTECTED, NULL, ACK)] + [
+VALID = [rt(f) for f in (BEACON, DEAUTH, AUTH, EAPOL, QOS_PROTECTED, NULL, ACK, BLOCK_ACK)] + [
     rt(EAPOL[:26] + b"\x00\x00" + EAPOL[26:], flags=0x30),
     rt(BEACON, flags=0),
 ]
