@@ -82,7 +82,7 @@ class Attempt:
     via: str | None = None  # the current AP of an FT-over-DS exchange
     probe: PhaseAcc | None = None  # the scan that led to this attempt
     old_data_ns: int | None = None  # last data frame of the station on from_bssid
-    old_ack_ns: int | None = None  # ACK of its last acknowledged data frame there
+    old_ack_ns: int | None = None  # ACK/Block Ack of its last acknowledged data frame there
     frames: list[int] = field(default_factory=list)
     frames_dropped: int = 0
     phases: dict[str, PhaseAcc] = field(default_factory=dict)
@@ -122,8 +122,8 @@ class Attempt:
     failure_reason: str | None = None
     first_data_ns: int | None = None
     first_data_frame: int | None = None
-    first_ack_ns: int | None = None  # ACK of the first acknowledged data frame on to_bssid
-    ack_hold: bool = False  # complete but for that ACK, which ACKs being captured promise
+    first_ack_ns: int | None = None  # ACK/Block Ack of the first acknowledged data on to_bssid
+    ack_hold: bool = False  # complete but for that ACK, which acknowledgements captured promise
     rssi_new: int | None = None
     malformed: list[int] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)

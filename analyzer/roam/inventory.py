@@ -167,8 +167,8 @@ def _pmkids_of(frame: Frame) -> list[tuple[str, bytes]]:
 
 
 def frame_roles(frame: Frame) -> tuple[str | None, str | None]:
-    """(station, BSSID) of a management or EAPOL frame; neither for an ACK, whose only
-    address (RA) may be either."""
+    """(station, BSSID) of a management or EAPOL frame; neither for a control frame (an ACK's
+    only address, RA, may be either; so may a Block Ack's)."""
     header = frame.header
     if isinstance(header, EthHeader):
         from_ap = _eapol_from_ap(frame)

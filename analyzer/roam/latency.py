@@ -9,7 +9,7 @@ from analyzer.roam.attempt import Attempt, PhaseAcc
 from analyzer.roam.method import FOURWAY, NO_EAP, NO_FOURWAY, expected_frames
 from analyzer.roam.records import Missing
 
-NO_ACKS = "no ACK frames captured up to the first data frame on the new BSSID"
+NO_ACKS = "no ACK or Block Ack frames captured up to the first data frame on the new BSSID"
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,8 @@ class Context:
     old_data_ns: int | None  # last data frame to or from the station on the old BSSID
     finish_why: str | None = None  # why first (acknowledged) data on the new BSSID was not
     # waited for
-    old_ack_ns: int | None = None  # ACK of its last acknowledged data frame on the old BSSID
+    old_ack_ns: int | None = None  # ACK (or Block Ack) of its last acknowledged data frame
+    # on the old BSSID
 
 
 Latencies = dict[str, float | None]
@@ -136,8 +137,9 @@ def _handoff(att: Attempt, ctx: Context) -> Rule:
 def _ack_to_ack(att: Attempt, ctx: Context) -> Rule:
     """IEEE 802.11.2 BSS transition time: from after the last acknowledged data frame on the
     old BSS to after the first on the new, uplink or downlink (802.11-05/0537). Each instant
-    is the ACK's timestamp, SIFS after the end of its data frame; data frames carry payload
-    (no Null, no EAPOL), as for data_gap; only ACK frames count (Block Ack is not read)."""
+    is the acknowledgement's timestamp, SIFS after the end of its data frame: an ACK, or the
+    Block Ack of an A-MPDU (analyzer.roam.acks); data frames carry payload (no Null, no
+    EAPOL), as for data_gap."""
     why = _no_new_data(att, ctx)
     if why is not None:
         return None, why
@@ -146,7 +148,7 @@ def _ack_to_ack(att: Attempt, ctx: Context) -> Rule:
     if ctx.old_ack_ns is None:
         if ctx.old_data_ns is None:
             return None, "no data frame of the station seen on the old BSSID"
-        return None, "no data frame of the station on the old BSSID followed by its ACK"
+        return None, "no data frame of the station on the old BSSID acknowledged (ACK, Block Ack)"
     if att.first_ack_ns is None:
         return None, ctx.finish_why or "no acknowledged data frame seen on the new BSSID"
     return _ms(ctx.old_ack_ns, att.first_ack_ns), None

@@ -101,7 +101,7 @@ class Station:
     keyed_bssid: str | None = None  # a handshake with it was seen: later EAPOL is a rekey
     attempt: Attempt | None = None
     last_data: dict[str, int] = field(default_factory=dict)  # BSSID -> its last data frame
-    last_acked: dict[str, int] = field(default_factory=dict)  # BSSID -> ACK of its last one
+    last_acked: dict[str, int] = field(default_factory=dict)  # BSSID -> its last ACK/Block Ack
     probe: PhaseAcc | None = None
     trigger: PendingTrigger | None = None
     pmkids: dict[str, set[bytes]] = field(default_factory=dict)  # BSSID -> PMKIDs seen
@@ -120,7 +120,7 @@ class Station:
             del self.last_data[min(self.last_data, key=self.last_data.__getitem__)]
 
     def saw_acked(self, bssid: str, ack_ns: int) -> None:
-        """A data frame on `bssid` was acknowledged by an ACK at `ack_ns`."""
+        """A data frame on `bssid` was acknowledged (ACK or Block Ack) at `ack_ns`."""
         self.last_acked[bssid] = ack_ns
         if len(self.last_acked) > MAX_BSSIDS:
             del self.last_acked[min(self.last_acked, key=self.last_acked.__getitem__)]

@@ -9,6 +9,7 @@ from dataclasses import replace
 from analyzer.dot11.consts import reason_name
 from analyzer.dot11.records import (
     Beacon,
+    BlockAck,
     BtmRequest,
     BtmResponse,
     Disconnect,
@@ -22,6 +23,7 @@ from analyzer.dot11.records import (
 )
 from analyzer.roam import findings as fnd
 from analyzer.roam import preauth
+from analyzer.roam.acks import MAX_UNACKED, NEVER, Holds, Unacked
 from analyzer.roam.attempt import Attempt, Result, Stage
 from analyzer.roam.build import build_roam, pmkids_learned, surroundings
 from analyzer.roam.caps import CapNotices, Limits, heard
@@ -44,16 +46,10 @@ _CONTROL = Kind.CONTROL
 Output = list[Roam | Finding]
 SWEEP_NS = 1_000_000_000
 NO_DATA = "data frames not captured (live without --data-latency)"
-# An ACK answers the frame it follows by SIFS (10/16 us) and lasts 24-304 us by PHY rate
-# (IEEE 802.11-2020 10.3.2.9); capture timestamps are the host's and may jitter by hundreds
-# of microseconds, so an ACK counts for a data frame of its receiver up to 1 ms after it.
-ACK_WINDOW_NS = 1_000_000
 # A roam waits this long after its first data frame for its first acknowledged one; live, where
 # a roam is printed as it completes, a short wait (the first data frame's ACK or a retry's).
 ACK_WAIT_NS = 1_000_000_000
 ACK_WAIT_LIVE_NS = 50_000_000
-NEVER = 1 << 62
-MAX_UNACKED = 4096  # transmitters whose last data frame may still get its ACK
 MAX_REPORTED = 4096
 _STARTS_MGMT = frozenset({E.AUTH, E.ASSOC_REQ, E.FT_REQUEST})
 _STARTS_EAPOL = frozenset({E.EAP, E.EAPOL_START, E.EAPOL_KEY})
@@ -82,7 +78,6 @@ class Tracker:
         ack_wait_s: float = ACK_WAIT_NS / 1e9,
     ) -> None:
         self._await_data = await_data
-        self._ack_wait_ns = int(ack_wait_s * 1e9)
         self._timeout_ns = int(timeout_s * 1e9)
         self._idle_ns = int(station_idle_s * 1e9)
         self._trigger_ns = int(trigger_window_s * 1e9)
@@ -97,15 +92,19 @@ class Tracker:
         self._next_id = 1
         self._now = 0
         self._next_sweep = 0
-        # transmitter -> (time, station, BSSID) of its last data frame, until an ACK answers it
-        self._unacked: dict[str | None, tuple[int, Station, str]] = {}
-        # stations whose attempt waits for acknowledged data, and the first of their deadlines
-        self._held: dict[str, Station] = {}
+        # data frames waiting for their ACK or Block Ack, and attempts waiting for their first
+        # acknowledged data (analyzer.roam.acks); the per-data-frame path reads `_unacked`,
+        # the table, and `_hold_due`, the first deadline of the holds, without a call
+        self._acks = Unacked()
+        self._unacked = self._acks.table
+        self._holds = Holds(int(ack_wait_s * 1e9))
         self._hold_due = NEVER
+        self._no_ack_why = (f"no acknowledged data frame on the new BSSID within "
+                            f"{self._holds.wait_ns / 1e9:g} s of the first data frame")  # fmt: skip
         self.frames = 0
         self.malformed = 0
         self.retransmissions = 0
-        self.acks = 0
+        self.acks = 0  # ACKs and Block Acks seen
 
     # --- public ------------------------------------------------------------------------
 
@@ -174,7 +173,7 @@ class Tracker:
     def _sweep(self, out: Output) -> None:
         now = self._now
         if self._unacked:
-            self._forget_unacked(now)
+            self._acks.forget(now)
         for mac, st in list(self._stations.items()):
             self._expire(st, now, out)
             if st.attempt is None and now - st.last_ns > self._idle_ns:
@@ -238,7 +237,7 @@ class Tracker:
     def _frame(self, frame: Frame, out: Output) -> None:
         header = frame.header
         if self._unacked and isinstance(header, MacHeader):
-            self._unacked.pop(header.addr2, None)  # an ACK now answers this frame, not data
+            self._unacked.pop(header.addr2, None)  # an ACK would answer this frame, not data
         ev = to_event(frame)
         if ev is None:
             return
@@ -359,7 +358,10 @@ class Tracker:
         out: Output = []
         self._clock(ts_ns, out)
         self.frames += 1
-        self._ack(ts_ns, ra, out)
+        self.acks += 1
+        done = self._acks.ack(ts_ns, ra)
+        if done is not None:
+            self._emit(*done, out)
         return out
 
     def _data_fields(
@@ -367,8 +369,9 @@ class Tracker:
         subtype: int, out: Output,
     ) -> None:  # fmt: skip
         # data_roles (analyzer.roam.events), inlined: this runs for every data frame.
-        # The frame waits in `_unacked` (by transmitter, A2) for the ACK that may follow; any
-        # other frame of that transmitter takes its place, as the ACK would answer that one.
+        # The frame waits in `_unacked` (by transmitter, A2) for the acknowledgement that may
+        # follow; any other frame of that transmitter takes its place, as the ACK would answer
+        # that one.
         ds = fc_flags & 0x03
         if ds == 0x01:
             sta, bssid, from_ap = addr2, addr1, False
@@ -394,7 +397,7 @@ class Tracker:
         unacked = self._unacked
         unacked[addr2] = (ts_ns, st, bssid)
         if len(unacked) > MAX_UNACKED:
-            self._forget_unacked(ts_ns)
+            self._acks.forget(ts_ns)
         st.saw_data(bssid, ts_ns)
         att = st.attempt
         if att is not None and att.ack_hold and att.to_bssid != bssid and not from_ap:
@@ -414,79 +417,43 @@ class Tracker:
         elif att.stage is Stage.AWAIT_DATA and att.first_data_ns is not None:
             self._data_arrived(st, att, ts_ns, out)
 
-    # --- ACKs ----------------------------------------------------------------------------
-
-    def _forget_unacked(self, now: int) -> None:
-        """Data frames past their ACK window go; all of them if that is not enough (a flood of
-        transmitters: a few ACKs go unmatched rather than memory growing)."""
-        kept = {tx: v for tx, v in self._unacked.items() if now - v[0] <= ACK_WINDOW_NS}
-        self._unacked = kept if len(kept) <= MAX_UNACKED // 2 else {}
+    # --- acknowledgements ----------------------------------------------------------------
 
     def _control(self, frame: Frame, out: Output) -> None:
-        header = frame.header
-        if isinstance(header, MacHeader) and header.subtype == 13:
-            self._ack(frame.ts_ns, header.addr1, out)
-
-    def _ack(self, ts_ns: int, ra: str, out: Output) -> None:
-        """An ACK to `ra`: the data frame `ra` sent last, if within the window, was received.
-        Its station notes acknowledged data on that BSSID at the ACK's time (the end of the
-        data frame plus SIFS): the instants `ack_to_ack` is measured between."""
+        header, body = frame.header, frame.body
+        if not isinstance(header, MacHeader):
+            return
+        if header.subtype == 13:
+            done = self._acks.ack(frame.ts_ns, header.addr1)
+        elif isinstance(body, BlockAck):
+            done = self._acks.block_ack(frame.ts_ns, header.addr1, header.addr2,
+                                        body.acknowledges)  # fmt: skip
+        else:
+            return
         self.acks += 1
-        pending = self._unacked.pop(ra, None)
-        if pending is None:
-            return
-        data_ns, st, bssid = pending
-        if ts_ns - data_ns > ACK_WINDOW_NS:
-            return
-        st.saw_acked(bssid, ts_ns)
-        att = st.attempt
-        if att is None:
-            return
-        if bssid == att.to_bssid:
-            if att.first_data_ns is not None and data_ns >= att.first_data_ns:
-                if att.first_ack_ns is None:
-                    att.first_ack_ns = ts_ns
-                if att.ack_hold:
-                    self._emit(st, att, out)
-        elif bssid == att.from_bssid and att.stage is not Stage.AWAIT_DATA:
-            att.old_ack_ns = ts_ns
+        if done is not None:
+            self._emit(*done, out)
 
     def _data_arrived(self, st: Station, att: Attempt, ts_ns: int, out: Output) -> None:
-        """First data on the new BSSID completes the attempt; but while ACKs are being captured
-        it waits (`ack_wait_s` at most) for its first acknowledged data frame too."""
+        """First data on the new BSSID completes the attempt; but while ACKs (or Block Acks) are
+        being captured it waits (`ack_wait_s` at most) for its first acknowledged data frame."""
         if not self.acks or att.first_ack_ns is not None:
             self._emit(st, att, out)
         elif not att.ack_hold:
-            att.ack_hold = True
-            self._held[st.mac] = st
-            self._hold_due = min(self._hold_due, self._hold_end(att))
+            self._hold_due = min(self._hold_due, self._holds.hold(st, att, self._now))
         else:
             self._hold_expired(st, att, ts_ns, out)
 
-    def _hold_expired(self, st: Station, att: Attempt, now: int, out: Output) -> bool:
-        """Emit a held attempt whose wait is over; False while it may still wait."""
-        if att.first_data_ns is None or now - att.first_data_ns <= self._ack_wait_ns:
-            return False
-        why = (f"no acknowledged data frame on the new BSSID within "
-               f"{self._ack_wait_ns / 1e9:g} s of the first data frame")
-        self._emit(st, att, out, why)
-        return True
+    def _hold_expired(self, st: Station, att: Attempt, now: int, out: Output) -> None:
+        if self._holds.over(att, now):
+            self._emit(st, att, out, self._no_ack_why)
 
     def _release_holds(self, out: Output) -> None:
         """The clock reached a held attempt's deadline: emit those whose wait is over (the
         others were emitted already, or wait on)."""
-        now, due = self._now, NEVER
-        for mac, st in list(self._held.items()):
-            att = st.attempt
-            if att is None or not att.ack_hold or self._hold_expired(st, att, now, out):
-                del self._held[mac]
-            else:
-                due = min(due, self._hold_end(att))
-        self._hold_due = due
-
-    def _hold_end(self, att: Attempt) -> int:
-        """The first instant a held attempt has waited long enough."""
-        return (att.first_data_ns or self._now) + self._ack_wait_ns + 1
+        over, self._hold_due = self._holds.release(self._now)
+        for st, att in over:
+            self._emit(st, att, out, self._no_ack_why)
 
     # --- attempts ------------------------------------------------------------------------
 

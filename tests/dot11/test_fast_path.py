@@ -140,3 +140,18 @@ def test_lean_pipeline_measures_ack_to_ack_as_the_full_pipeline_does() -> None:
         assert lean == full, path.name
         measured += sum(r["latency_ms"]["ack_to_ack"] is not None for r in lean["roams"])
     assert measured >= 3
+
+
+def test_lean_pipeline_measures_ack_to_ack_from_block_acks_as_the_full_pipeline_does(
+    tmp_path: Path,
+) -> None:
+    """Block Acks take the full decode in the lean loop too (the ACK memo never holds them)."""
+    from analyzer.simulate.library import ht_roam
+
+    path = tmp_path / "ht-roam.pcapng"
+    ht_roam().write(path)
+    lean = analysis_document(run([str(path)]))
+    full = analysis_document(run([str(path)], sinks=[lambda n, f: None]))
+    assert lean == full
+    roams = [r for r in lean["roams"] if r["kind"] == "roam"]
+    assert roams and all(r["latency_ms"]["ack_to_ack"] is not None for r in roams)

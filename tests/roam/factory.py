@@ -14,6 +14,7 @@ from analyzer.dot11.records import (
     AssocResp,
     Auth,
     Beacon,
+    BlockAck,
     BtmRequest,
     BtmResponse,
     Disconnect,
@@ -239,6 +240,13 @@ class Air:
         """An ACK (control subtype 13): its only address is the receiver, RA."""
         header = MacHeader(1, 13, 0, 0, ra, None, None, None, None, None, None, None, 10)
         return self._put(t, Kind.CONTROL, header, None)
+
+    def block_ack(self, t: float, ra: str, ta: str, bitmap: bytes = b"\x01" + bytes(7),
+                  ssn: int = 0) -> Frame:
+        """A compressed Block Ack (control subtype 9, TID 0) from `ta` to `ra`: it answers an
+        A-MPDU `ra` sent to `ta`; bit n of `bitmap`: sequence `ssn + n` received."""
+        header = MacHeader(1, 9, 0, 0, ra, ta, None, None, None, None, None, None, 16)
+        return self._put(t, Kind.CONTROL, header, BlockAck(1, 2, 0, ssn, bitmap))
 
     def acked_data(self, t: float, sta: str = STA, bssid: str = AP1, to_ds: bool = True,
                    delay: float = 0.05) -> Frame:

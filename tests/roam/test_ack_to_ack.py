@@ -13,8 +13,9 @@ import pytest
 
 from analyzer.dot11.records import Frame
 from analyzer.pipeline import run
+from analyzer.roam.acks import ACK_WINDOW_NS
 from analyzer.roam.records import Roam
-from analyzer.roam.tracker import ACK_WAIT_NS, ACK_WINDOW_NS, Tracker
+from analyzer.roam.tracker import ACK_WAIT_NS, Tracker
 from analyzer.simulate import Scenario
 from analyzer.simulate.frames import RADIOTAP_LEN
 from tests.roam.factory import AP1, AP2, STA, STA2, Air, ms
@@ -127,7 +128,7 @@ def test_without_any_ack_it_is_null_and_nothing_else_changes() -> None:
     (r_plain,) = [r for _, roams in plain for r in roams]
     (r_acked,) = [r for _, roams in acked for r in roams]
     assert r_plain.latency_ms["ack_to_ack"] is None
-    assert "no ACK frames captured" in _why(r_plain)
+    assert "no ACK or Block Ack frames captured" in _why(r_plain)
     assert r_acked.latency_ms["ack_to_ack"] == 113.0
     drop = {"latency_ms", "missing", "frames"}
     d_plain, d_acked = r_plain.to_dict(), r_acked.to_dict()
@@ -192,7 +193,7 @@ def test_no_acknowledged_data_on_the_old_bss(old_side: str) -> None:
     roams, _ = air.run()
     roam = roams[-1]
     assert roam.kind == "roam" and roam.latency_ms["ack_to_ack"] is None
-    want = "followed by its ACK" if old_side == "not_acked" else "no data frame of the station"
+    want = "acknowledged (ACK" if old_side == "not_acked" else "no data frame of the station"
     assert want in _why(roam)
 
 
@@ -300,7 +301,7 @@ def test_builder_roam_with_acks_end_to_end(tmp_path: Path, lost: tuple[str, ...]
 
 
 def test_a_flood_of_transmitters_within_the_window_stays_bounded() -> None:
-    from analyzer.roam.tracker import MAX_UNACKED
+    from analyzer.roam.acks import MAX_UNACKED
 
     air = Air()
     for k in range(3 * MAX_UNACKED):
