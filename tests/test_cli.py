@@ -106,6 +106,53 @@ def test_frames_jsonl_has_one_row_per_relevant_frame(
     assert (rows[1]["ra"], rows[1]["ta"], rows[1]["sta"]) == ("02:02:02:02:02:02", None, None)
 
 
+def test_frames_lists_a_block_ack_with_its_receiver_and_transmitter(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Block Ack is a `block_ack` row, in the table and in JSON lines: RA, TA and what it
+    acknowledges (variant, TID, starting sequence number, bitmap)."""
+    path = tmp_path / "ba.pcap"
+    sta, ap = b"\x02" * 6, b"\x0a" * 6
+    ba = RADIOTAP + struct.pack("<BBH6s6sHH", 0x94, 0, 0, sta, ap, 0x5005, 42 << 4)
+    write_capture(path, [(0, beacon(b"a")), (5, ba + b"\x01" + bytes(7))])
+    assert main(["frames", "--format", "jsonl", str(path)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["frame"], r["kind"]) for r in rows] == [(1, "beacon"), (2, "block_ack")]
+    row = rows[1]
+    assert (row["ra"], row["ta"], row["sta"], row["bssid"]) == (
+        "02:02:02:02:02:02", "0a:0a:0a:0a:0a:0a", None, None)
+    assert (row["ba_type"], row["tid"], row["ssn"], row["bitmap"]) == (
+        "compressed", 5, 42, "0100000000000000")
+    assert main(["frames", str(path)]) == 0
+    line = capsys.readouterr().out.splitlines()[1]
+    assert line.split()[2:6] == ["block_ack", "0a:0a:0a:0a:0a:0a", ">", "02:02:02:02:02:02"]
+    assert "ssn=42" in line
+
+
+def test_frames_tables_leave_out_block_acks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A capture whose data is answered by Block Acks: `frames` prints them, the frames
+    tables (--out frames.csv, the notebook) do not."""
+    import csv
+
+    import analyzer
+    from analyzer.simulate.library import ht_roam
+
+    capture = tmp_path / "ht-roam.pcapng"
+    ht_roam().write(capture)
+    assert main(["frames", "--format", "jsonl", str(capture)]) == 0
+    listed = [json.loads(line)["kind"] for line in capsys.readouterr().out.splitlines()]
+    assert listed.count("block_ack") == listed.count("data") > 10
+    out = tmp_path / "out"
+    assert main(["analyze", str(capture), "--quiet", "--format", "json", "--out",
+                 str(out)]) == 0  # fmt: skip
+    with open(out / "frames.csv", newline="") as f:
+        kinds = {row["kind"] for row in csv.DictReader(f)}
+    assert kinds and "eapol" in kinds and not kinds & {"ack", "block_ack", "beacon", "data"}
+    assert set(analyzer.load(capture).frames["kind"]) == kinds
+
+
 def test_analyze_table_prints_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "b.pcap"
     write_capture(path, [(0, beacon(b"a"))])

@@ -4,8 +4,9 @@ Measured against scapy's `L2ListenSocket` and libpcap (scapy `conf.use_pcap`) on
 device (docs/live.md): a raw socket read with `recvmsg_into` into a reused buffer costs the least
 per frame, needs no library, and lets the kernel cut frames to what the roam engine reads. The
 filter passes management frames and EAPOL whole; data frames are dropped in the kernel, or cut
-to their headers with `data_headers=True`, which also passes ACKs (whole: 10 bytes + FCS) for
-`ack_to_ack`; other control frames never reach user space.
+to their headers with `data_headers=True`, which also passes ACKs (whole: 10 bytes + FCS) and
+Block Acks (whole: 32 bytes for the compressed variant) for `ack_to_ack`; other control frames
+never reach user space.
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ HEADER_CUT = 44  # bytes of a data frame kept after the link header: MAC header 
 
 
 def bpf_program(data_headers: bool, linktype: int = 127) -> list[tuple[int, int, int, int]]:
-    """Management and EAPOL frames whole; data frames cut to their headers (and ACKs whole)
-    or dropped (and ACKs too).
+    """Management and EAPOL frames whole; data frames cut to their headers (and ACKs and Block
+    Acks whole) or dropped (and those too).
 
     Radiotap's it_len (bytes 2-3, little-endian) goes to X and M[3]; the frame control is
     read relative to it (IEEE 802.11-2020 9.2.4.1). M[0]/M[1] hold FC bytes, M[2] the MAC
@@ -79,8 +80,9 @@ def bpf_program(data_headers: bool, linktype: int = 127) -> list[tuple[int, int,
     asm.label("pad").op(LD_MEM, 2).jump(JSET_K, 0x02, None, data)  # radiotap data padding
     asm.op(TXA).op(ADD_K, 2).op(TAX)
     _llc_check(asm, data)
-    if data_headers:  # type 1 or 3: an ACK (FC 0xD4) only
-        asm.label("control").op(LD_MEM, 0).jump(JEQ_K, 0xD4, "keep", "drop")
+    if data_headers:  # type 1 or 3: an ACK (FC 0xD4) or a Block Ack (0x94) only
+        asm.label("control").op(LD_MEM, 0).jump(JEQ_K, 0xD4, "keep", None)
+        asm.jump(JEQ_K, 0x94, "keep", "drop")
     asm.label("cut").op(LD_MEM, 3).op(ADD_K, HEADER_CUT).op(RET_A)
     asm.label("keep").op(RET_K, SNAPLEN)
     asm.label("drop").op(RET_K, 0)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from analyzer.dot11.consts import akm_name, reason_name, status_name
+from analyzer.dot11.consts import akm_name, block_ack_type_name, reason_name, status_name
 from analyzer.dot11.records import (
     Action,
     AssocReq,
     AssocResp,
     Auth,
     Beacon,
+    BlockAck,
     Disconnect,
     Eap,
     Eapol,
@@ -26,7 +27,8 @@ from analyzer.report.safe import printable
 from analyzer.roam.inventory import frame_roles
 
 # Not rows of the frames tables (notebook, --out frames.csv, the Parquet dataset): beacons,
-# data and ACKs are the bulk of a capture and are summarised elsewhere (counts, latencies).
+# data, ACKs and Block Acks are the bulk of a capture and are summarised elsewhere (counts,
+# latencies).
 NOT_TABLED = frozenset({Kind.BEACON, Kind.DATA, Kind.CONTROL})
 
 EAPOL_TYPES = {0: "EAP", 1: "Start", 2: "Logoff", 3: "Key"}
@@ -52,8 +54,10 @@ def frame_row(capture: int, frame: Frame) -> dict[str, Any]:
 
 
 def kind_name(frame: Frame) -> str:
-    """The frame's kind in lower case; "ack" for the only control frame decoded."""
+    """The frame's kind in lower case; of the control frames decoded, "ack" or "block_ack"."""
     header = frame.header
+    if isinstance(frame.body, BlockAck):
+        return "block_ack"
     if frame.kind is Kind.CONTROL and isinstance(header, MacHeader) and header.subtype == 13:
         return "ack"
     return frame.kind.name.lower()
@@ -105,7 +109,18 @@ def _body_fields(body: object) -> dict[str, Any]:
             }
         case Eapol():
             return _eapol_fields(body)
+        case BlockAck():
+            return _block_ack_fields(body)
     return {}
+
+
+def _block_ack_fields(ba: BlockAck) -> dict[str, Any]:
+    return {
+        "ba_type": block_ack_type_name(ba.ba_type),
+        "tid": ba.tid_info,
+        "ssn": ba.starting_seq,
+        "bitmap": None if ba.bitmap is None else ba.bitmap.hex(),
+    }
 
 
 def _element_fields(el: Elements) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from analyzer.capture.live import HEADER_CUT, SNAPLEN, bpf_program
 from analyzer.dot11.decode import UNSURE, peek
 from analyzer.dot11.records import Kind
 from analyzer.simulate.bench import bench_mix
-from analyzer.simulate.library import eap_pmksa_roam, ft_roam, psk_roam
+from analyzer.simulate.library import eap_pmksa_roam, ft_roam, ht_roam, psk_roam
 
 PUBLIC = Path(__file__).resolve().parents[3] / "shared" / "pcaps" / "public"
 
@@ -71,7 +71,7 @@ def run_bpf(program: list[tuple[int, int, int, int]], pkt: bytes) -> int:
 
 def _frames() -> list[bytes]:
     out = [data for _, data in itertools.islice(bench_mix(30_000), 30_000)]
-    for make in (psk_roam, eap_pmksa_roam, ft_roam):
+    for make in (psk_roam, eap_pmksa_roam, ft_roam, ht_roam):
         out += [data for _, data in make().frames()]
     for path in sorted(PUBLIC.glob("*")):
         if path.suffix in (".tsv", ".md"):
@@ -87,8 +87,8 @@ FRAMES = _frames()
 @pytest.mark.parametrize("data_headers", [False, True])
 def test_filter_keeps_management_and_eapol_whole_like_peek(data_headers: bool) -> None:
     """Management and EAPOL frames pass whole; data frames are cut to their headers and ACKs
-    pass whole (or both are dropped); other control frames never pass. Checked on every frame
-    against `peek`."""
+    and Block Acks pass whole (or all are dropped); other control frames never pass. Checked
+    on every frame against `peek`."""
     program = bpf_program(data_headers)
     seen: dict[str, int] = {}
     for data in FRAMES:
@@ -99,7 +99,8 @@ def test_filter_keeps_management_and_eapol_whole_like_peek(data_headers: bool) -
             want = it_len + HEADER_CUT if data_headers else 0
             label = "data"
         elif kind == int(Kind.CONTROL):
-            want, label = (SNAPLEN if data_headers else 0), "ack"
+            want = SNAPLEN if data_headers else 0
+            label = "block_ack" if data[it_len] == 0x94 else "ack"
         elif kind < 0 or kind == UNSURE:
             want, label = 0, "other"
         else:
@@ -107,7 +108,7 @@ def test_filter_keeps_management_and_eapol_whole_like_peek(data_headers: bool) -
         assert snap == want, (label, data[:64].hex())
         seen[label] = seen.get(label, 0) + 1
     assert seen["kept"] > 1000 and seen["data"] > 1000 and seen["other"] > 100
-    assert seen["ack"] > 100
+    assert seen["ack"] > 100 and seen["block_ack"] > 10
 
 
 def test_filter_drops_a_frame_shorter_than_its_radiotap_header() -> None:
