@@ -8,6 +8,19 @@ The roam engine runs per file or site, not per station across them: each is inde
 others, so a station's frames never span two tasks and partitioning events by station would
 only add a shuffle.
 
+A large file is split: a site that is one uncompressed pcap or pcapng file of at least
+DASK_SPLIT_BYTES (64 MiB; `run_dask(split_bytes=...)`) is cut at validated record/block
+boundaries (analyzer.parallel.plan_split) into byte ranges of at most 8 MiB, one task each
+(`read_chunk`: the worker decodes its range into compact columns). The client builds that
+file's engine as `analyze_site` would (same expectations, keys and frame-row sink) and feeds it
+the ranges' chunks in range order as they arrive, with the trust checks and the single-process
+fallback of `--jobs` (analyzer.parallel.feed_chunks), so its result is exactly `analyze FILE`'s.
+The client therefore reads the file too (its header, the split points, and any range it does
+not trust): with a remote scheduler the path must be readable from the client as well.
+Several sensors of a site, compressed files and smaller files stay one task each. Every site's
+tasks are submitted before any result is awaited, so the cluster is busy while the client
+feeds.
+
 `--out DIR` writes a Parquet dataset: DIR/roams/, DIR/findings/, DIR/frames/, one part file
 per capture (part-00000.parquet, ...) with a `capture` column and one schema per table, readable
 with `pandas.read_parquet(DIR/"roams")` or `pyarrow.dataset.dataset(...)`; with `--sites`,
@@ -18,14 +31,18 @@ built with pyarrow directly (pandas stays in the report layer, by the project's 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from analyzer.errors import AnalyzerError
-from analyzer.many import FileResult, Options, analyze_site, bases
+from analyzer.many import FileResult, Options, analyze_site, bases, site_result, site_sinks
+from analyzer.parallel import CHUNKS_PER_JOB, Chunk, Split, feed_chunks, plan_split, read_chunk
+from analyzer.pipeline import Analysis, CaptureResult, Engine, open_captures
 
 LOCAL_WORKERS = 2
+DASK_SPLIT_BYTES = 64 << 20  # a one-file site this large is one task per byte range
 
 
 def _require() -> Any:
@@ -57,20 +74,87 @@ def client_for(address: str, processes: bool = True) -> tuple[Any, Any]:
 
 
 def run_dask(
-    sites: Sequence[Sequence[str]], address: str, options: Options, processes: bool = True
+    sites: Sequence[Sequence[str]],
+    address: str,
+    options: Options,
+    processes: bool = True,
+    split_bytes: int | None = None,
 ) -> list[FileResult]:
-    """Every site (a file, or several sensors' files) as one task on the cluster; results in
-    site order."""
+    """Every site (a file, or several sensors' files) on the cluster, a one-file site of at
+    least `split_bytes` (default DASK_SPLIT_BYTES) as one task per byte range, any other as
+    one task; results in site order."""
     client, cluster = client_for(address, processes)
     try:
-        futures = client.map(
-            analyze_site, [list(p) for p in sites], bases(sites), options=options, pure=False
-        )
-        return client.gather(futures)
+        pending = submit_sites(client, sites, options, split_bytes)
+        return [site.result() for site in pending]
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+class Pending(Protocol):
+    """A submitted site: a Dask future of its FileResult, or a SplitFile."""
+
+    def result(self) -> FileResult: ...
+
+
+def submit_sites(
+    client: Any, sites: Sequence[Sequence[str]], options: Options, split_bytes: int | None
+) -> list[Pending]:
+    """Every site's tasks submitted, in site order, before any result is awaited."""
+    least = DASK_SPLIT_BYTES if split_bytes is None else split_bytes
+    parts = max(1, sum(client.nthreads().values())) * CHUNKS_PER_JOB  # 8 MiB ranges at most
+    pending: list[Pending] = []
+    for paths, index in zip(sites, bases(sites), strict=True):
+        split = plan_split(paths[0], parts, least) if len(paths) == 1 else None
+        if split is None:
+            pending.append(
+                client.submit(analyze_site, list(paths), index, options=options, pure=False)
+            )
+        else:
+            pending.append(SplitFile(client, split, index, options))
+    return pending
+
+
+class SplitFile:
+    """One large file as `analyze_site` would analyse it: its byte ranges decoded on the
+    cluster (`read_chunk`), its engine here, fed the chunks in range order by `result`."""
+
+    def __init__(self, client: Any, split: Split, index: int, options: Options) -> None:
+        capture = open_captures([split.path])[0]
+        capture.close()
+        self.info = capture.info
+        sinks, self.rows = site_sinks(index, options)
+        self.engine = Engine(Analysis([CaptureResult(self.info)]), sinks,
+                             expectations=options.expectations, keys=options.keys)
+        lean = self.engine.lean  # no frame sink: workers send the tracker's fields only
+        tasks = [(split.path, split.prefix, a, b, lean) for a, b in split.ranges]
+        self.ranges = RangeResults(client.map(read_chunk, tasks, pure=False))
+
+    def result(self) -> FileResult:
+        feed_chunks(self.engine, self.info, self.ranges)
+        return site_result(self.engine.finish(), self.rows)
+
+
+class RangeResults:
+    """The range tasks' chunks in range order, each future released once its chunk is taken;
+    `stop` cancels the ranges not yet taken (analyzer.parallel.ChunkSource)."""
+
+    def __init__(self, futures: list[Any]) -> None:
+        self.futures = deque(futures)
+
+    def __len__(self) -> int:
+        return len(self.futures)
+
+    def __iter__(self) -> Iterator[Chunk]:
+        while self.futures:
+            yield self.futures.popleft().result()
+
+    def stop(self) -> None:
+        for future in self.futures:
+            future.cancel()
+        self.futures.clear()
 
 
 def write_dataset(

@@ -86,19 +86,33 @@ def analyze_site(paths: Sequence[str], index: int, options: Options) -> FileResu
     """Worker: one site, exactly as `analyze A B ...` (several sensors merged and aligned);
     frame rows (when asked) carry `index` plus their sensor's position as their capture."""
     from analyzer.pipeline import run
-    from analyzer.report.frames import NOT_TABLED, frame_row
-    from analyzer.report.jsonout import analysis_document
 
-    rows: list[dict[str, Any]] = []
-    sinks = []
-    if options.frame_rows:
-        def collect(sensor: int, frame: Any) -> None:
-            if frame.kind not in NOT_TABLED:
-                rows.append(frame_row(index + sensor, frame))
-
-        sinks.append(collect)
+    sinks, rows = site_sinks(index, options)
     analysis = run(list(paths), sinks=sinks, expectations=options.expectations,
                    keys=options.keys)
+    return site_result(analysis, rows)
+
+
+def site_sinks(index: int, options: Options) -> tuple[list[Any], list[dict[str, Any]]]:
+    """The frame sinks of a site whose first capture is `index`, and the list of frame rows
+    they fill (no sink unless `options.frame_rows`)."""
+    from analyzer.report.frames import NOT_TABLED, frame_row
+
+    rows: list[dict[str, Any]] = []
+    if not options.frame_rows:
+        return [], rows
+
+    def collect(sensor: int, frame: Any) -> None:
+        if frame.kind not in NOT_TABLED:
+            rows.append(frame_row(index + sensor, frame))
+
+    return [collect], rows
+
+
+def site_result(analysis: Any, rows: list[dict[str, Any]]) -> FileResult:
+    """A finished site's analysis (pipeline.Analysis) as its worker sends it back."""
+    from analyzer.report.jsonout import analysis_document
+
     return FileResult(analysis_document(analysis), list(analysis.roams), rows)
 
 

@@ -19,6 +19,10 @@ sinks). The parent's own ranges are the file's first bytes, read as the single r
 A range whose start was not a true boundary, or whose reading warns or stops early (damage, a
 truncated end), is not trusted: the rest is read by the single-process reader instead, skipping
 the records already fed, so warnings and byte offsets stay those of the single run.
+
+`feed_chunks` is that feeding (trust check, accounting, fallback) for any ordered source of
+chunks: the local worker processes here, or the Dask range tasks of one large file
+(analyzer.daskrun), whose client reads no head ranges itself.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from analyzer.capture import Capture, CaptureInfo, open_capture
 from analyzer.capture.pcap import MAGICS, SANE_SNAPLEN
@@ -89,12 +93,14 @@ class Chunk:
 # --- split ---------------------------------------------------------------------------------
 
 
-def plan_split(path: str, parts: int) -> Split | None:
+def plan_split(path: str, parts: int, min_bytes: int | None = None) -> Split | None:
     """Byte ranges for `parts` or more workers; None when the file cannot or need not be split
-    (not a regular file, compressed, small, or no valid boundary found)."""
+    (not a regular file, compressed, smaller than `min_bytes` (default MIN_SPLIT_BYTES), or no
+    valid boundary found)."""
+    least = MIN_SPLIT_BYTES if min_bytes is None else min_bytes
     try:
         size = os.path.getsize(path)
-        if not os.path.isfile(path) or size < MIN_SPLIT_BYTES:
+        if not os.path.isfile(path) or size < least:
             return None
         with open(path, "rb") as f:
             head = f.read(4)
@@ -333,6 +339,15 @@ def _key(frame: Frame) -> Any:
 # --- parent --------------------------------------------------------------------------------
 
 
+class ChunkSource(Protocol):
+    """Chunks of consecutive byte ranges, in range order; `stop` ends their production (the
+    rest is not wanted)."""
+
+    def __iter__(self) -> Iterator[Chunk]: ...
+
+    def stop(self) -> None: ...
+
+
 def run_parallel(engine: Engine, capture: Capture, jobs: int) -> None:
     """Feed `engine` every relevant item of one opened (not yet iterated) capture 0, in
     capture order, decoded by `jobs` processes; `capture.info` ends as the single-process
@@ -348,26 +363,46 @@ def run_parallel(engine: Engine, capture: Capture, jobs: int) -> None:
     # 1/(jobs + 2) of the file, as it also feeds the tracker the workers' frames
     own = max(1, len(split.ranges) // (jobs + 2))
     tasks = [(split.path, split.prefix, a, b, engine.lean) for a, b in split.ranges[own:]]
-    prefix_warnings = list(info.warnings)
     with _Workers(tasks, jobs) as chunks:
         # the file's first bytes are exactly what the single run reads first: every record fed
         # is one it feeds, whatever damage the reading meets
         head = _read_head(engine, split.path, split.ranges[own - 1][1])
-        base, trusted = head.frames, _good(head, prefix_warnings, len(info.linktypes))
+        feed_chunks(engine, info, chunks, head)
+
+
+def feed_chunks(
+    engine: Engine, info: CaptureInfo, chunks: ChunkSource, head: CaptureInfo | None = None
+) -> None:
+    """Feed `engine` the rest of capture 0 from `chunks` (the ranges after `head`, the reading
+    of the file's first bytes already fed by the single-process loop, if any), in capture
+    order; `info` (the opened capture's, nothing read yet) ends as the single run leaves it.
+    From the first reading not trusted (`_good`) on, `chunks` is stopped and the
+    single-process reader reads the rest, skipping the records already fed."""
+    expected = list(info.warnings), len(info.linktypes)
+    fed, trusted = 0, True
+    if head is not None:
+        fed, trusted = head.frames, _good(head, *expected)
         if trusted:
             _account(info, head)
-            for chunk in chunks:
-                if not _good(chunk.info, prefix_warnings, len(info.linktypes)):
-                    trusted = False
-                    break
-                _account(info, chunk.info)
-                _feed(engine, chunk, base)
-                base += chunk.info.frames
-    if not trusted:  # the single-process reader, after the records already fed
-        with open_capture(info.path) as fresh:
-            engine.run_capture(islice(fresh, base, None))
-        for name in CaptureInfo.__slots__:  # type: ignore[attr-defined]
-            setattr(info, name, getattr(fresh.info, name))
+    if trusted:
+        for chunk in chunks:
+            if not _good(chunk.info, *expected):
+                trusted = False
+                break
+            _account(info, chunk.info)
+            _feed(engine, chunk, fed)
+            fed += chunk.info.frames
+    if not trusted:
+        chunks.stop()
+        _read_rest(engine, info, fed)
+
+
+def _read_rest(engine: Engine, info: CaptureInfo, fed: int) -> None:
+    """The single-process reader after the `fed` records; `info` becomes its reading."""
+    with open_capture(info.path) as fresh:
+        engine.run_capture(islice(fresh, fed, None))
+    for name in CaptureInfo.__slots__:  # type: ignore[attr-defined]
+        setattr(info, name, getattr(fresh.info, name))
 
 
 class _Workers:
@@ -385,7 +420,10 @@ class _Workers:
         for proc in self._procs:
             proc.start()
 
-    def __enter__(self) -> Iterator[Chunk]:
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __iter__(self) -> Iterator[Chunk]:
         return (self._next(n % len(self._procs)) for n in range(self._tasks))
 
     def _next(self, k: int) -> Chunk:
@@ -401,11 +439,14 @@ class _Workers:
                 raise got
             return got
 
-    def __exit__(self, *exc: object) -> None:
+    def stop(self) -> None:
         for proc in self._procs:
             proc.kill()
         for proc in self._procs:
             proc.join()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
         for q in self._queues:
             q.close()
 
