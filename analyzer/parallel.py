@@ -55,6 +55,7 @@ CHUNKS_PER_JOB = 4
 MAX_CHUNK_BYTES = 8 << 20
 WORKER_NICE = 5  # the parent, which feeds every frame to the tracker, comes first
 SEARCH_BYTES = 1 << 20
+FIRST_SEARCH_BYTES = 64 << 10
 CHAIN = 3  # headers that must validate in a row at a candidate boundary
 _KNOWN_BLOCKS = frozenset({SHB, IDB, PB, SPB, 4, 5, EPB, 7, 8, 10, 0xBAD, 0x40000BAD})
 _DATA, _BEACON, _ACK = int(Kind.DATA), int(Kind.BEACON), int(Kind.CONTROL)
@@ -138,18 +139,26 @@ def _split(
 
 
 def _boundary(f: Any, target: int, align: int, check: Check) -> int | None:
-    """The first offset at or after `target` where CHAIN headers in a row validate."""
-    f.seek(target)
-    window = f.read(SEARCH_BYTES + CHAIN * (SANE_SNAPLEN + 64))
-    for p in range(0, min(SEARCH_BYTES, len(window)), align):
-        q = p
-        for i in range(CHAIN):
-            step = check(window, q, i == 0)
-            if step <= 0:
-                break
-            q += step
-        else:
-            return target + p
+    """The first offset at or after `target` where CHAIN headers in a row validate, searched
+    in a small window first: frames are a few KiB at most, so a boundary is nearly always
+    within it and a split of a large file reads kilobytes per cut, not a megabyte. (A chain
+    that runs past the small window does not validate there; the large window has room for
+    CHAIN of the largest records.)"""
+    for search, slack in ((FIRST_SEARCH_BYTES, FIRST_SEARCH_BYTES),
+                          (SEARCH_BYTES, CHAIN * (SANE_SNAPLEN + 64))):
+        f.seek(target)
+        window = f.read(search + slack)
+        for p in range(0, min(search, len(window)), align):
+            q = p
+            for i in range(CHAIN):
+                step = check(window, q, i == 0)
+                if step <= 0:
+                    break
+                q += step
+            else:
+                return target + p
+        if len(window) <= search:  # the file ends inside this window: no more to search
+            return None
     return None
 
 

@@ -206,3 +206,44 @@ def test_pcap_check_rejects_garbage(tmp_path: Path) -> None:
     f = tmp_path / "junk.pcap"
     f.write_bytes(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 127) + b"\xff" * (3 << 20))
     assert plan_split(str(f), 4) is None
+
+
+class _CountingFile:
+    """A file object that counts the bytes read through it."""
+
+    def __init__(self, f: object) -> None:
+        self._f, self.read_bytes = f, 0
+
+    def seek(self, pos: int) -> int:
+        return self._f.seek(pos)  # type: ignore[attr-defined]
+
+    def read(self, n: int) -> bytes:
+        data = self._f.read(n)  # type: ignore[attr-defined]
+        self.read_bytes += len(data)
+        return data
+
+
+def test_a_cut_reads_kilobytes_not_the_whole_search_window(bench_mix: dict[str, Path]) -> None:
+    path = bench_mix["pcap"]
+    with open(path, "rb") as raw:
+        f = _CountingFile(raw)
+        layout = analyzer.parallel._pcap_layout(f, f.read(4))
+        split = analyzer.parallel._split(str(path), f, path.stat().st_size, 8, layout)
+    assert split is not None and len(split.ranges) >= 8
+    cuts = len(split.ranges) - 1
+    assert f.read_bytes < cuts * (analyzer.parallel.SEARCH_BYTES // 4)
+
+
+def test_a_boundary_past_the_first_window_is_found(tmp_path: Path) -> None:
+    """Records longer than the first search window (jumbo frames): the cut is still a record
+    boundary, found in the second, larger window."""
+    big = analyzer.parallel.FIRST_SEARCH_BYTES + 4096
+    header = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 105)
+    records = [struct.pack("<IIII", 1_700_000_000 + n, 0, big, big) + bytes([n % 251]) * big
+               for n in range(40)]  # fmt: skip
+    path = tmp_path / "jumbo.pcap"
+    path.write_bytes(header + b"".join(records))
+    split = plan_split(str(path), 4, min_bytes=0)
+    assert split is not None and len(split.ranges) >= 3
+    starts = {24 + k * (16 + big) for k in range(40)}
+    assert all(a in starts for a, _ in split.ranges)
