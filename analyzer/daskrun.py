@@ -19,7 +19,8 @@ The client therefore reads the file too (its header, the split points, and any r
 not trust): with a remote scheduler the path must be readable from the client as well.
 Several sensors of a site, compressed files and smaller files stay one task each. Every site's
 tasks are submitted before any result is awaited, so the cluster is busy while the client
-feeds.
+feeds; of a split file, 8 ranges per worker thread at a time, the next submitted as the client
+takes one (the chunks waiting for the client stay bounded however large the file).
 
 `--out DIR` writes a Parquet dataset: DIR/roams/, DIR/findings/, DIR/frames/, one part file
 per capture (part-00000.parquet, ...) with a `capture` column and one schema per table, readable
@@ -38,7 +39,15 @@ from typing import Any, Protocol
 
 from analyzer.errors import AnalyzerError
 from analyzer.many import FileResult, Options, analyze_site, bases, site_result, site_sinks
-from analyzer.parallel import CHUNKS_PER_JOB, Chunk, Split, feed_chunks, plan_split, read_chunk
+from analyzer.parallel import (
+    CHUNKS_PER_JOB,
+    Chunk,
+    Split,
+    Task,
+    feed_chunks,
+    plan_split,
+    read_chunk,
+)
 from analyzer.pipeline import Analysis, CaptureResult, Engine, open_captures
 
 LOCAL_WORKERS = 2
@@ -113,7 +122,7 @@ def submit_sites(
                 client.submit(analyze_site, list(paths), index, options=options, pure=False)
             )
         else:
-            pending.append(SplitFile(client, split, index, options))
+            pending.append(SplitFile(client, split, index, options, parts * 2))
     return pending
 
 
@@ -121,7 +130,9 @@ class SplitFile:
     """One large file as `analyze_site` would analyse it: its byte ranges decoded on the
     cluster (`read_chunk`), its engine here, fed the chunks in range order by `result`."""
 
-    def __init__(self, client: Any, split: Split, index: int, options: Options) -> None:
+    def __init__(
+        self, client: Any, split: Split, index: int, options: Options, ahead: int
+    ) -> None:
         capture = open_captures([split.path])[0]
         capture.close()
         self.info = capture.info
@@ -130,7 +141,7 @@ class SplitFile:
                              expectations=options.expectations, keys=options.keys)
         lean = self.engine.lean  # no frame sink: workers send the tracker's fields only
         tasks = [(split.path, split.prefix, a, b, lean) for a, b in split.ranges]
-        self.ranges = RangeResults(client.map(read_chunk, tasks, pure=False))
+        self.ranges = RangeResults(client, tasks, ahead)
 
     def result(self) -> FileResult:
         feed_chunks(self.engine, self.info, self.ranges)
@@ -139,22 +150,35 @@ class SplitFile:
 
 class RangeResults:
     """The range tasks' chunks in range order, each future released once its chunk is taken;
-    `stop` cancels the ranges not yet taken (analyzer.parallel.ChunkSource)."""
+    `stop` cancels the ranges not yet taken (analyzer.parallel.ChunkSource). At most `ahead`
+    ranges are submitted beyond the one being taken: the cluster stays busy while the client
+    feeds, and the chunks waiting for the client stay bounded however large the file."""
 
-    def __init__(self, futures: list[Any]) -> None:
-        self.futures = deque(futures)
+    def __init__(self, client: Any, tasks: Sequence[Task], ahead: int) -> None:
+        self._client = client
+        self._tasks = deque(tasks)
+        self.futures: deque[Any] = deque()
+        while self._tasks and len(self.futures) < ahead:
+            self._submit_next()
+
+    def _submit_next(self) -> None:
+        self.futures.append(self._client.submit(read_chunk, self._tasks.popleft(), pure=False))
 
     def __len__(self) -> int:
-        return len(self.futures)
+        return len(self.futures) + len(self._tasks)
 
     def __iter__(self) -> Iterator[Chunk]:
         while self.futures:
-            yield self.futures.popleft().result()
+            future = self.futures.popleft()
+            if self._tasks:
+                self._submit_next()
+            yield future.result()
 
     def stop(self) -> None:
         for future in self.futures:
             future.cancel()
         self.futures.clear()
+        self._tasks.clear()
 
 
 def write_dataset(
