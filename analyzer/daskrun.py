@@ -9,7 +9,9 @@ others, so a station's frames never span two tasks and partitioning events by st
 only add a shuffle.
 
 A large file is split: a site that is one uncompressed pcap or pcapng file of at least
-DASK_SPLIT_BYTES (64 MiB; `run_dask(split_bytes=...)`) is cut at validated record/block
+DASK_SPLIT_BYTES (64 MiB; `run_dask(split_bytes=...)`) and larger than one worker thread's
+share of all the sites' bytes (`worth_splitting`: one large capture, or one far larger than
+the others; many files of a size keep the cluster busy whole) is cut at validated record/block
 boundaries (analyzer.parallel.plan_split) into byte ranges of at most 8 MiB, one task each
 (`read_chunk`: the worker decodes its range into compact columns). The client builds that
 file's engine as `analyze_site` would (same expectations, keys and frame-row sink) and feeds it
@@ -32,6 +34,7 @@ built with pyarrow directly (pandas stays in the report layer, by the project's 
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -51,7 +54,8 @@ from analyzer.parallel import (
 from analyzer.pipeline import Analysis, CaptureResult, Engine, open_captures
 
 LOCAL_WORKERS = 2
-DASK_SPLIT_BYTES = 64 << 20  # a one-file site this large is one task per byte range
+DASK_SPLIT_BYTES = 64 << 20  # a one-file site this large may be one task per byte range
+SPLIT_BEYOND_SHARE = True  # ... when larger than a worker thread's share (`worth_splitting`)
 
 
 def _require() -> Any:
@@ -113,10 +117,12 @@ def submit_sites(
 ) -> list[Pending]:
     """Every site's tasks submitted, in site order, before any result is awaited."""
     least = DASK_SPLIT_BYTES if split_bytes is None else split_bytes
-    parts = max(1, sum(client.nthreads().values())) * CHUNKS_PER_JOB  # 8 MiB ranges at most
+    threads = max(1, sum(client.nthreads().values()))
+    parts = threads * CHUNKS_PER_JOB  # 8 MiB ranges at most
+    worth = worth_splitting([_bytes(paths) for paths in sites], threads)
     pending: list[Pending] = []
-    for paths, index in zip(sites, bases(sites), strict=True):
-        split = plan_split(paths[0], parts, least) if len(paths) == 1 else None
+    for paths, index, big in zip(sites, bases(sites), worth, strict=True):
+        split = plan_split(paths[0], parts, least) if len(paths) == 1 and big else None
         if split is None:
             pending.append(
                 client.submit(analyze_site, list(paths), index, options=options, pure=False)
@@ -124,6 +130,25 @@ def submit_sites(
         else:
             pending.append(SplitFile(client, split, index, options, parts * 2))
     return pending
+
+
+def worth_splitting(sizes: Sequence[int], threads: int) -> list[bool]:
+    """Which sites (by their bytes) to split: those larger than one worker thread's share of
+    all the bytes. Whole-file tasks keep every worker busy and run their roam engines on the
+    workers, while a split file's engine runs in the client: splitting is for the file that
+    would otherwise keep one worker busy long after the others are done (one large capture,
+    or one far larger than the rest), not for many files of a size."""
+    if not SPLIT_BEYOND_SHARE:
+        return [True] * len(sizes)
+    share = sum(sizes) / threads
+    return [size > share for size in sizes]
+
+
+def _bytes(paths: Sequence[str]) -> int:
+    try:
+        return sum(os.path.getsize(p) for p in paths)
+    except OSError:
+        return 0  # not a regular file: its task says why
 
 
 class SplitFile:

@@ -1,11 +1,11 @@
-"""A split file's range tasks go to the cluster a bounded number at a time (no Dask needed:
-a stand-in client records what is submitted)."""
+"""Which files the Dask backend splits, and how a split file's range tasks go to the cluster: a
+bounded number at a time (no Dask needed: a stand-in client records what is submitted)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from analyzer.daskrun import RangeResults
+from analyzer.daskrun import RangeResults, worth_splitting
 
 
 class _Future:
@@ -50,3 +50,19 @@ def test_stop_cancels_what_was_submitted_and_submits_no_more() -> None:
     assert len(ranges) == 0 and list(ranges) == []
     assert len(client.submitted) == 5
     assert [f.cancelled for f in client.submitted] == [False] + [True] * 4
+
+
+def test_many_files_of_a_size_are_not_split() -> None:
+    """Twenty 70 MB files on two workers: whole-file tasks keep both busy, and their roam
+    engines run on the workers rather than one after another in the client."""
+    assert worth_splitting([70 << 20] * 20, threads=2) == [False] * 20
+
+
+def test_one_large_capture_is_split() -> None:
+    assert worth_splitting([20 << 30], threads=2) == [True]
+    assert worth_splitting([20 << 30], threads=1) == [False]  # one thread: nothing to share
+
+
+def test_only_the_file_beyond_a_threads_share_is_split() -> None:
+    sizes = [20 << 30, *([100 << 20] * 10)]
+    assert worth_splitting(sizes, threads=4) == [True] + [False] * 10

@@ -49,6 +49,7 @@ def address() -> Iterator[str]:
 def seen(monkeypatch: pytest.MonkeyPatch) -> Seen:
     """Split every one-file site (threshold 0) and record the ranges and the chunks fed."""
     monkeypatch.setattr("analyzer.daskrun.DASK_SPLIT_BYTES", 0)
+    monkeypatch.setattr("analyzer.daskrun.SPLIT_BEYOND_SHARE", False)
     record = Seen()
     submit, feed = analyzer.daskrun.submit_sites, analyzer.parallel._feed
 
