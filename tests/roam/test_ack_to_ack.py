@@ -18,6 +18,7 @@ from analyzer.roam.records import Roam
 from analyzer.roam.tracker import ACK_WAIT_NS, Tracker
 from analyzer.simulate import Scenario
 from analyzer.simulate.frames import RADIOTAP_LEN
+from tests.roam.ack_scenarios import AP1_SIM, AP2_SIM, acked_roam
 from tests.roam.factory import AP1, AP2, STA, STA2, Air, ms
 
 
@@ -253,7 +254,6 @@ def test_data_waiting_for_an_ack_is_forgotten_after_the_window() -> None:
 
 # --- end to end: a builder capture with ACKs -------------------------------------------------
 
-AP1_SIM, AP2_SIM, STA_SIM = "00:11:22:33:44:01", "00:11:22:33:44:02", "02:00:00:00:00:01"
 
 
 def _acked_data(frames: list[tuple[int, bytes]]) -> list[tuple[int, str]]:
@@ -282,12 +282,7 @@ def _expected_ack_to_ack(sc: Scenario) -> float:
 def test_builder_roam_with_acks_end_to_end(tmp_path: Path, lost: tuple[str, ...]) -> None:
     """The sniffer hears every ACK, or misses those of the roam's first data frames (then the
     first acknowledged data comes from the traffic after it)."""
-    sc = Scenario("pcapng", seed=3, acks=True)
-    sc.ap("ap1", AP1_SIM, "lab", 36, akm="psk", passphrase="correct horse")
-    sc.ap("ap2", AP2_SIM, "lab", 44, akm="psk", passphrase="correct horse")
-    sc.sta("c", STA_SIM).beacons("ap1", 3).beacons("ap2", 3)
-    sc.connect("c", "ap1").data("c", 4).wait(300)
-    sc.roam("c", "ap2", lost_acks=set(lost)).wait(5).data("c", 4)
+    sc = acked_roam(lost)
     sc.write(tmp_path / "roam.pcapng")
     roam = run([str(tmp_path / "roam.pcapng")]).roams[-1]
     assert (roam.kind, roam.outcome) == ("roam", "success")

@@ -15,8 +15,8 @@ from analyzer.pipeline import run
 from analyzer.roam.acks import ACK_WINDOW_NS
 from analyzer.roam.records import Roam
 from analyzer.roam.tracker import Tracker
-from analyzer.simulate import Scenario
 from analyzer.simulate.frames import RADIOTAP_LEN
+from tests.roam.ack_scenarios import AP1_SIM, AP2_SIM, acked_roam
 from tests.roam.factory import AP1, AP2, AP3, STA, STA2, Air, ms
 
 
@@ -190,7 +190,6 @@ def test_without_block_ack_on_the_new_bss_the_wait_is_bounded() -> None:
 
 # --- end to end: a builder capture with Block Acks -------------------------------------------
 
-AP1_SIM, AP2_SIM, STA_SIM = "00:11:22:33:44:01", "00:11:22:33:44:02", "02:00:00:00:00:01"
 
 
 def _block_acked_data(frames: list[tuple[int, bytes]]) -> list[tuple[int, str]]:
@@ -214,12 +213,7 @@ def _block_acked_data(frames: list[tuple[int, bytes]]) -> list[tuple[int, str]]:
 def test_builder_roam_with_block_acks_end_to_end(tmp_path: Path, lost: tuple[str, ...]) -> None:
     """Data answered by Block Acks, management and EAPOL frames by ACKs; the sniffer hears
     them all, or misses the Block Acks of the roam's first data frames."""
-    sc = Scenario("pcapng", seed=3, acks=True, block_acks=True)
-    sc.ap("ap1", AP1_SIM, "lab", 36, akm="psk", passphrase="correct horse")
-    sc.ap("ap2", AP2_SIM, "lab", 44, akm="psk", passphrase="correct horse")
-    sc.sta("c", STA_SIM).beacons("ap1", 3).beacons("ap2", 3)
-    sc.connect("c", "ap1").data("c", 4).wait(300)
-    sc.roam("c", "ap2", lost_acks=set(lost)).wait(5).data("c", 4)
+    sc = acked_roam(lost, block_acks=True)
     sc.write(tmp_path / "roam.pcapng")
     frames = list(sc.frames())
     conn = sc.truth()["connections"][-1]
