@@ -255,7 +255,6 @@ def test_data_waiting_for_an_ack_is_forgotten_after_the_window() -> None:
 # --- end to end: a builder capture with ACKs -------------------------------------------------
 
 
-
 def _acked_data(frames: list[tuple[int, bytes]]) -> list[tuple[int, str]]:
     """(ACK time, BSSID) of every data frame the frame right after it acknowledges: an ACK
     (FC 0xD4) whose RA is the data frame's transmitter. Read from the bytes, as an oracle."""

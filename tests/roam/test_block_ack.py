@@ -191,7 +191,6 @@ def test_without_block_ack_on_the_new_bss_the_wait_is_bounded() -> None:
 # --- end to end: a builder capture with Block Acks -------------------------------------------
 
 
-
 def _block_acked_data(frames: list[tuple[int, bytes]]) -> list[tuple[int, str]]:
     """(Block Ack time, BSSID) of every data frame the next frame (background beacons aside)
     acknowledges: a Block Ack (FC 0x94) from the data frame's receiver to its transmitter,
