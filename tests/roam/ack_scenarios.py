@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from analyzer.roam.records import Roam
 from analyzer.simulate import Scenario
 
 AP1_SIM, AP2_SIM, STA_SIM = "00:11:22:33:44:01", "00:11:22:33:44:02", "02:00:00:00:00:01"
@@ -17,3 +20,24 @@ def acked_roam(lost: tuple[str, ...], block_acks: bool = False) -> Scenario:
     sc.connect("c", "ap1").data("c", 4).wait(300)
     sc.roam("c", "ap2", lost_acks=set(lost)).wait(5).data("c", 4)
     return sc
+
+
+def expected_ack_to_ack(acked: list[tuple[int, str]], conn: dict) -> float:
+    """ack_to_ack from the builder's truth: the last acknowledged data on AP1 before the roam
+    to the first on AP2 after its first data frame (acked: (time, BSSID) of acknowledged data)."""
+    old = max(ts for ts, b in acked if b == AP1_SIM and ts < conn["start_ns"])
+    new = min(ts for ts, b in acked if b == AP2_SIM and ts > conn["phases_ns"]["first_data"])
+    return round((new - old) / 1e6, 3)
+
+
+def assert_ack_to_ack(roam: Roam, expected: float, lost: tuple[str, ...]) -> None:
+    """The roam succeeded with `expected` ack_to_ack; it matches data_gap when every
+    acknowledgement was heard, and is well past it when the first ones were lost."""
+    assert (roam.kind, roam.outcome) == ("roam", "success")
+    assert roam.latency_ms["ack_to_ack"] == expected
+    data_gap = roam.latency_ms["data_gap"]
+    assert data_gap is not None
+    if lost:
+        assert roam.latency_ms["ack_to_ack"] > data_gap + 5
+    else:
+        assert roam.latency_ms["ack_to_ack"] == pytest.approx(data_gap, abs=0.1)

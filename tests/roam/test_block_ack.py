@@ -16,7 +16,7 @@ from analyzer.roam.acks import ACK_WINDOW_NS
 from analyzer.roam.records import Roam
 from analyzer.roam.tracker import Tracker
 from analyzer.simulate.frames import RADIOTAP_LEN
-from tests.roam.ack_scenarios import AP1_SIM, AP2_SIM, acked_roam
+from tests.roam.ack_scenarios import acked_roam, assert_ack_to_ack, expected_ack_to_ack
 from tests.roam.factory import AP1, AP2, AP3, STA, STA2, Air, ms
 
 
@@ -216,15 +216,5 @@ def test_builder_roam_with_block_acks_end_to_end(tmp_path: Path, lost: tuple[str
     sc.write(tmp_path / "roam.pcapng")
     frames = list(sc.frames())
     conn = sc.truth()["connections"][-1]
-    acked = _block_acked_data(frames)
-    old = max(ts for ts, b in acked if b == AP1_SIM and ts < conn["start_ns"])
-    new = min(ts for ts, b in acked if b == AP2_SIM and ts > conn["phases_ns"]["first_data"])
-    roam = run([str(tmp_path / "roam.pcapng")]).roams[-1]
-    assert (roam.kind, roam.outcome) == ("roam", "success")
-    assert roam.latency_ms["ack_to_ack"] == round((new - old) / 1e6, 3)
-    data_gap = roam.latency_ms["data_gap"]
-    assert data_gap is not None
-    if lost:
-        assert roam.latency_ms["ack_to_ack"] > data_gap + 5
-    else:
-        assert roam.latency_ms["ack_to_ack"] == pytest.approx(data_gap, abs=0.1)
+    expected = expected_ack_to_ack(_block_acked_data(frames), conn)
+    assert_ack_to_ack(run([str(tmp_path / "roam.pcapng")]).roams[-1], expected, lost)
