@@ -17,6 +17,14 @@ def public_captures() -> list[Path]:
     return sorted(p for p in PUBLIC.iterdir() if p.name != "MANIFEST.tsv")
 
 
+def public_capture_params() -> list:
+    """`public_captures()` for parametrize, or one case skipped with the reason when absent."""
+    reason = f"real captures not available: {PUBLIC} is absent"
+    return public_captures() or [
+        pytest.param(None, marks=pytest.mark.skip(reason=reason), id="no-public-captures")
+    ]
+
+
 @pytest.fixture
 def public_dir() -> Path:
     if not PUBLIC.is_dir():

@@ -14,7 +14,7 @@ import pytest
 
 from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
-from tests.conftest import public_captures
+from tests.conftest import public_capture_params
 
 GOLDEN = Path(__file__).parent / "golden"
 ROAM_FIELDS = (
@@ -49,7 +49,7 @@ def pinned(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("path", public_captures(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", public_capture_params(), ids=lambda p: p.name)
 def test_public_capture_sessions_match_golden(path: Path, update_golden: bool) -> None:
     got = json.loads(json.dumps(pinned(analysis_document(run([str(path)])))))
     golden = GOLDEN / (path.name.split(".")[0] + ".json")

@@ -10,7 +10,7 @@ import pytest
 
 from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
-from tests.conftest import public_captures
+from tests.conftest import public_capture_params
 
 FIELDS = (
     "frame.number",
@@ -93,7 +93,7 @@ def _tshark_key(row: dict[str, str]) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("path", public_captures(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", public_capture_params(), ids=lambda p: p.name)
 def test_counts_and_pmkids_agree_with_tshark(path: Path, tshark: str) -> None:
     """Frames with a bad FCS are malformed on our side, so tshark's FCS check leaves them out."""
     document = analysis_document(run([str(path)]))
