@@ -224,7 +224,7 @@ def _pcapng_layout(f: Any) -> tuple[int, int, Check | None]:
 
 # How the parent feeds a template's frames: lean data-frame or beacon fields, or a Frame rebuilt
 # with the template's counters (DATA/BEACON kinds) or with its own TSFT and sequence number.
-_LEAN_DATA, _LEAN_BEACON, _LEAN_ACK, _SHARED, _COUNTED = range(5)
+LEAN_DATA, LEAN_BEACON, LEAN_ACK, SHARED, COUNTED = range(5)
 
 
 Task = tuple[str, bytes, int, int, bool]  # path, prefix, start, end, lean
@@ -263,7 +263,7 @@ def _fill(chunk: Chunk, cap: Capture, lean: bool) -> None:
                 n = data_ids.get(item)
                 if n is None:
                     n = data_ids[item] = len(templates)
-                    templates.append((_LEAN_DATA, item))
+                    templates.append((LEAN_DATA, item))
                 index(number)
                 ts(ts_ns)
                 tid(n)
@@ -279,7 +279,7 @@ def _fill(chunk: Chunk, cap: Capture, lean: bool) -> None:
                 if n is None:
                     n = beacon_ids[key] = len(templates)
                     fc_flags, addr3, signal, freq = fields
-                    templates.append((_LEAN_BEACON, (fc_flags, (addr3, signal, freq, elements))))
+                    templates.append((LEAN_BEACON, (fc_flags, (addr3, signal, freq, elements))))
                 index(number)
                 ts(ts_ns)
                 tid(n)
@@ -290,7 +290,7 @@ def _fill(chunk: Chunk, cap: Capture, lean: bool) -> None:
                 n = ack_ids.get(item)
                 if n is None:
                     n = ack_ids[item] = len(templates)
-                    templates.append((_LEAN_ACK, item))
+                    templates.append((LEAN_ACK, item))
                 index(number)
                 ts(ts_ns)
                 tid(n)
@@ -314,7 +314,7 @@ def _template(chunk: Chunk, ids: dict[Any, int], item: Item) -> int:
     n = ids.get(key)
     if n is None:
         n = ids[key] = len(templates)
-        templates.append((_SHARED if item.kind in _TEMPLATED else _COUNTED, item))
+        templates.append((SHARED if item.kind in _TEMPLATED else COUNTED, item))
     if item.kind not in _TEMPLATED:
         radio, header = item.radio, item.header
         chunk.tsft.append(_NONE if radio is None or radio.tsft_us is None else radio.tsft_us)
@@ -385,20 +385,20 @@ def feed_chunks(
     """Feed `engine` the rest of capture 0 from `chunks` (the ranges after `head`, the reading
     of the file's first bytes already fed by the single-process loop, if any), in capture
     order; `info` (the opened capture's, nothing read yet) ends as the single run leaves it.
-    From the first reading not trusted (`_good`) on, `chunks` is stopped and the
+    From the first reading not trusted (`good_reading`) on, `chunks` is stopped and the
     single-process reader reads the rest, skipping the records already fed."""
     expected = list(info.warnings), len(info.linktypes)
     fed, trusted = 0, True
     if head is not None:
-        fed, trusted = head.frames, _good(head, *expected)
+        fed, trusted = head.frames, good_reading(head, *expected)
         if trusted:
-            _account(info, head)
+            account(info, head)
     if trusted:
         for chunk in chunks:
-            if not _good(chunk.info, *expected):
+            if not good_reading(chunk.info, *expected):
                 trusted = False
                 break
-            _account(info, chunk.info)
+            account(info, chunk.info)
             _feed(engine, chunk, fed)
             fed += chunk.info.frames
     if not trusted:
@@ -502,16 +502,15 @@ def _feed(engine: Engine, chunk: Chunk, base: int) -> None:
     data_seen, beacon_seen = tracker.data_seen, tracker.beacon_seen
     count_beacon = engine.analysis.inventory.count_beacon
     collect, feed = engine.collect, engine.feed
-    lean_data, lean_beacon, lean_ack, counted = _LEAN_DATA, _LEAN_BEACON, _LEAN_ACK, _COUNTED
+    lean_data, lean_beacon, lean_ack, counted = LEAN_DATA, LEAN_BEACON, LEAN_ACK, COUNTED
     ack_seen = tracker.ack_seen
-    tnew = tuple.__new__
     templates = chunk.templates
     objects = iter(chunk.objects)
     seqs, tsfts = iter(chunk.seq), iter(chunk.tsft)
     for index, ts, n in zip(chunk.index, chunk.ts, chunk.tid, strict=True):
         index += base
         if n < 0:
-            item: Item = _renumbered(next(objects), index)
+            item: Item = renumbered(next(objects), index)
         else:
             op, t = templates[n]
             if op == lean_data:
@@ -530,21 +529,29 @@ def _feed(engine: Engine, chunk: Chunk, base: int) -> None:
                 if results:
                     collect(results)
                 continue
-            radio, header = t.radio, t.header
-            if op == counted:
-                seq, tsft = next(seqs), next(tsfts)
-                if radio is not None:
-                    radio = tnew(Radio, (None if tsft == _NONE else tsft, *radio[1:]))
-                seq = None if seq == _NONE else seq
-                if isinstance(header, MacHeader) and header.seq != seq:
-                    header = tnew(MacHeader, (*header[:_SEQ], seq, *header[_SEQ + 1 :]))
-            item = tnew(Frame, (index, ts, t.interface, t.kind, radio, header, t.body))
+            item = rebuilt(op == counted, t, index, ts, seqs, tsfts)
         if isinstance(item, Malformed):
             count_malformed(result, item)
         feed(0, item)
 
 
-def _renumbered(item: Item, index: int) -> Item:
+def rebuilt(
+    counted: bool, t: Frame, index: int, ts: int, seqs: Iterator[int], tsfts: Iterator[int]
+) -> Frame:
+    """A frame of template `t` at `index`, `ts`; `counted`: with the next TSFT and sequence
+    number of the chunk's columns (management, EAPOL and control frames)."""
+    radio, header = t.radio, t.header
+    if counted:
+        seq, tsft = next(seqs), next(tsfts)
+        if radio is not None:
+            radio = tuple.__new__(Radio, (None if tsft == _NONE else tsft, *radio[1:]))
+        seq = None if seq == _NONE else seq
+        if isinstance(header, MacHeader) and header.seq != seq:
+            header = tuple.__new__(MacHeader, (*header[:_SEQ], seq, *header[_SEQ + 1 :]))
+    return tuple.__new__(Frame, (index, ts, t.interface, t.kind, radio, header, t.body))
+
+
+def renumbered(item: Item, index: int) -> Item:
     return replace(item, index=index) if isinstance(item, Malformed) else item._replace(index=index)
 
 
@@ -553,12 +560,12 @@ def _context() -> Any:
     return multiprocessing.get_context(method)
 
 
-def _good(read: CaptureInfo, warnings: list[str], linktypes: int) -> bool:
+def good_reading(read: CaptureInfo, warnings: list[str], linktypes: int) -> bool:
     """Trust a chunk read from a true boundary that ended cleanly at its end."""
     return not read.truncated and read.warnings == warnings and len(read.linktypes) == linktypes
 
 
-def _account(info: CaptureInfo, read: CaptureInfo) -> None:
+def account(info: CaptureInfo, read: CaptureInfo) -> None:
     if read.frames == 0:
         return
     if info.frames == 0:

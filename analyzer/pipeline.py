@@ -305,9 +305,16 @@ class Engine:
 
     def finish(self) -> Analysis:
         """End of input: open attempts are reported incomplete; stations and PMKIDs settle."""
+        return self.settle(self.tracker.finish(), self.tracker.stations())
+
+    def settle(
+        self, final: list[Roam | Finding], stations: list[StationSummary]
+    ) -> Analysis:
+        """`finish` given the tracker's last results and its station totals (or those of
+        per-station partitions, analyzer.bystation)."""
         analysis = self.analysis
-        _collect(analysis, self.judge, self.tracker.finish(), self.on_result)
-        analysis.stations = self.tracker.stations()
+        _collect(analysis, self.judge, final, self.on_result)
+        analysis.stations = stations
         if analysis.inventory.pmkids_dropped:
             analysis.findings.append(pmkid_cap_finding(analysis.inventory))
         if self.judge.keys:

@@ -119,8 +119,10 @@ class Holds:
         return att.first_data_ns is not None and now - att.first_data_ns > self.wait_ns
 
     def release(self, now: int) -> tuple[list[Completed], int]:
-        """The held attempts whose wait is over at `now` (held no more), and the next deadline
-        of the others (those emitted already are forgotten)."""
+        """The held attempts whose wait is over at `now` (held no more), in the order their
+        waits ended (then by station), and the next deadline of the others (those emitted
+        already are forgotten). The order depends on nothing but the attempts, so the
+        per-station partitions (analyzer.roam.partition) emit them as one tracker does."""
         over: list[Completed] = []
         due = NEVER
         for mac, st in list(self._held.items()):
@@ -131,6 +133,7 @@ class Holds:
                     over.append((st, att))
             else:
                 due = min(due, self._deadline(att, now))
+        over.sort(key=lambda done: (self._deadline(done[1], now), done[0].mac))
         return over, due
 
     def _deadline(self, att: Attempt, now: int) -> int:

@@ -188,13 +188,14 @@ class Tally:
 
 
 def note_malformed(stations: Mapping[str, Station], item: Malformed) -> None:
-    """Name a malformed frame in the open attempt of the station it was sent by or to."""
+    """Name a malformed frame in the open attempt of each station it was sent by or to (one
+    station's state decides for that station alone, so per-station partitions of the tracker
+    name it as one tracker does)."""
     header = item.header
     if header is None:
         return
-    for mac in (header.addr2, header.addr1):
+    for mac in {header.addr2, header.addr1}:
         st = stations.get(mac) if mac is not None else None
         att = st.attempt if st is not None else None
         if att is not None and not att.ack_hold and len(att.malformed) < MAX_MALFORMED_PER_ATTEMPT:
             att.malformed.append(item.index)
-            return

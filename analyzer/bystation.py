@@ -1,0 +1,187 @@
+"""One large capture's roam engine as per-station partitions (analyzer.roam.partition), each
+fed the compact chunks of the capture's byte ranges (analyzer.parallel) in range order.
+
+Every partition reads every chunk: it processes the data frames of its own stations and, of
+the others, only drops the transmitter's pending acknowledgement; beacons, management, EAPOL
+and control frames it processes all, so the tables one tracker shares between stations are
+the same in each. Its clock is the capture's: it ticks at the first item of any station past
+its next deadline. Partition 0 also keeps the inventory (counts, PMKID sightings) and the
+reading's accounting, which every partition would keep alike.
+
+`settle` merges the partitions' results into the client's engine (its PMKSA judge sees the
+roams in one tracker's order), which then gives exactly `analyze FILE`'s analysis. A partition
+that met a range it does not trust (a false boundary, damage, a truncated end) or reached its
+share of a cap says so (`PartRun.why`): the caller feeds one engine instead
+(analyzer.parallel.feed_chunks), which reads the rest of the file itself where needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from analyzer.capture import CaptureInfo
+from analyzer.dot11.records import Kind, Malformed
+from analyzer.parallel import (
+    COUNTED,
+    LEAN_ACK,
+    LEAN_BEACON,
+    LEAN_DATA,
+    Chunk,
+    account,
+    good_reading,
+    rebuilt,
+    renumbered,
+)
+from analyzer.pipeline import Analysis, CaptureResult, Engine
+from analyzer.pipeline import _count_malformed as count_malformed
+from analyzer.roam.inventory import Inventory
+from analyzer.roam.partition import PartOutput, PartTracker, data_station, lean_station, merge
+
+_UNCOUNTED = frozenset({Kind.DATA, Kind.OTHER_MGMT, Kind.CONTROL})
+
+
+@dataclass(slots=True)
+class PartRun:
+    """One partition's work on one capture: its tracker's output, or why it cannot stand for
+    its share of one tracker; partition 0 also the reading's accounting, malformed counts and
+    inventory."""
+
+    part: int
+    output: PartOutput | None
+    why: str | None
+    info: CaptureInfo
+    capture: CaptureResult
+    inventory: Inventory | None
+
+
+def run_part(chunks: Iterable[Chunk], info: CaptureInfo, part: int, parts: int) -> PartRun:
+    """Partition `part` of `parts` over every chunk of a capture, in range order; `info` is
+    the opened capture's (nothing read yet)."""
+    tracker = PartTracker(part, parts)
+    result = CaptureResult(info)
+    inventory = Inventory() if part == 0 else None
+    expected = list(info.warnings), len(info.linktypes)
+    fed = now = 0
+    for chunk in chunks:
+        if not good_reading(chunk.info, *expected):
+            why = f"range from record {fed + 1} not trusted"
+            return PartRun(part, None, why, info, result, inventory)
+        account(info, chunk.info)
+        now = _feed(tracker, chunk, fed, now, result, inventory)
+        fed += chunk.info.frames
+    output = tracker.output()
+    return PartRun(part, output, output.inexact, info, result, inventory)
+
+
+def _routes(tracker: PartTracker, templates: list[tuple[int, object]]) -> list[bool]:
+    """Per template: False for a data frame of another partition's station."""
+    owns = tracker.owns
+    routes = []
+    for op, t in templates:
+        sta = lean_station(t[0], t[1], t[2]) if op == LEAN_DATA else None  # type: ignore[index]
+        routes.append(sta is None or owns(sta))
+    return routes
+
+
+def _feed(
+    tracker: PartTracker, chunk: Chunk, base: int, now: int, result: CaptureResult,
+    inventory: Inventory | None,
+) -> int:  # fmt: skip
+    """One chunk into one partition (analyzer.parallel._feed's loop, with the clock and the
+    station routing of analyzer.roam.partition.feed_all); returns the capture's clock."""
+    templates = chunk.templates
+    mine = _routes(tracker, templates)
+    objects, seqs, tsfts = iter(chunk.objects), iter(chunk.seq), iter(chunk.tsft)
+    at, tick_at, take, due_of = tracker.at, tracker.tick_at, tracker.take, tracker.due
+    data_seen, beacon_seen, ack_seen = tracker.data_seen, tracker.beacon_seen, tracker.ack_seen
+    unacked, unacked_max = tracker.unacked, tracker.unacked_max
+    count_beacon = inventory.count_beacon if inventory is not None else None
+    due = due_of()
+    for index, ts, n in zip(chunk.index, chunk.ts, chunk.tid, strict=True):
+        index += base
+        if ts > now:
+            now = ts
+        if now >= due:
+            tick_at(index, now)
+            due = due_of()
+        if n >= 0:
+            op, t = templates[n]
+            if op == LEAN_DATA:
+                if not mine[n]:
+                    unacked.pop(t[2], None)
+                    continue
+                at(index, now)
+                results = data_seen(ts, index, *t)
+                if results:
+                    take(results)
+                if len(unacked) > unacked_max:
+                    tracker.check_unacked()
+                due = due_of()
+                continue
+            if op == LEAN_BEACON:
+                if count_beacon is not None:
+                    count_beacon(t[0])
+                at(index, now)
+                results = beacon_seen(ts, index, *t[1])
+                if results:
+                    take(results)
+                continue
+            if op == LEAN_ACK:
+                at(index, now)
+                results = ack_seen(ts, t)
+                if results:
+                    take(results)
+                continue
+            item = rebuilt(op == COUNTED, t, index, ts, seqs, tsfts)
+        else:
+            item = renumbered(next(objects), index)
+        if isinstance(item, Malformed):
+            count_malformed(result, item)
+        else:
+            sta = data_station(item)
+            if sta is not None and not tracker.owns(sta):
+                unacked.pop(item.header.addr2, None)  # type: ignore[union-attr]
+                continue
+            if inventory is not None and item.kind not in _UNCOUNTED:
+                inventory.add(0, item)
+        at(index, now)
+        results = tracker.feed(item)
+        if results:
+            take(results)
+        tracker.check_unacked()
+        due = due_of()
+    return now
+
+
+def settle(engine: Engine, info: CaptureInfo, runs: Sequence[PartRun]) -> Analysis:
+    """The partitions' work as the engine's analysis of capture 0 (whose `info`, opened and
+    not read, ends as the single run leaves it): merged results judged in order, partition
+    0's accounting, malformed counts and inventory."""
+    first = runs[0]
+    for name in CaptureInfo.__slots__:  # type: ignore[attr-defined]
+        setattr(info, name, getattr(first.info, name))
+    analysis = engine.analysis
+    capture = analysis.captures[0]
+    capture.malformed = first.capture.malformed
+    capture.malformed_reasons = first.capture.malformed_reasons
+    if first.inventory is not None:
+        analysis.inventory = first.inventory
+    outputs = [run.output for run in runs if run.output is not None]
+    results, stations = merge(outputs)
+    engine.collect(results)
+    return engine.settle([], stations)
+
+
+def analyze_by_station(
+    engine: Engine, info: CaptureInfo, chunks: Sequence[Chunk], parts: int
+) -> Analysis | None:
+    """Every partition in this process, one after another (the reference run the tests and
+    the Dask backend's results are held to); None when a partition cannot stand for its
+    share (see `PartRun.why`)."""
+    from copy import deepcopy
+
+    runs = [run_part(chunks, deepcopy(info), p, parts) for p in range(parts)]
+    if any(run.why is not None for run in runs):
+        return None
+    return settle(engine, info, runs)

@@ -1,0 +1,265 @@
+"""The roam engine per station: the stations split into partitions by MAC, one tracker per
+partition, whose results merged are exactly one tracker's.
+
+A station's roams depend on its own frames and on state that is not the station's: the BSS
+table (beacons, probe responses), retransmission and replay detection (per transmitter), the
+acknowledgement table (keyed by transmitter, and an AP transmits to every station) and the
+clock (holds, timeouts and sweeps fire on the first frame past a deadline, whoever sent it).
+So a partition is given every item, and does a station's work only for its own stations:
+
+- data frames (most of a capture) are partitioned: a partition processes those of its own
+  stations; of another's, it only drops the transmitter's pending acknowledgement (that
+  frame takes its place) and lets its clock see the timestamp (`foreign`);
+- management, EAPOL and control frames, beacons and malformed items go to every partition:
+  the shared tables stay those of one tracker, and the events of another partition's
+  station are not acted on (`_event`);
+- the clock is global: the driver ticks the partition at the first frame, of any station,
+  that reaches its next deadline (`due`), as one tracker's clock would fire there.
+
+Every result is emitted with a key: the frame position it was emitted at, the clock phase
+(held attempts released, sweep, the frame itself, end of input) and, where several stations
+emit at one position, the order one tracker visits them in (its stations in the order they
+were created; held attempts by the end of their wait). `merge` sorts the partitions' results
+by key and renumbers the attempts in the order they were opened.
+
+Exactness has limits one tracker's caps set: a partition gets 1/parts of the station and
+station-total caps and of the replay-report memory, and a partition that reaches one (or
+whose acknowledgement table reaches 1/parts of the size one tracker clears at) says so in
+`inexact`; the caller then runs one tracker instead.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from analyzer.dot11.records import Frame, Kind, MacHeader, Malformed
+from analyzer.roam.acks import MAX_UNACKED
+from analyzer.roam.attempt import Attempt
+from analyzer.roam.caps import Limits
+from analyzer.roam.events import _ODD_HEX, BROADCAST, Event
+from analyzer.roam.records import Finding, Roam, StationSummary
+from analyzer.roam.station import Station
+from analyzer.roam.tracker import MAX_REPORTED, Output, Tracker
+
+HOLDS, SWEEP, ITEM, FINISH = range(4)  # clock phases at one position, in the order they run
+END = 1 << 62  # the position of end of input
+Order = tuple[int, str]  # (station created at / hold deadline, station MAC)
+Key = tuple[int, int, Order]  # position, phase, order within the phase
+_FIRST: Order = (-1, "")
+
+
+def owner(mac: str, parts: int) -> int:
+    """The partition of a station (stable across processes, unlike `hash`)."""
+    return zlib.crc32(mac.encode()) % parts
+
+
+@dataclass(slots=True)
+class PartOutput:
+    """What a partition's tracker produced: results with their keys and sequence numbers,
+    the attempts it opened (position, local id), its station totals, and why it cannot stand
+    for its share of one tracker (None when it can)."""
+
+    part: int
+    emitted: list[tuple[Key, int, Roam | Finding]]
+    opened: list[tuple[int, int]]
+    stations: list[StationSummary]
+    inexact: str | None
+
+
+class PartTracker(Tracker):
+    """The tracker of partition `part` of `parts` (see the module docstring). The driver sets
+    the position of each item (`at`), ticks the clock when it reaches `due()`, and hands
+    every result list to `take`."""
+
+    def __init__(self, part: int, parts: int, limits: Limits | None = None, **kwargs: object
+                 ) -> None:  # fmt: skip
+        whole = limits or Limits()
+        share = Limits(max(1, whole.stations // parts), whole.bss, max(1, whole.tally // parts))
+        super().__init__(limits=share, **kwargs)  # type: ignore[arg-type]
+        self.part, self.parts = part, parts
+        self.pos = 0
+        self.phase = ITEM
+        self.inexact: str | None = None
+        self.emitted: list[tuple[Key, int, Roam | Finding]] = []
+        self.opened: list[tuple[int, int]] = []
+        self.unacked = self._unacked  # the acknowledgement table, for the driver's `foreign`
+        self.unacked_max = max(1, MAX_UNACKED // 2 // parts)
+        self._created: dict[str, int] = {}
+        self._owns: dict[str, bool] = {}
+        self._marks: list[tuple[int, Key]] = []
+        self._marks_of: Output | None = None
+
+    # --- driver ------------------------------------------------------------------------
+
+    def owns(self, mac: str) -> bool:
+        owned = self._owns.get(mac)
+        if owned is None:
+            if len(self._owns) > 65_536:
+                self._owns.clear()
+            owned = self._owns[mac] = owner(mac, self.parts) == self.part
+        return owned
+
+    def due(self) -> int:
+        """The clock's next deadline: the first instant a tick would act."""
+        return min(self._hold_due, self._next_sweep)
+
+    def at(self, pos: int, now_ns: int) -> None:
+        """The next item is at position `pos`; the capture's clock (the latest timestamp of
+        any item so far) is `now_ns`, below `due()`."""
+        self.pos = pos
+        self._now = now_ns
+
+    def tick_at(self, pos: int, now_ns: int) -> None:
+        """The capture's clock reached `due()` at the item at `pos`."""
+        self.pos = pos
+        self.take(self.tick(now_ns))
+
+    def take(self, out: Output) -> None:
+        """Key the results of one call (by the marks it left) and keep them."""
+        marks = self._marks if out is self._marks_of else []
+        key: Key = (self.pos, ITEM, _FIRST)
+        seq, emitted, j = len(self.emitted), self.emitted, 0
+        for i, result in enumerate(out):
+            while j < len(marks) and marks[j][0] <= i:
+                key = marks[j][1]
+                j += 1
+            emitted.append((key, seq + i, result))
+        self._marks_of = None
+
+    def check_unacked(self) -> None:
+        """After a data frame of this partition: one tracker's table, of which this is a
+        share, may have reached the size it is cleared at."""
+        if len(self.unacked) > self.unacked_max:
+            self.not_exact("acknowledgement table")
+
+    def not_exact(self, why: str) -> None:
+        if self.inexact is None:
+            self.inexact = f"{why}: a partition reached its share of one tracker's cap"
+
+    def output(self) -> PartOutput:
+        self.pos, self.phase = END, FINISH
+        self.take(self.finish())
+        if self.caps.evicted:
+            self.not_exact(", ".join(sorted(self.caps.evicted)))
+        self.phase = ITEM
+        return PartOutput(self.part, self.emitted, self.opened, self.stations(), self.inexact)
+
+    # --- the tracker's hooks -----------------------------------------------------------------
+
+    def _mark(self, out: Output, phase: int, order: Order) -> None:
+        if out is not self._marks_of:
+            self._marks_of, self._marks = out, []
+        self._marks.append((len(out), (self.pos, phase, order)))
+
+    def _station_order(self, st: Station) -> Order:
+        return (self._created.get(st.mac, -1), "")
+
+    def _event(self, ev: Event, out: Output) -> None:
+        if ev.sta == BROADCAST or self.owns(ev.sta):
+            super()._event(ev, out)
+
+    def _replay(self, ev: Event, first: object, out: Output) -> None:
+        if not self.owns(ev.sta):
+            return
+        if len(self._reported) >= MAX_REPORTED // self.parts:
+            self.not_exact("replayed-frame reports")
+        super()._replay(ev, first, out)  # type: ignore[arg-type]
+
+    def _station(self, mac: str, ts_ns: int, index: int, out: Output) -> Station:
+        if mac not in self._stations:
+            self._created[mac] = self.pos
+        return super()._station(mac, ts_ns, index, out)
+
+    def _open(self, st: Station, ev: Event) -> Attempt:
+        att = super()._open(st, ev)
+        self.opened.append((self.pos, att.id))
+        return att
+
+    def _release_holds(self, out: Output) -> None:
+        over, self._hold_due = self._holds.release(self._now)
+        for st, att in over:
+            self._mark(out, HOLDS, (att.first_data_ns or 0, st.mac))
+            self._emit(st, att, out, self._no_ack_why)
+
+    def _sweep(self, out: Output) -> None:
+        self.phase = SWEEP
+        super()._sweep(out)
+        self.phase = ITEM
+        if len(self._created) > 2 * len(self._stations) + 1024:
+            self._created = {m: p for m, p in self._created.items() if m in self._stations}
+
+    def _expire(self, st: Station, now: int, out: Output) -> None:
+        self._mark(out, self.phase, self._station_order(st))
+        super()._expire(st, now, out)
+
+    def _close(self, st: Station, out: Output, why: str) -> None:
+        self._mark(out, self.phase, self._station_order(st))
+        super()._close(st, out, why)
+
+    def _disconnect(self, st: Station, ev: Event, body: object, out: Output) -> None:
+        self._mark(out, self.phase, self._station_order(st))
+        super()._disconnect(st, ev, body, out)  # type: ignore[arg-type]
+
+
+def merge(parts: Sequence[PartOutput]) -> tuple[list[Roam | Finding], list[StationSummary]]:
+    """The partitions' results in one tracker's order, attempts numbered in the order they
+    were opened; their station totals by station."""
+    opened = sorted((pos, p.part, local) for p in parts for pos, local in p.opened)
+    ids = {(part, local): n for n, (_, part, local) in enumerate(opened, 1)}
+    keyed = sorted((key, p.part, seq, result) for p in parts for key, seq, result in p.emitted)
+    results = [_renumbered(result, part, ids) for _, part, _, result in keyed]
+    stations = sorted((s for p in parts for s in p.stations), key=lambda s: s.sta)
+    return results, stations
+
+
+def _renumbered(
+    result: Roam | Finding, part: int, ids: Mapping[tuple[int, int], int]
+) -> Roam | Finding:
+    if isinstance(result, Roam):
+        return replace(result, id=ids[(part, result.id)])
+    if result.roam_id is not None:
+        return replace(result, roam_id=ids.get((part, result.roam_id), result.roam_id))
+    return result
+
+
+def feed_all(tracker: PartTracker, items: Sequence[tuple[int, Frame | Malformed]]) -> None:
+    """Feed one partition every item of a decoded stream, as a driver does: the clock
+    ticked at the first item past `due()`, data frames of other partitions' stations
+    `foreign` (a reference driver; the capture drivers read compact columns instead)."""
+    now = 0
+    due = tracker.due()
+    for pos, item in items:
+        if item.ts_ns > now:
+            now = item.ts_ns
+        if now >= due:
+            tracker.tick_at(pos, now)
+            due = tracker.due()
+        sta = None if isinstance(item, Malformed) else data_station(item)
+        if sta is not None and not tracker.owns(sta):
+            tracker.unacked.pop(item.header.addr2, None)  # type: ignore[union-attr]
+            continue
+        tracker.at(pos, now)
+        tracker.take(tracker.feed(item))
+        if sta is not None:
+            tracker.check_unacked()
+        due = tracker.due()
+
+
+def data_station(frame: Frame) -> str | None:
+    """The station of a data frame the tracker gives a station (uplink or downlink with a
+    station address); None for any other frame, which every partition processes."""
+    header = frame.header
+    if frame.kind is not Kind.DATA or not isinstance(header, MacHeader):
+        return None
+    return lean_station(header.fc_flags, header.addr1, header.addr2)
+
+
+def lean_station(fc_flags: int, addr1: str | None, addr2: str | None) -> str | None:
+    """`data_station` from a data frame's Frame Control flags and addresses."""
+    ds = fc_flags & 0x03
+    sta, bssid = (addr2, addr1) if ds == 0x01 else (addr1, addr2) if ds == 0x02 else (None, None)
+    if sta is None or bssid is None or sta[1] in _ODD_HEX:
+        return None
+    return sta
