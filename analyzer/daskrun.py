@@ -35,16 +35,20 @@ built with pyarrow directly (pandas stays in the report layer, by the project's 
 from __future__ import annotations
 
 import os
+import uuid
 from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from analyzer.bystation import PartRun, run_part, settle
+from analyzer.capture import CaptureInfo
 from analyzer.errors import AnalyzerError
 from analyzer.many import FileResult, Options, analyze_site, bases, site_result, site_sinks
 from analyzer.parallel import (
     CHUNKS_PER_JOB,
     Chunk,
+    ChunkSource,
     Split,
     Task,
     feed_chunks,
@@ -56,6 +60,7 @@ from analyzer.pipeline import Analysis, CaptureResult, Engine, open_captures
 LOCAL_WORKERS = 2
 DASK_SPLIT_BYTES = 64 << 20  # a one-file site this large may be one task per byte range
 SPLIT_BEYOND_SHARE = True  # ... when larger than a worker thread's share (`worth_splitting`)
+STATION_PARTS: int | None = None  # a split file's roam engine partitions (None: worker threads)
 
 
 def _require() -> Any:
@@ -119,6 +124,7 @@ def submit_sites(
     least = DASK_SPLIT_BYTES if split_bytes is None else split_bytes
     threads = max(1, sum(client.nthreads().values()))
     parts = threads * CHUNKS_PER_JOB  # 8 MiB ranges at most
+    n_parts = STATION_PARTS or threads
     worth = worth_splitting([_bytes(paths) for paths in sites], threads)
     pending: list[Pending] = []
     for paths, index, big in zip(sites, bases(sites), worth, strict=True):
@@ -128,7 +134,7 @@ def submit_sites(
                 client.submit(analyze_site, list(paths), index, options=options, pure=False)
             )
         else:
-            pending.append(SplitFile(client, split, index, options, parts * 2))
+            pending.append(SplitFile(client, split, index, options, parts * 2, n_parts))
     return pending
 
 
@@ -153,10 +159,13 @@ def _bytes(paths: Sequence[str]) -> int:
 
 class SplitFile:
     """One large file as `analyze_site` would analyse it: its byte ranges decoded on the
-    cluster (`read_chunk`), its engine here, fed the chunks in range order by `result`."""
+    cluster (`read_chunk`); its roam engine as `parts` per-station partitions on the cluster
+    (`part_task`, analyzer.bystation), their results merged and judged here by `result`. With
+    frame rows to collect (`--out`), or when a partition cannot stand for its share (`why`),
+    the engine is here instead, fed the chunks in range order."""
 
     def __init__(
-        self, client: Any, split: Split, index: int, options: Options, ahead: int
+        self, client: Any, split: Split, index: int, options: Options, ahead: int, parts: int
     ) -> None:
         capture = open_captures([split.path])[0]
         capture.close()
@@ -166,11 +175,62 @@ class SplitFile:
                              expectations=options.expectations, keys=options.keys)
         lean = self.engine.lean  # no frame sink: workers send the tracker's fields only
         tasks = [(split.path, split.prefix, a, b, lean) for a, b in split.ranges]
-        self.ranges = RangeResults(client, tasks, ahead)
+        self.parts = parts if lean else 0
+        self.why: str | None = None if lean else "frame rows are collected"
+        self.runs: list[Any] = []
+        if not self.parts:
+            self.ranges: ChunkSource = RangeResults(client, tasks, ahead)
+            return
+        submitted = Submitted([client.submit(read_chunk, t, pure=False) for t in tasks])
+        self.ranges = submitted
+        # the partitions find the range futures by name: futures given as a task's argument
+        # would be waited for and sent whole before the task starts
+        self._client, self._dataset = client, f"roam-analyzer-ranges-{uuid.uuid4().hex}"
+        client.publish_dataset(submitted.futures, name=self._dataset)
+        self.runs = [client.submit(part_task, self._dataset, self.info, p, parts, pure=False)
+                     for p in range(parts)]  # fmt: skip
 
     def result(self) -> FileResult:
+        if self.runs:
+            try:
+                runs = [future.result() for future in self.runs]
+            finally:
+                self._client.unpublish_dataset(self._dataset)
+            self.why = next((run.why for run in runs if run.why is not None), None)
+            if self.why is None:
+                self.ranges.stop()
+                return site_result(settle(self.engine, self.info, runs), self.rows)
         feed_chunks(self.engine, self.info, self.ranges)
         return site_result(self.engine.finish(), self.rows)
+
+
+def part_task(dataset: str, info: CaptureInfo, part: int, parts: int) -> PartRun:
+    """Worker: partition `part` of one split file's roam engine over its range tasks' chunks
+    (the futures published as `dataset`), taken one at a time in range order
+    (analyzer.bystation.run_part). It leaves the worker's thread pool while it waits for
+    them, so the range tasks run."""
+    distributed = _require()
+    with distributed.worker_client() as client:
+        chunks = (future.result() for future in client.get_dataset(dataset))
+        return run_part(chunks, info, part, parts)
+
+
+class Submitted:
+    """Range tasks submitted at once, their chunks taken in range order (a ChunkSource)."""
+
+    def __init__(self, futures: list[Any]) -> None:
+        self.futures = futures
+
+    def __len__(self) -> int:
+        return len(self.futures)
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return (future.result() for future in self.futures)
+
+    def stop(self) -> None:
+        for future in self.futures:
+            future.cancel()
+        self.futures = []
 
 
 class RangeResults:
