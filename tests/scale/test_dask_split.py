@@ -1,6 +1,7 @@
-"""One large capture on Dask: its byte ranges decoded on the workers, fed in order to one roam
-engine in the client, give exactly the single-process document (the split is forced on small
-files by lowering the threshold)."""
+"""One large capture on Dask: its byte ranges decoded on the workers, its roam engine run as
+per-station partitions on the workers (or, where a partition cannot stand for its share, one
+engine in the client fed the ranges in order) give exactly the single-process document (the
+split is forced on small files by lowering the threshold)."""
 
 from __future__ import annotations
 
@@ -30,9 +31,11 @@ PUBLIC = ROOT.parent / "shared" / "pcaps" / "public"
 
 @dataclass
 class Seen:
-    """What the client did: range tasks per split file, frames of each chunk it fed."""
+    """What the client did: range tasks per split file, the split files, frames of each chunk
+    it fed its own engine."""
 
     ranges: list[int] = field(default_factory=list)
+    splits: list[SplitFile] = field(default_factory=list)
     fed: list[int] = field(default_factory=list)
 
 
@@ -55,6 +58,7 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> Seen:
 
     def submitting(*args: Any) -> list[Any]:
         pending = submit(*args)
+        record.splits.extend(p for p in pending if isinstance(p, SplitFile))
         record.ranges.extend(len(p.ranges) for p in pending if isinstance(p, SplitFile))
         return pending
 
@@ -102,15 +106,16 @@ def test_split_scenario_capture_equals_single_run(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`analyze DIR --dask local`, the file cut into several ranges: the single run's document,
-    every range decoded on a worker and trusted (no serial re-read)."""
+    every range decoded on a worker and trusted (no serial re-read), the roam engine two
+    per-station partitions on the workers (the client fed no chunk to an engine of its own)."""
     path = _alone(mixes[fmt], tmp_path)
     code, doc, _ = _analyze([str(path.parent), "--dask", "local"], capsys)
     assert code == 0 and doc["roams"]
     _assert_per_file_equal(doc, [str(path)])
     assert doc == _many_local(path, capsys)[1]
     assert len(seen.ranges) == 1 and seen.ranges[0] > 1
-    assert len(seen.fed) == seen.ranges[0]
-    assert sum(seen.fed) == doc["captures"][0]["frames"]
+    assert [(s.parts, s.why) for s in seen.splits] == [(2, None)]
+    assert seen.fed == []
 
 
 def test_split_public_captures_equal_single_runs(
@@ -133,12 +138,25 @@ def test_split_public_captures_equal_single_runs(
     assert all(n > 1 for n in seen.ranges)
 
 
+@pytest.mark.parametrize("parts", [1, 3])
+def test_any_number_of_station_partitions_gives_the_single_run(
+    mixes: dict[str, Path], parts: int, address: str, seen: Seen,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One partition (the whole engine on a worker) or more partitions than workers."""
+    monkeypatch.setattr("analyzer.daskrun.STATION_PARTS", parts)
+    path = _alone(mixes["pcapng"], tmp_path)
+    _, doc, _ = _analyze([str(path.parent), "--dask", address], capsys)
+    _assert_per_file_equal(doc, [str(path)])
+    assert [(s.parts, s.why) for s in seen.splits] == [(parts, None)] and seen.fed == []
+
+
 def test_damaged_capture_split_equals_single_run(
     mixes: dict[str, Path], address: str, seen: Seen, tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Damaged frames inside the ranges (bad FCS, cut headers): same document and counts of
-    malformed frames, every range still trusted."""
+    malformed frames, every range still trusted and the partitions used."""
     path = tmp_path / "damaged" / "mix.pcap"
     path.parent.mkdir()
     path.write_bytes(_damage(mixes["pcap"].read_bytes()))
@@ -146,15 +164,16 @@ def test_damaged_capture_split_equals_single_run(
     assert doc["captures"][0]["malformed"] > 50
     _assert_per_file_equal(doc, [str(path)])
     assert (code, doc) == _many_local(path, capsys)[:2]
-    assert seen.ranges[0] > 1 and len(seen.fed) == seen.ranges[0]
+    assert seen.ranges[0] > 1 and seen.splits[0].why is None and seen.fed == []
 
 
 def test_truncated_capture_split_keeps_the_single_run_warnings(
     mixes: dict[str, Path], address: str, seen: Seen, tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """A capture cut inside its last record: the last range is not trusted and the serial
-    reader reads it; same frames, warning text, byte offset, exit code and stderr."""
+    """A capture cut inside its last record: the last range is not trusted, so the partitions
+    do not stand; the client's engine is fed the other ranges and the serial reader reads the
+    last; same frames, warning text, byte offset, exit code and stderr."""
     data = mixes["pcapng"].read_bytes()
     path = tmp_path / "cut" / "cut.pcapng"
     path.parent.mkdir()
@@ -164,6 +183,7 @@ def test_truncated_capture_split_keeps_the_single_run_warnings(
     _assert_per_file_equal(doc, [str(path)])
     assert (code, doc, err) == _many_local(path, capsys)
     assert seen.ranges[0] > 1 and len(seen.fed) == seen.ranges[0] - 1
+    assert (seen.splits[0].why or "").endswith("not trusted")
 
 
 def test_false_boundary_falls_back_to_the_serial_reader(
@@ -182,6 +202,7 @@ def test_false_boundary_falls_back_to_the_serial_reader(
     _, doc, _ = _analyze([str(path.parent), "--dask", address], capsys)
     _assert_per_file_equal(doc, [str(path)])
     assert len(seen.fed) == 1 < seen.ranges[0]
+    assert (seen.splits[0].why or "").startswith(f"range from record {seen.fed[0] + 1} ")
 
 
 def test_parquet_dataset_of_a_split_file(
