@@ -93,42 +93,44 @@ def _feed(
     templates = chunk.templates
     mine = _routes(tracker, templates)
     objects, seqs, tsfts = iter(chunk.objects), iter(chunk.seq), iter(chunk.tsft)
-    at, tick_at, take, due_of = tracker.at, tracker.tick_at, tracker.take, tracker.due
+    tick_at, take, advance = tracker.tick_at, tracker.take, tracker.advance
     data_seen, beacon_seen, ack_seen = tracker.data_seen, tracker.beacon_seen, tracker.ack_seen
     unacked, unacked_max = tracker.unacked, tracker.unacked_max
     count_beacon = inventory.count_beacon if inventory is not None else None
-    due = due_of()
+    due = tracker.due
     for index, ts, n in zip(chunk.index, chunk.ts, chunk.tid, strict=True):
         index += base
         if ts > now:
             now = ts
+        elif ts < now:  # the item's own clock would lag the capture's
+            advance(now)
         if now >= due:
             tick_at(index, now)
-            due = due_of()
+            due = tracker.due
         if n >= 0:
             op, t = templates[n]
             if op == LEAN_DATA:
                 if not mine[n]:
                     unacked.pop(t[2], None)
                     continue
-                at(index, now)
+                tracker.pos = index
                 results = data_seen(ts, index, *t)
                 if results:
                     take(results)
                 if len(unacked) > unacked_max:
                     tracker.check_unacked()
-                due = due_of()
+                due = tracker.due
                 continue
             if op == LEAN_BEACON:
                 if count_beacon is not None:
                     count_beacon(t[0])
-                at(index, now)
+                tracker.pos = index
                 results = beacon_seen(ts, index, *t[1])
                 if results:
                     take(results)
                 continue
             if op == LEAN_ACK:
-                at(index, now)
+                tracker.pos = index
                 results = ack_seen(ts, t)
                 if results:
                     take(results)
@@ -145,12 +147,12 @@ def _feed(
                 continue
             if inventory is not None and item.kind not in _UNCOUNTED:
                 inventory.add(0, item)
-        at(index, now)
+        tracker.pos = index
         results = tracker.feed(item)
         if results:
             take(results)
         tracker.check_unacked()
-        due = due_of()
+        due = tracker.due
     return now
 
 

@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "sensors of that site (merged), the sites independent")
     analyze.add_argument("--dask", metavar="SCHEDULER", help="independent captures on a Dask "
                          "cluster: its scheduler address, or `local` (2 worker processes)")
+    analyze.add_argument("--station-parts", type=int, default=0, metavar="N",
+                         help="with --dask: a split large capture's roam engine as N "
+                         "per-station partitions on the workers (default: in the client)")
     _offset_option(analyze)
     _pmksa_options(analyze)
     check = sub.add_parser(
@@ -178,6 +181,10 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
     if args.sites and args.sensors:
         raise AnalyzerError("--sites and --sensors: one or the other (--sites: a site per "
                             "subdirectory; --sensors: all files one site)")
+    if args.station_parts and not args.dask:
+        raise AnalyzerError("--station-parts is for --dask (the roam engine on the workers)")
+    if args.station_parts < 0:
+        raise AnalyzerError("--station-parts wants a number of partitions (1 or more)")
     if args.dask or args.sites or (is_many(args.captures) and not args.sensors):
         return _analyze_many(args, out)
     if is_many(args.captures):
@@ -239,7 +246,7 @@ def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:
     if args.dask:
         from analyzer.daskrun import run_dask
 
-        results = run_dask(sites, args.dask, options)
+        results = run_dask(sites, args.dask, options, station_parts=args.station_parts)
     else:
         results = run_many(sites, max(1, args.jobs), options)
     document = combine(results, names)

@@ -4,25 +4,39 @@ One task per file, or per site with `--sites` (its sensors' captures merged and 
 analyzer.merge): extraction (read, prefilter, decode) and then the roam engine over that
 file's or site's events, on a Dask worker; the client gathers the results in order and
 combines them like the local many-file path (analyzer.many), so the document is the same.
-The roam engine runs per file or site, not per station across them: each is independent of the
-others, so a station's frames never span two tasks and partitioning events by station would
-only add a shuffle.
+Files and sites are independent of each other (a station's frames never span two tasks), so
+their engines run as they are, one per task.
 
 A large file is split: a site that is one uncompressed pcap or pcapng file of at least
 DASK_SPLIT_BYTES (64 MiB; `run_dask(split_bytes=...)`) and larger than one worker thread's
 share of all the sites' bytes (`worth_splitting`: one large capture, or one far larger than
 the others; many files of a size keep the cluster busy whole) is cut at validated record/block
 boundaries (analyzer.parallel.plan_split) into byte ranges of at most 8 MiB, one task each
-(`read_chunk`: the worker decodes its range into compact columns). The client builds that
-file's engine as `analyze_site` would (same expectations, keys and frame-row sink) and feeds it
-the ranges' chunks in range order as they arrive, with the trust checks and the single-process
-fallback of `--jobs` (analyzer.parallel.feed_chunks), so its result is exactly `analyze FILE`'s.
-The client therefore reads the file too (its header, the split points, and any range it does
-not trust): with a remote scheduler the path must be readable from the client as well.
-Several sensors of a site, compressed files and smaller files stay one task each. Every site's
-tasks are submitted before any result is awaited, so the cluster is busy while the client
-feeds; of a split file, 8 ranges per worker thread at a time, the next submitted as the client
-takes one (the chunks waiting for the client stay bounded however large the file).
+(`read_chunk`: the worker decodes its range into compact columns). Its roam engine runs in
+the client: that file's engine as `analyze_site` builds it (same expectations, keys and
+frame-row sink), fed the ranges' chunks in range order as they arrive, with the trust checks
+and the single-process fallback of `--jobs` (analyzer.parallel.feed_chunks), so its result is
+exactly `analyze FILE`'s; 8 ranges per worker thread are submitted at a time, the next as the
+client takes one (the chunks waiting for the client stay bounded however large the file).
+
+With `--station-parts N` the engine runs on the workers instead, per station: N partitions of
+the file's stations, each a task (`part_task`) that takes every range's chunk in order as soon
+as it is decoded and runs analyzer.bystation.run_part (its own stations' data frames, every
+shared frame, the capture's clock); the client merges their results in one engine's order and
+judges them: again exactly `analyze FILE`'s result, the client doing no per-frame work. All the
+file's ranges are then submitted at once and stay on the cluster until the partitions are done
+(the compact columns: about 21 bytes per relevant frame). Where a partition cannot stand for
+its share of one engine (a range that did not read cleanly from a true boundary, a cap
+reached), and when frame rows are collected (`--out`), the client's engine is fed the ranges
+instead. Each partition processes every frame but its share of the data frames, so on the
+benchmark mix (45 % beacons, ACKs and management frames) two partitions each cost about what
+one engine does: worth it when the client is the bottleneck or far from the data, and on
+captures where data frames dominate, not on two cores (see the issue note's figures).
+
+The client reads the file too (its header, the split points, and any range it does not trust):
+with a remote scheduler the path must be readable from the client as well. Several sensors of
+a site, compressed files and smaller files stay one task each. Every site's tasks are
+submitted before any result is awaited, so the cluster is busy while the client feeds.
 
 `--out DIR` writes a Parquet dataset: DIR/roams/, DIR/findings/, DIR/frames/, one part file
 per capture (part-00000.parquet, ...) with a `capture` column and one schema per table, readable
@@ -60,7 +74,6 @@ from analyzer.pipeline import Analysis, CaptureResult, Engine, open_captures
 LOCAL_WORKERS = 2
 DASK_SPLIT_BYTES = 64 << 20  # a one-file site this large may be one task per byte range
 SPLIT_BEYOND_SHARE = True  # ... when larger than a worker thread's share (`worth_splitting`)
-STATION_PARTS: int | None = None  # a split file's roam engine partitions (None: worker threads)
 
 
 def _require() -> Any:
@@ -97,13 +110,15 @@ def run_dask(
     options: Options,
     processes: bool = True,
     split_bytes: int | None = None,
+    station_parts: int = 0,
 ) -> list[FileResult]:
     """Every site (a file, or several sensors' files) on the cluster, a one-file site of at
     least `split_bytes` (default DASK_SPLIT_BYTES) as one task per byte range, any other as
-    one task; results in site order."""
+    one task; results in site order. A split file's roam engine runs as `station_parts`
+    per-station partitions on the workers, or (0) in the client."""
     client, cluster = client_for(address, processes)
     try:
-        pending = submit_sites(client, sites, options, split_bytes)
+        pending = submit_sites(client, sites, options, split_bytes, station_parts)
         return [site.result() for site in pending]
     finally:
         client.close()
@@ -118,13 +133,13 @@ class Pending(Protocol):
 
 
 def submit_sites(
-    client: Any, sites: Sequence[Sequence[str]], options: Options, split_bytes: int | None
+    client: Any, sites: Sequence[Sequence[str]], options: Options, split_bytes: int | None,
+    station_parts: int = 0,
 ) -> list[Pending]:
     """Every site's tasks submitted, in site order, before any result is awaited."""
     least = DASK_SPLIT_BYTES if split_bytes is None else split_bytes
     threads = max(1, sum(client.nthreads().values()))
     parts = threads * CHUNKS_PER_JOB  # 8 MiB ranges at most
-    n_parts = STATION_PARTS or threads
     worth = worth_splitting([_bytes(paths) for paths in sites], threads)
     pending: list[Pending] = []
     for paths, index, big in zip(sites, bases(sites), worth, strict=True):
@@ -134,7 +149,7 @@ def submit_sites(
                 client.submit(analyze_site, list(paths), index, options=options, pure=False)
             )
         else:
-            pending.append(SplitFile(client, split, index, options, parts * 2, n_parts))
+            pending.append(SplitFile(client, split, index, options, parts * 2, station_parts))
     return pending
 
 
@@ -159,10 +174,10 @@ def _bytes(paths: Sequence[str]) -> int:
 
 class SplitFile:
     """One large file as `analyze_site` would analyse it: its byte ranges decoded on the
-    cluster (`read_chunk`); its roam engine as `parts` per-station partitions on the cluster
-    (`part_task`, analyzer.bystation), their results merged and judged here by `result`. With
-    frame rows to collect (`--out`), or when a partition cannot stand for its share (`why`),
-    the engine is here instead, fed the chunks in range order."""
+    cluster (`read_chunk`); its roam engine here, fed the chunks in range order by `result`,
+    or (`parts`) as per-station partitions on the cluster (`part_task`, analyzer.bystation),
+    their results merged and judged here. `why`: why the engine is here when partitions
+    were asked for (frame rows to collect, or a partition that cannot stand for its share)."""
 
     def __init__(
         self, client: Any, split: Split, index: int, options: Options, ahead: int, parts: int
@@ -176,7 +191,7 @@ class SplitFile:
         lean = self.engine.lean  # no frame sink: workers send the tracker's fields only
         tasks = [(split.path, split.prefix, a, b, lean) for a, b in split.ranges]
         self.parts = parts if lean else 0
-        self.why: str | None = None if lean else "frame rows are collected"
+        self.why = None if lean or not parts else "frame rows are collected"
         self.runs: list[Any] = []
         if not self.parts:
             self.ranges: ChunkSource = RangeResults(client, tasks, ahead)

@@ -9,6 +9,11 @@ Generates a bench_mix capture with the scenario builder, then runs, each in its 
              decoder's memo reduced to the fields the roam tracker reads, the rest decoded
   jobs1    - `roam-analyzer analyze --format json --jobs 1` end to end (one core)
   jobs2    - the same with --jobs 2 (analyzer.parallel: the parent and two worker processes)
+  dask2    - `roam-analyzer analyze FILE --dask local`: a 2-worker LocalCluster (its start-up
+             included) decodes the file's byte ranges, the roam engine in the client
+  dask2-warm - the same on a 2-worker cluster started before the clock (`--dask ADDRESS`)
+  dask2-warm-parts - the same with `--station-parts 2`: the roam engine as two per-station
+             partitions on the workers (analyzer.bystation), the client merging their results
   tshark   - `tshark -T fields` extracting the same management/EAPOL fields
 and prints frames/s and peak RSS of each, and the ratios to tshark.
 
@@ -124,6 +129,7 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the generated capture")
     parser.add_argument("--no-tshark", action="store_true")
+    parser.add_argument("--no-dask", action="store_true", help="no run on a Dask cluster")
     parser.add_argument("--many", action="store_true", help="only the many-files runs")
     parser.add_argument("--files", type=int, default=20)
     parser.add_argument("--file-frames", type=int, default=50_000)
@@ -151,17 +157,31 @@ def main() -> int:
     if tshark and not args.no_tshark:
         fields = [a for f in TSHARK_FIELDS for a in ("-e", f)]
         runs["tshark"] = [tshark, "-r", str(capture), "-n", "-T", "fields", *fields]
+    if not args.no_dask:
+        runs["dask2"] = [sys.executable, "-m", "analyzer", "analyze", "--format", "json",
+                         "--quiet", "--dask", "local", str(capture)]
     results = {name: measure(argv) for name, argv in runs.items() if name != "analyze"}
     results["analyze"] = results["jobs1"]
-    print(f"{'run':<8} {'seconds':>8} {'frames/s':>12} {'peak RSS MiB':>13}")
+    if not args.no_dask:
+        with dask_cluster(workdir / "scheduler.json") as address:
+            for name, parts in (("dask2-warm", "0"), ("dask2-warm-parts", "2")):
+                argv = [sys.executable, "-m", "analyzer", "analyze", "--format", "json",
+                        "--quiet", "--dask", address, "--station-parts", parts, str(capture)]
+                results[name] = measure(argv)
+    print(f"{'run':<17} {'seconds':>8} {'frames/s':>12} {'peak RSS MiB':>13}")
     for name, (secs, rss) in results.items():
-        print(f"{name:<8} {secs:8.2f} {args.frames / secs:12,.0f} {rss / 1024:13.1f}")
+        print(f"{name:<17} {secs:8.2f} {args.frames / secs:12,.0f} {rss / 1024:13.1f}")
     if "tshark" in results:
         t_secs, t_rss = results["tshark"]
         for name in ("walk", "decode", "lean", "analyze"):
             secs, rss = results[name]
             print(f"{name} vs tshark: {t_secs / secs:.1f}x faster, {rss / t_rss:.2f}x the memory")
     print(f"jobs2 vs jobs1: {results['jobs1'][0] / results['jobs2'][0]:.2f}x")
+    for name in ("dask2", "dask2-warm", "dask2-warm-parts"):
+        if name in results:
+            print(f"{name} vs jobs1: {results['jobs1'][0] / results[name][0]:.2f}x"
+                  + (f", vs tshark: {results['tshark'][0] / results[name][0]:.1f}x"
+                     if "tshark" in results else ""))
     if not args.keep:
         shutil.rmtree(workdir)
     else:
@@ -247,11 +267,11 @@ def _wait_for_workers(address: str, n: int) -> None:
 
 def _warm_up() -> None:
     """What a worker that has analysed a capture before has loaded: the modules
-    `analyzer.many.analyze_site` imports on its first call."""
+    `analyzer.many.analyze_site`, range and partition tasks import on their first call."""
     import importlib
 
     for name in ("analyzer.many", "analyzer.pipeline", "analyzer.report.frames",
-                 "analyzer.report.jsonout"):
+                 "analyzer.report.jsonout", "analyzer.bystation", "analyzer.parallel"):
         importlib.import_module(name)
 
 

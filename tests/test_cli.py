@@ -274,6 +274,22 @@ def test_offset_for_one_capture_or_twice_for_one_sensor_is_a_user_error(
     assert "has an offset already" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "text"),
+    [
+        (["--station-parts", "2"], "--station-parts is for --dask"),
+        (["--dask", "local", "--station-parts", "-1"], "--station-parts wants a number"),
+    ],
+)
+def test_station_parts_without_dask_or_below_zero_is_one_line_and_exit_2(
+    argv: list[str], text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capture = Path(__file__).resolve().parents[1] / "pcaps" / "psk-roam.pcapng"
+    assert main(["analyze", str(capture), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and text in err, err
+
+
 def test_frames_tables_leave_out_acks_like_beacons_and_data(tmp_path: Path) -> None:
     """frames.csv (--out) and the notebook's frames table list the handshake, not the bulk:
     no beacon, data or ACK rows, although the capture has ACKs and `frames` prints them."""

@@ -70,8 +70,9 @@ class PartOutput:
 
 class PartTracker(Tracker):
     """The tracker of partition `part` of `parts` (see the module docstring). The driver sets
-    the position of each item (`at`), ticks the clock when it reaches `due()`, and hands
-    every result list to `take`."""
+    `pos`, the position of each item, before handing it over (and `advance`s the clock first
+    when the capture's clock is ahead of the item's timestamp), ticks the clock (`tick_at`)
+    at the first item that reaches `due`, and hands every non-empty result list to `take`."""
 
     def __init__(self, part: int, parts: int, limits: Limits | None = None, **kwargs: object
                  ) -> None:  # fmt: skip
@@ -80,6 +81,7 @@ class PartTracker(Tracker):
         super().__init__(limits=share, **kwargs)  # type: ignore[arg-type]
         self.part, self.parts = part, parts
         self.pos = 0
+        self.due = 0  # the clock's next deadline: the first instant a tick would act
         self.phase = ITEM
         self.inexact: str | None = None
         self.emitted: list[tuple[Key, int, Roam | Finding]] = []
@@ -101,20 +103,18 @@ class PartTracker(Tracker):
             owned = self._owns[mac] = owner(mac, self.parts) == self.part
         return owned
 
-    def due(self) -> int:
-        """The clock's next deadline: the first instant a tick would act."""
-        return min(self._hold_due, self._next_sweep)
-
-    def at(self, pos: int, now_ns: int) -> None:
-        """The next item is at position `pos`; the capture's clock (the latest timestamp of
-        any item so far) is `now_ns`, below `due()`."""
-        self.pos = pos
+    def advance(self, now_ns: int) -> None:
+        """The capture's clock (the latest timestamp of any item so far) is `now_ns`, ahead
+        of the next item's timestamp and below `due`."""
         self._now = now_ns
 
     def tick_at(self, pos: int, now_ns: int) -> None:
-        """The capture's clock reached `due()` at the item at `pos`."""
+        """The capture's clock reached `due` at the item at `pos`."""
         self.pos = pos
-        self.take(self.tick(now_ns))
+        out = self.tick(now_ns)
+        if out:
+            self.take(out)
+        self.due = min(self._hold_due, self._next_sweep)
 
     def take(self, out: Output) -> None:
         """Key the results of one call (by the marks it left) and keep them."""
@@ -191,8 +191,13 @@ class PartTracker(Tracker):
             self._created = {m: p for m, p in self._created.items() if m in self._stations}
 
     def _expire(self, st: Station, now: int, out: Output) -> None:
-        self._mark(out, self.phase, self._station_order(st))
-        super()._expire(st, now, out)
+        if st.attempt is not None:  # (without one, nothing to expire: no mark, no call)
+            self._mark(out, self.phase, self._station_order(st))
+            super()._expire(st, now, out)
+
+    def _data_arrived(self, st: Station, att: Attempt, ts_ns: int, out: Output) -> None:
+        super()._data_arrived(st, att, ts_ns, out)
+        self.due = min(self._hold_due, self._next_sweep)
 
     def _close(self, st: Station, out: Output, why: str) -> None:
         self._mark(out, self.phase, self._station_order(st))
@@ -226,25 +231,26 @@ def _renumbered(
 
 def feed_all(tracker: PartTracker, items: Sequence[tuple[int, Frame | Malformed]]) -> None:
     """Feed one partition every item of a decoded stream, as a driver does: the clock
-    ticked at the first item past `due()`, data frames of other partitions' stations
+    ticked at the first item past `due`, data frames of other partitions' stations
     `foreign` (a reference driver; the capture drivers read compact columns instead)."""
     now = 0
-    due = tracker.due()
     for pos, item in items:
         if item.ts_ns > now:
             now = item.ts_ns
-        if now >= due:
+        if now >= tracker.due:
             tracker.tick_at(pos, now)
-            due = tracker.due()
         sta = None if isinstance(item, Malformed) else data_station(item)
         if sta is not None and not tracker.owns(sta):
             tracker.unacked.pop(item.header.addr2, None)  # type: ignore[union-attr]
             continue
-        tracker.at(pos, now)
-        tracker.take(tracker.feed(item))
+        tracker.pos = pos
+        if now > item.ts_ns:
+            tracker.advance(now)
+        results = tracker.feed(item)
+        if results:
+            tracker.take(results)
         if sta is not None:
             tracker.check_unacked()
-        due = tracker.due()
 
 
 def data_station(frame: Frame) -> str | None:

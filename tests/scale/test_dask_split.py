@@ -1,7 +1,7 @@
-"""One large capture on Dask: its byte ranges decoded on the workers, its roam engine run as
-per-station partitions on the workers (or, where a partition cannot stand for its share, one
-engine in the client fed the ranges in order) give exactly the single-process document (the
-split is forced on small files by lowering the threshold)."""
+"""One large capture on Dask: its byte ranges decoded on the workers and fed in order to one
+roam engine in the client, or (`--station-parts N`) with the engine run as per-station
+partitions on the workers, give exactly the single-process document (the split is forced on
+small files by lowering the threshold)."""
 
 from __future__ import annotations
 
@@ -106,16 +106,16 @@ def test_split_scenario_capture_equals_single_run(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`analyze DIR --dask local`, the file cut into several ranges: the single run's document,
-    every range decoded on a worker and trusted (no serial re-read), the roam engine two
-    per-station partitions on the workers (the client fed no chunk to an engine of its own)."""
+    every range decoded on a worker, trusted (no serial re-read) and fed to the client's
+    engine."""
     path = _alone(mixes[fmt], tmp_path)
     code, doc, _ = _analyze([str(path.parent), "--dask", "local"], capsys)
     assert code == 0 and doc["roams"]
     _assert_per_file_equal(doc, [str(path)])
     assert doc == _many_local(path, capsys)[1]
     assert len(seen.ranges) == 1 and seen.ranges[0] > 1
-    assert [(s.parts, s.why) for s in seen.splits] == [(2, None)]
-    assert seen.fed == []
+    assert [s.parts for s in seen.splits] == [0] and len(seen.fed) == seen.ranges[0]
+    assert sum(seen.fed) == doc["captures"][0]["frames"]
 
 
 def test_split_public_captures_equal_single_runs(
@@ -138,16 +138,19 @@ def test_split_public_captures_equal_single_runs(
     assert all(n > 1 for n in seen.ranges)
 
 
-@pytest.mark.parametrize("parts", [1, 3])
-def test_any_number_of_station_partitions_gives_the_single_run(
-    mixes: dict[str, Path], parts: int, address: str, seen: Seen,
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+@pytest.mark.parametrize("parts", [1, 2, 3])
+def test_station_partitions_on_the_workers_give_the_single_run(
+    mixes: dict[str, Path], parts: int, address: str, seen: Seen, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """One partition (the whole engine on a worker) or more partitions than workers."""
-    monkeypatch.setattr("analyzer.daskrun.STATION_PARTS", parts)
+    """`--station-parts N`: the roam engine as N per-station partitions on the workers (one:
+    the whole engine on a worker; three: more than the workers); the client merges their
+    results and feeds no chunk to an engine of its own."""
     path = _alone(mixes["pcapng"], tmp_path)
-    _, doc, _ = _analyze([str(path.parent), "--dask", address], capsys)
+    argv = [str(path.parent), "--dask", address, "--station-parts", str(parts)]
+    _, doc, _ = _analyze(argv, capsys)
     _assert_per_file_equal(doc, [str(path)])
+    assert doc == _many_local(path, capsys)[1]
     assert [(s.parts, s.why) for s in seen.splits] == [(parts, None)] and seen.fed == []
 
 
@@ -156,11 +159,12 @@ def test_damaged_capture_split_equals_single_run(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Damaged frames inside the ranges (bad FCS, cut headers): same document and counts of
-    malformed frames, every range still trusted and the partitions used."""
+    malformed frames, every range still trusted and the station partitions used."""
     path = tmp_path / "damaged" / "mix.pcap"
     path.parent.mkdir()
     path.write_bytes(_damage(mixes["pcap"].read_bytes()))
-    code, doc, _ = _analyze([str(path.parent), "--dask", address], capsys)
+    code, doc, _ = _analyze([str(path.parent), "--dask", address, "--station-parts", "2"],
+                            capsys)  # fmt: skip
     assert doc["captures"][0]["malformed"] > 50
     _assert_per_file_equal(doc, [str(path)])
     assert (code, doc) == _many_local(path, capsys)[:2]
@@ -171,14 +175,15 @@ def test_truncated_capture_split_keeps_the_single_run_warnings(
     mixes: dict[str, Path], address: str, seen: Seen, tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """A capture cut inside its last record: the last range is not trusted, so the partitions
-    do not stand; the client's engine is fed the other ranges and the serial reader reads the
-    last; same frames, warning text, byte offset, exit code and stderr."""
+    """A capture cut inside its last record: the last range is not trusted, so the station
+    partitions do not stand; the client's engine is fed the other ranges and the serial reader
+    reads the last; same frames, warning text, byte offset, exit code and stderr."""
     data = mixes["pcapng"].read_bytes()
     path = tmp_path / "cut" / "cut.pcapng"
     path.parent.mkdir()
     path.write_bytes(data[: len(data) - 5])
-    code, doc, err = _analyze([str(path.parent), "--dask", address], capsys)
+    argv = [str(path.parent), "--dask", address, "--station-parts", "2"]
+    code, doc, err = _analyze(argv, capsys)
     assert doc["captures"][0]["truncated"] and doc["captures"][0]["warnings"]
     _assert_per_file_equal(doc, [str(path)])
     assert (code, doc, err) == _many_local(path, capsys)
@@ -190,8 +195,9 @@ def test_false_boundary_falls_back_to_the_serial_reader(
     mixes: dict[str, Path], address: str, seen: Seen, monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """A cut that is not a record boundary: the ranges before it stand, the rest is read by the
-    single-process reader in the client (the remaining range tasks cancelled)."""
+    """A cut that is not a record boundary: the station partitions do not stand; the ranges
+    before it are fed to the client's engine, the rest is read by the single-process reader in
+    the client (the remaining range tasks cancelled)."""
     path = _alone(mixes["pcap"], tmp_path)
     split = plan_split(str(path), 8, 0)
     assert split is not None and len(split.ranges) >= 4
@@ -199,7 +205,7 @@ def test_false_boundary_falls_back_to_the_serial_reader(
     ranges = [split.ranges[0], (a, b + 7), (b + 7, c), *split.ranges[3:]]
     forged = type(split)(split.path, split.prefix, ranges)
     monkeypatch.setattr("analyzer.daskrun.plan_split", lambda *_: forged)
-    _, doc, _ = _analyze([str(path.parent), "--dask", address], capsys)
+    _, doc, _ = _analyze([str(path.parent), "--dask", address, "--station-parts", "2"], capsys)
     _assert_per_file_equal(doc, [str(path)])
     assert len(seen.fed) == 1 < seen.ranges[0]
     assert (seen.splits[0].why or "").startswith(f"range from record {seen.fed[0] + 1} ")
@@ -209,16 +215,17 @@ def test_parquet_dataset_of_a_split_file(
     mixes: dict[str, Path], address: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """`--out` on a split file (the frame-row sink, so workers send whole frames): the same
-    roams, findings and frames tables as the file in one task."""
+    """`--out` on a split file (the frame-row sink, so workers send whole frames and the engine
+    stays in the client even with `--station-parts`): the same roams, findings and frames
+    tables as the file in one task."""
     pd = pytest.importorskip("pandas")
     path = _alone(mixes["pcapng"], tmp_path)
     docs = {}
     for name, threshold in (("split", 0), ("whole", 1 << 62)):
         monkeypatch.setattr("analyzer.daskrun.DASK_SPLIT_BYTES", threshold)
         out = tmp_path / name
-        _, docs[name], _ = _analyze([str(path.parent), "--dask", address, "--out", str(out)],
-                                    capsys)  # fmt: skip
+        argv = [str(path.parent), "--dask", address, "--out", str(out), "--station-parts", "2"]
+        _, docs[name], _ = _analyze(argv, capsys)
     assert docs["split"] == docs["whole"]
     for table in ("roams", "findings", "frames"):
         split = pd.read_parquet(tmp_path / "split" / table)
