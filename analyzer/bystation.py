@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from analyzer.capture import CaptureInfo
-from analyzer.dot11.records import Kind, Malformed
+from analyzer.dot11.records import Kind, MacHeader, Malformed
 from analyzer.parallel import (
     COUNTED,
     LEAN_ACK,
@@ -36,7 +37,14 @@ from analyzer.parallel import (
 from analyzer.pipeline import Analysis, CaptureResult, Engine
 from analyzer.pipeline import _count_malformed as count_malformed
 from analyzer.roam.inventory import Inventory
-from analyzer.roam.partition import PartOutput, PartTracker, data_station, lean_station, merge
+from analyzer.roam.partition import (
+    PartOutput,
+    PartTracker,
+    data_station,
+    lean_station,
+    merge,
+    sent_by_station,
+)
 
 _UNCOUNTED = frozenset({Kind.DATA, Kind.OTHER_MGMT, Kind.CONTROL})
 
@@ -74,14 +82,32 @@ def run_part(chunks: Iterable[Chunk], info: CaptureInfo, part: int, parts: int) 
     return PartRun(part, output, output.inexact, info, result, inventory)
 
 
-def _routes(tracker: PartTracker, templates: list[tuple[int, object]]) -> list[bool]:
-    """Per template: False for a data frame of another partition's station."""
+# What a partition does with a template's frames (`_actions`).
+_FOREIGN_DATA, _OWN_DATA, _BEACON, _ACK, _FULL, _FOREIGN_FULL = range(6)
+
+
+def _actions(tracker: PartTracker, templates: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
+    """Per template: what this partition does with its frames, and the address it needs:
+    another partition's station's data frame or own management/EAPOL frame only drops its
+    transmitter's pending acknowledgement here."""
     owns = tracker.owns
-    routes = []
+    actions: list[tuple[int, Any]] = []
     for op, t in templates:
-        sta = lean_station(t[0], t[1], t[2]) if op == LEAN_DATA else None  # type: ignore[index]
-        routes.append(sta is None or owns(sta))
-    return routes
+        if op == LEAN_DATA:
+            sta = lean_station(t[0], t[1], t[2])
+            actions.append((_OWN_DATA if sta is None or owns(sta) else _FOREIGN_DATA, t[2]))
+        elif op == LEAN_BEACON:
+            actions.append((_BEACON, t))
+        elif op == LEAN_ACK:
+            actions.append((_ACK, t))
+        else:
+            sta = data_station(t) or sent_by_station(t)
+            header = t.header
+            if sta is None or owns(sta):
+                actions.append((_FULL, None))
+            else:
+                actions.append((_FOREIGN_FULL, header.addr2 if type(header) is MacHeader else None))
+    return actions
 
 
 def _feed(
@@ -91,12 +117,13 @@ def _feed(
     """One chunk into one partition (analyzer.parallel._feed's loop, with the clock and the
     station routing of analyzer.roam.partition.feed_all); returns the capture's clock."""
     templates = chunk.templates
-    mine = _routes(tracker, templates)
+    actions = _actions(tracker, templates)
     objects, seqs, tsfts = iter(chunk.objects), iter(chunk.seq), iter(chunk.tsft)
     tick_at, take, advance = tracker.tick_at, tracker.take, tracker.advance
     data_seen, beacon_seen, ack_seen = tracker.data_seen, tracker.beacon_seen, tracker.ack_seen
     unacked, unacked_max = tracker.unacked, tracker.unacked_max
     count_beacon = inventory.count_beacon if inventory is not None else None
+    add = inventory.add if inventory is not None else None
     due = tracker.due
     for index, ts, n in zip(chunk.index, chunk.ts, chunk.tid, strict=True):
         index += base
@@ -107,21 +134,23 @@ def _feed(
         if now >= due:
             tick_at(index, now)
             due = tracker.due
-        if n >= 0:
-            op, t = templates[n]
-            if op == LEAN_DATA:
-                if not mine[n]:
-                    unacked.pop(t[2], None)
-                    continue
+        if n < 0:
+            item = renumbered(next(objects), index)
+        else:
+            action, t = actions[n]
+            if action == _FOREIGN_DATA:
+                unacked.pop(t, None)
+                continue
+            if action == _OWN_DATA:
                 tracker.pos = index
-                results = data_seen(ts, index, *t)
+                results = data_seen(ts, index, *templates[n][1])
                 if results:
                     take(results)
                 if len(unacked) > unacked_max:
                     tracker.check_unacked()
                 due = tracker.due
                 continue
-            if op == LEAN_BEACON:
+            if action == _BEACON:
                 if count_beacon is not None:
                     count_beacon(t[0])
                 tracker.pos = index
@@ -129,24 +158,32 @@ def _feed(
                 if results:
                     take(results)
                 continue
-            if op == LEAN_ACK:
-                tracker.pos = index
-                results = ack_seen(ts, t)
-                if results:
-                    take(results)
+            if action == _ACK:
+                if t in unacked:
+                    tracker.pos = index
+                    results = ack_seen(ts, t)
+                    if results:
+                        take(results)
+                elif not tracker.acks:  # no pending data of `t` here: it only says ACKs
+                    tracker.acks = 1  # are being captured
                 continue
-            item = rebuilt(op == COUNTED, t, index, ts, seqs, tsfts)
-        else:
-            item = renumbered(next(objects), index)
+            op, frame = templates[n]
+            item = rebuilt(op == COUNTED, frame, index, ts, seqs, tsfts)
+            if action == _FOREIGN_FULL:
+                if add is not None and item.kind not in _UNCOUNTED:
+                    add(0, item)
+                unacked.pop(t, None)
+                continue
         if isinstance(item, Malformed):
             count_malformed(result, item)
         else:
-            sta = data_station(item)
+            if add is not None and item.kind not in _UNCOUNTED:
+                add(0, item)
+            sta = (data_station(item) or sent_by_station(item)) if n < 0 else None
             if sta is not None and not tracker.owns(sta):
-                unacked.pop(item.header.addr2, None)  # type: ignore[union-attr]
+                if type(item.header) is MacHeader:
+                    unacked.pop(item.header.addr2, None)
                 continue
-            if inventory is not None and item.kind not in _UNCOUNTED:
-                inventory.add(0, item)
         tracker.pos = index
         results = tracker.feed(item)
         if results:

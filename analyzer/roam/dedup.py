@@ -44,10 +44,13 @@ Key = tuple[int, int, int]
 
 
 class Dedup:
-    """Bounded: PER_TRANSMITTER keys for each of the TRANSMITTERS most recent transmitters."""
+    """Bounded: PER_TRANSMITTER keys for each of the `transmitters` most recent transmitters
+    (`evicted`: how many were forgotten to stay within that)."""
 
-    def __init__(self) -> None:
+    def __init__(self, transmitters: int = TRANSMITTERS) -> None:
         self._by_ta: OrderedDict[str, OrderedDict[Key, Seen]] = OrderedDict()
+        self._transmitters = transmitters
+        self.evicted = 0
 
     def check(self, frame: Frame) -> tuple[Verdict, Seen | None]:
         """Classify a frame, remembering it when it is new. `Seen` is the first copy."""
@@ -68,8 +71,9 @@ class Dedup:
         window = self._by_ta.get(ta)
         if window is None:
             window = self._by_ta[ta] = OrderedDict()
-            if len(self._by_ta) > TRANSMITTERS:
+            if len(self._by_ta) > self._transmitters:
                 self._by_ta.popitem(last=False)
+                self.evicted += 1
         else:
             self._by_ta.move_to_end(ta)
         return window

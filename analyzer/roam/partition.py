@@ -10,9 +10,14 @@ So a partition is given every item, and does a station's work only for its own s
 - data frames (most of a capture) are partitioned: a partition processes those of its own
   stations; of another's, it only drops the transmitter's pending acknowledgement (that
   frame takes its place) and lets its clock see the timestamp (`foreign`);
-- management, EAPOL and control frames, beacons and malformed items go to every partition:
-  the shared tables stay those of one tracker, and the events of another partition's
-  station are not acted on (`_event`);
+- a station's own management and EAPOL frames (`sent_by_station`) touch no table another
+  station's roams read but their transmitter's (retransmission memory, pending
+  acknowledgement): only the station's partition processes them, the others drop that
+  transmitter's pending acknowledgement;
+- the other management and EAPOL frames (an AP's), control frames, beacons and malformed
+  items go to every partition: the shared tables stay those of one tracker, and the events of
+  another partition's station are not acted on (`_event`); an ACK whose receiver has no
+  pending data frame in a partition only tells it that ACKs are being captured;
 - the clock is global: the driver ticks the partition at the first frame, of any station,
   that reaches its next deadline (`due`), as one tracker's clock would fire there.
 
@@ -22,10 +27,10 @@ emit at one position, the order one tracker visits them in (its stations in the 
 were created; held attempts by the end of their wait). `merge` sorts the partitions' results
 by key and renumbers the attempts in the order they were opened.
 
-Exactness has limits one tracker's caps set: a partition gets 1/parts of the station and
-station-total caps and of the replay-report memory, and a partition that reaches one (or
-whose acknowledgement table reaches 1/parts of the size one tracker clears at) says so in
-`inexact`; the caller then runs one tracker instead.
+Exactness has limits one tracker's caps set: a partition gets 1/parts of the station,
+station-total and transmitter caps and of the replay-report memory, and a partition that
+reaches one (or whose acknowledgement table reaches 1/parts of the size one tracker clears
+at) says so in `inexact`; the caller then runs one tracker instead.
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ from analyzer.dot11.records import Frame, Kind, MacHeader, Malformed
 from analyzer.roam.acks import MAX_UNACKED
 from analyzer.roam.attempt import Attempt
 from analyzer.roam.caps import Limits
-from analyzer.roam.events import _ODD_HEX, BROADCAST, Event
+from analyzer.roam.dedup import TRANSMITTERS, Dedup
+from analyzer.roam.events import _ODD_HEX, BROADCAST, Event, to_event
 from analyzer.roam.records import Finding, Roam, StationSummary
 from analyzer.roam.station import Station
 from analyzer.roam.tracker import MAX_REPORTED, Output, Tracker
@@ -80,6 +86,7 @@ class PartTracker(Tracker):
         share = Limits(max(1, whole.stations // parts), whole.bss, max(1, whole.tally // parts))
         super().__init__(limits=share, **kwargs)  # type: ignore[arg-type]
         self.part, self.parts = part, parts
+        self._dedup = Dedup(max(1, TRANSMITTERS // parts))
         self.pos = 0
         self.due = 0  # the clock's next deadline: the first instant a tick would act
         self.phase = ITEM
@@ -143,6 +150,8 @@ class PartTracker(Tracker):
         self.take(self.finish())
         if self.caps.evicted:
             self.not_exact(", ".join(sorted(self.caps.evicted)))
+        if self._dedup.evicted:
+            self.not_exact("transmitters")
         self.phase = ITEM
         return PartOutput(self.part, self.emitted, self.opened, self.stations(), self.inexact)
 
@@ -240,8 +249,10 @@ def feed_all(tracker: PartTracker, items: Sequence[tuple[int, Frame | Malformed]
         if now >= tracker.due:
             tracker.tick_at(pos, now)
         sta = None if isinstance(item, Malformed) else data_station(item)
-        if sta is not None and not tracker.owns(sta):
-            tracker.unacked.pop(item.header.addr2, None)  # type: ignore[union-attr]
+        sender = None if isinstance(item, Malformed) else sent_by_station(item)
+        if (sta or sender) is not None and not tracker.owns(sta or sender):  # type: ignore[arg-type]
+            if isinstance(item.header, MacHeader):
+                tracker.unacked.pop(item.header.addr2, None)
             continue
         tracker.pos = pos
         if now > item.ts_ns:
@@ -260,6 +271,18 @@ def data_station(frame: Frame) -> str | None:
     if frame.kind is not Kind.DATA or not isinstance(header, MacHeader):
         return None
     return lean_station(header.fc_flags, header.addr1, header.addr2)
+
+
+def sent_by_station(frame: Frame) -> str | None:
+    """The station that sent this management or EAPOL frame itself (its transmitter), whose
+    partition alone processes it; None for a frame an AP sent, or any other frame."""
+    ev = to_event(frame)
+    if ev is None or ev.from_ap or ev.sta == BROADCAST:
+        return None
+    header = frame.header
+    if isinstance(header, MacHeader) and header.addr2 != ev.sta:
+        return None
+    return ev.sta
 
 
 def lean_station(fc_flags: int, addr1: str | None, addr2: str | None) -> str | None:

@@ -174,3 +174,26 @@ def test_a_malformed_frame_is_named_in_both_stations_open_attempts() -> None:
     header = MacHeader(0, 11, 0, 0, a, b, AP1, None, 1, 0, None, None, 24)
     note_malformed(stations, Malformed(7, 0, 0, "mac", "cut short", None, header))
     assert stations[a].attempt.malformed == [7] and stations[b].attempt.malformed == [7]
+
+
+def test_an_aps_frame_to_one_partitions_station_ends_its_data_wait_in_the_other() -> None:
+    """AP1 sends data to `q`, then a Probe Response to `p` (another partition), and the ACK
+    that follows answers the Probe Response: `q`'s data frame stays unacknowledged, so `q`'s
+    last acknowledged data on AP1, where its roam's ack_to_ack starts, is the earlier one."""
+    (p,), (q,) = macs_by_partition(2, 1)
+    air = Air()
+    air.beacon(0, AP1)
+    air.beacon(1, AP2)
+    air.psk_connect(10, p, AP1)
+    air.psk_connect(40, q, AP1)
+    air.acked_data(150, q, AP1)
+    air.data(200, q, AP1, to_ds=False)
+    air.probe_resp(200.1, p, AP1)
+    air.ack(200.15, AP1)
+    m4 = air.psk_connect(300, q, AP2, reassoc=True, current_ap=AP1)
+    air.acked_data(m4 + 5, q, AP2)
+    items = in_order(air)
+    single = one_tracker(items)
+    assert merge(partitions(items, 2)) == single
+    roam = next(r for r in single[0] if isinstance(r, Roam) and r.to_bssid == AP2)
+    assert roam.latency_ms["ack_to_ack"] == pytest.approx(m4 + 5.05 - 150.05, abs=1e-3)
