@@ -27,6 +27,7 @@ from analyzer.report.jsonout import analysis_document
 from analyzer.simulate.library import simulate
 from tests.roam.test_partition import busy_air, in_order
 
+from .mixes import write_mixes
 from .test_parallel import _damage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,9 +69,7 @@ def _assert_equal(path: Path, parts: tuple[int, ...] = (2, 3)) -> None:
 @pytest.fixture(scope="module")
 def mixes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("mix")
-    paths = {fmt: out / f"mix.{fmt}" for fmt in ("pcap", "pcapng")}
-    for fmt, path in paths.items():
-        simulate("bench-mix", str(path), fmt=fmt, frames=60_000)
+    paths = write_mixes(out, 60_000)
     damaged = out / "damaged.pcap"
     damaged.write_bytes(_damage(paths["pcap"].read_bytes()))
     return {**paths, "damaged": damaged}

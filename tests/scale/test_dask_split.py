@@ -20,8 +20,8 @@ from analyzer.cli import main
 from analyzer.daskrun import SplitFile, run_dask
 from analyzer.many import Options, analyze_site
 from analyzer.parallel import Chunk, plan_split
-from analyzer.simulate.library import simulate
 
+from .mixes import write_mixes
 from .test_many import _assert_per_file_equal
 from .test_parallel import _damage
 
@@ -74,11 +74,7 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> Seen:
 @pytest.fixture(scope="module")
 def mixes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """bench-mix captures of the scenario builder (pcap, pcapng), ~40 k frames each."""
-    out = tmp_path_factory.mktemp("mixes")
-    paths = {fmt: out / f"mix.{fmt}" for fmt in ("pcap", "pcapng")}
-    for fmt, path in paths.items():
-        simulate("bench-mix", str(path), fmt=fmt, frames=40_000)
-    return paths
+    return write_mixes(tmp_path_factory.mktemp("mixes"), 40_000)
 
 
 def _analyze(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict, str]:

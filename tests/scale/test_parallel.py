@@ -17,6 +17,8 @@ from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
 from analyzer.simulate.library import simulate
 
+from .mixes import write_mixes
+
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = ROOT.parent / "shared" / "pcaps" / "public"
 
@@ -30,11 +32,7 @@ def _both(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict, dict]:
 
 @pytest.fixture(scope="module")
 def bench_mix(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("mix")
-    paths = {fmt: out / f"mix.{fmt}" for fmt in ("pcap", "pcapng")}
-    for fmt, path in paths.items():
-        simulate("bench-mix", str(path), fmt=fmt, frames=100_000)
-    return paths
+    return write_mixes(tmp_path_factory.mktemp("mix"), 100_000)
 
 
 @pytest.fixture(scope="module")
