@@ -93,7 +93,7 @@ class PartTracker(Tracker):
         self.inexact: str | None = None
         self.emitted: list[tuple[Key, int, Roam | Finding]] = []
         self.opened: list[tuple[int, int]] = []
-        self.unacked = self._unacked  # the acknowledgement table, for the driver's `foreign`
+        self.unacked = self._unacked  # the acknowledgement table, which the driver reads
         self.unacked_max = max(1, MAX_UNACKED // 2 // parts)
         self._created: dict[str, int] = {}
         self._owns: dict[str, bool] = {}
@@ -112,7 +112,7 @@ class PartTracker(Tracker):
 
     def advance(self, now_ns: int) -> None:
         """The capture's clock (the latest timestamp of any item so far) is `now_ns`, ahead
-        of the next item's timestamp and below `due`."""
+        of the next item's own timestamp (timestamps out of order)."""
         self._now = now_ns
 
     def tick_at(self, pos: int, now_ns: int) -> None:
