@@ -1,11 +1,12 @@
 """One large capture's roam engine as per-station partitions (analyzer.roam.partition), each
 fed the compact chunks of the capture's byte ranges (analyzer.parallel) in range order.
 
-Every partition reads every chunk: it processes the data frames of its own stations and, of
-the others, only drops the transmitter's pending acknowledgement; beacons, management, EAPOL
-and control frames it processes all, so the tables one tracker shares between stations are
-the same in each. Its clock is the capture's: it ticks at the first item of any station past
-its next deadline. Partition 0 also keeps the inventory (counts, PMKID sightings) and the
+Every partition reads every chunk: it processes the data frames and the own management and
+EAPOL frames of its own stations and, of the others' stations, only drops the transmitter's
+pending acknowledgement; beacons, the frames APs send, control frames and malformed items it
+processes all, so the tables one tracker shares between stations are the same in each (see
+analyzer.roam.partition). Its clock is the capture's: it ticks at the first item of any
+station past its next deadline. Partition 0 also keeps the inventory (counts, PMKID sightings) and the
 reading's accounting, which every partition would keep alike.
 
 `settle` merges the partitions' results into the client's engine (its PMKSA judge sees the
