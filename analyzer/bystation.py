@@ -6,8 +6,8 @@ EAPOL frames of its own stations and, of the others' stations, only drops the tr
 pending acknowledgement; beacons, the frames APs send, control frames and malformed items it
 processes all, so the tables one tracker shares between stations are the same in each (see
 analyzer.roam.partition). Its clock is the capture's: it ticks at the first item of any
-station past its next deadline. Partition 0 also keeps the inventory (counts, PMKID sightings) and the
-reading's accounting, which every partition would keep alike.
+station past its next deadline. Partition 0 also keeps the inventory (counts, PMKID
+sightings) and the reading's accounting, which every partition would keep alike.
 
 `settle` merges the partitions' results into the client's engine (its PMKSA judge sees the
 roams in one tracker's order), which then gives exactly `analyze FILE`'s analysis. A partition

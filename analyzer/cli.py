@@ -247,6 +247,8 @@ def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:
         from analyzer.daskrun import run_dask
 
         results = run_dask(sites, args.dask, options, station_parts=args.station_parts)
+        for note in (n for r in results for n in r.notes):
+            print(f"roam-analyzer: note: {note}", file=sys.stderr)
     else:
         results = run_many(sites, max(1, args.jobs), options)
     document = combine(results, names)

@@ -210,14 +210,20 @@ class SplitFile:
         if self.runs:
             try:
                 runs = [future.result() for future in self.runs]
+                self.why = next((run.why for run in runs if run.why is not None), None)
+            except Exception as exc:  # a worker lost, say: the client's engine can still run
+                self.why = f"a partition task failed ({type(exc).__name__}: {exc})"
             finally:
                 self._client.unpublish_dataset(self._dataset)
-            self.why = next((run.why for run in runs if run.why is not None), None)
             if self.why is None:
                 self.ranges.stop()
                 return site_result(settle(self.engine, self.info, runs), self.rows)
         feed_chunks(self.engine, self.info, self.ranges)
-        return site_result(self.engine.finish(), self.rows)
+        result = site_result(self.engine.finish(), self.rows)
+        if self.parts or self.why is not None:
+            result.notes.append(f"{self.info.path}: the roam engine ran in the client, not in "
+                                f"per-station partitions: {self.why}")  # fmt: skip
+        return result
 
 
 def part_task(dataset: str, info: CaptureInfo, part: int, parts: int) -> PartRun:

@@ -66,11 +66,13 @@ def expand(sources: Sequence[str]) -> list[str]:
 
 @dataclass(slots=True)
 class FileResult:
-    """One file's analysis: its JSON document, its roams (for the summary), frame rows."""
+    """One file's analysis: its JSON document, its roams (for the summary), frame rows, and
+    notes for the user on how it was run (none for most)."""
 
     document: dict[str, Any]
     roams: list[Any]
     frame_rows: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

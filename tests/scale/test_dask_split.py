@@ -144,10 +144,11 @@ def test_station_partitions_on_the_workers_give_the_single_run(
     results and feeds no chunk to an engine of its own."""
     path = _alone(mixes["pcapng"], tmp_path)
     argv = [str(path.parent), "--dask", address, "--station-parts", str(parts)]
-    _, doc, _ = _analyze(argv, capsys)
+    _, doc, err = _analyze(argv, capsys)
     _assert_per_file_equal(doc, [str(path)])
     assert doc == _many_local(path, capsys)[1]
     assert [(s.parts, s.why) for s in seen.splits] == [(parts, None)] and seen.fed == []
+    assert "note:" not in err
 
 
 def test_damaged_capture_split_equals_single_run(
@@ -172,8 +173,9 @@ def test_truncated_capture_split_keeps_the_single_run_warnings(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A capture cut inside its last record: the last range is not trusted, so the station
-    partitions do not stand; the client's engine is fed the other ranges and the serial reader
-    reads the last; same frames, warning text, byte offset, exit code and stderr."""
+    partitions do not stand (a note says so); the client's engine is fed the other ranges and
+    the serial reader reads the last; same frames, warning text, byte offset, exit code and
+    stderr."""
     data = mixes["pcapng"].read_bytes()
     path = tmp_path / "cut" / "cut.pcapng"
     path.parent.mkdir()
@@ -182,9 +184,12 @@ def test_truncated_capture_split_keeps_the_single_run_warnings(
     code, doc, err = _analyze(argv, capsys)
     assert doc["captures"][0]["truncated"] and doc["captures"][0]["warnings"]
     _assert_per_file_equal(doc, [str(path)])
-    assert (code, doc, err) == _many_local(path, capsys)
+    note, _, rest = err.partition("\n")
+    assert (code, doc, rest) == _many_local(path, capsys)
     assert seen.ranges[0] > 1 and len(seen.fed) == seen.ranges[0] - 1
     assert (seen.splits[0].why or "").endswith("not trusted")
+    assert note.startswith(f"roam-analyzer: note: {path}: the roam engine ran in the client")
+    assert note.endswith("not trusted")
 
 
 def test_false_boundary_falls_back_to_the_serial_reader(
@@ -252,3 +257,22 @@ def test_only_large_one_file_sites_are_split(
     for result, paths, index in zip(results, sites, (0, 1, 2), strict=True):
         alone = analyze_site(paths, index, options)
         assert (result.document, result.frame_rows) == (alone.document, alone.frame_rows)
+
+
+def test_a_failed_partition_task_falls_back_to_the_clients_engine(
+    mixes: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A partition task that fails (a worker lost, say): the client's engine analyses the
+    file from the range chunks, with the single run's result and a note saying why."""
+
+    def failing(*_args: Any) -> None:
+        raise RuntimeError("worker lost")
+
+    monkeypatch.setattr("analyzer.daskrun.SPLIT_BEYOND_SHARE", False)
+    monkeypatch.setattr("analyzer.daskrun.part_task", failing)
+    path = str(mixes["pcap"])
+    (result,) = run_dask([[path]], "local", Options(), processes=False, split_bytes=0,
+                         station_parts=2)  # fmt: skip
+    assert result.document == analyze_site([path], 0, Options()).document
+    (note,) = result.notes
+    assert "a partition task failed (RuntimeError: worker lost)" in note
