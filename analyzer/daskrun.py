@@ -27,12 +27,13 @@ judges them: again exactly `analyze FILE`'s result, the client doing no per-fram
 file's ranges are then submitted at once and stay on the cluster until the partitions are done
 (the compact columns: about 21 bytes per relevant frame). Where a partition cannot stand for
 its share of one engine (a range that did not read cleanly from a true boundary, a cap
-reached), and when frame rows are collected (`--out`), the client's engine is fed the ranges
-instead. Each partition processes every beacon and every frame an AP sends, but of the
-stations' own frames only its share: on the benchmark mix each of two partitions costs about
-0.6 of one engine's CPU time, each of four about 0.35. Worth it when the client is the
-bottleneck (a cluster of many cores, a slow or distant client); on two cores, where decoding
-and engines share them, it takes the same wall time as the client's engine.
+reached), where a partition task fails, and when frame rows are collected (`--out`), the
+client's engine is fed the ranges instead, and the result carries a note saying why. Each
+partition processes every beacon and every frame an AP sends, but of the stations' own frames
+only its share: on the benchmark mix each of two partitions costs about 0.6 of one engine's CPU
+time, each of four about 0.35. Worth it when the client is the bottleneck (a cluster of many
+cores, a slow or distant client); on two cores, where decoding and engines share them, it takes
+the same wall time as the client's engine.
 
 The client reads the file too (its header, the split points, and any range it does not trust):
 with a remote scheduler the path must be readable from the client as well. Several sensors of
