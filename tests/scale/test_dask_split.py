@@ -260,7 +260,7 @@ def test_only_large_one_file_sites_are_split(
 
 
 def test_a_failed_partition_task_falls_back_to_the_clients_engine(
-    mixes: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+    mixes: dict[str, Path], address: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A partition task that fails (a worker lost, say): the client's engine analyses the
     file from the range chunks, with the single run's result and a note saying why."""
@@ -271,8 +271,7 @@ def test_a_failed_partition_task_falls_back_to_the_clients_engine(
     monkeypatch.setattr("analyzer.daskrun.SPLIT_BEYOND_SHARE", False)
     monkeypatch.setattr("analyzer.daskrun.part_task", failing)
     path = str(mixes["pcap"])
-    (result,) = run_dask([[path]], "local", Options(), processes=False, split_bytes=0,
-                         station_parts=2)  # fmt: skip
+    (result,) = run_dask([[path]], address, Options(), split_bytes=0, station_parts=2)
     assert result.document == analyze_site([path], 0, Options()).document
     (note,) = result.notes
     assert "a partition task failed (RuntimeError: worker lost)" in note
