@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzer.capture import CaptureInfo
-from analyzer.dot11.records import Kind, MacHeader, Malformed
+from analyzer.dot11.records import MacHeader, Malformed
 from analyzer.parallel import (
     COUNTED,
     LEAN_ACK,
@@ -35,8 +35,9 @@ from analyzer.parallel import (
     rebuilt,
     renumbered,
 )
-from analyzer.pipeline import Analysis, CaptureResult, Engine
+from analyzer.pipeline import _UNCOUNTED, Analysis, CaptureResult, Engine
 from analyzer.pipeline import _count_malformed as count_malformed
+from analyzer.roam.caps import Limits
 from analyzer.roam.inventory import Inventory
 from analyzer.roam.partition import (
     PartOutput,
@@ -46,8 +47,6 @@ from analyzer.roam.partition import (
     merge,
     sent_by_station,
 )
-
-_UNCOUNTED = frozenset({Kind.DATA, Kind.OTHER_MGMT, Kind.CONTROL})
 
 
 @dataclass(slots=True)
@@ -64,10 +63,12 @@ class PartRun:
     inventory: Inventory | None
 
 
-def run_part(chunks: Iterable[Chunk], info: CaptureInfo, part: int, parts: int) -> PartRun:
+def run_part(
+    chunks: Iterable[Chunk], info: CaptureInfo, part: int, parts: int, limits: Limits | None = None
+) -> PartRun:
     """Partition `part` of `parts` over every chunk of a capture, in range order; `info` is
-    the opened capture's (nothing read yet)."""
-    tracker = PartTracker(part, parts)
+    the opened capture's (nothing read yet); `limits`: one tracker's caps."""
+    tracker = PartTracker(part, parts, limits)
     result = CaptureResult(info)
     inventory = Inventory() if part == 0 else None
     expected = list(info.warnings), len(info.linktypes)
@@ -115,8 +116,8 @@ def _feed(
     tracker: PartTracker, chunk: Chunk, base: int, now: int, result: CaptureResult,
     inventory: Inventory | None,
 ) -> int:  # fmt: skip
-    """One chunk into one partition (analyzer.parallel._feed's loop, with the clock and the
-    station routing of analyzer.roam.partition.feed_all); returns the capture's clock."""
+    """One chunk into one partition (analyzer.parallel._feed's loop, with the capture's clock
+    and the station routing of analyzer.roam.partition); returns the capture's clock."""
     templates = chunk.templates
     actions = _actions(tracker, templates)
     objects, seqs, tsfts = iter(chunk.objects), iter(chunk.seq), iter(chunk.tsft)

@@ -98,14 +98,20 @@ def mgmt_roles(header: MacHeader) -> tuple[str, str, bool] | None:
 
 
 def data_roles(header: MacHeader) -> tuple[str, str, bool] | None:
-    """(station, BSSID, from_ap) of an infrastructure data frame with a unicast station.
+    """(station, BSSID, from_ap) of an infrastructure data frame with a unicast station."""
+    return roles_of(header.fc_flags, header.addr1, header.addr2)
 
-    Read straight from ToDS/FromDS (DOMAIN §2): this runs for every data frame."""
-    ds = header.fc_flags & 0x03
+
+def roles_of(
+    fc_flags: int, addr1: str | None, addr2: str | None
+) -> tuple[str, str, bool] | None:
+    """`data_roles` from a data frame's Frame Control flags and first two addresses, read
+    straight from ToDS/FromDS (DOMAIN §2)."""
+    ds = fc_flags & 0x03
     if ds == 0x01:
-        sta, bssid, from_ap = header.addr2, header.addr1, False
+        sta, bssid, from_ap = addr2, addr1, False
     elif ds == 0x02:
-        sta, bssid, from_ap = header.addr1, header.addr2, True
+        sta, bssid, from_ap = addr1, addr2, True
     else:
         return None
     if sta is None or bssid is None or sta[1] in _ODD_HEX:

@@ -9,7 +9,7 @@ So a partition is given every item, and does a station's work only for its own s
 
 - data frames (most of a capture) are partitioned: a partition processes those of its own
   stations; of another's, it only drops the transmitter's pending acknowledgement (that
-  frame takes its place) and lets its clock see the timestamp (`foreign`);
+  frame takes its place) and lets its clock see the timestamp;
 - a station's own management and EAPOL frames (`sent_by_station`) touch no table another
   station's roams read but their transmitter's (retransmission memory, pending
   acknowledgement): only the station's partition processes them, the others drop that
@@ -39,12 +39,12 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from analyzer.dot11.records import Frame, Kind, MacHeader, Malformed
+from analyzer.dot11.records import Frame, Kind, MacHeader
 from analyzer.roam.acks import MAX_UNACKED
 from analyzer.roam.attempt import Attempt
 from analyzer.roam.caps import Limits
 from analyzer.roam.dedup import TRANSMITTERS, Dedup
-from analyzer.roam.events import _ODD_HEX, BROADCAST, Event, to_event
+from analyzer.roam.events import BROADCAST, Event, roles_of, to_event
 from analyzer.roam.records import Finding, Roam, StationSummary
 from analyzer.roam.station import Station
 from analyzer.roam.tracker import MAX_REPORTED, Output, Tracker
@@ -238,32 +238,6 @@ def _renumbered(
     return result
 
 
-def feed_all(tracker: PartTracker, items: Sequence[tuple[int, Frame | Malformed]]) -> None:
-    """Feed one partition every item of a decoded stream, as a driver does: the clock
-    ticked at the first item past `due`, data frames of other partitions' stations
-    `foreign` (a reference driver; the capture drivers read compact columns instead)."""
-    now = 0
-    for pos, item in items:
-        if item.ts_ns > now:
-            now = item.ts_ns
-        if now >= tracker.due:
-            tracker.tick_at(pos, now)
-        sta = None if isinstance(item, Malformed) else data_station(item)
-        sender = None if isinstance(item, Malformed) else sent_by_station(item)
-        if (sta or sender) is not None and not tracker.owns(sta or sender):  # type: ignore[arg-type]
-            if isinstance(item.header, MacHeader):
-                tracker.unacked.pop(item.header.addr2, None)
-            continue
-        tracker.pos = pos
-        if now > item.ts_ns:
-            tracker.advance(now)
-        results = tracker.feed(item)
-        if results:
-            tracker.take(results)
-        if sta is not None:
-            tracker.check_unacked()
-
-
 def data_station(frame: Frame) -> str | None:
     """The station of a data frame the tracker gives a station (uplink or downlink with a
     station address); None for any other frame, which every partition processes."""
@@ -287,8 +261,5 @@ def sent_by_station(frame: Frame) -> str | None:
 
 def lean_station(fc_flags: int, addr1: str | None, addr2: str | None) -> str | None:
     """`data_station` from a data frame's Frame Control flags and addresses."""
-    ds = fc_flags & 0x03
-    sta, bssid = (addr2, addr1) if ds == 0x01 else (addr1, addr2) if ds == 0x02 else (None, None)
-    if sta is None or bssid is None or sta[1] in _ODD_HEX:
-        return None
-    return sta
+    roles = roles_of(fc_flags, addr1, addr2)
+    return None if roles is None else roles[0]

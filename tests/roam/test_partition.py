@@ -4,15 +4,19 @@ station's frame."""
 
 from __future__ import annotations
 
+from copy import deepcopy
 from itertools import count
 
 import pytest
 
+from analyzer.bystation import run_part
+from analyzer.capture import CaptureInfo
 from analyzer.dot11.records import Frame, MacHeader, Malformed
+from analyzer.parallel import Chunk
 from analyzer.roam.acks import Holds
 from analyzer.roam.attempt import Attempt, Stage
 from analyzer.roam.caps import Limits
-from analyzer.roam.partition import HOLDS, SWEEP, PartOutput, PartTracker, feed_all, merge, owner
+from analyzer.roam.partition import HOLDS, SWEEP, PartOutput, merge, owner
 from analyzer.roam.records import Finding, Roam, StationSummary
 from analyzer.roam.station import Station, note_malformed
 from analyzer.roam.tracker import Tracker
@@ -37,9 +41,9 @@ def macs_by_partition(parts: int, per_part: int) -> list[list[str]]:
 
 
 def in_order(air: Air) -> Items:
-    """The frames as a capture holds them: time order, positions 1, 2, ..."""
+    """The frames as a capture holds them: time order, numbered 1, 2, ..."""
     frames = sorted(air.frames, key=lambda f: (f.ts_ns, f.index))
-    return [(pos, frame) for pos, frame in enumerate(frames, 1)]
+    return [(pos, frame._replace(index=pos)) for pos, frame in enumerate(frames, 1)]
 
 
 def one_tracker(items: Items, tracker: Tracker | None = None) -> Results:
@@ -52,12 +56,18 @@ def one_tracker(items: Items, tracker: Tracker | None = None) -> Results:
 
 
 def partitions(items: Items, parts: int, limits: Limits | None = None) -> list[PartOutput]:
-    outputs = []
-    for part in range(parts):
-        tracker = PartTracker(part, parts, limits)
-        feed_all(tracker, items)
-        outputs.append(tracker.output())
-    return outputs
+    """Each partition's output, the items given to the partition driver (analyzer.bystation)
+    as one chunk of whole frames."""
+    chunk = Chunk(CaptureInfo("air", "pcap", [127], frames=len(items)))
+    for pos, item in items:
+        chunk.index.append(pos)
+        chunk.ts.append(item.ts_ns)
+        chunk.tid.append(-1)
+        chunk.objects.append(item)
+    info = CaptureInfo("air", "pcap", [127])
+    runs = [run_part([chunk], deepcopy(info), part, parts, limits) for part in range(parts)]
+    assert all(run.output is not None for run in runs)
+    return [run.output for run in runs]  # type: ignore[misc]
 
 
 def busy_air() -> tuple[Air, dict[str, str]]:

@@ -177,7 +177,7 @@ def _lean_chunks(items: list[tuple[int, Frame]], size: int) -> list[Chunk]:
 def test_the_chunk_driver_ticks_each_partition_at_other_stations_frames() -> None:
     """The busy air of the partition tests (deadlines that only another station's frames
     reach, in both partitions at once) as lean chunks: one engine's analysis."""
-    items = [(pos, f._replace(index=pos)) for pos, f in in_order(busy_air()[0])]
+    items = in_order(busy_air()[0])
     info = CaptureInfo("air", "pcap", [127])
     single = Engine(Analysis([CaptureResult(info)]))
     for _, frame in items:
