@@ -85,7 +85,7 @@ def run_part(
 
 
 # What a partition does with a template's frames (`_actions`).
-_FOREIGN_DATA, _OWN_DATA, _BEACON, _ACK, _FULL, _FOREIGN_FULL = range(6)
+_FOREIGN_DATA, _OWN_DATA, _BEACON, _ACK, _FULL, _FOREIGN_FULL, _FOREIGN_SENT = range(7)
 
 
 def _actions(tracker: PartTracker, templates: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
@@ -103,12 +103,14 @@ def _actions(tracker: PartTracker, templates: list[tuple[int, Any]]) -> list[tup
         elif op == LEAN_ACK:
             actions.append((_ACK, t))
         else:
-            sta = data_station(t) or sent_by_station(t)
+            sent = sent_by_station(t)
+            sta = data_station(t) or sent
             header = t.header
             if sta is None or owns(sta):
                 actions.append((_FULL, None))
             else:
-                actions.append((_FOREIGN_FULL, header.addr2 if type(header) is MacHeader else None))
+                ta = header.addr2 if type(header) is MacHeader else None
+                actions.append((_FOREIGN_SENT if sent else _FOREIGN_FULL, ta))
     return actions
 
 
@@ -171,20 +173,25 @@ def _feed(
                 continue
             op, frame = templates[n]
             item = rebuilt(op == COUNTED, frame, index, ts, seqs, tsfts)
-            if action == _FOREIGN_FULL:
+            if action >= _FOREIGN_FULL:
                 if add is not None and item.kind not in _UNCOUNTED:
                     add(0, item)
                 unacked.pop(t, None)
+                if action == _FOREIGN_SENT:
+                    tracker.station_sent(item)
                 continue
         if isinstance(item, Malformed):
             count_malformed(result, item)
         else:
             if add is not None and item.kind not in _UNCOUNTED:
                 add(0, item)
-            sta = (data_station(item) or sent_by_station(item)) if n < 0 else None
+            sent = sent_by_station(item) if n < 0 else None
+            sta = (data_station(item) or sent) if n < 0 else None
             if sta is not None and not tracker.owns(sta):
                 if type(item.header) is MacHeader:
                     unacked.pop(item.header.addr2, None)
+                if sent:
+                    tracker.station_sent(item)
                 continue
         tracker.pos = index
         results = tracker.feed(item)

@@ -6,6 +6,10 @@ Retry, or long after the first, is a replay (an attack tool or a confused client
 with the same content seen by another capture interface within a few milliseconds is the
 same transmission heard by two sensors; one within COPY_WINDOW_NS on the same interface
 is the capture recording a frame twice. Neither is an event.
+
+None of these applies to an AP's frame sent after a new request from the station it goes to:
+some APs restart the sequence number for every exchange and answer repeated requests with
+the same bytes, and each answer is a new frame.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ SENSOR_WINDOW_NS = 50_000_000
 COPY_WINDOW_NS = 5_000_000
 PER_TRANSMITTER = 16
 TRANSMITTERS = 4096
+ASKED = 4 * TRANSMITTERS  # (station, AP) pairs whose last request time is kept
+_ALL = "ff:ff:ff:ff:ff:ff"
 
 
 class Verdict(Enum):
@@ -50,10 +56,12 @@ class Dedup:
     def __init__(self, transmitters: int = TRANSMITTERS) -> None:
         self._by_ta: OrderedDict[str, OrderedDict[Key, Seen]] = OrderedDict()
         self._transmitters = transmitters
+        self._asked: OrderedDict[tuple[str, str], int] = OrderedDict()  # (sta, ap) -> ts
         self.evicted = 0
 
-    def check(self, frame: Frame) -> tuple[Verdict, Seen | None]:
-        """Classify a frame, remembering it when it is new. `Seen` is the first copy."""
+    def check(self, frame: Frame, from_ap: bool = False) -> tuple[Verdict, Seen | None]:
+        """Classify a frame, remembering it when it is new. `Seen` is the first copy.
+        `from_ap`: the frame is an AP's, new if its station asked again since (`asked`)."""
         header = frame.header
         if not isinstance(header, MacHeader) or header.seq is None or header.addr2 is None:
             return Verdict.NEW, None
@@ -61,11 +69,31 @@ class Dedup:
         key = (header.seq, header.frag or 0, header.tid or 0)
         content = hash((frame.kind, header.addr1, header.addr3, frame.body))
         first = window.get(key)
-        verdict = Verdict.NEW if first is None else _judge(first, frame, header.retry, content)
+        verdict = Verdict.NEW
+        if first is not None and not (from_ap and self._asked_since(header, first.ts_ns)):
+            verdict = _judge(first, frame, header.retry, content)
         if verdict is Verdict.NEW:
             self._remember(window, key, Seen(content, frame.ts_ns, frame.index, frame.interface))
             return verdict, None
         return verdict, first
+
+    def asked(self, frame: Frame) -> None:
+        """A station's management or EAPOL frame: unless it carries the Retry bit, a new
+        request, after which its AP's answers are new frames whatever their bytes."""
+        header = frame.header
+        if not isinstance(header, MacHeader) or header.addr2 is None or header.retry:
+            return
+        pair = (header.addr2, header.addr1)
+        self._asked[pair] = frame.ts_ns
+        self._asked.move_to_end(pair)
+        if len(self._asked) > ASKED:
+            self._asked.popitem(last=False)
+
+    def _asked_since(self, header: MacHeader, ts_ns: int) -> bool:
+        """Did the frame's receiver ask its transmitter (or everyone) anything after `ts_ns`?"""
+        sta, ap = header.addr1, header.addr2 or ""
+        return any(t > ts_ns for t in (self._asked.get((sta, ap)), self._asked.get((sta, _ALL)))
+                   if t is not None)  # fmt: skip
 
     def _window(self, ta: str) -> OrderedDict[Key, Seen]:
         window = self._by_ta.get(ta)

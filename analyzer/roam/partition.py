@@ -12,8 +12,9 @@ So a partition is given every item, and does a station's work only for its own s
   frame takes its place) and lets its clock see the timestamp;
 - a station's own management and EAPOL frames (`sent_by_station`) touch no table another
   station's roams read but their transmitter's (retransmission memory, pending
-  acknowledgement): only the station's partition processes them, the others drop that
-  transmitter's pending acknowledgement;
+  acknowledgement) and the time it last asked its AP something (an AP's answer after it is
+  new, `Dedup.asked`): only the station's partition processes them, the others drop that
+  transmitter's pending acknowledgement and note the time (`Tracker.station_sent`);
 - the other management and EAPOL frames (an AP's), control frames, beacons and malformed
   items go to every partition: the shared tables stay those of one tracker, and the events of
   another partition's station are not acted on (`_event`); an ACK whose receiver has no

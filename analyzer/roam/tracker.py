@@ -246,7 +246,10 @@ class Tracker:
             bss.hear(frame)
             if ev.type is E.PROBE_RESP and isinstance(frame.body, Beacon):
                 bss.learn(frame.body.elements)
-        verdict, first = self._dedup.check(frame)
+        if (not ev.from_ap and ev.sta != BROADCAST and isinstance(header, MacHeader)
+                and header.addr2 == ev.sta):
+            self._dedup.asked(frame)  # partition.sent_by_station's frames
+        verdict, first = self._dedup.check(frame, ev.from_ap)
         match verdict:
             case Verdict.RETRY:
                 self._retry(ev)
@@ -254,6 +257,11 @@ class Tracker:
                 self._replay(ev, first, out)
             case Verdict.NEW:
                 self._event(ev, out)
+
+    def station_sent(self, frame: Frame) -> None:
+        """A station's own management or EAPOL frame that another partition of the engine
+        processes (analyzer.roam.partition): only what the AP's frames are judged by."""
+        self._dedup.asked(frame)
 
     def _event(self, ev: Event, out: Output) -> None:
         if ev.sta == BROADCAST:

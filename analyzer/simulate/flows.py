@@ -122,15 +122,19 @@ def _leave_old(sc: Scenario, at: Attempt) -> None:
 def _auth_pair(sc: Scenario, at: Attempt, alg: int, bodies: tuple[bytes, bytes]) -> bool:
     sta, ap = at.sta, at.ap
     status = int(at.opts.pop("auth_status", 0))
-    sc.emit(auth(ap.bssid, sta.mac, ap.bssid, alg, 1, 0, bodies[0]), ap, sta, False, "auth_req")
-    sc.gap(0.5, 2.0)
-    sc.emit(
-        auth(sta.mac, ap.bssid, ap.bssid, alg, 2, status, bodies[1] if not status else b""),
-        ap,
-        sta,
-        True,
-        "auth_resp",
-    )
+    for n in range(int(at.opts.pop("auth_requests", 1))):
+        if n:  # the station asks again (a new request, a new sequence number)
+            sc.gap(20.0, 40.0)
+        sc.emit(auth(ap.bssid, sta.mac, ap.bssid, alg, 1, 0, bodies[0]), ap, sta, False,
+                "auth_req")  # fmt: skip
+        sc.gap(0.5, 2.0)
+        sc.emit(
+            auth(sta.mac, ap.bssid, ap.bssid, alg, 2, status, bodies[1] if not status else b""),
+            ap,
+            sta,
+            True,
+            "auth_resp",
+        )
     return _status_ok(at, status, "auth_rejected")
 
 
@@ -252,6 +256,8 @@ def _associate(sc: Scenario, at: Attempt) -> bool:
     sc.emit(assoc_req(ap.bssid, sta.mac, cap, req_ies, current), ap, sta, False, label)
     sc.gap(0.5, 3.0)
     at.aid = sc.rng.randrange(1, 2008)
+    if ap.seq_restart:
+        at.aid = 1 + int.from_bytes(sta.mac[-2:], "big") % 2007
     resp_ies = elements.rates(ap.freq_mhz) + (b"" if status else handshake.resp_elements(at))
     if ap.akm == "owe" and not status:
         resp_ies += elements.owe_dh(owe_public_x(sc.rng))

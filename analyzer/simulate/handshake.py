@@ -33,6 +33,7 @@ OPTIONS = frozenset(
         "scan",
         "deauth_old",
         "auth_status",
+        "auth_requests",
         "status",
         "offer_pmkids",
         "ap_miss",

@@ -28,6 +28,7 @@ class ApSpec:
     signal_dbm: int = -45
     beacon_interval_tu: int = 100
     gtk: bytes = bytes(16)
+    seq_restart: bool = False  # answers numbered 0, the same AID each time: repeats byte-exact
 
     @property
     def akm_suite(self) -> int:

@@ -51,6 +51,11 @@ def _labels(value: Collection[str] | None) -> frozenset[str]:
     return frozenset(value or ())
 
 
+def _answer_mgmt(frame: bytes) -> bool:
+    """A management frame other than a beacon: what a `seq_restart` AP numbers 0."""
+    return frame[0] & 0x0C == 0 and frame[0] >> 4 != 8
+
+
 def _first_seq(tx: bytes) -> int:
     """A transmitter's first sequence number (from its address: stable, and not 0 for all)."""
     return int.from_bytes(tx[-2:], "big") % 4096
@@ -115,8 +120,12 @@ class Scenario:
         okc: bool = False,
         pmkid_kde: bool | None = None,
         signal_dbm: int = -45,
+        seq_restart: bool = False,
     ) -> Scenario:
-        """Add an AP; ``channel`` is a channel number or a frequency in MHz."""
+        """Add an AP; ``channel`` is a channel number or a frequency in MHz. ``seq_restart``:
+        the AP numbers every management frame it answers with sequence number 0, as some APs
+        restart the number for every exchange (its answers to repeated requests repeat every
+        byte)."""
         if akm not in AKMS:
             raise ValueError(f"unknown akm {akm!r}; one of {sorted(AKMS)}")
         if akm in ("psk", "ft-psk") and passphrase is None:
@@ -137,6 +146,7 @@ class Scenario:
             pmkid_kde,
             signal_dbm,
             gtk=self.rng.randbytes(16),
+            seq_restart=seq_restart,
         )
         return self
 
@@ -364,14 +374,18 @@ class Scenario:
         """Frames in time order with their sequence numbers and FCS filled in."""
         seqs: dict[bytes, int] = {}
         given: dict[int, int] = {}
+        restart = {ap.bssid for ap in self.aps.values() if ap.seq_restart}
         out = []
         for ts, order, p in sorted(self._out, key=lambda e: (e[0], e[1])):
             frame = p.frame
             if p.group is not None:
                 if p.group not in given:
                     tx = frame[10:16]
-                    given[p.group] = seqs.get(tx, _first_seq(tx))
-                    seqs[tx] = (given[p.group] + 1) & 0xFFF
+                    if tx in restart and _answer_mgmt(frame):
+                        given[p.group] = 0
+                    else:
+                        given[p.group] = seqs.get(tx, _first_seq(tx))
+                        seqs[tx] = (given[p.group] + 1) & 0xFFF
                 frame = set_seq(frame, given[p.group], p.retry)
             elif p.acks_group is not None:  # a Block Ack: the number of the frame it answers
                 ra = frame[4:10]

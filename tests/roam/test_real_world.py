@@ -1,0 +1,57 @@
+"""Behaviours seen on real equipment (issue 15), each reproduced with the scenario builder and
+run end to end through the pipeline as a user's capture would be."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from analyzer.pipeline import run
+from analyzer.report.jsonout import analysis_document
+from analyzer.simulate.scenario import Scenario
+
+AP1, AP2 = "00:11:22:33:44:01", "00:11:22:33:44:02"
+STA = "02:00:00:00:00:01"
+PASS = "correct horse"
+
+
+def analyze(sc: Scenario, tmp_path: Path, name: str = "scenario.pcapng") -> dict[str, Any]:
+    path = tmp_path / name
+    sc.write(path, "pcapng")
+    return analysis_document(run([str(path)]))
+
+
+def codes(doc: dict[str, Any]) -> list[str]:
+    return [f["code"] for f in doc["findings"]]
+
+
+def one_ap(**ap: Any) -> Scenario:
+    sc = Scenario(seed=11)
+    sc.ap("ap1", AP1, "lab", 36, akm="psk", passphrase=PASS, **ap)
+    sc.sta("c", STA)
+    return sc.beacons("ap1", 3)
+
+
+# --- 1. de-duplication never eats a real frame ----------------------------------------------
+
+
+def test_identical_answer_to_a_new_request_is_a_new_frame(tmp_path: Path) -> None:
+    """An AP that numbers every answer 0 answers a repeated Authentication Request with the
+    same bytes: a new request was made, so the answer is new (not a replay, not a retry)."""
+    sc = one_ap(seq_restart=True)
+    sc.connect("c", "ap1", auth_requests=3).data("c", 2)
+    doc = analyze(sc, tmp_path)
+    assert "REPLAYED_FRAME" not in codes(doc)
+    (roam,) = doc["roams"]
+    auth = next(p for p in roam["phases"] if p["name"] == "auth")
+    assert (auth["frames"], auth["retransmissions"]) == (6, 0)
+    assert doc["counts"]["retransmissions"] == 0
+
+
+def test_retry_of_an_answer_without_a_new_request_is_a_retransmission(tmp_path: Path) -> None:
+    sc = one_ap(seq_restart=True)
+    sc.connect("c", "ap1", retries=["auth_resp"]).data("c", 2)
+    doc = analyze(sc, tmp_path)
+    (roam,) = doc["roams"]
+    auth = next(p for p in roam["phases"] if p["name"] == "auth")
+    assert (auth["frames"], auth["retransmissions"]) == (2, 1)
