@@ -4,6 +4,9 @@ Everything here is big-endian. The MIC length of an EAPOL-Key frame depends on t
 (and for OWE / SAE-EXT-KEY on the DH group), which only the roam layer knows: when the Key
 Descriptor Version does not fix it, `decode_eapol_key` returns every MIC length that makes
 the Key Data Length end the frame, and splits MIC and Key Data only if exactly one does.
+When none ends it exactly (bytes after the Key Data: hostapd pads a Suite-B M1 with an
+unfilled PMKID KDE), every length the Key Data fits in is a candidate, and `trailing` counts
+the bytes left over.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ DESC_WPA = 254
 # 802.11-2020 12.7.2 Figure 12-33 Key Information bits
 KI_VERSION = 0x0007
 KI_PAIRWISE = 0x0008
+KI_INSTALL = 0x0040
 KI_ACK = 0x0080
 KI_MIC = 0x0100
 KI_SECURE = 0x0200
@@ -64,6 +68,7 @@ MIC_CANDIDATES = (16, 24, 32, 0)
 _MIC_FIXED = 16  # descriptor versions 1-3, WPA1 (HMAC-MD5, HMAC-SHA1-128, AES-CMAC)
 _FIXED_LEN = _KEY_FIXED.size  # 77: the MIC starts here
 _PMKID_LEN = 16
+_SIV_LEN = 16  # AES-SIV's synthetic IV: an AEAD Key Data with nothing in it
 
 
 def decode_eapol(pdu: bytes, ethertype: int = ETHERTYPE_EAPOL) -> Eapol:
@@ -109,9 +114,16 @@ def decode_eapol_key(body: bytes, mic_len: int | None = None) -> EapolKey:
     desc, key_info, key_length, replay, nonce, iv, rsc, _ = _KEY_FIXED.unpack_from(body)
     if desc not in (DESC_RSN, DESC_WPA):
         raise DecodeError("eapol", f"key descriptor type {desc} is not RSN (2) or WPA (254)")
-    fits = _fitting_splits(body, _mic_lengths(desc, key_info, mic_len))
+    lengths = _mic_lengths(desc, key_info, mic_len)
+    fits = _fitting_splits(body, lengths)
     messages = {_classify(key_info, _plain_kdes(desc, key_info, kd), kd) for _, _, kd in fits}
-    mic, key_data = (fits[0][1], fits[0][2]) if len(fits) == 1 else (None, None)
+    # one exact fit decides; so does a given length; bytes after the Key Data with a guessed
+    # length never do (the roam layer gives the AKM's length: events.resolve_key)
+    exact = all(_ends_exactly(body, fit) for fit in fits)
+    decided = len(fits) == 1 and (len(lengths) == 1 or exact)
+    mic, key_data = (fits[0][1], fits[0][2]) if decided else (None, None)
+    trailing = 0 if mic is None or key_data is None else (
+        len(body) - _FIXED_LEN - len(mic) - _U16.size - len(key_data))
     kdes = () if key_data is None else _plain_kdes(desc, key_info, key_data)
     return EapolKey(
         descriptor=desc,
@@ -124,10 +136,11 @@ def decode_eapol_key(body: bytes, mic_len: int | None = None) -> EapolKey:
         mic=mic,
         key_data=key_data,
         mic_lengths=tuple(n for n, _, _ in fits),
-        message=messages.pop() if len(messages) == 1 else None,
+        message=messages.pop() if len(messages) == 1 and (decided or exact) else None,
         kdes=kdes,
         pmkid=_pmkid(kdes),
         rsne=_rsne(kdes),
+        trailing=trailing,
     )
 
 
@@ -143,18 +156,26 @@ def _fitting_splits(body: bytes, lengths: tuple[int, ...]) -> list[tuple[int, by
     """(n, MIC, Key Data) for each MIC length n that fits; raises when none does.
 
     A single given length may leave trailing bytes (hostapd tolerates them); when guessing
-    among several, the Key Data Length must end the body exactly.
+    among several, those whose Key Data Length ends the body exactly, else those that leave
+    bytes after it.
     """
-    exact = len(lengths) > 1
     fits = []
-    for n in lengths:
-        split = _split(body, n, exact)
-        if split is not None:
-            fits.append((n, *split))
+    for exact in (True, False) if len(lengths) > 1 else (False,):
+        for n in lengths:
+            split = _split(body, n, exact)
+            if split is not None:
+                fits.append((n, *split))
+        if fits:
+            break
     if not fits:
         tried = "/".join(str(n) for n in lengths)
         raise DecodeError("eapol", f"no MIC length ({tried}) fits Key Data Length")
     return fits
+
+
+def _ends_exactly(body: bytes, fit: tuple[int, bytes, bytes]) -> bool:
+    n, _, key_data = fit
+    return _FIXED_LEN + n + _U16.size + len(key_data) == len(body)
 
 
 def _split(body: bytes, n: int, exact: bool) -> tuple[bytes, bytes] | None:
@@ -176,12 +197,12 @@ def _classify(key_info: int, kdes: tuple[Kde, ...], key_data: bytes) -> str | No
         return "REQ"
     if not key_info & KI_PAIRWISE:
         return "G1" if key_info & KI_ACK else "G2"
-    if key_info & KI_ENCRYPTED and not key_info & KI_MIC:
-        return "FILS"  # AEAD key data, no MIC (FILS AKMs 14-17)
     if key_info & KI_ACK:
-        return "M3" if key_info & KI_MIC else "M1"
+        return "M3" if key_info & (KI_MIC | KI_INSTALL) else "M1"
     if key_info & KI_MIC:
         return _m2_or_m4(key_info, kdes, key_data)
+    if key_info & KI_ENCRYPTED:  # AEAD (FILS AKMs): no MIC; M4's Key Data is the SIV alone
+        return "M4" if len(key_data) <= _SIV_LEN else "M2"
     return None
 
 

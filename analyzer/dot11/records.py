@@ -464,7 +464,8 @@ class Kde:
 
 @dataclass(frozen=True, slots=True)
 class EapolKey:
-    """EAPOL-Key body (12.7.2); big-endian. message is M1..M4, G1, G2, REQ, FILS or None."""
+    """EAPOL-Key body (12.7.2); big-endian. message is M1..M4, G1, G2, REQ or None (AEAD
+    messages of the FILS AKMs, which have no MIC field, are M1..M4 too)."""
 
     descriptor: int  # 2 RSN, 254 WPA
     key_info: int
@@ -480,6 +481,7 @@ class EapolKey:
     kdes: tuple[Kde, ...] = ()  # only when key data is not encrypted
     pmkid: bytes | None = None  # PMKID KDE (M1)
     rsne: Rsne | None = None  # RSNE in key data (M2, M3 when unencrypted)
+    trailing: int = 0  # bytes after the Key Data (hostapd pads a Suite-B M1, for one)
 
     @property
     def key_version(self) -> int:

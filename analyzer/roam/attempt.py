@@ -313,6 +313,10 @@ class Attempt:
         self.touch("4way", ev.ts_ns, resend=message in self.seen)
         self.seen.add(message)
         self._keep_pdu(message, ev)
+        if key.trailing:
+            self.finding("EAPOL_KEY_TRAILING_BYTES", ev,
+                         f"{message} has {key.trailing} bytes after its Key Data; decoded with "
+                         f"the {len(key.mic or b'')}-byte MIC of the negotiated AKM")  # fmt: skip
         match message:
             case "M1":
                 self._m1(ev, key)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from analyzer.dot11.records import (
     AssocReq,
@@ -16,11 +16,14 @@ from analyzer.dot11.records import (
     MacHeader,
 )
 from analyzer.roam import findings as fnd
+from analyzer.roam.events import resolve_key
 from analyzer.roam.records import Finding
 
 # PMKID sightings are listed one by one (they are evidence); beyond this many, from a flood of
 # forged (Re)Association Requests, later ones are only counted, so memory stays bounded.
 MAX_PMKID_SIGHTINGS = 100_000
+_KEYED_KINDS = frozenset({Kind.EAPOL, Kind.ASSOC_REQ, Kind.REASSOC_REQ})
+MAX_AKMS = 65_536  # (station, BSSID) pairs whose AKM resolves an EAPOL-Key's MIC length
 
 COUNT_KEYS = (
     "beacon",
@@ -93,6 +96,7 @@ class Inventory:
     max_pmkids: int = field(default_factory=lambda: MAX_PMKID_SIGHTINGS)
     pmkids_dropped: int = 0
     first_dropped_frame: int | None = None
+    akms: dict[tuple[str | None, str | None], int] = field(default_factory=dict)
 
     def count_beacon(self, fc_flags: int) -> None:
         """`add` of a beacon with an 802.11 header, given its Frame Control flags."""
@@ -109,6 +113,8 @@ class Inventory:
             if isinstance(header, MacHeader) and header.fc_flags & 0x08:
                 counts["retransmissions"] += 1
             return
+        if frame.kind in _KEYED_KINDS:
+            frame = self._with_akm(frame)
         key = _count_key(frame)
         if key is None:
             return
@@ -130,6 +136,27 @@ class Inventory:
             self.pmkids.append(
                 PmkidSighting(capture, frame.index, frame.ts_ns, where, sta, bssid, pmkid)
             )
+
+
+    def _with_akm(self, frame: Frame) -> Frame:
+        """Learn a (Re)Association Request's AKM; an EAPOL-Key whose MIC length the decoder
+        could not tell, decoded again with its association's AKM (as the tracker does)."""
+        body = frame.body
+        if isinstance(body, AssocReq):
+            rsne = body.elements.rsne or body.elements.wpa
+            if rsne is not None and rsne.akms:
+                if len(self.akms) >= MAX_AKMS:
+                    self.akms.clear()
+                self.akms[frame_roles(frame)] = rsne.akms[0]
+            return frame
+        if not isinstance(body, Eapol) or not isinstance(body.body, EapolKey):
+            return frame
+        key = body.body
+        if key.message is not None and len(key.mic_lengths) <= 1:
+            return frame
+        akm = self.akms.get(frame_roles(frame))
+        resolved = resolve_key(key, body.raw, akm, None)
+        return frame if resolved is key else frame._replace(body=replace(body, body=resolved))
 
 
 def pmkid_cap_finding(inventory: Inventory) -> Finding:

@@ -176,6 +176,9 @@ def missing_frames(att: Attempt, method: str) -> list[Missing]:
         seen_at = [i for i, name in enumerate(expected) if name in att.seen]
         last = seen_at[-1] if seen_at else 0
     why = "not captured" if att.outcome == "success" else "not captured before a later frame"
+    if att.malformed:  # never "not captured" beside a frame that was, but failed to decode
+        frames = ", ".join(str(i) for i in att.malformed)
+        why = f"not decoded: frame {frames} of this attempt is malformed"
     out = [Missing(name, why) for name in expected[:last] if name not in att.seen]
     if att.outcome == "success" and method not in NO_FOURWAY and "M4" not in att.seen:
         out = [m if m.what != "M4" else Missing("M4", _m4_why(att)) for m in out]

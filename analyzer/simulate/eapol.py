@@ -50,8 +50,8 @@ class KeyMessage:
 
 
 def key_version(akm: int) -> int:
-    """Descriptor version as hostapd picks it: 0 SAE/OWE, 3 FT and SHA-256 AKMs, else 2."""
-    if akm in (8, 9, 18, 24, 25):
+    """Descriptor version as hostapd picks it: 0 SAE/OWE/FILS, 3 FT and SHA-256 AKMs, else 2."""
+    if akm in (8, 9, 14, 15, 16, 17, 18, 24, 25):
         return 0
     if akm in (3, 4, 5, 6):
         return 3

@@ -16,9 +16,10 @@ AKMS: dict[str, int] = {
     "ft-psk": 4,
     "sae": 8,
     "owe": 18,
+    "fils-sha256": 14,  # here with full EAP and the AEAD 4-way handshake, no FILS auth
 }
 FT_AKMS = frozenset({"ft-psk", "ft-8021x"})
-EAP_AKMS = frozenset({"8021x", "ft-8021x"})
+EAP_AKMS = frozenset({"8021x", "ft-8021x", "fils-sha256"})
 
 
 def element(eid: int, payload: bytes) -> bytes:

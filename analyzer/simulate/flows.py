@@ -31,6 +31,7 @@ METHODS = {
     "ft-8021x": ("full", "ft_over_air", "ft_over_ds"),
     "sae": ("sae", "pmksa"),
     "owe": ("owe",),
+    "fils-sha256": ("full", "pmksa", "okc"),
 }
 
 
@@ -79,6 +80,7 @@ def _default_method(sc: Scenario, sta: StaSpec, ap: ApSpec, roaming: bool) -> st
         "psk": "psk",
         "owe": "owe",
         "8021x": "pmksa" if cached else "full",
+        "fils-sha256": "pmksa" if cached else "full",
         "sae": "pmksa" if cached else "sae",
     }[ap.akm]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from analyzer.crypto.keys import (
 )
 from analyzer.crypto.mic import ft_mic
 
-from . import eapol, elements, steps
+from . import aead, eapol, elements, steps
 from .eapol import KeyMessage, eapol_key, gtk_kde, key_version, pmkid_kde
 from .frames import deauth
 from .model import ApSpec, FtRoot, Link, Pmksa, Record, StaSpec
@@ -34,6 +35,7 @@ OPTIONS = frozenset(
         "deauth_old",
         "auth_status",
         "auth_requests",
+        "m1_padding",
         "status",
         "offer_pmkids",
         "ap_miss",
@@ -293,8 +295,17 @@ def _eap_keys(sc: Scenario, at: Attempt, msk: bytes) -> None:
 # --- 4-way handshake --------------------------------------------------------------------------
 
 
+def _padded(frame: bytes, padding: bytes) -> bytes:
+    """An EAPOL frame with bytes after its Key Data, counted in the EAPOL body length."""
+    if not padding:
+        return frame
+    return frame[:2] + struct.pack(">H", len(frame) - 4 + len(padding)) + frame[4:] + padding
+
+
 def _ptk(at: Attempt, anonce: bytes, snonce: bytes) -> Ptk:
     sta, ap = at.sta, at.ap
+    if ap.akm_suite in aead.FILS_AKMS:
+        return aead.ptk(at.pmk, ap.bssid, sta.mac, anonce, snonce, ap.akm_suite)
     if ap.is_ft:
         return ft_ptk(at.pmk, snonce, anonce, ap.bssid, sta.mac, at.r1_name)
     return derive_ptk(at.pmk, ap.bssid, sta.mac, anonce, snonce, ap.akm_suite)
@@ -304,6 +315,8 @@ def _m2_m3_data(sc: Scenario, at: Attempt, kek: bytes) -> tuple[bytes, bytes]:
     """M2 repeats the STA's RSNE, M3 the AP's (with PMKR1Name and FT elements for FT)."""
     ap = at.ap
     gtk = gtk_kde(1, ap.gtk)
+    if ap.akm_suite in aead.FILS_AKMS:  # sealed with AES-SIV as each frame is written
+        return at.sta_rsne, steps.ap_rsne(ap) + gtk
     if not ap.is_ft:
         return at.sta_rsne, aes_wrap(kek, steps.ap_rsne(ap) + gtk)
     names = [at.r1_name]
@@ -314,12 +327,16 @@ def _m2_m3_data(sc: Scenario, at: Attempt, kek: bytes) -> tuple[bytes, bytes]:
 
 
 def four_way(sc: Scenario, at: Attempt) -> None:
-    """M1 (PMKID KDE per DOMAIN §7), M2, M3, M4; ``m1_retries`` resends M1 each second."""
+    """M1 (PMKID KDE per DOMAIN §7), M2, M3, M4; ``m1_retries`` resends M1 each second;
+    ``m1_padding`` adds that many zero bytes after M1's Key Data (inside the EAPOL body, as
+    hostapd leaves room for a Suite-B PMKID KDE it does not fill). The FILS AKMs seal Key
+    Data with AES-SIV and have no MIC (analyzer.simulate.aead)."""
     sta, ap, rec = at.sta, at.ap, at.rec
     akm, version = ap.akm_suite, key_version(ap.akm_suite)
     anonce, snonce = sc.rng.randbytes(32), sc.rng.randbytes(32)
     kde = pmkid_kde(at.m1_pmkid) if at.m1_pmkid is not None else b""
     rec.m1_pmkid = at.m1_pmkid
+    padding = bytes(int(at.opts.pop("m1_padding", 0)))
     sc.gap(0.5, 3.0)
     replay = 0
     for retry in range(int(at.opts.pop("m1_retries", 0)) + 1):
@@ -327,7 +344,8 @@ def four_way(sc: Scenario, at: Attempt) -> None:
             sc.gap(1000.0, 1010.0)
         replay += 1
         m1 = KeyMessage("m1", version, replay, anonce, kde, key_length=16)
-        steps.send_eapol(sc, sta, ap, eapol_key(m1, None, akm), True, "m1")
+        frame = aead.eapol_key(m1, b"") if akm in aead.FILS_AKMS else eapol_key(m1, None, akm)
+        steps.send_eapol(sc, sta, ap, _padded(frame, padding), True, "m1")
     ptk = _ptk(at, anonce, snonce)
     m2_data, m3_data = _m2_m3_data(sc, at, ptk.kek)
     messages = [
@@ -337,7 +355,10 @@ def four_way(sc: Scenario, at: Attempt) -> None:
     ]
     for msg, from_ap in messages:
         sc.gap(0.5, 3.0)
-        frame = eapol_key(msg, ptk.kck, akm, 2 if from_ap else 1)
+        if akm in aead.FILS_AKMS:
+            frame = aead.eapol_key(msg, ptk.kek, 2 if from_ap else 1)
+        else:
+            frame = eapol_key(msg, ptk.kck, akm, 2 if from_ap else 1)
         steps.send_eapol(sc, sta, ap, frame, from_ap, msg.message)
     rec.tk = ptk.tk
     sc.links[sta.mac] = Link(sta, ap, ptk, at.pmk, at.aid, replay=replay + 1)

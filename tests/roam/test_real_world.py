@@ -55,3 +55,42 @@ def test_retry_of_an_answer_without_a_new_request_is_a_retransmission(tmp_path: 
     (roam,) = doc["roams"]
     auth = next(p for p in roam["phases"] if p["name"] == "auth")
     assert (auth["frames"], auth["retransmissions"]) == (2, 1)
+
+
+# --- 2. EAPOL-Key without a MIC field (AEAD) -------------------------------------------------
+
+
+def test_aead_four_way_after_full_eap_is_m1_to_m4(tmp_path: Path) -> None:
+    """A FILS-SHA256 AKM after full EAP: the 4-way handshake has no MIC field and AES-SIV Key
+    Data, and is counted and timed like any other."""
+    sc = Scenario(seed=5)
+    sc.ap("ap1", AP1, "lab", 36, akm="fils-sha256")
+    sc.sta("c", STA)
+    sc.beacons("ap1", 2).connect("c", "ap1").data("c", 2)
+    doc = analyze(sc, tmp_path)
+    assert [doc["counts"][f"eapol_m{i}"] for i in range(1, 5)] == [1, 1, 1, 1]
+    (roam,) = doc["roams"]
+    assert (roam["method"], roam["outcome"], roam["akm"]) == ("full_8021x", "success",
+                                                              "FILS-SHA256")
+    assert roam["latency_ms"]["4way"] is not None
+    assert roam["mic_valid"] is None  # nothing to check: there is no MIC
+
+
+# --- 3. bytes after the Key Data ----------------------------------------------------------------
+
+
+def test_m1_padded_after_key_data_is_m1_with_a_note(tmp_path: Path) -> None:
+    """SAE fixes no MIC length by descriptor version: an M1 with bytes after its Key Data is
+    decoded with the AKM's MIC length, counted, and noted; never both missing and malformed."""
+    sc = Scenario(seed=5)
+    sc.ap("ap1", AP1, "lab", 36, akm="sae", passphrase=PASS)
+    sc.sta("c", STA)
+    sc.beacons("ap1", 2).connect("c", "ap1", m1_padding=22).data("c", 2)
+    doc = analyze(sc, tmp_path)
+    assert doc["counts"]["eapol_m1"] == 1
+    assert doc["captures"][0]["malformed"] == 0
+    (roam,) = doc["roams"]
+    assert roam["outcome"] == "success" and roam["latency_ms"]["4way"] is not None
+    assert not roam["missing"] or all(m["what"] != "M1" for m in roam["missing"])
+    note = [f for f in doc["findings"] if f["code"] == "EAPOL_KEY_TRAILING_BYTES"]
+    assert len(note) == 1 and note[0]["severity"] == "info" and "22 bytes" in note[0]["message"]
