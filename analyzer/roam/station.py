@@ -105,6 +105,8 @@ class Station:
     probe: PhaseAcc | None = None
     trigger: PendingTrigger | None = None
     pmkids: dict[str, set[bytes]] = field(default_factory=dict)  # BSSID -> PMKIDs seen
+    # BSSIDs the station authenticated with in full (802.1X): a PMKSA was created there
+    authenticated: dict[str, None] = field(default_factory=dict)
     akm: int | None = None
     dh_group: int | None = None
     preauth: PreauthLog | None = None  # pre-authentications (analyzer.roam.preauth), lazily
@@ -150,8 +152,19 @@ class Station:
             del self.pmkids[next(iter(self.pmkids))]
 
     def knows_pmkid(self, bssid: str, pmkids: tuple[bytes, ...]) -> bool:
+        """A PMKID offered to `bssid` names a PMKSA created there: the AP showed it (M1) or
+        accepted it before, or the station authenticated with it in full (whose M1 may have
+        carried no PMKID KDE)."""
+        if bssid in self.authenticated:
+            return True
         known = self.pmkids.get(bssid, set())
         return any(p in known for p in pmkids)
+
+    def authenticated_with(self, bssid: str) -> None:
+        self.authenticated.pop(bssid, None)
+        self.authenticated[bssid] = None
+        if len(self.authenticated) > MAX_BSSIDS:
+            del self.authenticated[next(iter(self.authenticated))]
 
     def take_trigger(self, ts_ns: int, to_bssid: str, window_ns: int) -> Trigger:
         """The pending trigger if recent enough; it is consumed either way."""

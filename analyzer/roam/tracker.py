@@ -536,6 +536,8 @@ class Tracker:
     def _emit(self, st: Station, att: Attempt, out: Output, finish_why: str | None = None) -> None:
         roam = build_roam(att, surroundings(st, att, self._bss, finish_why))
         st.learn_pmkids(att.to_bssid, pmkids_learned(att))
+        if roam.outcome == "success" and roam.method == "full_8021x":
+            st.authenticated_with(att.to_bssid)
         st.attempt = None
         tally = self._tally.get(roam.sta)
         if tally is None:

@@ -94,3 +94,34 @@ def test_m1_padded_after_key_data_is_m1_with_a_note(tmp_path: Path) -> None:
     assert not roam["missing"] or all(m["what"] != "M1" for m in roam["missing"])
     note = [f for f in doc["findings"] if f["code"] == "EAPOL_KEY_TRAILING_BYTES"]
     assert len(note) == 1 and note[0]["severity"] == "info" and "22 bytes" in note[0]["message"]
+
+
+# --- 5. OKC only across BSSIDs ---------------------------------------------------------------
+
+
+def test_pmkid_offered_back_to_the_ap_of_the_full_eap_is_a_cache_hit_not_okc(
+    tmp_path: Path,
+) -> None:
+    """The AP's M1 after the full EAP carried no PMKID KDE, so no PMKID was ever seen from it;
+    the station's PMKSA was still created with this very BSSID: a PMKSA-cache hit."""
+    sc = Scenario(seed=5)
+    sc.ap("ap1", AP1, "lab", 36, akm="8021x", pmkid_kde=False)
+    sc.sta("c", STA)
+    sc.beacons("ap1", 2).connect("c", "ap1").data("c", 2).deauth("c").wait(1000)
+    sc.connect("c", "ap1", method="pmksa").data("c", 2)
+    doc = analyze(sc, tmp_path)
+    first, back = doc["roams"]
+    assert first["pmkid_m1"] is None and first["method"] == "full_8021x"
+    assert back["kind"] == "reconnect" and back["pmkids_offered"]
+    assert (back["method"], back["pmksa"]["verdict"]) == ("pmksa_cache", "hit")
+
+
+def test_pmkid_offered_to_another_ap_without_eap_there_is_okc(tmp_path: Path) -> None:
+    sc = Scenario(seed=5)
+    sc.ap("ap1", AP1, "lab", 36, akm="8021x", okc=True)
+    sc.ap("ap2", AP2, "lab", 40, akm="8021x", okc=True)
+    sc.sta("c", STA)
+    sc.beacons("ap1", 2).beacons("ap2", 2).connect("c", "ap1").data("c", 2)
+    sc.roam("c", "ap2", method="okc").data("c", 2)
+    doc = analyze(sc, tmp_path)
+    assert [r["method"] for r in doc["roams"]] == ["full_8021x", "okc"]
