@@ -125,6 +125,11 @@ class Attempt:
     first_ack_ns: int | None = None  # ACK/Block Ack of the first acknowledged data on to_bssid
     ack_hold: bool = False  # complete but for that ACK, which acknowledgements captured promise
     rssi_new: int | None = None
+    # M3/M4 not captured: protected unicast data from the AP after M2 (the AP installs the PTK
+    # only after a valid M4) proves success; from the station alone it does not
+    inferred_from: int | None = None  # that frame of the AP's
+    uplink_after_m2: int | None = None  # the station's first protected data frame after M2
+    m4_wait: bool = False  # succeeded at protected data after M3: M4 may still follow it
     malformed: list[int] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
@@ -307,7 +312,7 @@ class Attempt:
         if message not in ("M1", "M2", "M3", "M4"):
             return None
         if self.stage is Stage.AWAIT_DATA:
-            self.touch("4way", ev.ts_ns, resend=True)
+            self._late(message, ev)
             return None
         self._enter_keying()
         self.touch("4way", ev.ts_ns, resend=message in self.seen)
@@ -328,6 +333,18 @@ class Attempt:
                 self._check_replay(ev, key, self.m3_replays, "M3")
                 return SUCCESS
         return None
+
+    def _late(self, message: str, ev: Event) -> None:
+        """A handshake message after the attempt succeeded: an M4 ends the handshake (the
+        first one, after protected data that showed success; or the last, when it repeats
+        because M3 did), so the attempt ends there; others are resends."""
+        first_m4 = message == "M4" and "M4" not in self.seen
+        self.touch("4way", ev.ts_ns, resend=not first_m4)
+        if message == "M4":
+            self.seen.add("M4")
+            self.add_frame(ev.index, ev.ts_ns)
+            if self.success_ns is None or ev.ts_ns > self.success_ns:
+                self.success_ns = ev.ts_ns
 
     def _keep_pdu(self, message: str, ev: Event) -> None:
         body = ev.frame.body
@@ -368,7 +385,8 @@ class Attempt:
         if self.rssi_new is None and radio is not None:
             self.rssi_new = radio.signal_dbm
 
-    def on_data(self, ts_ns: int, index: int, protected: bool) -> Result | None:
+    def on_data(self, ts_ns: int, index: int, protected: bool, from_ap: bool = False
+                ) -> Result | None:  # fmt: skip
         """A data frame (with payload) between the station and the new AP."""
         if self.stage is Stage.AWAIT_DATA:
             if self.first_data_ns is None:
@@ -377,14 +395,29 @@ class Attempt:
             return None
         if self.stage is not Stage.KEYING or not protected:
             return None
-        if "M3" in self.seen or not self.fourway_started:
+        keyed_by_ap = from_ap and "M2" in self.seen and "assoc_req" in self.seen
+        if "M3" in self.seen or not self.fourway_started or keyed_by_ap:
+            if "M3" not in self.seen and self.fourway_started:
+                self.inferred_from = index
+            self.m4_wait = "M3" in self.seen and "M4" not in self.seen
             self.add_frame(index, ts_ns)
             self.first_data_ns, self.first_data_frame = ts_ns, index
             return SUCCESS
+        if "M2" in self.seen and self.uplink_after_m2 is None:
+            self.add_frame(index, ts_ns)
+            self.uplink_after_m2 = index
         return None
 
     def succeed(self, ts_ns: int) -> None:
         self.outcome, self.success_ns, self.stage = "success", ts_ns, Stage.AWAIT_DATA
+
+    def timed_out(self) -> Result:
+        """No frame for too long: failed in the phase that stalled, unless the station's
+        protected data after M2 says it installed a PTK (M3 sent, then not captured): that
+        the capture cannot decide."""
+        if self.uplink_after_m2 is not None:
+            return ("incomplete", None)
+        return ("failed", self.timeout_reason())
 
     def timeout_reason(self) -> str:
         if self.fourway_started:

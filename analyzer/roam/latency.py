@@ -181,11 +181,20 @@ def missing_frames(att: Attempt, method: str) -> list[Missing]:
         why = f"not decoded: frame {frames} of this attempt is malformed"
     out = [Missing(name, why) for name in expected[:last] if name not in att.seen]
     if att.outcome == "success" and method not in NO_FOURWAY and "M4" not in att.seen:
-        out = [m if m.what != "M4" else Missing("M4", _m4_why(att)) for m in out]
+        inferred = _inferred_why(att)
+        out = [m if m.what not in ("M3", "M4") else Missing(m.what, inferred) for m in out]
+    elif att.uplink_after_m2 is not None and "M3" not in att.seen:
+        why = (f"not captured; the station sent protected data (frame {att.uplink_after_m2}) "
+               "after M2, so it had M3, but no protected data from the AP shows the end")
+        out = [m for m in out if m.what not in FOURWAY]
+        out += [Missing(name, why) for name in ("M3", "M4")]
     return out
 
 
-def _m4_why(att: Attempt) -> str:
+def _inferred_why(att: Attempt) -> str:
+    if att.inferred_from is not None:
+        return (f"not captured; success inferred from protected unicast data from the AP "
+                f"(frame {att.inferred_from}) after M2: the AP installs the PTK on a valid M4")
     if any(m in att.seen for m in FOURWAY):
         return "not captured; success inferred from protected data after M3"
     return "not captured; success inferred from protected data after association"

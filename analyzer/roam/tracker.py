@@ -189,10 +189,11 @@ class Tracker:
             self._hold_expired(st, att, now, out)
         elif att.stage is Stage.AWAIT_DATA:
             if now - (att.success_ns or att.last_ns) > self._timeout_ns:
-                why = f"no data frame on the new BSSID within {self._timeout_ns / 1e9:g} s"
+                why = (None if att.first_data_ns is not None else
+                       f"no data frame on the new BSSID within {self._timeout_ns / 1e9:g} s")
                 self._emit(st, att, out, why)
         elif now - att.last_ns > self._timeout_ns:
-            att.outcome, att.failure_reason = "failed", att.timeout_reason()
+            att.outcome, att.failure_reason = att.timed_out()
             self._emit(st, att, out)
 
     # --- frames --------------------------------------------------------------------------
@@ -419,7 +420,7 @@ class Tracker:
             if bssid == att.from_bssid and att.stage is not Stage.AWAIT_DATA:
                 att.old_data_ns = ts_ns
             return
-        out_result = att.on_data(ts_ns, index, bool(fc_flags & 0x40))
+        out_result = att.on_data(ts_ns, index, bool(fc_flags & 0x40), from_ap)
         if out_result is not None:
             self._settle(st, att, out_result, ts_ns, out)
         elif att.stage is Stage.AWAIT_DATA and att.first_data_ns is not None:
@@ -444,7 +445,12 @@ class Tracker:
 
     def _data_arrived(self, st: Station, att: Attempt, ts_ns: int, out: Output) -> None:
         """First data on the new BSSID completes the attempt; but while ACKs (or Block Acks) are
-        being captured it waits (`ack_wait_s` at most) for its first acknowledged data frame."""
+        being captured it waits (`ack_wait_s` at most) for its first acknowledged data frame,
+        and after data that came before M4 it waits for the next data frame (M4 may follow,
+        and ends the handshake)."""
+        if att.m4_wait:
+            att.m4_wait = False
+            return
         if not self.acks or att.first_ack_ns is not None:
             self._emit(st, att, out)
         elif not att.ack_hold:

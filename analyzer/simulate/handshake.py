@@ -36,6 +36,7 @@ OPTIONS = frozenset(
         "auth_status",
         "auth_requests",
         "m1_padding",
+        "m4_after_data",
         "status",
         "offer_pmkids",
         "ap_miss",
@@ -329,7 +330,8 @@ def _m2_m3_data(sc: Scenario, at: Attempt, kek: bytes) -> tuple[bytes, bytes]:
 def four_way(sc: Scenario, at: Attempt) -> None:
     """M1 (PMKID KDE per DOMAIN §7), M2, M3, M4; ``m1_retries`` resends M1 each second;
     ``m1_padding`` adds that many zero bytes after M1's Key Data (inside the EAPOL body, as
-    hostapd leaves room for a Suite-B PMKID KDE it does not fill). The FILS AKMs seal Key
+    hostapd leaves room for a Suite-B PMKID KDE it does not fill); ``m4_after_data``: the
+    station's first protected data frame goes out before its M4. The FILS AKMs seal Key
     Data with AES-SIV and have no MIC (analyzer.simulate.aead)."""
     sta, ap, rec = at.sta, at.ap, at.rec
     akm, version = ap.akm_suite, key_version(ap.akm_suite)
@@ -337,6 +339,7 @@ def four_way(sc: Scenario, at: Attempt) -> None:
     kde = pmkid_kde(at.m1_pmkid) if at.m1_pmkid is not None else b""
     rec.m1_pmkid = at.m1_pmkid
     padding = bytes(int(at.opts.pop("m1_padding", 0)))
+    data_first = bool(at.opts.pop("m4_after_data", False))
     sc.gap(0.5, 3.0)
     replay = 0
     for retry in range(int(at.opts.pop("m1_retries", 0)) + 1):
@@ -353,15 +356,19 @@ def four_way(sc: Scenario, at: Attempt) -> None:
         (KeyMessage("m3", version, replay + 1, anonce, m3_data, key_length=16), True),
         (KeyMessage("m4", version, replay + 1), False),
     ]
+    link = Link(sta, ap, ptk, at.pmk, at.aid, replay=replay + 1)
     for msg, from_ap in messages:
         sc.gap(0.5, 3.0)
+        if msg.message == "m4" and data_first:  # keys installed at M3; M4 queued behind data
+            steps.send_data(sc, link, uplink=True)
+            sc.gap(0.5, 3.0)
         if akm in aead.FILS_AKMS:
             frame = aead.eapol_key(msg, ptk.kek, 2 if from_ap else 1)
         else:
             frame = eapol_key(msg, ptk.kck, akm, 2 if from_ap else 1)
         steps.send_eapol(sc, sta, ap, frame, from_ap, msg.message)
     rec.tk = ptk.tk
-    sc.links[sta.mac] = Link(sta, ap, ptk, at.pmk, at.aid, replay=replay + 1)
+    sc.links[sta.mac] = link
 
 
 def first_data(sc: Scenario, at: Attempt) -> None:

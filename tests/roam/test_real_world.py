@@ -125,3 +125,68 @@ def test_pmkid_offered_to_another_ap_without_eap_there_is_okc(tmp_path: Path) ->
     sc.roam("c", "ap2", method="okc").data("c", 2)
     doc = analyze(sc, tmp_path)
     assert [r["method"] for r in doc["roams"]] == ["full_8021x", "okc"]
+
+
+# --- 6. missing M3/M4, honest outcomes -------------------------------------------------------
+
+
+def _missing(roam: dict[str, Any], what: str) -> str:
+    return next(m["why"] for m in roam["missing"] if m["what"] == what)
+
+
+def test_m3_m4_not_captured_but_ap_data_flows_is_inferred_success(tmp_path: Path) -> None:
+    sc = one_ap()
+    sc.connect("c", "ap1", drop=["m3", "m4"]).data("c", 4)
+    doc = analyze(sc, tmp_path)
+    (roam,) = doc["roams"]
+    assert (roam["outcome"], roam["failure_reason"]) == ("success", None)
+    for what in ("M3", "M4"):
+        assert "success inferred from protected unicast data from the AP" in _missing(roam, what)
+    assert "HANDSHAKE_INCOMPLETE" not in codes(doc)
+
+
+def test_m3_m4_not_captured_and_only_station_data_is_incomplete_never_failed(
+    tmp_path: Path,
+) -> None:
+    """The station's protected data says it had M3; nothing shows the AP got M4."""
+    sc = one_ap()
+    sc.connect("c", "ap1", drop=["m3", "m4"], first_data=False)
+    link_up_only = sc.links
+    assert link_up_only
+    sc.data("c", 1).wait(8000).beacons("ap1", 2)
+    doc = analyze(sc, tmp_path)
+    (roam,) = doc["roams"]
+    assert (roam["outcome"], roam["failure_reason"]) == ("incomplete", None)
+    assert "protected data" in _missing(roam, "M3")
+
+
+def test_m4_after_the_first_protected_data_frame_ends_the_handshake(tmp_path: Path) -> None:
+    sc = one_ap()
+    sc.connect("c", "ap1", m4_after_data=True).data("c", 2)
+    doc = analyze(sc, tmp_path)
+    (roam,) = doc["roams"]
+    assert roam["outcome"] == "success" and not roam["missing"][:1] == [{"what": "M4"}]
+    assert all(m["what"] != "M4" for m in roam["missing"])
+    fourway = next(p for p in roam["phases"] if p["name"] == "4way")
+    assert (fourway["frames"], fourway["retransmissions"]) == (4, 0)
+    assert roam["t_end"] == fourway["end"]
+    lat = roam["latency_ms"]
+    assert lat["4way"] is not None and lat["control_plane"] is not None
+    auth = next(p for p in roam["phases"] if p["name"] == "auth")
+    assert abs(lat["control_plane"] - (fourway["end"] - auth["start"]) * 1e3) < 1e-3
+
+
+# --- 12. one end point per attempt -------------------------------------------------------------
+
+
+def test_repeated_m4_moves_the_end_of_the_attempt_with_every_measure(tmp_path: Path) -> None:
+    """M3 retransmitted, M4 answers both: the last M4 ends the handshake; t_end, the 4-way
+    phase and control_plane all end there."""
+    sc = one_ap()
+    sc.connect("c", "ap1", retries=["m3", "m4"]).data("c", 2)
+    doc = analyze(sc, tmp_path)
+    (roam,) = doc["roams"]
+    fourway = next(p for p in roam["phases"] if p["name"] == "4way")
+    auth = next(p for p in roam["phases"] if p["name"] == "auth")
+    assert roam["t_end"] == fourway["end"]
+    assert abs(roam["latency_ms"]["control_plane"] - (fourway["end"] - auth["start"]) * 1e3) < 1e-3
