@@ -172,6 +172,13 @@ class Attempt:
         return bool({"M1", "M2", "M3", "M4"} & self.seen)
 
     @property
+    def still_authenticated(self) -> bool:
+        """A Reassociation to the current AP with no Authentication: legal while the station
+        is still authenticated with it (IEEE 802.11-2020 11.3.6.3), so none is missing."""
+        return (self.reassoc and self.current_ap == self.to_bssid and self.auth_alg is None
+                and self.via is None)  # fmt: skip
+
+    @property
     def no_fourway(self) -> bool:
         """FT and FILS finish at the (re)association response; so does an open network."""
         return self.via is not None or self.auth_alg in _NO_FOURWAY_ALGS or self.has_rsn is False

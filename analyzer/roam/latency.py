@@ -59,7 +59,13 @@ def _phase_span(acc: PhaseAcc | None, needs: tuple[str, str], att: Attempt, labe
     return _ms(acc.start_ns, acc.end_ns), None
 
 
+STILL_AUTHENTICATED = ("not applicable: Reassociation to the current AP without "
+                       "Authentication (still authenticated)")
+
+
 def _auth(att: Attempt, ctx: Context) -> Rule:
+    if att.still_authenticated:
+        return None, STILL_AUTHENTICATED
     if ctx.method == "ft_over_ds":
         return _phase_span(att.phases.get("auth"), ("ft_request", "ft_response"), att, "FT Action")
     return _phase_span(att.phases.get("auth"), ("auth_req", "auth_resp"), att, "Authentication")
@@ -91,7 +97,7 @@ def _fourway(att: Attempt, ctx: Context) -> Rule:
 
 
 def _control_plane(att: Attempt, ctx: Context) -> Rule:
-    acc = att.phases.get("auth")
+    acc = att.phases.get("assoc" if att.still_authenticated else "auth")
     if acc is None:
         return None, "no Authentication or FT Action frame seen: start unknown"
     if ctx.method in NO_FOURWAY:

@@ -62,6 +62,8 @@ def expected_frames(att: Attempt, method: str) -> tuple[str, ...]:
     """Frame names the method's exchange consists of, in order."""
     if method == "ft_over_ds":
         head: tuple[str, ...] = ("ft_request", "ft_response")
+    elif att.still_authenticated:
+        head = ()
     elif att.auth_alg is not None or method != "unknown":
         head = ("auth_req", "auth_resp")
     else:

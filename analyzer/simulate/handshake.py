@@ -37,6 +37,7 @@ OPTIONS = frozenset(
         "auth_requests",
         "m1_padding",
         "m4_after_data",
+        "skip_auth",
         "status",
         "offer_pmkids",
         "ap_miss",

@@ -190,3 +190,23 @@ def test_repeated_m4_moves_the_end_of_the_attempt_with_every_measure(tmp_path: P
     auth = next(p for p in roam["phases"] if p["name"] == "auth")
     assert roam["t_end"] == fourway["end"]
     assert abs(roam["latency_ms"]["control_plane"] - (fourway["end"] - auth["start"]) * 1e3) < 1e-3
+
+
+# --- 7. reassociation to the current AP without Authentication ---------------------------------
+
+
+def test_reassociation_to_the_current_ap_without_auth_misses_nothing(tmp_path: Path) -> None:
+    """Still authenticated, the station reassociates with its AP: the control plane starts at
+    the Reassociation Request and no Authentication frame is "not captured"."""
+    sc = one_ap()
+    sc.connect("c", "ap1").data("c", 2).wait(500)
+    sc.connect("c", "ap1", reassoc=True, skip_auth=True).data("c", 2)
+    doc = analyze(sc, tmp_path)
+    first, again = doc["roams"]
+    assert (again["kind"], again["outcome"]) == ("reconnect", "success")
+    assert not [m for m in again["missing"] if m["what"] in ("auth_req", "auth_resp")]
+    assert "still authenticated" in _missing(again, "latency.auth")
+    assoc = next(p for p in again["phases"] if p["name"] == "assoc")
+    fourway = next(p for p in again["phases"] if p["name"] == "4way")
+    expected = (fourway["end"] - assoc["start"]) * 1e3
+    assert abs(again["latency_ms"]["control_plane"] - expected) < 1e-3
