@@ -24,6 +24,7 @@ from analyzer.roam.events import Event, EventType
 from analyzer.roam.records import Finding, Trigger
 
 MAX_FRAMES = 200
+NULL_MAC = "00:00:00:00:00:00"  # a Current AP field of zeros: the station does not say
 MAX_KEY_PDUS = 12  # raw EAPOL-Key PDUs kept per attempt for MIC checks
 _ZERO_NONCE = bytes(32)
 # Auth statuses that do not end an SAE exchange: anti-clogging token, group, H2E, SAE-PK.
@@ -247,7 +248,7 @@ class Attempt:
             self.assoc_req_frame = ev.index
         self.stage = Stage.ASSOC
         self.reassoc = req.reassoc
-        self.current_ap = req.current_ap
+        self.current_ap = None if req.current_ap == NULL_MAC else req.current_ap
         el = req.elements
         self.ssid = el.ssid if el.ssid is not None else self.ssid
         self.owe_group = el.owe_dh_group

@@ -27,6 +27,8 @@ def channel_of(freq_mhz: int | None) -> int | None:
         return (freq_mhz - 2407) // 5
     if 5000 < freq_mhz < 5925:
         return (freq_mhz - 5000) // 5
+    if freq_mhz == 5935:  # 6 GHz channel 2
+        return 2
     if 5950 < freq_mhz <= 7125:
         return (freq_mhz - 5950) // 5
     return None

@@ -13,7 +13,7 @@ from analyzer.crypto.keys import pmkid, sae_pmkid
 
 from . import elements, handshake, steps
 from .actions import ft_request, ft_response
-from .frames import action, assoc_req, assoc_resp, auth, capabilities, deauth
+from .frames import action, assoc_req, assoc_resp, auth, capabilities, deauth, mac
 from .handshake import Attempt
 from .model import ApSpec, Record, StaSpec
 from .sae import P256_ORDER, owe_public_x, sae_commit, sae_confirm
@@ -254,6 +254,8 @@ def _associate(sc: Scenario, at: Attempt) -> bool:
     owe = elements.owe_dh(owe_public_x(sc.rng)) if ap.akm == "owe" else b""
     req_ies = _req_elements(sc, at) + owe
     current = at.old.ap.bssid if at.old is not None else (ap.bssid if reassoc else None)
+    if "current_ap" in at.opts:  # what the station writes there, right or not
+        current = mac(at.opts.pop("current_ap"))
     label = "reassoc_req" if reassoc else "assoc_req"
     sc.emit(assoc_req(ap.bssid, sta.mac, cap, req_ies, current), ap, sta, False, label)
     sc.gap(0.5, 3.0)

@@ -38,6 +38,7 @@ OPTIONS = frozenset(
         "m1_padding",
         "m4_after_data",
         "skip_auth",
+        "current_ap",
         "status",
         "offer_pmkids",
         "ap_miss",

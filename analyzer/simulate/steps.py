@@ -38,18 +38,20 @@ def ap_rsne(ap: ApSpec, pmkids: Sequence[bytes] = ()) -> bytes:
 
 
 def ap_elements(ap: ApSpec) -> bytes:
-    """What beacons and probe responses advertise after the fixed fields."""
+    """What beacons and probe responses advertise after the fixed fields (a 6 GHz AP has
+    no DS Parameter Set nor HT Operation: its channel is the radio's)."""
+    six_ghz = ap.freq_mhz > 5925
     parts = [
         elements.ssid(ap.ssid),
         elements.rates(ap.freq_mhz),
-        elements.ds_param(ap.freq_mhz),
+        b"" if six_ghz else elements.ds_param(ap.freq_mhz),
         elements.tim(),
         ap_rsne(ap),
     ]
     if ap.mdid is not None:
         parts.append(elements.mde(ap.mdid, ap.ft_over_ds))
     parts += [
-        elements.ht_operation(ap.freq_mhz),
+        b"" if six_ghz else elements.ht_operation(ap.freq_mhz),
         elements.rm_capabilities(),
         elements.ext_capabilities(),
     ]

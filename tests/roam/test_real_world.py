@@ -210,3 +210,30 @@ def test_reassociation_to_the_current_ap_without_auth_misses_nothing(tmp_path: P
     fourway = next(p for p in again["phases"] if p["name"] == "4way")
     expected = (fourway["end"] - assoc["start"]) * 1e3
     assert abs(again["latency_ms"]["control_plane"] - expected) < 1e-3
+
+
+# --- 8. a null Current AP; 6 GHz channels --------------------------------------------------
+
+
+def test_null_current_ap_is_unknown_not_a_roam_source(tmp_path: Path) -> None:
+    """A capture that begins with a Reassociation Request whose Current AP is all zeros: the
+    station's previous AP is unknown, not a BSS called 00:00:00:00:00:00."""
+    sc = one_ap()
+    sc.connect("c", "ap1", reassoc=True, current_ap="00:00:00:00:00:00").data("c", 2)
+    doc = analyze(sc, tmp_path)
+    (roam,) = doc["roams"]
+    assert roam["from_bssid"] is None and roam["kind"] == "initial"
+    assert roam["outcome"] == "success"
+    assert "00:00:00:00:00:00" not in doc["stations"][0]["bssids"]
+
+
+def test_six_ghz_channel_comes_from_radiotap_without_ds_parameter(tmp_path: Path) -> None:
+    sc = Scenario(seed=3)
+    sc.ap("ap1", AP1, "lab", 5975, akm="sae", passphrase=PASS)  # 6 GHz channel 5
+    sc.ap("ap2", AP2, "lab", 6055, akm="sae", passphrase=PASS)  # 6 GHz channel 21
+    sc.sta("c", STA)
+    sc.beacons("ap1", 2).beacons("ap2", 2).connect("c", "ap1").data("c", 2).roam("c", "ap2")
+    sc.data("c", 2)
+    doc = analyze(sc, tmp_path)
+    roam = doc["roams"][1]
+    assert (roam["channel_from"], roam["channel_to"]) == (5, 21)
