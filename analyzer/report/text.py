@@ -110,7 +110,7 @@ def _station_table(sta: str, roams: list[dict[str, Any]]) -> Table:
             route,
             clean(r["ssid"]),
             r["kind"],
-            r["method"],
+            _method(r),
             r["outcome"],
             _ms(lat["control_plane"]),
             _ms(lat["eap"]),
@@ -120,6 +120,18 @@ def _station_table(sta: str, roams: list[dict[str, Any]]) -> Table:
             r["failure_reason"],
         )
     return table
+
+
+def _method(roam: dict[str, Any]) -> str:
+    """The method, and under an FT AKM which FT step it was (never a bare psk/full_8021x)."""
+    ft = roam.get("ft")
+    if not ft:
+        return str(roam["method"])
+    if ft["initial"]:
+        return f"{roam['method']} (FT initial)"
+    if ft["transition"] == "not_captured":
+        return f"{roam['method']} (FT auth not captured)"
+    return str(roam["method"])
 
 
 def _summary_table(summary: dict[str, Any]) -> Table:

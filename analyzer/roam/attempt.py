@@ -112,6 +112,7 @@ class Attempt:
     key_pdus: list[tuple[str, int, bytes]] = field(default_factory=list)
     assoc_req_frame: int | None = None
     mdid: int | None = None
+    fte_in_request: bool = False  # the (Re)Association Request carried an FTE
     r0kh_id: bytes | None = None
     r1kh_id: str | None = None
     m1_anonces: list[bytes] = field(default_factory=list)
@@ -256,6 +257,7 @@ class Attempt:
         self.has_rsn = rsne is not None
         self._learn_rsne(rsne)
         self._learn_ft(el)
+        self.fte_in_request = el.fte is not None
         return None
 
     def _learn_ft(self, el: Elements) -> None:

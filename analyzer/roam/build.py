@@ -7,8 +7,16 @@ from dataclasses import dataclass
 from analyzer.dot11.consts import akm_name
 from analyzer.roam import latency
 from analyzer.roam.attempt import Attempt, PhaseAcc
-from analyzer.roam.method import decide
-from analyzer.roam.records import NO_TRIGGER, Evidence, Missing, Phase, Preauth, Roam
+from analyzer.roam.method import FT_AKMS, decide
+from analyzer.roam.records import (
+    NO_TRIGGER,
+    Evidence,
+    FtDetails,
+    Missing,
+    Phase,
+    Preauth,
+    Roam,
+)
 from analyzer.roam.station import Bss, Station
 
 _PHASE_ORDER = ("probe", "auth", "assoc", "eap", "4way")
@@ -58,6 +66,23 @@ def build_roam(att: Attempt, sur: Surroundings) -> Roam:
         pmkid_m1=None if att.m1_pmkid is None else att.m1_pmkid.hex(),
         frames=tuple(att.frames), frames_dropped=att.frames_dropped,
         evidence=_evidence(att, sur),
+        ft=_ft(att, method),
+    )
+
+
+def _ft(att: Attempt, method: str) -> FtDetails | None:
+    if att.akm not in FT_AKMS:
+        return None
+    if method == "ft_over_ds":
+        transition: str | None = "over_ds"
+    elif method == "ft_over_air":
+        transition = "over_air" if att.auth_alg == 2 else "not_captured"
+    else:
+        transition = None
+    return FtDetails(
+        initial=transition is None, transition=transition, mdid=att.mdid,
+        r0kh_id=_text(att.r0kh_id), r1kh_id=att.r1kh_id,
+        pmkr1_name=att.pmkids[0].hex() if transition is not None and att.pmkids else None,
     )
 
 

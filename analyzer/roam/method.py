@@ -7,6 +7,9 @@ from analyzer.dot11.consts import Akm
 from analyzer.roam.attempt import Attempt
 
 _WPA_PSK = 2  # AKM 2 inside the WPA1 element is WPA-PSK
+FT_AKMS = frozenset({Akm.FT_8021X, Akm.FT_PSK, Akm.FT_SAE, Akm.FT_8021X_SHA384,
+                     Akm.FT_FILS_SHA256, Akm.FT_FILS_SHA384, Akm.FT_PSK_SHA384,
+                     Akm.FT_8021X_SHA384_UNRESTRICTED, Akm.FT_SAE_EXT_KEY})
 PSK_AKMS = frozenset({Akm.PSK, Akm.FT_PSK, Akm.PSK_SHA256, Akm.FT_PSK_SHA384, Akm.PSK_SHA384,
                       Akm.WPA_PSK})
 SAE_AKMS = frozenset({Akm.SAE, Akm.FT_SAE, Akm.SAE_EXT_KEY, Akm.FT_SAE_EXT_KEY})
@@ -28,12 +31,21 @@ def decide(att: Attempt, pmkid_known: bool | None) -> str:
     return _by_akm(att, pmkid_known)
 
 
+def ft_reassociation(att: Attempt) -> bool:
+    """A Reassociation Request under an FT AKM with MDE, FTE and a PMKR1Name: an FT
+    transition, whether or not its FT Authentication (or FT Action) was captured."""
+    return (att.akm in FT_AKMS and att.reassoc and att.mdid is not None and att.fte_in_request
+            and bool(att.pmkids))  # fmt: skip
+
+
 def _by_auth(att: Attempt) -> str | None:
     if att.via is not None:
         return "ft_over_ds"
     match att.auth_alg:
         case 2:
             return "ft_over_air"
+        case None if ft_reassociation(att):
+            return "ft_over_air"  # FT over the air is what clients do, and what expects least
         case 3:
             return "sae"
         case alg if alg in FILS_ALGS:

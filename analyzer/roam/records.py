@@ -207,6 +207,28 @@ class PmksaVerdict:
 
 
 @dataclass(frozen=True, slots=True)
+class FtDetails:
+    """Fast BSS Transition facts of an attempt under an FT AKM (IEEE 802.11-2020 13)."""
+
+    initial: bool  # the initial mobility domain association (full EAP or PSK, then 4-way)
+    transition: str | None  # over_air | over_ds | not_captured (the Reassociation alone); None
+    mdid: int | None
+    r0kh_id: str | None
+    r1kh_id: str | None
+    pmkr1_name: str | None  # the PMKID in the FT Reassociation Request's RSNE
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "initial": self.initial,
+            "transition": self.transition,
+            "mdid": self.mdid,
+            "r0kh_id": self.r0kh_id,
+            "r1kh_id": self.r1kh_id,
+            "pmkr1_name": self.pmkr1_name,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Roam:
     """One connection attempt of a station: initial connection, roam or reconnect."""
 
@@ -238,6 +260,7 @@ class Roam:
     evidence: Evidence = field(default_factory=Evidence)
     pmksa: PmksaVerdict | None = None  # set by the PMKSA judge (analyzer.roam.pmksa)
     mic_valid: bool | None = None  # EAPOL-Key MICs checked with the user's keys
+    ft: FtDetails | None = None  # an FT AKM's attempt
 
     def phase(self, name: str) -> Phase | None:
         return next((p for p in self.phases if p.name == name), None)
@@ -271,6 +294,7 @@ class Roam:
             "frames_dropped": self.frames_dropped,
             "pmksa": None if self.pmksa is None else self.pmksa.to_dict(),
             "mic_valid": self.mic_valid,
+            "ft": None if self.ft is None else self.ft.to_dict(),
         }
 
 

@@ -237,3 +237,39 @@ def test_six_ghz_channel_comes_from_radiotap_without_ds_parameter(tmp_path: Path
     doc = analyze(sc, tmp_path)
     roam = doc["roams"][1]
     assert (roam["channel_from"], roam["channel_to"]) == (5, 21)
+
+
+# --- 9. the method follows the AKM --------------------------------------------------------
+
+
+def _ft_pair(akm: str = "ft-psk") -> Scenario:
+    sc = Scenario(seed=9)
+    secret = {"passphrase": PASS} if akm == "ft-psk" else {}
+    sc.ap("ap1", AP1, "lab", 36, akm=akm, mdid=0x1234, **secret)
+    sc.ap("ap2", AP2, "lab", 40, akm=akm, mdid=0x1234, **secret)
+    sc.sta("c", STA)
+    return sc.beacons("ap1", 2).beacons("ap2", 2)
+
+
+def test_ft_initial_mobility_domain_association_says_so(tmp_path: Path) -> None:
+    sc = _ft_pair("ft-8021x")
+    sc.connect("c", "ap1").data("c", 2)
+    doc = analyze(sc, tmp_path)
+    (roam,) = doc["roams"]
+    assert roam["method"] == "full_8021x"
+    assert roam["ft"]["initial"] is True and roam["ft"]["mdid"] == 0x1234
+    assert roam["ft"]["transition"] is None
+
+
+def test_ft_reassociation_without_captured_ft_auth_is_ft(tmp_path: Path) -> None:
+    """MDE, FTE and PMKR1Name in the Reassociation Request make it an FT transition, even when
+    the sniffer missed the FT Authentication."""
+    sc = _ft_pair()
+    sc.connect("c", "ap1").data("c", 2)
+    sc.roam("c", "ap2", method="ft_over_air", drop=["auth_req", "auth_resp"]).data("c", 2)
+    doc = analyze(sc, tmp_path)
+    roam = doc["roams"][1]
+    assert (roam["method"], roam["outcome"]) == ("ft_over_air", "success")
+    assert roam["ft"]["transition"] == "not_captured" and roam["ft"]["pmkr1_name"]
+    assert {"auth_req", "auth_resp"} <= {m["what"] for m in roam["missing"]}
+    assert doc["roams"][0]["ft"]["initial"] is True
