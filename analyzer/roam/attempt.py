@@ -18,6 +18,7 @@ from analyzer.dot11.records import (
     FtAction,
     Rsne,
     SaeCommit,
+    SaQuery,
 )
 from analyzer.roam import findings as fnd
 from analyzer.roam.events import Event, EventType
@@ -30,6 +31,8 @@ _ZERO_NONCE = bytes(32)
 # Auth statuses that do not end an SAE exchange: anti-clogging token, group, H2E, SAE-PK.
 _SAE_NON_FINAL = frozenset({76, 77, 126, 127})
 _NO_FOURWAY_ALGS = frozenset({2, 4, 5, 6})  # FT, FILS
+STATUS_COMEBACK = 30  # REFUSED_TEMPORARILY: association comeback
+_TI_COMEBACK = 3  # Timeout Interval type 3: association comeback time (TUs)
 
 
 class Stage(Enum):
@@ -132,6 +135,8 @@ class Attempt:
     inferred_from: int | None = None  # that frame of the AP's
     uplink_after_m2: int | None = None  # the station's first protected data frame after M2
     m4_wait: bool = False  # succeeded at protected data after M3: M4 may still follow it
+    comeback: int | None = None  # the status-30 response: the AP asked to come back later
+    sa_queries: int = 0  # SA Query (or protected Action) frames during the comeback
     malformed: list[int] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
@@ -285,6 +290,9 @@ class Attempt:
         self.assoc_status = resp.status
         self._rssi(ev)
         self._learn_ft(resp.elements)
+        if resp.status == STATUS_COMEBACK:
+            self._comeback(ev, resp)
+            return None
         if resp.status != 0:
             name = status_name(resp.status)
             msg = f"(Re)Association rejected: status {resp.status} ({name})"
@@ -294,6 +302,32 @@ class Attempt:
             return SUCCESS
         self.stage = Stage.KEYING
         return None
+
+    def _comeback(self, ev: Event, resp: AssocResp) -> None:
+        """Status 30 (IEEE 802.11-2020 11.3.5.4, PMF): the AP still holds an association with
+        this station and checks it with SA Query first; the station comes back after the
+        Timeout Interval, so the attempt goes on (its next Authentication or (Re)Association
+        belongs to it)."""
+        self.comeback = ev.index
+        self.stage = Stage.AUTH
+        self.seen.discard("assoc_resp")
+        tu = next((v for t, v in resp.elements.timeout_intervals if t == _TI_COMEBACK), None)
+        after = f"after {tu} TU ({tu * 1.024:.0f} ms)" if tu is not None else "later"
+        self.finding("ASSOC_COMEBACK", ev,
+                     f"AP asked the station to come back {after}: status 30, association "
+                     "comeback (PMF: the AP first checks the existing association with SA "
+                     "Query); not a failure")  # fmt: skip
+
+    def sa_query(self, ev: Event) -> None:
+        """An SA Query (or a protected Action frame: under PMF its kind is hidden) between the
+        AP and the station while the attempt waits for the comeback."""
+        self.add_frame(ev.index, ev.ts_ns)
+        self.sa_queries += 1
+        if self.sa_queries == 1:
+            what = "SA Query" if isinstance(ev.detail, SaQuery) else "protected Action (SA Query)"
+            who = "AP" if ev.from_ap else "station"
+            self.finding("SA_QUERY", ev, f"{what} from the {who} during the association "
+                         "comeback: the AP checks the station's existing association")
 
     def _eap(self, ev: Event, eap: Eap) -> Result | None:
         self._enter_keying()
@@ -425,7 +459,7 @@ class Attempt:
         """No frame for too long: failed in the phase that stalled, unless the station's
         protected data after M2 says it installed a PTK (M3 sent, then not captured): that
         the capture cannot decide."""
-        if self.uplink_after_m2 is not None:
+        if self.uplink_after_m2 is not None or self.comeback is not None:
             return ("incomplete", None)
         return ("failed", self.timeout_reason())
 

@@ -30,6 +30,7 @@ from analyzer.dot11.records import (
     FtAction,
     Kind,
     MacHeader,
+    SaQuery,
 )
 
 BROADCAST = "ff:ff:ff:ff:ff:ff"
@@ -60,6 +61,7 @@ class EventType(StrEnum):
     EAPOL_START = "eapol_start"
     EAPOL_LOGOFF = "eapol_logoff"
     PREAUTH = "preauth"  # EAP or EAPOL-Start over 0x88C7 with a target AP (never an attempt)
+    SA_QUERY = "sa_query"  # SA Query, or a protected Action frame (PMF: what it is is hidden)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,10 +169,15 @@ def _body_fits(etype: EventType, body: object) -> bool:
 def _action_event(frame: Frame, header: MacHeader) -> Event | None:
     body = frame.body
     roles = mgmt_roles(header)
-    if not isinstance(body, Action) or body.detail is None or roles is None:
+    if not isinstance(body, Action) or roles is None:
         return None
     sta, bssid, from_ap = roles
     detail = body.detail
+    if body.protected or isinstance(detail, SaQuery):
+        if not is_unicast(sta):
+            return None
+        return Event(EventType.SA_QUERY, frame.ts_ns, frame.index, sta, bssid, from_ap, detail,
+                     frame)  # fmt: skip
     match detail:
         case FtAction(action=1):
             etype = EventType.FT_REQUEST

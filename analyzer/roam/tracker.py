@@ -268,6 +268,14 @@ class Tracker:
         if ev.sta == BROADCAST:
             self._broadcast(ev, out)
             return
+        if ev.type is E.SA_QUERY:  # only an association comeback's attempt takes note
+            known = self._stations.get(ev.sta)
+            att = known.attempt if known is not None else None
+            if att is not None and att.comeback is not None and att.to_bssid == ev.bssid:
+                att.sa_query(ev)
+                out.extend(att.findings)
+                att.findings.clear()
+            return
         st = self._station(ev.sta, ev.ts_ns, ev.index, out)
         self._expire(st, ev.ts_ns, out)
         match ev.type, ev.detail:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from analyzer.crypto.keys import pmkid, sae_pmkid
 
 from . import elements, handshake, steps
-from .actions import ft_request, ft_response
+from .actions import ft_request, ft_response, sa_query
 from .frames import action, assoc_req, assoc_resp, auth, capabilities, deauth, mac
 from .handshake import Attempt
 from .model import ApSpec, Record, StaSpec
@@ -99,6 +99,8 @@ def _run(sc: Scenario, at: Attempt) -> None:
     if not ok:
         return
     sc.gap(0.5, 2.5)
+    if "comeback_tu" in at.opts and not _comeback(sc, at, int(at.opts.pop("comeback_tu"))):
+        return
     if not _associate(sc, at):
         return
     if at.method in FT_ROAMS:
@@ -119,6 +121,28 @@ def _leave_old(sc: Scenario, at: Attempt) -> None:
         sc.gap(1.0, 5.0)
     if at.method != "ft_over_ds":
         del sc.links[at.sta.mac]
+
+
+def _comeback(sc: Scenario, at: Attempt, tu: int) -> bool:
+    """PMF association comeback (IEEE 802.11-2020 11.3.5.4): the AP still holds an association
+    with the station, answers status 30 with a Timeout Interval and checks the old association
+    with SA Query Requests the station (which lost its keys) leaves unanswered; after the
+    comeback time the station authenticates and reassociates again."""
+    sta, ap = at.sta, at.ap
+    sc.emit(assoc_req(ap.bssid, sta.mac, capabilities(ap.freq_mhz), _req_elements(sc, at),
+                      None), ap, sta, False, "assoc_req")  # fmt: skip
+    sc.gap(0.5, 3.0)
+    body = elements.rates(ap.freq_mhz) + elements.timeout_interval(3, tu)
+    sc.emit(assoc_resp(ap.bssid, sta.mac, capabilities(ap.freq_mhz), 30, 0, body, False), ap,
+            sta, True, "assoc_resp_comeback")  # fmt: skip
+    tid = sc.rng.randrange(1 << 16)
+    for _ in range(3):
+        sc.gap(200.0, 210.0)
+        sc.emit(action(sta.mac, ap.bssid, ap.bssid, sa_query(False, tid)), ap, sta, True,
+                "sa_query_req")  # fmt: skip
+    sc.wait(tu * 1.024)
+    at.opts["reassoc"] = True
+    return _open_auth(sc, at)
 
 
 def _auth_pair(sc: Scenario, at: Attempt, alg: int, bodies: tuple[bytes, bytes]) -> bool:

@@ -39,6 +39,7 @@ OPTIONS = frozenset(
         "m4_after_data",
         "skip_auth",
         "current_ap",
+        "comeback_tu",
         "status",
         "offer_pmkids",
         "ap_miss",

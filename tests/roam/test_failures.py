@@ -13,17 +13,26 @@ def _assoc(air: Air, t: float = 0, bssid: str = AP1, akm: int = 2) -> None:
 
 
 def test_assoc_rejected_status_fails_with_status_name() -> None:
-    """Status 30 (comeback) ends the attempt; the next reassociation is a new attempt."""
+    air = Air()
+    _assoc(air)
+    air.assoc_resp(3, STA, AP1, status=17)
+    (roam,), found = air.run()
+    assert (roam.outcome, roam.failure_reason) == ("failed", "ap_unable_to_handle_new_sta")
+    assert "ASSOC_REJECTED" in codes(found)
+
+
+def test_status_30_comeback_keeps_the_attempt_for_the_reassociation() -> None:
+    """Status 30 (association comeback) is "try again later": the reassociation that follows
+    belongs to the same attempt, which succeeds."""
     air = Air()
     _assoc(air)
     air.assoc_resp(3, STA, AP1, status=30)
     air.assoc_req(1000, STA, AP1, reassoc=True, current_ap=AP1)
     air.assoc_resp(1001, STA, AP1, reassoc=True)
     air.fourway(1002)
-    roams, found = air.run()
-    assert [r.outcome for r in roams] == ["failed", "success"]
-    assert roams[0].failure_reason == "assoc_rejected_temporarily"
-    assert "ASSOC_REJECTED" in codes(found)
+    (roam,), found = air.run()
+    assert (roam.outcome, roam.failure_reason) == ("success", None)
+    assert "ASSOC_REJECTED" not in codes(found) and "ASSOC_COMEBACK" in codes(found)
 
 
 def test_auth_rejected_fails_the_attempt() -> None:

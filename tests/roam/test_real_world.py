@@ -273,3 +273,51 @@ def test_ft_reassociation_without_captured_ft_auth_is_ft(tmp_path: Path) -> None
     assert roam["ft"]["transition"] == "not_captured" and roam["ft"]["pmkr1_name"]
     assert {"auth_req", "auth_resp"} <= {m["what"] for m in roam["missing"]}
     assert doc["roams"][0]["ft"]["initial"] is True
+
+
+# --- 10. status 30: association comeback ---------------------------------------------------
+
+
+def test_status_30_with_timeout_interval_is_a_comeback_not_a_failure(tmp_path: Path) -> None:
+    """The AP still holds a PMF association with the station: it answers status 30 with a
+    comeback time, checks the old association with SA Query, and the station comes back and
+    connects. One attempt, successful, slow because of the comeback; no error."""
+    sc = one_ap()
+    sc.connect("c", "ap1", comeback_tu=1000).data("c", 2)
+    doc = analyze(sc, tmp_path)
+    (roam,) = doc["roams"]
+    assert (roam["outcome"], roam["failure_reason"]) == ("success", None)
+    assert roam["latency_ms"]["control_plane"] > 1024
+    found = {f["code"]: f for f in doc["findings"]}
+    assert "ASSOC_REJECTED" not in found
+    assert found["ASSOC_COMEBACK"]["severity"] == "info"
+    assert "1000 TU" in found["ASSOC_COMEBACK"]["message"]
+    assert found["SA_QUERY"]["severity"] == "info"
+    assert not [f for f in doc["findings"] if f["severity"] == "error"]
+
+
+def test_comeback_the_station_never_takes_is_incomplete_not_failed(tmp_path: Path) -> None:
+    """The capture holds the status 30 and the SA Queries, then only beacons for 10 s: the
+    station did not come back here, which says nothing of failure."""
+    sc = one_ap()
+    sc.connect("c", "ap1", comeback_tu=1000).data("c", 2)
+    labels = sc.truth()["connections"][0]["frames"]
+    last_query = max(labels["sa_query_req"])
+    quiet = Scenario(seed=2)
+    quiet.ap("ap1", AP1, "lab", 36, akm="psk", passphrase=PASS)
+    frames = list(sc.frames())[:last_query]
+    end = frames[-1][0]
+    later = [(end + ts - quiet.start_ns + 10**9, data)
+             for ts, data in quiet.beacons("ap1", 100, 100).frames()]
+    path = tmp_path / "cut.pcapng"
+    from analyzer.capture.writer import PcapngWriter
+
+    with open(path, "wb") as f:
+        ng = PcapngWriter(f)
+        iface = ng.add_interface(127, "mon0")
+        for ts, data in frames + later:
+            ng.write(iface, ts, data)
+    doc = analysis_document(run([str(path)]))
+    (roam,) = doc["roams"]
+    assert (roam["outcome"], roam["failure_reason"]) == ("incomplete", None)
+    assert "ASSOC_REJECTED" not in codes(doc)
