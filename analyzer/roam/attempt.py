@@ -116,6 +116,7 @@ class Attempt:
     assoc_req_frame: int | None = None
     mdid: int | None = None
     fte_in_request: bool = False  # the (Re)Association Request carried an FTE
+    rsn_capabilities: int | None = None  # of the station's RSNE
     r0kh_id: bytes | None = None
     r1kh_id: str | None = None
     m1_anonces: list[bytes] = field(default_factory=list)
@@ -278,6 +279,8 @@ class Attempt:
             return
         if rsne.akms:
             self.akm, self.wpa1 = rsne.akms[0], rsne.wpa1
+        if rsne.capabilities is not None:
+            self.rsn_capabilities = rsne.capabilities
         if rsne.pmkids:
             self.pmkids = rsne.pmkids
 

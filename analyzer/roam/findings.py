@@ -41,6 +41,15 @@ def replayed(
     return make("REPLAYED_FRAME", frame, sta, bssid, msg)
 
 
+def rekey(group: bool, frames: list[int], messages: list[str], sta: str, bssid: str
+          ) -> Finding:  # fmt: skip
+    """A handshake in the clear on an association already keyed (never a roam)."""
+    what = "Group key handshake" if group else "PTK rekey (new 4-way handshake)"
+    seen = ", ".join(f"{m} {i}" for m, i in zip(messages, frames, strict=True))
+    code = "GROUP_KEY_HANDSHAKE" if group else "PTK_REKEY"
+    return make(code, frames[0], sta, bssid, f"{what} on the association: {seen}")
+
+
 def on_close(roam: Roam, slow_roam_ms: Mapping[str, float]) -> list[Finding]:
     """Findings judged on the finished attempt: an unfinished handshake, a slow roam."""
     out = []

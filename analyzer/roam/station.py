@@ -41,6 +41,7 @@ class Bss:
     ssid: bytes | None = None
     channel: int | None = None
     akms: tuple[int, ...] = ()
+    rsn_capabilities: int | None = None
     signal_dbm: int | None = None
     last_ns: int = 0
 
@@ -62,8 +63,28 @@ class Bss:
         if el.channel is not None:
             self.channel = el.channel
         rsne = el.rsne or el.wpa
-        if rsne is not None and rsne.akms != self.akms:
-            self.akms = rsne.akms
+        if rsne is not None:
+            if rsne.akms != self.akms:
+                self.akms = rsne.akms
+            if rsne.capabilities != self.rsn_capabilities:
+                self.rsn_capabilities = rsne.capabilities
+
+
+@dataclass(slots=True)
+class Rekey:
+    """A 4-way (PTK rekey) or group key handshake on an association already keyed."""
+
+    bssid: str
+    group: bool
+    frames: list[int]
+    messages: list[str]
+
+    MAX_FRAMES = 16
+
+    def add(self, message: str, index: int) -> None:
+        if len(self.frames) < self.MAX_FRAMES:
+            self.frames.append(index)
+            self.messages.append(message)
 
 
 @dataclass(slots=True)
@@ -112,6 +133,7 @@ class Station:
     akm: int | None = None
     dh_group: int | None = None
     preauth: PreauthLog | None = None  # pre-authentications (analyzer.roam.preauth), lazily
+    rekey: Rekey | None = None  # a handshake in the clear on the keyed association
 
     def preauth_log(self) -> PreauthLog:
         if self.preauth is None:

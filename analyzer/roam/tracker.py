@@ -33,6 +33,7 @@ from analyzer.roam.records import Finding, Roam, StationSummary
 from analyzer.roam.station import (
     Bss,
     PendingTrigger,
+    Rekey,
     Station,
     Tally,
     channel_of,
@@ -51,6 +52,10 @@ NO_DATA = "data frames not captured (live without --data-latency)"
 ACK_WAIT_NS = 1_000_000_000
 ACK_WAIT_LIVE_NS = 50_000_000
 MAX_REPORTED = 4096
+_REKEY_MESSAGES = frozenset({"M1", "M2", "M3", "M4", "G1", "G2"})
+EXTENDED_KEY_ID_NOTE = (
+    "Extended Key ID for individually addressed frames on this association: its PTK rekeys "
+    "travel inside protected frames, so this capture cannot show them without decryption")
 _STARTS_MGMT = frozenset({E.AUTH, E.ASSOC_REQ, E.FT_REQUEST})
 _STARTS_EAPOL = frozenset({E.EAP, E.EAPOL_START, E.EAPOL_KEY})
 _INITIAL_STAGE = {E.FT_REQUEST: Stage.FT_ACTION, E.AUTH: Stage.AUTH, E.ASSOC_REQ: Stage.ASSOC}
@@ -484,11 +489,31 @@ class Tracker:
         if att is not None and att.accepts(ev):
             self._apply(st, att, ev, out)
             return
+        if ev.type is E.EAPOL_KEY and st.keyed_bssid == ev.bssid:
+            self._rekey(st, ev, out)
+            return
         if not self._starts(st, ev):
             return
         if att is not None:
             self._supersede(st, att, out)
         self._apply(st, self._open(st, ev), ev, out)
+
+    def _rekey(self, st: Station, ev: Event, out: Output) -> None:
+        """A handshake in the clear on the association already keyed: a PTK rekey (a new 4-way
+        handshake) or a group key handshake, on the station's timeline, never an attempt."""
+        key = ev.detail
+        if not isinstance(key, EapolKey) or key.message not in _REKEY_MESSAGES:
+            return
+        message, run = key.message, st.rekey
+        if message in ("M1", "G1") and (run is None or run.messages[-1] != message
+                                        or run.bssid != ev.bssid):  # fmt: skip
+            run = st.rekey = Rekey(ev.bssid, message == "G1", [], [])
+        if run is None or run.bssid != ev.bssid or run.group != (message[0] == "G"):
+            return
+        run.add(message, ev.index)
+        if message in ("M4", "G2"):
+            st.rekey = None
+            out.append(fnd.rekey(run.group, run.frames, run.messages, st.mac, ev.bssid))
 
     def _starts(self, st: Station, ev: Event) -> bool:
         if ev.type in _STARTS_MGMT:
@@ -542,6 +567,12 @@ class Tracker:
             return
         att.succeed(ts_ns)
         st.current_bssid = st.keyed_bssid = att.to_bssid
+        st.rekey = None
+        bss = self._bss.get(att.to_bssid)
+        if _extended_key_id(att.rsn_capabilities) and (
+                bss is None or _extended_key_id(bss.rsn_capabilities)):
+            out.append(fnd.make("EXTENDED_KEY_ID", att.assoc_req_frame, st.mac, att.to_bssid,
+                                EXTENDED_KEY_ID_NOTE, att.id))  # fmt: skip
         if att.first_data_ns is not None:
             self._data_arrived(st, att, ts_ns, out)
         elif not self._await_data:
@@ -592,6 +623,11 @@ class Tracker:
             att = st.attempt
             if st.current_bssid == ev.bssid or (att is not None and att.to_bssid == ev.bssid):
                 self._disconnect(st, replace(ev, sta=st.mac), ev.detail, out)
+
+
+def _extended_key_id(capabilities: int | None) -> bool:
+    """RSN Capabilities bit 13: Extended Key ID for Individually Addressed Frames."""
+    return capabilities is not None and bool(capabilities & 0x2000)
 
 
 def _before(att: Attempt, what: str) -> str:

@@ -269,7 +269,7 @@ def _associate(sc: Scenario, at: Attempt) -> bool:
     reassoc = at.old is not None or bool(at.opts.pop("reassoc", False))
     offered = handshake.ft_pmkids(at) if at.method in FT_ROAMS else offered_pmkids(sc, at)
     at.rec.pmkids_offered = offered
-    at.sta_rsne = elements.rsne(ap.akm_suite, offered)
+    at.sta_rsne = elements.rsne(ap.akm_suite, offered, ap.rsn_caps)
     hit = ap_lookup(sc, at, offered) if offered and at.method not in FT_ROAMS else None
     status = int(at.opts.pop("status", 0))
     if ap.akm == "sae" and at.method == "pmksa" and hit is None and not status:

@@ -29,6 +29,12 @@ class ApSpec:
     beacon_interval_tu: int = 100
     gtk: bytes = bytes(16)
     seq_restart: bool = False  # answers numbered 0, the same AID each time: repeats byte-exact
+    ext_key_id: bool = False  # Extended Key ID for Individually Addressed Frames (RSNE bit 13)
+
+    @property
+    def rsn_caps(self) -> int:
+        """The capabilities both RSNEs of this BSS carry beyond the replay counters."""
+        return 0x2000 if self.ext_key_id else 0
 
     @property
     def akm_suite(self) -> int:

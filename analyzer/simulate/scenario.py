@@ -121,6 +121,7 @@ class Scenario:
         pmkid_kde: bool | None = None,
         signal_dbm: int = -45,
         seq_restart: bool = False,
+        ext_key_id: bool = False,
     ) -> Scenario:
         """Add an AP; ``channel`` is a channel number or a frequency in MHz. ``seq_restart``:
         the AP numbers every management frame it answers with sequence number 0, as some APs
@@ -147,6 +148,7 @@ class Scenario:
             signal_dbm,
             gtk=self.rng.randbytes(16),
             seq_restart=seq_restart,
+            ext_key_id=ext_key_id,
         )
         return self
 
@@ -347,8 +349,13 @@ class Scenario:
         steps.sa_query(self, self.stas[sta])
         return self
 
-    def group_rekey(self, sta: str) -> Scenario:
-        steps.group_rekey(self, self.stas[sta])
+    def group_rekey(self, sta: str, clear: bool = False) -> Scenario:
+        steps.group_rekey(self, self.stas[sta], clear)
+        return self
+
+    def ptk_rekey(self, sta: str, clear: bool = False) -> Scenario:
+        """A new 4-way handshake on the station's association (protected unless ``clear``)."""
+        steps.ptk_rekey(self, self.stas[sta], clear)
         return self
 
     def control(self, count: int, ap: str, sta: str) -> Scenario:

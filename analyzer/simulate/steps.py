@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from analyzer.crypto.ccmp import ccmp_encrypt
+from analyzer.crypto.keys import derive_ptk
 
 from . import actions, elements
 from .eapol import KeyMessage, eapol_key, eapol_llc, gtk_kde, key_version, wrap_key_data
@@ -34,7 +35,7 @@ ROUTER = b"\x02\x00\x00\x00\x00\x01"
 
 
 def ap_rsne(ap: ApSpec, pmkids: Sequence[bytes] = ()) -> bytes:
-    return elements.rsne(ap.akm_suite, pmkids, AP_RSN_CAPS)
+    return elements.rsne(ap.akm_suite, pmkids, AP_RSN_CAPS | ap.rsn_caps)
 
 
 def ap_elements(ap: ApSpec) -> bytes:
@@ -227,18 +228,48 @@ def sa_query(sc: Scenario, sta: StaSpec) -> None:
     )
 
 
-def group_rekey(sc: Scenario, sta: StaSpec) -> None:
-    """Group key handshake G1/G2, CCMP-protected with the PTK like any data after M4."""
+def group_rekey(sc: Scenario, sta: StaSpec, clear: bool = False) -> None:
+    """Group key handshake G1/G2, CCMP-protected with the PTK like any data after M4 (unless
+    ``clear``, as WPA1 and some stations send it)."""
     link = _link(sc, sta)
+    protect = None if clear else link
     ap, akm = link.ap, link.ap.akm_suite
     version = key_version(akm)
     link.replay += 1
     plain = gtk_kde(1, ap.gtk)
     g1 = KeyMessage("g1", version, link.replay, key_data=wrap_key_data(link.ptk.kek, plain))
-    send_eapol(sc, sta, ap, eapol_key(g1, link.ptk.kck, akm), True, "g1", link)
+    send_eapol(sc, sta, ap, eapol_key(g1, link.ptk.kck, akm), True, "g1", protect)
     sc.gap(0.5, 3.0)
     g2 = KeyMessage("g2", version, link.replay)
-    send_eapol(sc, sta, ap, eapol_key(g2, link.ptk.kck, akm, 1), False, "g2", link)
+    send_eapol(sc, sta, ap, eapol_key(g2, link.ptk.kck, akm, 1), False, "g2", protect)
+
+
+def ptk_rekey(sc: Scenario, sta: StaSpec, clear: bool) -> None:
+    """A new 4-way handshake on the association (new nonces, the same PMK), protected with the
+    current PTK unless ``clear``; then the new PTK is in use and packet numbers restart."""
+    link = _link(sc, sta)
+    ap, akm = link.ap, link.ap.akm_suite
+    if ap.is_ft:
+        raise ValueError("ptk_rekey: FT APs are not modelled")
+    version = key_version(akm)
+    anonce, snonce = sc.rng.randbytes(32), sc.rng.randbytes(32)
+    ptk = derive_ptk(link.pmk, ap.bssid, sta.mac, anonce, snonce, akm)
+    protect = None if clear else link
+    m3_data = wrap_key_data(ptk.kek, ap_rsne(ap) + gtk_kde(1, ap.gtk))
+    messages = [
+        (KeyMessage("m1", version, link.replay + 1, anonce, key_length=16), None, True),
+        (KeyMessage("m2", version, link.replay + 1, snonce,
+                    elements.rsne(akm, (), ap.rsn_caps)), ptk.kck, False),
+        (KeyMessage("m3", version, link.replay + 2, anonce, m3_data, key_length=16), ptk.kck,
+         True),
+        (KeyMessage("m4", version, link.replay + 2), ptk.kck, False),
+    ]  # fmt: skip
+    for msg, kck, from_ap in messages:
+        frame = eapol_key(msg, kck, akm, 2 if from_ap else 1)
+        send_eapol(sc, sta, ap, frame, from_ap, f"rekey_{msg.message}", protect)
+        sc.gap(0.5, 3.0)
+    link.replay += 2
+    link.ptk, link.pn_up, link.pn_down = ptk, 0, 0
 
 
 def control(sc: Scenario, ap: ApSpec, sta: StaSpec, count: int) -> None:

@@ -321,3 +321,31 @@ def test_comeback_the_station_never_takes_is_incomplete_not_failed(tmp_path: Pat
     (roam,) = doc["roams"]
     assert (roam["outcome"], roam["failure_reason"]) == ("incomplete", None)
     assert "ASSOC_REJECTED" not in codes(doc)
+
+
+# --- 13. rekeys are rekeys, never roams -----------------------------------------------------
+
+
+def test_ptk_rekey_in_the_clear_is_on_the_timeline_not_an_attempt(tmp_path: Path) -> None:
+    sc = one_ap()
+    sc.connect("c", "ap1").data("c", 2).wait(1000).ptk_rekey("c", clear=True).data("c", 2)
+    sc.wait(1000).group_rekey("c", clear=True).data("c", 2)
+    doc = analyze(sc, tmp_path)
+    assert len(doc["roams"]) == 1 and doc["stations"][0]["attempts"] == 1
+    rekey = next(f for f in doc["findings"] if f["code"] == "PTK_REKEY")
+    assert rekey["severity"] == "info"
+    assert [w for w in rekey["message"].split(": ")[1].split(", ")][0].startswith("M1 ")
+    assert all(m in rekey["message"] for m in ("M1", "M2", "M3", "M4"))
+    group = next(f for f in doc["findings"] if f["code"] == "GROUP_KEY_HANDSHAKE")
+    assert "G1" in group["message"] and "G2" in group["message"]
+
+
+def test_protected_rekeys_with_extended_key_id_say_what_cannot_be_seen(tmp_path: Path) -> None:
+    sc = one_ap(ext_key_id=True)
+    sc.connect("c", "ap1").data("c", 2).wait(1000).ptk_rekey("c").data("c", 2)
+    sc.wait(1000).ptk_rekey("c").data("c", 2)
+    doc = analyze(sc, tmp_path)
+    assert len(doc["roams"]) == 1
+    assert "PTK_REKEY" not in codes(doc)
+    (note,) = [f for f in doc["findings"] if f["code"] == "EXTENDED_KEY_ID"]
+    assert note["severity"] == "info" and "cannot show them" in note["message"]
