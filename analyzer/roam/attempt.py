@@ -29,6 +29,7 @@ _ZERO_NONCE = bytes(32)
 # Auth statuses that do not end an SAE exchange: anti-clogging token, group, H2E, SAE-PK.
 _SAE_NON_FINAL = frozenset({76, 77, 126, 127})
 _NO_FOURWAY_ALGS = frozenset({2, 4, 5, 6})  # FT, FILS
+_SAE_COMMIT_OK = frozenset({0, 126, 127})  # success, H2E, SAE-PK: a commit with a scalar
 
 
 class Stage(Enum):
@@ -113,6 +114,9 @@ class Attempt:
     mdid: int | None = None
     r0kh_id: bytes | None = None
     r1kh_id: str | None = None
+    cipher: int | None = None  # pairwise suite of the station's RSNE
+    sae_commits: dict[bool, tuple[int, bytes]] = field(default_factory=dict)  # by from_ap
+    ft_frames: list[tuple[int, int, bytes, bytes, bytes, bytes]] = field(default_factory=list)
     m1_anonces: list[bytes] = field(default_factory=list)
     m1_replays: list[int] = field(default_factory=list)
     m3_count: int = 0
@@ -199,6 +203,9 @@ class Attempt:
         self.touch("auth", ev.ts_ns)
         if self.auth_alg is None:
             self.auth_alg = auth.algorithm
+        if isinstance(auth.sae, SaeCommit) and auth.status in _SAE_COMMIT_OK:
+            self.sae_commits[ev.from_ap] = (auth.sae.group, auth.sae.scalar)
+        self._keep_ft(ev, auth.seq, auth.elements)
         if not ev.from_ap:
             self.seen.add("auth_req")
             self._learn_rsne(auth.elements.rsne)
@@ -217,6 +224,7 @@ class Attempt:
     def _ft(self, ev: Event, ft: FtAction) -> Result | None:
         self.via = ev.via
         self.touch("auth", ev.ts_ns)
+        self._keep_ft(ev, 1 if ev.type is E.FT_REQUEST else 2, ft.elements)
         if ev.type is E.FT_REQUEST:
             self.seen.add("ft_request")
             self._learn_rsne(ft.elements.rsne)
@@ -242,8 +250,20 @@ class Attempt:
         rsne = el.rsne or el.wpa
         self.has_rsn = rsne is not None
         self._learn_rsne(rsne)
+        if rsne is not None and rsne.pairwise_ciphers:
+            self.cipher = rsne.pairwise_ciphers[0]
         self._learn_ft(el)
+        self._keep_ft(ev, 5, el)
         return None
+
+    def _keep_ft(self, ev: Event, seq: int, el: Elements) -> None:
+        """The elements an FT PMKR0Name/PMKR1Name or FTE MIC check needs (keycheck)."""
+        if el.fte is None or len(self.ft_frames) >= MAX_KEY_PDUS:
+            return
+        rsne = el.rsne.raw if el.rsne is not None else b""
+        mde = el.mde.raw if el.mde is not None else b""
+        rsnxe = bytes([244, len(el.rsnxe)]) + el.rsnxe if el.rsnxe is not None else b""
+        self.ft_frames.append((seq, ev.index, rsne, mde, el.fte.raw, rsnxe))
 
     def _learn_ft(self, el: Elements) -> None:
         """MDID and key holder IDs (initial mobility domain association, DOMAIN §6)."""
@@ -270,6 +290,7 @@ class Attempt:
         self.assoc_status = resp.status
         self._rssi(ev)
         self._learn_ft(resp.elements)
+        self._keep_ft(ev, 6, resp.elements)
         if resp.status != 0:
             name = status_name(resp.status)
             msg = f"(Re)Association rejected: status {resp.status} ({name})"
