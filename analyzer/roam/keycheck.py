@@ -222,7 +222,7 @@ def _check_mics(roam: Roam, cands: list[_Candidate], akm: int) -> KeyCheck:
                         derived=names - cand.names)
     # No key verifies M2: the network's key is not among them, or M2 was altered. Nothing is
     # proved either way, so the MICs stay unknown (never MIC_INVALID for a missing key).
-    return KeyCheck(None, keys_applied=len(cands), unmatched_frame=m2[1])
+    return KeyCheck(None, keys_applied=len(cands), unmatched_frame=m2[1], bad_mic_message="M2")
 
 
 def _suite_b_names(roam: Roam, akm: int, ptk: Ptk) -> frozenset[bytes]:
@@ -316,8 +316,11 @@ def _check_ft(roam: Roam, cands: list[_Candidate], akm: int) -> KeyCheck:
         message = "Reassociation Request FTE" if bad[1] == 5 else "Reassociation Response FTE"
         return KeyCheck(False, bad_mic_frame=bad[0], bad_mic_message=message,
                         keys_applied=len(cands), pmk_names=frozenset(names))
-    return KeyCheck(True if verdicts else None, keys_applied=len(cands),
-                    pmk_names=frozenset(names))
+    if verdicts:
+        return KeyCheck(True, keys_applied=len(cands), pmk_names=frozenset(names))
+    req = next((f for s, f, *_ in roam.evidence.ft_frames if s == 5), None)
+    return KeyCheck(None, keys_applied=len(cands), pmk_names=frozenset(names),
+                    unmatched_frame=req, bad_mic_message="Reassociation Request FTE")
 
 
 def _ft_frame_mic_ok(roam: Roam, seq: int, r1: bytes, r1_name: bytes, fte: Fte, akm: int,
@@ -352,8 +355,8 @@ def check(roam: Roam, keys: KeyRing, known: frozenset[bytes] = frozenset()) -> K
     ft = NO_CHECK
     if cands and akm in FT_AKMS and roam.evidence.ft_frames:
         ft = _check_ft(roam, cands, akm)
-        if mics.mic_valid is None and ft.mic_valid is not None:
-            mics = replace(ft, unmatched_frame=None, pmk_names=mics.pmk_names)
+        if mics.mic_valid is None and (ft.mic_valid is not None or mics.unmatched_frame is None):
+            mics = replace(ft, pmk_names=mics.pmk_names)
     ids = [bytes.fromhex(p) for p in roam.pmkids_offered] + list(roam.evidence.m1_pmkids)
     ids += _m2_pmkids(roam, akm) + _ft_pmkids(roam)
     # a key is proved right when it verifies a MIC or derives a name the attempt shows
@@ -413,8 +416,9 @@ def findings(roam: Roam, result: KeyCheck) -> list[Finding]:
                "this attempt's other frames: corrupted or forged handshake")
         out.append(_finding("MIC_INVALID", "error", result.bad_mic_frame, roam, msg))
     if result.unmatched_frame is not None:
-        msg = (f"M2 MIC verifies with none of the {result.keys_applied} key(s) that apply: "
-               "the network's key is not among them (or M2 was altered); MICs not judged")
+        msg = (f"{result.bad_mic_message} MIC verifies with none of the {result.keys_applied} "
+               "key(s) that apply: the network's key is not among them (or the frame was "
+               "altered); MICs not judged")
         out.append(_finding("MIC_UNVERIFIED", "info", result.unmatched_frame, roam, msg))
     for value, ok in result.pmkids.items():
         if ok is False:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from analyzer.crypto.ccmp import ccmp_encrypt
+from analyzer.crypto.ccmp import protect
 
 from . import actions, elements
 from .eapol import KeyMessage, eapol_key, eapol_llc, gtk_kde, key_version, wrap_key_data
@@ -34,7 +34,7 @@ ROUTER = b"\x02\x00\x00\x00\x00\x01"
 
 
 def ap_rsne(ap: ApSpec, pmkids: Sequence[bytes] = ()) -> bytes:
-    return elements.rsne(ap.akm_suite, pmkids, AP_RSN_CAPS)
+    return elements.rsne(ap.akm_suite, pmkids, AP_RSN_CAPS, ap.cipher, ap.cipher)
 
 
 def ap_elements(ap: ApSpec) -> bytes:
@@ -82,7 +82,7 @@ def probe(sc: Scenario, sta: StaSpec, ap: ApSpec) -> None:
 
 
 def send_data(sc: Scenario, link: Link, uplink: bool, label: str = "data") -> None:
-    """One CCMP-protected QoS data frame carrying an ICMP echo request (up) or reply (down)."""
+    """One protected (CCMP/GCMP) QoS data frame carrying an ICMP echo request or reply."""
     sta, ap = link.sta, link.ap
     if uplink:
         link.icmp_seq += 1
@@ -92,7 +92,7 @@ def send_data(sc: Scenario, link: Link, uplink: bool, label: str = "data") -> No
         link.pn_down += 1
         pn, packet = link.pn_down, icmp_echo(GATEWAY, sta.ip, link.icmp_seq, reply=True)
     header = data_header(sta.mac, ap.bssid, uplink, protected=True, peer=ROUTER)
-    body = ccmp_encrypt(link.ptk.tk, header, pn, llc(ETH_IPV4, packet))
+    body = protect(ap.cipher, link.ptk.tk, header, pn, llc(ETH_IPV4, packet))
     sc.emit(header + body, ap, sta, not uplink, label, data=True)
     sc.last_data_ns[sta.mac] = sc.now_ns
 
@@ -112,10 +112,10 @@ def send_eapol(
     if link is not None:
         if from_ap:
             link.pn_down += 1
-            body = ccmp_encrypt(link.ptk.tk, header, link.pn_down, body)
+            body = protect(ap.cipher, link.ptk.tk, header, link.pn_down, body)
         else:
             link.pn_up += 1
-            body = ccmp_encrypt(link.ptk.tk, header, link.pn_up, body)
+            body = protect(ap.cipher, link.ptk.tk, header, link.pn_up, body)
     sc.emit(header + body, ap, sta, from_ap, label)
 
 
