@@ -292,7 +292,8 @@ def _check_ft(roam: Roam, cands: list[_Candidate], akm: int) -> KeyCheck:
 
     The MIC counts only under a key whose PMKR1Name is the one the station named: then it is
     true or false; with no such key it stays None."""
-    names: set[bytes] = set()
+    names: set[bytes] = set()  # only those of a key whose names the frames show
+    shown = set(_ft_pmkids(roam))
     verdicts: list[tuple[bool, int, int]] = []
     n = _ft_mic_len(akm)
     for seq, frame, rsne, mde, fte_raw, rsnxe in roam.evidence.ft_frames:
@@ -306,7 +307,8 @@ def _check_ft(roam: Roam, cands: list[_Candidate], akm: int) -> KeyCheck:
             if got is None:
                 continue
             r0_name, r1, r1_name = got
-            names.update((r0_name, r1_name))
+            if r0_name in shown or r1_name in shown:
+                names.update((r0_name, r1_name))
             if seq in (5, 6) and r1_name in ids:
                 ok = _ft_frame_mic_ok(roam, seq, r1, r1_name, fte, akm,
                                       (rsne, mde, fte_raw, rsnxe))
