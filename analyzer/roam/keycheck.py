@@ -424,12 +424,26 @@ def findings(roam: Roam, result: KeyCheck) -> list[Finding]:
         out.append(_finding("MIC_UNVERIFIED", "info", result.unmatched_frame, roam, msg))
     for value, ok in result.pmkids.items():
         if ok is False:
-            where = "M1" if value in roam.evidence.m1_pmkids else "(Re)Association Request"
-            frame = roam.evidence.m1_frame if where == "M1" else roam.evidence.assoc_req_frame
+            where, frame = _where(roam, value)
             msg = (f"PMKID {value.hex()} in the {where} does not derive from the key that "
                    "verified this attempt")
             out.append(_finding("PMKID_INVALID", "warning", frame, roam, msg))
     return out
+
+
+_FT_WHERE = {1: "FT Authentication", 2: "FT Authentication", 5: "Reassociation Request",
+             6: "Reassociation Response"}
+
+
+def _where(roam: Roam, value: bytes) -> tuple[str, int | None]:
+    """The frame that carried a PMKID: M1, an FT frame's RSNE, else the (Re)Association."""
+    ev = roam.evidence
+    if value in ev.m1_pmkids:
+        return "M1", ev.m1_frame
+    for seq, frame, rsne, *_ in ev.ft_frames:
+        if value in rsne and seq in _FT_WHERE:
+            return _FT_WHERE[seq], frame
+    return "(Re)Association Request", ev.assoc_req_frame
 
 
 def _finding(code: str, severity: str, frame: int | None, roam: Roam, msg: str) -> Finding:
