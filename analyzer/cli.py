@@ -130,14 +130,18 @@ def _pmksa_options(parser: argparse.ArgumentParser) -> None:
         help="wpa-pwd:PASSPHRASE[:SSID], wpa-psk:HEX, pmk:HEX or msk:HEX (repeatable)",
     )
     parser.add_argument(
-        "--keys", action="append", default=[], metavar="FILE", help="keys, one per line"
+        "--keys", action="append", default=[], metavar="FILE",
+        help="keys, one per line, or Wireshark's 80211_keys list",
     )
 
 
 def _pmksa_inputs(args: argparse.Namespace) -> dict[str, Any]:
     from analyzer.config import load_expectations, load_keys
 
-    return {"expectations": load_expectations(args.expect), "keys": load_keys(args.key, args.keys)}
+    keys = load_keys(args.key, args.keys)
+    for note in keys.notes:
+        print(f"roam-analyzer: note: {note}", file=sys.stderr)
+    return {"expectations": load_expectations(args.expect), "keys": keys}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -317,7 +317,7 @@ class Engine:
         analysis.stations = stations
         if analysis.inventory.pmkids_dropped:
             analysis.findings.append(pmkid_cap_finding(analysis.inventory))
-        if self.judge.keys:
+        if self.judge.keys or self.judge.verified:  # SAE PMKIDs verify without a key
             _verify_sightings(analysis.inventory, self.judge)
         return analysis
 

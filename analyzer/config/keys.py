@@ -1,7 +1,12 @@
 """Keys given the way Wireshark takes them: `wpa-pwd:PASSPHRASE[:SSID]`, `wpa-psk:HEX`,
-`pmk:HEX`, `msk:HEX`; one per `--key`, or one per line of a `--keys FILE`.
+`pmk:HEX`, `msk:HEX`; one per `--key`, or one per line of a `--keys FILE`, which may also be
+Wireshark's own key list (`80211_keys`: `"wpa-pwd","Induction"`, `"wpa-psk","HEX"`, ...).
 
-A `KeyRing` never shows its contents: not in repr, not in error messages.
+`wpa-psk` is, as in Wireshark, a PMK: 64 hex digits, or 96 for the SHA-384 AKMs (Suite-B-192,
+FT-802.1X-SHA384, 802.1X-SHA384) and the 384-bit groups of SAE-EXT-KEY/OWE. A key list's WEP
+and TK entries verify nothing here: they are skipped with a note.
+
+A `KeyRing` never shows its contents: not in repr, not in error messages, not in its notes.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ from analyzer.errors import ConfigError
 
 KINDS = ("wpa-pwd", "wpa-psk", "pmk", "msk")
 _PMK_LENGTHS = (32, 48, 64)
+_PSK_LENGTHS = (32, 48)  # Wireshark's wpa-psk: a 256- or 384-bit PMK
+# Kinds Wireshark's key list takes that verify nothing here (no handshake MIC or PMKID).
+_SKIPPED_KINDS = {"wep": "WEP key", "tk": "temporal key (TK)"}
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -26,6 +34,7 @@ class KeyRing:
     psks: tuple[bytes, ...] = ()  # wpa-psk: the 256-bit PSK (Wireshark also uses it for PMKs)
     pmks: tuple[bytes, ...] = ()
     msks: tuple[bytes, ...] = ()
+    notes: tuple[str, ...] = ()  # entries of a key file that were skipped, and why (no secrets)
 
     def __repr__(self) -> str:
         return f"KeyRing({len(self)} keys)"
@@ -39,7 +48,7 @@ class KeyRing:
     def plus(self, other: KeyRing) -> KeyRing:
         return KeyRing(
             self.passphrases + other.passphrases, self.psks + other.psks,
-            self.pmks + other.pmks, self.msks + other.msks,
+            self.pmks + other.pmks, self.msks + other.msks, self.notes + other.notes,
         )
 
 
@@ -53,7 +62,7 @@ def parse_key(spec: str, where: str = "--key") -> KeyRing:
         case "wpa-pwd":
             return KeyRing(passphrases=(_passphrase(value, where),))
         case "wpa-psk":
-            return KeyRing(psks=(_hex(value, where, kind, (32,)),))
+            return KeyRing(psks=(_hex(value, where, kind, _PSK_LENGTHS),))
         case "pmk":
             return KeyRing(pmks=(_hex(value, where, kind, _PMK_LENGTHS),))
     return KeyRing(msks=(_hex(value, where, kind, tuple(range(32, 129))),))
@@ -87,20 +96,29 @@ def _hex(value: str, where: str, kind: str, lengths: tuple[int, ...]) -> bytes:
 
 
 def parse_keys_text(text: str, source: str) -> KeyRing:
-    """One key per line; `#` comments; Wireshark's 80211_keys `"type","value"` lines too."""
+    """One key per line; `#` comments; Wireshark's 80211_keys `"type","value"` lines too
+    (its WEP and TK entries are skipped with a note)."""
     ring = KeyRing()
     for n, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        ring = ring.plus(parse_key(_unwireshark(line), f"{source}:{n}"))
+        spec = _unwireshark(line)
+        kind = spec.partition(":")[0].strip().lower()
+        if kind in _SKIPPED_KINDS:
+            note = f"{source}:{n}: {_SKIPPED_KINDS[kind]} skipped: it verifies no handshake"
+            ring = ring.plus(KeyRing(notes=(note,)))
+            continue
+        ring = ring.plus(parse_key(spec, f"{source}:{n}"))
     return ring
 
 
 def _unwireshark(line: str) -> str:
+    """`"type","value"` (Wireshark's uat file: quoted fields, `\\xNN` or `%xx` escapes kept
+    as they are) to `type:value`."""
     if not line.startswith('"'):
         return line
-    parts = [p.strip().strip('"') for p in line.split('","', 1)]
+    parts = [p.strip().strip('"') for p in line.split(",", 1)]
     return ":".join(parts) if len(parts) == 2 else line
 
 

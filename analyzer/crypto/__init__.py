@@ -1,6 +1,15 @@
 """RSN cryptography: key hierarchy, EAPOL/FT MICs, CCMP and key wrap. Pure functions."""
 
-from analyzer.crypto.ccmp import aes_unwrap, aes_wrap, ccmp_decrypt, ccmp_encrypt
+from analyzer.crypto.ccmp import (
+    aes_unwrap,
+    aes_wrap,
+    ccmp_decrypt,
+    ccmp_encrypt,
+    gcmp_decrypt,
+    gcmp_encrypt,
+    protect,
+    unprotect,
+)
 from analyzer.crypto.keys import (
     Ptk,
     derive_ptk,
@@ -13,8 +22,17 @@ from analyzer.crypto.keys import (
     prf,
     prf_sha1,
     sae_pmkid,
+    sae_pmkid_from_commits,
+    tk_length,
 )
-from analyzer.crypto.mic import eapol_mic, ft_mic, mic_offset, verify_eapol_mic, zero_mic
+from analyzer.crypto.mic import (
+    eapol_mic,
+    ft_mic,
+    mic_offset,
+    verify_eapol_mic,
+    verify_ft_mic,
+    zero_mic,
+)
 
 __all__ = [
     "Ptk",
@@ -28,13 +46,20 @@ __all__ = [
     "ft_pmk_r0",
     "ft_pmk_r1",
     "ft_ptk",
+    "gcmp_decrypt",
+    "gcmp_encrypt",
     "kdf",
     "mic_offset",
     "pmk_from_passphrase",
     "pmkid",
     "prf",
     "prf_sha1",
+    "protect",
     "sae_pmkid",
+    "sae_pmkid_from_commits",
+    "tk_length",
+    "unprotect",
     "verify_eapol_mic",
+    "verify_ft_mic",
     "zero_mic",
 ]

@@ -1,15 +1,17 @@
-"""CCMP (802.11-2020 12.5.3) and the EAPOL key-data AES key wrap.
+"""CCMP (802.11-2020 12.5.3), GCMP (12.5.5) and the EAPOL key-data AES key wrap.
 
 ``mac_header`` is the 802.11 MAC header exactly as on the air (24/30 bytes,
 +2 QoS, +4 HT Control); only its fixed fields are read. The frame body that
 follows it on the air is ``CCMP header (8) || ciphertext || MIC``; MIC is 8
-bytes with a 16-byte TK (CCMP-128) and 16 bytes with a 32-byte TK (CCMP-256).
+bytes with a 16-byte TK (CCMP-128) and 16 bytes with a 32-byte TK (CCMP-256). GCMP
+(GCMP-128/-256 by TK length) has the same header and AAD, a 12-byte nonce A2 || PN and a
+16-byte MIC.
 """
 
 from __future__ import annotations
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESCCM
+from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM
 from cryptography.hazmat.primitives.keywrap import (
     InvalidUnwrap,
     aes_key_unwrap,
@@ -108,6 +110,49 @@ def ccmp_decrypt(tk: bytes, mac_header: bytes, body_with_ccmp_header: bytes) -> 
         return ccm.decrypt(nonce, body[CCMP_HDR_LEN:], ccmp_aad(mac_header))
     except InvalidTag:
         return None
+
+
+GCMP_CIPHERS = frozenset({8, 9})  # 00-0F-AC:8 GCMP-128, :9 GCMP-256
+GCMP_MIC_LEN = 16
+
+
+def gcmp_nonce(mac_header: bytes, pn: int) -> bytes:
+    """GCMP nonce (12.5.5.3.4): A2 || PN (big-endian, 6 bytes)."""
+    _header_fields(mac_header)
+    return mac_header[10:16] + pn.to_bytes(6, "big")
+
+
+def gcmp_encrypt(tk: bytes, mac_header: bytes, pn: int, plaintext: bytes, key_id: int = 0) -> bytes:
+    """GCMP header || ciphertext || MIC (16), to append after ``mac_header``."""
+    sealed = AESGCM(tk).encrypt(gcmp_nonce(mac_header, pn), plaintext, ccmp_aad(mac_header))
+    return ccmp_header(pn, key_id) + sealed
+
+
+def gcmp_decrypt(tk: bytes, mac_header: bytes, body_with_gcmp_header: bytes) -> bytes | None:
+    """Plaintext of a GCMP-protected body, or None (wrong key, tampering, no ExtIV)."""
+    body = body_with_gcmp_header
+    if len(body) < CCMP_HDR_LEN + GCMP_MIC_LEN or not body[3] & EXT_IV:
+        return None
+    nonce = gcmp_nonce(mac_header, ccmp_pn(body))
+    try:
+        return AESGCM(tk).decrypt(nonce, body[CCMP_HDR_LEN:], ccmp_aad(mac_header))
+    except InvalidTag:
+        return None
+
+
+def protect(cipher: int, tk: bytes, mac_header: bytes, pn: int, plaintext: bytes,
+            key_id: int = 0) -> bytes:
+    """The protected body under a pairwise cipher suite: GCMP for 8/9, else CCMP."""
+    if cipher in GCMP_CIPHERS:
+        return gcmp_encrypt(tk, mac_header, pn, plaintext, key_id)
+    return ccmp_encrypt(tk, mac_header, pn, plaintext, key_id)
+
+
+def unprotect(cipher: int, tk: bytes, mac_header: bytes, body: bytes) -> bytes | None:
+    """Plaintext of a body protected with `protect`, or None."""
+    if cipher in GCMP_CIPHERS:
+        return gcmp_decrypt(tk, mac_header, body)
+    return ccmp_decrypt(tk, mac_header, body)
 
 
 def pad_key_data(data: bytes) -> bytes:

@@ -264,7 +264,26 @@ def ft_ptk_name(
 # --- SAE --------------------------------------------------------------------
 
 
+# Order r of the ECC groups SAE uses (IANA group number; SEC 2 / FIPS 186-4 curve orders).
+SAE_GROUP_ORDERS = {
+    19: 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551,  # P-256
+    20: int("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF"
+            "581A0DB248B0A77AECEC196ACCC52973", 16),  # P-384
+    21: int("1" + "F" * 64 + "FA51868783BF2F966B7FCC0148F709A5D03BB5C9B8899C47AEBB6FB71E9138"
+            "6409", 16),  # P-521
+}
+
+
 def sae_pmkid(scalar: int, peer_scalar: int, order: int) -> bytes:
     """SAE PMKID = L((own scalar + peer scalar) mod r, 0, 128), big-endian in order length."""
     order_len = (order.bit_length() + 7) // 8
     return ((scalar + peer_scalar) % order).to_bytes(order_len, "big")[:16]
+
+
+def sae_pmkid_from_commits(group: int, scalar: bytes, peer_scalar: bytes) -> bytes | None:
+    """The SAE PMKID of two commit scalars as sent on the air (hostap ``sae_derive_keys``);
+    None for a group whose order is not known here (the FFC groups)."""
+    order = SAE_GROUP_ORDERS.get(group)
+    if order is None:
+        return None
+    return sae_pmkid(int.from_bytes(scalar, "big"), int.from_bytes(peer_scalar, "big"), order)

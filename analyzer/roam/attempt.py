@@ -33,6 +33,7 @@ _SAE_NON_FINAL = frozenset({76, 77, 126, 127})
 _NO_FOURWAY_ALGS = frozenset({2, 4, 5, 6})  # FT, FILS
 STATUS_COMEBACK = 30  # REFUSED_TEMPORARILY: association comeback
 _TI_COMEBACK = 3  # Timeout Interval type 3: association comeback time (TUs)
+_SAE_COMMIT_OK = frozenset({0, 126, 127})  # success, H2E, SAE-PK: a commit with a scalar
 
 
 class Stage(Enum):
@@ -119,6 +120,9 @@ class Attempt:
     rsn_capabilities: int | None = None  # of the station's RSNE
     r0kh_id: bytes | None = None
     r1kh_id: str | None = None
+    cipher: int | None = None  # pairwise suite of the station's RSNE
+    sae_commits: dict[bool, tuple[int, bytes]] = field(default_factory=dict)  # by from_ap
+    ft_frames: list[tuple[int, int, bytes, bytes, bytes, bytes]] = field(default_factory=list)
     m1_anonces: list[bytes] = field(default_factory=list)
     m1_replays: list[int] = field(default_factory=list)
     m3_count: int = 0
@@ -219,6 +223,9 @@ class Attempt:
         self.touch("auth", ev.ts_ns)
         if self.auth_alg is None:
             self.auth_alg = auth.algorithm
+        if isinstance(auth.sae, SaeCommit) and auth.status in _SAE_COMMIT_OK:
+            self.sae_commits[ev.from_ap] = (auth.sae.group, auth.sae.scalar)
+        self._keep_ft(ev, auth.seq, auth.elements)
         if not ev.from_ap:
             self.seen.add("auth_req")
             self._learn_rsne(auth.elements.rsne)
@@ -237,6 +244,7 @@ class Attempt:
     def _ft(self, ev: Event, ft: FtAction) -> Result | None:
         self.via = ev.via
         self.touch("auth", ev.ts_ns)
+        self._keep_ft(ev, 1 if ev.type is E.FT_REQUEST else 2, ft.elements)
         if ev.type is E.FT_REQUEST:
             self.seen.add("ft_request")
             self._learn_rsne(ft.elements.rsne)
@@ -262,9 +270,21 @@ class Attempt:
         rsne = el.rsne or el.wpa
         self.has_rsn = rsne is not None
         self._learn_rsne(rsne)
+        if rsne is not None and rsne.pairwise_ciphers:
+            self.cipher = rsne.pairwise_ciphers[0]
         self._learn_ft(el)
         self.fte_in_request = el.fte is not None
+        self._keep_ft(ev, 5, el)
         return None
+
+    def _keep_ft(self, ev: Event, seq: int, el: Elements) -> None:
+        """The elements an FT PMKR0Name/PMKR1Name or FTE MIC check needs (keycheck)."""
+        if el.fte is None or len(self.ft_frames) >= MAX_KEY_PDUS:
+            return
+        rsne = el.rsne.raw if el.rsne is not None else b""
+        mde = el.mde.raw if el.mde is not None else b""
+        rsnxe = bytes([244, len(el.rsnxe)]) + el.rsnxe if el.rsnxe is not None else b""
+        self.ft_frames.append((seq, ev.index, rsne, mde, el.fte.raw, rsnxe))
 
     def _learn_ft(self, el: Elements) -> None:
         """MDID and key holder IDs (initial mobility domain association, DOMAIN §6)."""
@@ -296,6 +316,7 @@ class Attempt:
         if resp.status == STATUS_COMEBACK:
             self._comeback(ev, resp)
             return None
+        self._keep_ft(ev, 6, resp.elements)
         if resp.status != 0:
             name = status_name(resp.status)
             msg = f"(Re)Association rejected: status {resp.status} ({name})"

@@ -127,8 +127,17 @@ def _evidence(att: Attempt, sur: Surroundings) -> Evidence:
         malformed_frames=tuple(att.malformed), akm_suite=att.akm,
         m1_pmkids=tuple(att.m1_pmkids), eapol_keys=tuple(att.key_pdus), mdid=att.mdid,
         r0kh_id=att.r0kh_id, r1kh_id=att.r1kh_id, assoc_req_frame=att.assoc_req_frame,
-        preauths=sur.preauths,
+        preauths=sur.preauths, pairwise_cipher=att.cipher, sae_scalars=_sae_scalars(att),
+        ft_frames=tuple(att.ft_frames),
     )
+
+
+def _sae_scalars(att: Attempt) -> tuple[int, bytes, bytes] | None:
+    """(group, station's scalar, AP's) of the last accepted commits, when both use one group."""
+    sta, ap = att.sae_commits.get(False), att.sae_commits.get(True)
+    if sta is None or ap is None or sta[0] != ap[0]:
+        return None
+    return sta[0], sta[1], ap[1]
 
 
 def surroundings(st: Station, att: Attempt, bsses: dict[str, Bss],

@@ -18,7 +18,7 @@ from dataclasses import replace
 from analyzer.config.expectations import Expectations
 from analyzer.config.keys import KeyRing
 from analyzer.roam import keycheck
-from analyzer.roam.keycheck import NO_CHECK, KeyCheck
+from analyzer.roam.keycheck import KeyCheck
 from analyzer.roam.records import Finding, PmksaVerdict, Preauth, Roam
 from analyzer.roam.verdicts import Cached, Context, Violation, finding, judge, violations
 
@@ -68,13 +68,17 @@ class PmksaJudge:
         self.model = PmksaModel()
         # (station, BSSID, PMKID) -> verified, for the inventory's PMKID sightings
         self.verified: dict[tuple[str, str, bytes], bool | None] = {}
+        # (station, AA) -> PMKIDs an attempt proved (SAE scalars, Suite-B KCK): an offer of
+        # one in a later attempt verifies
+        self.proved: dict[tuple[str, str], frozenset[bytes]] = {}
 
     def feed(self, roam: Roam) -> tuple[Roam, list[Finding]]:
         """The roam with `pmksa` and `mic_valid` set, and the findings they raise."""
         pre = roam.evidence.preauths
         before = [p for p in pre if p.end_ns <= roam.t_start_ns]
         out = self._preauths(before, roam.ssid)
-        keys = keycheck.check(roam, self.keys) if self.keys else NO_CHECK
+        keys = keycheck.check(roam, self.keys, self.proved.get((roam.sta, roam.to_bssid),
+                                                               frozenset()))
         ctx = self._context(roam, keys)
         verdict = judge(ctx)
         self._learn(roam, verdict, ctx, keys)
@@ -107,6 +111,11 @@ class PmksaJudge:
     def _remember(self, roam: Roam, keys: KeyCheck) -> None:
         if len(self.verified) > MAX_VERIFIED:
             self.verified.clear()
+        if keys.derived:
+            if len(self.proved) > MAX_STATIONS:
+                self.proved.clear()
+            pair = (roam.sta, roam.to_bssid)
+            self.proved[pair] = self.proved.get(pair, frozenset()) | keys.derived
         for value, ok in keys.pmkids.items():
             self.verified[(roam.sta, roam.to_bssid, value)] = ok
 

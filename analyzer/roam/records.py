@@ -147,6 +147,13 @@ class Evidence:
     r0kh_id: bytes | None = None
     r1kh_id: str | None = None
     assoc_req_frame: int | None = None
+    pairwise_cipher: int | None = None  # the station's RSNE: the negotiated pairwise suite
+    # SAE: (group, the station's commit scalar, the AP's) of the exchange that finished
+    sae_scalars: tuple[int, bytes, bytes] | None = None
+    # FT frames for the key checks: (FTE MIC transaction sequence: 1/2 FT Authentication or
+    # FT Request/Response, 5/6 Reassociation Request/Response; frame; raw RSNE, MDE, FTE,
+    # RSNXE elements with their headers, b"" when absent)
+    ft_frames: tuple[tuple[int, int, bytes, bytes, bytes, bytes], ...] = ()
     # pre-authentications the station completed since its previous attempt record, handed
     # to the PMKSA judge with this one (analyzer.roam.preauth)
     preauths: tuple[Preauth, ...] = ()

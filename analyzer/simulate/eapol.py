@@ -6,6 +6,7 @@ import struct
 from dataclasses import dataclass
 
 from analyzer.crypto.ccmp import aes_wrap
+from analyzer.crypto.keys import SHA384_AKMS
 from analyzer.crypto.mic import eapol_mic
 
 from .elements import OUI_IEEE
@@ -50,8 +51,9 @@ class KeyMessage:
 
 
 def key_version(akm: int) -> int:
-    """Descriptor version as hostapd picks it: 0 SAE/OWE/FILS, 3 FT and SHA-256 AKMs, else 2."""
-    if akm in (8, 9, 14, 15, 16, 17, 18, 24, 25):
+    """Descriptor version as hostapd picks it: 0 SAE/OWE/FILS/Suite-B/SHA-384, 3 FT and
+    SHA-256 AKMs, else 2."""
+    if akm in (8, 9, 11, 12, 14, 15, 16, 17, 18, 24, 25) or akm in SHA384_AKMS:
         return 0
     if akm in (3, 4, 5, 6):
         return 3
@@ -92,6 +94,11 @@ def pmkid_kde(pmkid: bytes) -> bytes:
     return kde(KDE_PMKID, pmkid)
 
 
+def mic_length(akm: int) -> int:
+    """Key MIC field length: 24 for the SHA-384 AKMs (Suite-B-192), else 16."""
+    return 24 if akm in SHA384_AKMS else 16
+
+
 def key_body(msg: KeyMessage, mic: bytes = bytes(16)) -> bytes:
     info = KEY_INFO[msg.message] | msg.version
     head = _KEY_HEAD.pack(
@@ -102,7 +109,7 @@ def key_body(msg: KeyMessage, mic: bytes = bytes(16)) -> bytes:
 
 def eapol_key(msg: KeyMessage, kck: bytes | None, akm: int, eapol_version: int = 2) -> bytes:
     """EAPOL-Key frame; with a KCK the MIC is computed over the frame with the MIC zeroed."""
-    frame = eapol(eapol_version, EAPOL_KEY, key_body(msg))
+    frame = eapol(eapol_version, EAPOL_KEY, key_body(msg, bytes(mic_length(akm))))
     if kck is None:
         return frame
     mic = eapol_mic(kck, frame, msg.version, akm)

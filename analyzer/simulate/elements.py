@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 
 OUI_IEEE = b"\x00\x0f\xac"
 CIPHER_CCMP = 4
+# Pairwise/group cipher suites by name (00-0F-AC:n); the TK is 32 bytes for the -256 ones.
+CIPHERS: dict[str, int] = {"ccmp": 4, "gcmp": 8, "gcmp-256": 9, "ccmp-256": 10}
 AP_RSN_CAPS = 0x000C  # 16 PTKSA/GTKSA replay counters, as in the original report's AP RSNE
 
 AKMS: dict[str, int] = {
@@ -14,12 +16,19 @@ AKMS: dict[str, int] = {
     "psk": 2,
     "ft-8021x": 3,
     "ft-psk": 4,
+    "8021x-sha256": 5,
+    "psk-sha256": 6,
     "sae": 8,
+    "suite-b": 11,
+    "suite-b-192": 12,
     "owe": 18,
     "fils-sha256": 14,  # here with full EAP and the AEAD 4-way handshake, no FILS auth
 }
 FT_AKMS = frozenset({"ft-psk", "ft-8021x"})
-EAP_AKMS = frozenset({"8021x", "ft-8021x", "fils-sha256"})
+EAP_AKMS = frozenset({"8021x", "ft-8021x", "8021x-sha256", "suite-b", "suite-b-192",
+                      "fils-sha256"})
+PSK_AKMS = frozenset({"psk", "ft-psk", "psk-sha256"})
+SUITE_B_AKMS = frozenset({"suite-b", "suite-b-192"})
 
 
 def element(eid: int, payload: bytes) -> bytes:

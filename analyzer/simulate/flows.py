@@ -13,6 +13,7 @@ from analyzer.crypto.keys import pmkid, sae_pmkid
 
 from . import elements, handshake, steps
 from .actions import ft_request, ft_response, sa_query
+from .elements import PSK_AKMS
 from .frames import action, assoc_req, assoc_resp, auth, capabilities, deauth, mac
 from .handshake import Attempt
 from .model import ApSpec, Record, StaSpec
@@ -32,6 +33,10 @@ METHODS = {
     "sae": ("sae", "pmksa"),
     "owe": ("owe",),
     "fils-sha256": ("full", "pmksa", "okc"),
+    "psk-sha256": ("psk",),
+    "8021x-sha256": ("full", "pmksa", "okc"),
+    "suite-b": ("full", "pmksa"),  # no OKC: the PMKID comes from a handshake's KCK
+    "suite-b-192": ("full", "pmksa"),
 }
 
 
@@ -76,13 +81,10 @@ def _default_method(sc: Scenario, sta: StaSpec, ap: ApSpec, roaming: bool) -> st
     if ap.is_ft:
         in_md = roaming and (sta.mac, ap.mdid) in sc.ft_roots
         return "ft_over_air" if in_md else ("psk" if ap.akm == "ft-psk" else "full")
-    return {
-        "psk": "psk",
-        "owe": "owe",
-        "8021x": "pmksa" if cached else "full",
-        "fils-sha256": "pmksa" if cached else "full",
-        "sae": "pmksa" if cached else "sae",
-    }[ap.akm]
+    if ap.is_eap:
+        return "pmksa" if cached else "full"
+    return {"psk": "psk", "psk-sha256": "psk", "owe": "owe",
+            "sae": "pmksa" if cached else "sae"}[ap.akm]
 
 
 def _run(sc: Scenario, at: Attempt) -> None:
@@ -269,7 +271,8 @@ def _associate(sc: Scenario, at: Attempt) -> bool:
     reassoc = at.old is not None or bool(at.opts.pop("reassoc", False))
     offered = handshake.ft_pmkids(at) if at.method in FT_ROAMS else offered_pmkids(sc, at)
     at.rec.pmkids_offered = offered
-    at.sta_rsne = elements.rsne(ap.akm_suite, offered, ap.rsn_caps)
+    at.sta_rsne = elements.rsne(ap.akm_suite, offered, ap.rsn_caps, pairwise=ap.cipher,
+                                group=ap.cipher)
     hit = ap_lookup(sc, at, offered) if offered and at.method not in FT_ROAMS else None
     status = int(at.opts.pop("status", 0))
     if ap.akm == "sae" and at.method == "pmksa" and hit is None and not status:
@@ -312,7 +315,7 @@ def _choose_pmk(sc: Scenario, at: Attempt, hit: tuple[bytes, bytes] | None) -> N
     ap, rec = at.ap, at.rec
     if at.method in FT_ROAMS:
         return
-    if ap.akm in ("psk", "ft-psk"):
+    if ap.akm in PSK_AKMS:
         handshake.use_psk(sc, at)
     elif ap.akm == "sae":
         pmk, pmk_id = at.sae if at.sae is not None else (hit[1], hit[0]) if hit else (b"", b"")

@@ -16,6 +16,7 @@ from analyzer.crypto.keys import (
     ft_ptk,
     pmk_from_passphrase,
     pmkid,
+    tk_length,
 )
 from analyzer.crypto.mic import ft_mic
 
@@ -89,6 +90,7 @@ class Attempt:
     ft: FtExchange | None = None
     r1_name: bytes = b""
     ft_assoc_ies: bytes = field(default=b"")
+    suite_b_new: bool = False  # full EAP with a Suite-B AKM: name the PMKSA from the KCK
 
 
 @lru_cache(maxsize=64)
@@ -144,10 +146,10 @@ def ft_prepare(sc: Scenario, at: Attempt) -> FtExchange:
     root = sc.ft_roots[(sta.mac, ap.mdid)]
     pmk_r1, r1_name = ft_pmk_r1(root.pmk_r0, root.pmk_r0_name, ap.bssid, sta.mac)
     snonce, anonce = sc.rng.randbytes(32), sc.rng.randbytes(32)
-    ptk = ft_ptk(pmk_r1, snonce, anonce, ap.bssid, sta.mac, r1_name)
+    ptk = ft_ptk(pmk_r1, snonce, anonce, ap.bssid, sta.mac, r1_name, ap.cipher)
     mde = elements.mde(ap.mdid, ap.ft_over_ds)
     req = (
-        elements.rsne(ap.akm_suite, [root.pmk_r0_name])
+        _sta_rsne(ap, [root.pmk_r0_name])
         + mde
         + elements.fte(snonce=snonce, r0kh_id=root.r0kh_id)
     )
@@ -173,7 +175,7 @@ def ft_reassoc_elements(at: Attempt) -> bytes:
     """RSNE(PMKR1Name) + MDE + FTE whose MIC covers them (transaction sequence 5)."""
     ft, ap = at.ft, at.ap
     assert ft is not None
-    rsne = elements.rsne(ap.akm_suite, [ft.r1_name])
+    rsne = _sta_rsne(ap, [ft.r1_name])
     mic = ft_mic(
         ft.ptk.kck,
         at.sta.mac,
@@ -201,6 +203,10 @@ def ft_reassoc_resp_elements(at: Attempt, ft: FtExchange) -> bytes:
         _ft_fte(ft, ap, bytes(16), gtk),
     )
     return rsne + ft.mde + _ft_fte(ft, ap, mic, gtk)
+
+
+def _sta_rsne(ap: ApSpec, pmkids: list[bytes]) -> bytes:
+    return elements.rsne(ap.akm_suite, pmkids, pairwise=ap.cipher, group=ap.cipher)
 
 
 def install(sc: Scenario, at: Attempt) -> None:
@@ -282,11 +288,16 @@ def _eap_failed(sc: Scenario, at: Attempt, ident: int) -> bool:
 
 
 def _eap_keys(sc: Scenario, at: Attempt, msk: bytes) -> None:
-    """MSK -> PMK (MSK[0:32]) and a new PMKSA, or the FT key hierarchy from MSK[32:64]."""
+    """MSK -> PMK (MSK[0:32], MSK[0:48] for Suite-B-192) and a new PMKSA, or the FT key
+    hierarchy from MSK[32:64]. A Suite-B PMKSA is named after the 4-way handshake."""
     sta, ap, rec = at.sta, at.ap, at.rec
     rec.msk = msk
     if ap.akm == "ft-8021x":
         ft_initial(sc, at, msk[32:64])
+    elif ap.is_suite_b:
+        at.pmk = msk[:48] if ap.akm == "suite-b-192" else msk[:32]
+        at.suite_b_new = True
+        sc.ess_pmk[(ap.ssid, sta.mac)] = at.pmk
     else:
         at.pmk = msk[:32]
         pmk_id = pmkid(at.pmk, ap.bssid, sta.mac, ap.akm_suite)
@@ -311,8 +322,8 @@ def _ptk(at: Attempt, anonce: bytes, snonce: bytes) -> Ptk:
     if ap.akm_suite in aead.FILS_AKMS:
         return aead.ptk(at.pmk, ap.bssid, sta.mac, anonce, snonce, ap.akm_suite)
     if ap.is_ft:
-        return ft_ptk(at.pmk, snonce, anonce, ap.bssid, sta.mac, at.r1_name)
-    return derive_ptk(at.pmk, ap.bssid, sta.mac, anonce, snonce, ap.akm_suite)
+        return ft_ptk(at.pmk, snonce, anonce, ap.bssid, sta.mac, at.r1_name, ap.cipher)
+    return derive_ptk(at.pmk, ap.bssid, sta.mac, anonce, snonce, ap.akm_suite, ap.cipher)
 
 
 def _m2_m3_data(sc: Scenario, at: Attempt, kek: bytes) -> tuple[bytes, bytes]:
@@ -349,14 +360,15 @@ def four_way(sc: Scenario, at: Attempt) -> None:
         if retry:
             sc.gap(1000.0, 1010.0)
         replay += 1
-        m1 = KeyMessage("m1", version, replay, anonce, kde, key_length=16)
+        m1 = KeyMessage("m1", version, replay, anonce, kde, key_length=tk_length(ap.cipher))
         frame = aead.eapol_key(m1, b"") if akm in aead.FILS_AKMS else eapol_key(m1, None, akm)
         steps.send_eapol(sc, sta, ap, _padded(frame, padding), True, "m1")
     ptk = _ptk(at, anonce, snonce)
     m2_data, m3_data = _m2_m3_data(sc, at, ptk.kek)
     messages = [
         (KeyMessage("m2", version, replay, snonce, m2_data), False),
-        (KeyMessage("m3", version, replay + 1, anonce, m3_data, key_length=16), True),
+        (KeyMessage("m3", version, replay + 1, anonce, m3_data,
+                    key_length=tk_length(ap.cipher)), True),
         (KeyMessage("m4", version, replay + 1), False),
     ]
     link = Link(sta, ap, ptk, at.pmk, at.aid, replay=replay + 1)
@@ -371,6 +383,10 @@ def four_way(sc: Scenario, at: Attempt) -> None:
             frame = eapol_key(msg, ptk.kck, akm, 2 if from_ap else 1)
         steps.send_eapol(sc, sta, ap, frame, from_ap, msg.message)
     rec.tk = ptk.tk
+    if at.suite_b_new:
+        # Suite-B PMKID = HMAC-SHA-256/384(KCK, "PMK Name" || AA || SPA) (hostap
+        # rsn_pmkid_suite_b[_192]); both sides add the PMKSA once the handshake is done
+        remember_pmksa(sc, sta, ap, at.pmk, pmkid(ptk.kck, ap.bssid, sta.mac, akm))
     sc.links[sta.mac] = link
 
 

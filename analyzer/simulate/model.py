@@ -6,13 +6,15 @@ from dataclasses import dataclass, field
 
 from analyzer.crypto.keys import Ptk
 
-from .elements import AKMS, EAP_AKMS, FT_AKMS
+from .elements import AKMS, CIPHER_CCMP, EAP_AKMS, FT_AKMS, SUITE_B_AKMS
 from .frames import Radio
 
 
 @dataclass(frozen=True, slots=True)
 class ApSpec:
-    """One BSS. ``pmkid_kde`` None means hostapd's choice (DOMAIN §7: never for PSK)."""
+    """One BSS. ``pmkid_kde`` None means hostapd's choice (DOMAIN §7: never for PSK, nor for
+    Suite-B, whose PMKID needs a KCK M1 does not have yet). ``cipher``: the pairwise and group
+    cipher suite (00-0F-AC:n)."""
 
     name: str
     bssid: bytes
@@ -30,6 +32,7 @@ class ApSpec:
     gtk: bytes = bytes(16)
     seq_restart: bool = False  # answers numbered 0, the same AID each time: repeats byte-exact
     ext_key_id: bool = False  # Extended Key ID for Individually Addressed Frames (RSNE bit 13)
+    cipher: int = CIPHER_CCMP
 
     @property
     def rsn_caps(self) -> int:
@@ -49,10 +52,14 @@ class ApSpec:
         return self.akm in EAP_AKMS
 
     @property
+    def is_suite_b(self) -> bool:
+        return self.akm in SUITE_B_AKMS
+
+    @property
     def sends_pmkid_kde(self) -> bool:
         if self.pmkid_kde is not None:
             return self.pmkid_kde
-        return self.akm in ("8021x", "ft-8021x", "ft-psk", "sae")
+        return self.akm in ("8021x", "ft-8021x", "ft-psk", "sae", "8021x-sha256")
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING, Any
 
-from analyzer.crypto.ccmp import ccmp_encrypt
+from analyzer.crypto.ccmp import protect
 from analyzer.crypto.keys import pmkid
 
 from . import eapol, handshake
@@ -77,7 +77,7 @@ class _Exchange:
             else:
                 link.pn_up += 1
                 pn = link.pn_up
-            body = ccmp_encrypt(link.ptk.tk, header, pn, body)
+            body = protect(link.ap.cipher, link.ptk.tk, header, pn, body)
         sc.emit(header + body, link.ap, link.sta, from_ap, label, data=True)
 
     def _wired(self, pdu: bytes, from_ap: bool, label: str) -> None:

@@ -23,9 +23,10 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 from analyzer.capture.writer import PcapngWriter, PcapWriter
+from analyzer.crypto.keys import tk_length
 
 from . import flows, preauth, steps
-from .elements import AKMS
+from .elements import AKMS, CIPHERS, PSK_AKMS
 from .frames import Radio, ack, block_ack, mac, on_air, set_seq, set_ssn
 from .model import ApSpec, FtRoot, Link, Pending, Pmksa, Record, StaSpec
 from .payloads import ip
@@ -122,14 +123,18 @@ class Scenario:
         signal_dbm: int = -45,
         seq_restart: bool = False,
         ext_key_id: bool = False,
+        cipher: str = "ccmp",
     ) -> Scenario:
-        """Add an AP; ``channel`` is a channel number or a frequency in MHz. ``seq_restart``:
-        the AP numbers every management frame it answers with sequence number 0, as some APs
-        restart the number for every exchange (its answers to repeated requests repeat every
-        byte)."""
+        """Add an AP; ``channel`` is a channel number or a frequency in MHz; ``cipher`` the
+        pairwise (and group) suite: ccmp, gcmp, ccmp-256, gcmp-256. ``seq_restart``: the AP
+        numbers every management frame it answers with sequence number 0, as some APs restart
+        the number for every exchange (its answers to repeated requests repeat every byte).
+        ``ext_key_id``: Extended Key ID for individually addressed frames (RSNE bit 13)."""
         if akm not in AKMS:
             raise ValueError(f"unknown akm {akm!r}; one of {sorted(AKMS)}")
-        if akm in ("psk", "ft-psk") and passphrase is None:
+        if cipher not in CIPHERS:
+            raise ValueError(f"unknown cipher {cipher!r}; one of {sorted(CIPHERS)}")
+        if akm in PSK_AKMS and passphrase is None:
             raise ValueError(f"AP {name!r}: akm {akm!r} needs a passphrase")
         if akm.startswith("ft-") and mdid is None:
             raise ValueError(f"AP {name!r}: akm {akm!r} needs a mdid")
@@ -146,9 +151,10 @@ class Scenario:
             okc,
             pmkid_kde,
             signal_dbm,
-            gtk=self.rng.randbytes(16),
+            gtk=self.rng.randbytes(tk_length(CIPHERS[cipher])),
             seq_restart=seq_restart,
             ext_key_id=ext_key_id,
+            cipher=CIPHERS[cipher],
         )
         return self
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from analyzer.crypto.ccmp import ccmp_encrypt
+from analyzer.crypto.ccmp import protect
 from analyzer.crypto.keys import derive_ptk
 
 from . import actions, elements
@@ -35,7 +35,7 @@ ROUTER = b"\x02\x00\x00\x00\x00\x01"
 
 
 def ap_rsne(ap: ApSpec, pmkids: Sequence[bytes] = ()) -> bytes:
-    return elements.rsne(ap.akm_suite, pmkids, AP_RSN_CAPS | ap.rsn_caps)
+    return elements.rsne(ap.akm_suite, pmkids, AP_RSN_CAPS | ap.rsn_caps, ap.cipher, ap.cipher)
 
 
 def ap_elements(ap: ApSpec) -> bytes:
@@ -85,7 +85,7 @@ def probe(sc: Scenario, sta: StaSpec, ap: ApSpec) -> None:
 
 
 def send_data(sc: Scenario, link: Link, uplink: bool, label: str = "data") -> None:
-    """One CCMP-protected QoS data frame carrying an ICMP echo request (up) or reply (down)."""
+    """One protected (CCMP/GCMP) QoS data frame carrying an ICMP echo request or reply."""
     sta, ap = link.sta, link.ap
     if uplink:
         link.icmp_seq += 1
@@ -95,7 +95,7 @@ def send_data(sc: Scenario, link: Link, uplink: bool, label: str = "data") -> No
         link.pn_down += 1
         pn, packet = link.pn_down, icmp_echo(GATEWAY, sta.ip, link.icmp_seq, reply=True)
     header = data_header(sta.mac, ap.bssid, uplink, protected=True, peer=ROUTER)
-    body = ccmp_encrypt(link.ptk.tk, header, pn, llc(ETH_IPV4, packet))
+    body = protect(ap.cipher, link.ptk.tk, header, pn, llc(ETH_IPV4, packet))
     sc.emit(header + body, ap, sta, not uplink, label, data=True)
     sc.last_data_ns[sta.mac] = sc.now_ns
 
@@ -115,10 +115,10 @@ def send_eapol(
     if link is not None:
         if from_ap:
             link.pn_down += 1
-            body = ccmp_encrypt(link.ptk.tk, header, link.pn_down, body)
+            body = protect(ap.cipher, link.ptk.tk, header, link.pn_down, body)
         else:
             link.pn_up += 1
-            body = ccmp_encrypt(link.ptk.tk, header, link.pn_up, body)
+            body = protect(ap.cipher, link.ptk.tk, header, link.pn_up, body)
     sc.emit(header + body, ap, sta, from_ap, label)
 
 
@@ -253,7 +253,7 @@ def ptk_rekey(sc: Scenario, sta: StaSpec, clear: bool) -> None:
         raise ValueError("ptk_rekey: FT APs are not modelled")
     version = key_version(akm)
     anonce, snonce = sc.rng.randbytes(32), sc.rng.randbytes(32)
-    ptk = derive_ptk(link.pmk, ap.bssid, sta.mac, anonce, snonce, akm)
+    ptk = derive_ptk(link.pmk, ap.bssid, sta.mac, anonce, snonce, akm, ap.cipher)
     protect = None if clear else link
     m3_data = wrap_key_data(ptk.kek, ap_rsne(ap) + gtk_kde(1, ap.gtk))
     messages = [

@@ -14,8 +14,13 @@ from analyzer.crypto.ccmp import (
     ccmp_key_id,
     ccmp_nonce,
     ccmp_pn,
+    gcmp_decrypt,
+    gcmp_encrypt,
+    gcmp_nonce,
     pad_key_data,
+    protect,
     strip_key_data_padding,
+    unprotect,
 )
 
 h = bytes.fromhex
@@ -163,3 +168,31 @@ def test_wrapped_gtk_kde_unwraps_to_padded_key_data() -> None:
     kde = h("dd16000fac010100") + bytes(range(16))
     kek = bytes(range(16))
     assert strip_key_data_padding(aes_unwrap(kek, aes_wrap(kek, kde)) or b"") == kde
+
+
+def _data_header() -> bytes:
+    """QoS data, ToDS, protected: A1 BSSID, A2 STA, A3 DA, SC, QoS TID 3."""
+    return (bytes([0x88, 0x41, 0, 0]) + bytes.fromhex("001122334401") +
+            bytes.fromhex("020000000001") + bytes.fromhex("001122334455") + b"\x10\x00" +
+            b"\x03\x00")
+
+
+@pytest.mark.parametrize("tk_len", [16, 32])
+def test_gcmp_round_trips_with_a_16_byte_mic_and_the_ccmp_header(tk_len: int) -> None:
+    tk, hdr = bytes(range(tk_len)), _data_header()
+    body = gcmp_encrypt(tk, hdr, 0x0102030405, b"hello gcmp")
+    assert body[:8] == ccmp_header(0x0102030405) and len(body) == 8 + 10 + 16
+    assert gcmp_decrypt(tk, hdr, body) == b"hello gcmp"
+    assert gcmp_decrypt(bytes(tk_len), hdr, body) is None
+    assert unprotect(8 if tk_len == 16 else 9, tk, hdr, body) == b"hello gcmp"
+
+
+def test_gcmp_nonce_is_a2_then_the_pn_big_endian() -> None:
+    assert gcmp_nonce(_data_header(), 0x0A0B0C0D0E0F) == (
+        bytes.fromhex("020000000001") + bytes.fromhex("0a0b0c0d0e0f"))
+
+
+def test_protect_picks_gcmp_for_suites_8_and_9_and_ccmp_otherwise() -> None:
+    tk, hdr = bytes(range(32)), _data_header()
+    assert protect(9, tk, hdr, 1, b"x") == gcmp_encrypt(tk, hdr, 1, b"x")
+    assert protect(10, tk, hdr, 1, b"x") == ccmp_encrypt(tk, hdr, 1, b"x")

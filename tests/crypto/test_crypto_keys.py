@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analyzer.crypto.keys import (
+    SAE_GROUP_ORDERS,
     derive_ptk,
     ft_pmk_r0,
     ft_pmk_r1,
@@ -15,6 +16,7 @@ from analyzer.crypto.keys import (
     prf,
     prf_sha1,
     sae_pmkid,
+    sae_pmkid_from_commits,
 )
 
 h = bytes.fromhex
@@ -251,3 +253,52 @@ def test_unknown_cipher_is_rejected() -> None:
     """A PTK needs a TK length; an unknown pairwise cipher is a caller error."""
     with pytest.raises(ValueError, match="cipher"):
         derive_ptk(bytes(32), AA_1, SPA_1, ANONCE_1, SNONCE_1, cipher=99)
+
+
+def test_sae_pmkid_from_the_commit_scalars_of_a_real_exchange() -> None:
+    """wpa3-sae.pcapng (Wireshark test capture): commit scalars of frames 5 (STA) and 6 (AP),
+    group 19; M1's PMKID KDE (frame 12) is 4d0569c1c178db7de2416e0d4a132fd9."""
+    sta = h("13405cf60063c3b399e8ff55f28c2f11148d1bb88d983f0039751330455985cd")
+    ap = h("39c50ccbc11517ca48586eb7578700c896c0093dd28dd727b3fc3e9f28c16328")
+    assert sae_pmkid_from_commits(19, sta, ap) == h("4d0569c1c178db7de2416e0d4a132fd9")
+    assert sae_pmkid_from_commits(19, ap, sta) == sae_pmkid_from_commits(19, sta, ap)
+
+
+def test_sae_pmkid_from_commits_is_none_for_a_group_without_a_known_order() -> None:
+    assert sae_pmkid_from_commits(15, b"\x01" * 384, b"\x02" * 384) is None
+
+
+@pytest.mark.parametrize(("group", "bits"), [(19, 256), (20, 384), (21, 521)])
+def test_sae_group_orders_are_the_nist_curve_orders(group: int, bits: int) -> None:
+    """(r - 1)·G = -G on the curve: r is the order (checked with `cryptography`)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    curve = {19: ec.SECP256R1(), 20: ec.SECP384R1(), 21: ec.SECP521R1()}[group]
+    r = SAE_GROUP_ORDERS[group]
+    minus_g = ec.derive_private_key(r - 1, curve).public_key().public_numbers()
+    g = ec.derive_private_key(1, curve).public_key().public_numbers()
+    assert r.bit_length() == bits and minus_g.x == g.x and minus_g.y != g.y
+
+
+@pytest.mark.parametrize(
+    ("akm", "cipher", "lengths"),
+    [
+        (2, 4, (16, 16, 16)), (2, 9, (16, 16, 32)), (6, 10, (16, 16, 32)),
+        (11, 8, (16, 16, 16)), (12, 9, (24, 32, 32)), (20, 10, (24, 32, 32)),
+    ],
+)
+def test_ptk_parts_take_kck_kek_from_the_akm_and_tk_from_the_cipher(
+    akm: int, cipher: int, lengths: tuple[int, int, int]
+) -> None:
+    """IEEE 802.11-2020 12.7.1.3 / hostap wpa_pmk_to_ptk: KCK/KEK by AKM, TK by cipher."""
+    pmk = bytes(48 if akm in (12, 20) else 32)
+    ptk = derive_ptk(pmk, b"\x01" * 6, b"\x02" * 6, b"\x03" * 32, b"\x04" * 32, akm, cipher)
+    assert (len(ptk.kck), len(ptk.kek), len(ptk.tk)) == lengths
+
+
+def test_kdf_ptk_changes_every_byte_with_the_tk_length() -> None:
+    """KDF-SHA-256 hashes the output length in: CCMP-128 and GCMP-256 PTKs share no KCK,
+    while PRF-SHA-1 (AKM 2) only lengthens its output."""
+    args = (bytes(32), b"\x01" * 6, b"\x02" * 6, b"\x03" * 32, b"\x04" * 32)
+    assert derive_ptk(*args, 6, 4).kck != derive_ptk(*args, 6, 9).kck
+    assert derive_ptk(*args, 2, 4).kck == derive_ptk(*args, 2, 9).kck

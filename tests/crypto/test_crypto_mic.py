@@ -14,6 +14,7 @@ from analyzer.crypto.mic import (
     ft_mic,
     mic_offset,
     verify_eapol_mic,
+    verify_ft_mic,
     zero_mic,
 )
 
@@ -148,3 +149,23 @@ def test_ft_mic_with_24_byte_kck_is_hmac_sha384() -> None:
         ft_mic(kck, FT_STA, FT_AP, 6, b"R", b"M", b"F")
         == (hmac.new(kck, data, "sha384").digest()[:24])
     )
+
+
+def test_verify_ft_mic_accepts_its_own_mic_and_rejects_a_flipped_bit() -> None:
+    kck, sta, ap = bytes(range(16)), b"\x02" * 6, b"\x04" * 6
+    rsne = bytes.fromhex("30140100000fac040100000fac040100000fac040000")
+    mde = b"\x36\x03\x01\x02\x01"
+    fte = bytes([55, 2 + 16 + 64, 0, 3]) + bytes(16) + b"\x11" * 32 + b"\x22" * 32
+    mic = ft_mic(kck, sta, ap, 5, rsne, mde, fte)
+    signed = fte[:4] + mic + fte[20:]
+    assert verify_ft_mic(kck, sta, ap, 5, rsne, mde, signed)
+    assert not verify_ft_mic(kck, sta, ap, 6, rsne, mde, signed)
+    assert not verify_ft_mic(kck, sta, ap, 5, rsne, mde, signed[:5] + b"\x00" + signed[6:])
+
+
+def test_verify_ft_mic_counts_the_rsnxe_when_present() -> None:
+    kck, sta, ap = bytes(range(16)), b"\x02" * 6, b"\x04" * 6
+    rsne, mde, rsnxe = b"\x30\x02\x01\x00", b"\x36\x03\x01\x02\x01", b"\xf4\x01\x20"
+    fte = bytes([55, 82, 0, 4]) + bytes(16) + b"\x11" * 64
+    mic = ft_mic(kck, sta, ap, 5, rsne, mde, fte, rsnxe=rsnxe)
+    assert verify_ft_mic(kck, sta, ap, 5, rsne, mde, fte[:4] + mic + fte[20:], rsnxe)

@@ -83,3 +83,20 @@ def test_analyze_json_carries_verdicts_mic_validity_and_verified_pmkids(
     assert all(r["mic_valid"] is True for r in doc["roams"])
     assert doc["pmkids"] and all(p["verified"] is True for p in doc["pmkids"])
     assert not any(m in out for m in msks)
+
+
+def test_analyze_takes_wiresharks_key_list_as_keys_with_a_note_for_its_wep_entry(
+    public_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--keys ../shared/pcaps/80211_keys` (Wireshark's test list): the GCMP-256 handshake
+    verifies; WEP is skipped with a note on stderr; no key is printed anywhere."""
+    keys_file = public_dir.parent / "80211_keys"
+    capture = str(public_dir / "wpa-gcmp-256.pcapng.gz")
+    assert main(["analyze", capture, "--format", "json", "--keys", str(keys_file)]) == 0
+    out, err = capsys.readouterr()
+    (roam,) = json.loads(out)["roams"]
+    assert roam["mic_valid"] is True
+    assert "WEP key skipped" in err
+    secrets = [line.split(",")[1].strip('"') for line in keys_file.read_text().splitlines()
+               if line.startswith('"')]
+    assert not any(s in out + err for s in secrets)
