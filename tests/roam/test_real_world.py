@@ -349,3 +349,20 @@ def test_protected_rekeys_with_extended_key_id_say_what_cannot_be_seen(tmp_path:
     assert "PTK_REKEY" not in codes(doc)
     (note,) = [f for f in doc["findings"] if f["code"] == "EXTENDED_KEY_ID"]
     assert note["severity"] == "info" and "cannot show them" in note["message"]
+
+
+def test_suite_b_m1_padded_like_hostapd_uses_the_24_byte_mic(tmp_path: Path) -> None:
+    """hostapd leaves room for a PMKID KDE in a Suite-B-192 M1 and does not fill it: the
+    24-byte MIC of AKM 12 decodes it; the roam back is a cache hit."""
+    sc = Scenario(seed=5)
+    sc.ap("ap1", AP1, "lab", 36, akm="suite-b-192", cipher="gcmp-256")
+    sc.ap("ap2", AP2, "lab", 40, akm="suite-b-192", cipher="gcmp-256")
+    sc.sta("c", STA)
+    sc.beacons("ap1", 2).beacons("ap2", 2).connect("c", "ap1", m1_padding=22).data("c", 2)
+    sc.roam("c", "ap2").data("c", 2).roam("c", "ap1", method="pmksa").data("c", 2)
+    doc = analyze(sc, tmp_path)
+    assert doc["counts"]["eapol_m1"] == 3 and doc["captures"][0]["malformed"] == 0
+    assert [r["method"] for r in doc["roams"]] == ["full_8021x", "full_8021x", "pmksa_cache"]
+    assert all(r["outcome"] == "success" for r in doc["roams"])
+    note = next(f for f in doc["findings"] if f["code"] == "EAPOL_KEY_TRAILING_BYTES")
+    assert "24-byte MIC" in note["message"]
