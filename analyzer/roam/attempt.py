@@ -31,6 +31,7 @@ _ZERO_NONCE = bytes(32)
 # Auth statuses that do not end an SAE exchange: anti-clogging token, group, H2E, SAE-PK.
 _SAE_NON_FINAL = frozenset({76, 77, 126, 127})
 _NO_FOURWAY_ALGS = frozenset({2, 4, 5, 6})  # FT, FILS
+_FILS_ALGS = frozenset({4, 5, 6})  # FILS Shared Key, with PFS, Public Key
 STATUS_COMEBACK = 30  # REFUSED_TEMPORARILY: association comeback
 _TI_COMEBACK = 3  # Timeout Interval type 3: association comeback time (TUs)
 _SAE_COMMIT_OK = frozenset({0, 126, 127})  # success, H2E, SAE-PK: a commit with a scalar
@@ -140,6 +141,7 @@ class Attempt:
     inferred_from: int | None = None  # that frame of the AP's
     uplink_after_m2: int | None = None  # the station's first protected data frame after M2
     m4_wait: bool = False  # succeeded at protected data after M3: M4 may still follow it
+    fils_ap_pmkids: tuple[bytes, ...] = ()  # in the AP's FILS Authentication frame
     comeback: int | None = None  # the status-30 response: the AP asked to come back later
     sa_queries: int = 0  # SA Query (or protected Action) frames during the comeback
     malformed: list[int] = field(default_factory=list)
@@ -234,6 +236,9 @@ class Attempt:
             return None
         self.seen.add("auth_resp")
         self.auth_statuses.append(auth.status)
+        rsne = auth.elements.rsne
+        if auth.algorithm in _FILS_ALGS and rsne is not None and rsne.pmkids:
+            self.fils_ap_pmkids = rsne.pmkids
         self._rssi(ev)
         if auth.status == 0 or (auth.algorithm == 3 and auth.status in _SAE_NON_FINAL):
             return None

@@ -128,7 +128,7 @@ def _evidence(att: Attempt, sur: Surroundings) -> Evidence:
         m1_pmkids=tuple(att.m1_pmkids), eapol_keys=tuple(att.key_pdus), mdid=att.mdid,
         r0kh_id=att.r0kh_id, r1kh_id=att.r1kh_id, assoc_req_frame=att.assoc_req_frame,
         preauths=sur.preauths, pairwise_cipher=att.cipher, sae_scalars=_sae_scalars(att),
-        ft_frames=tuple(att.ft_frames),
+        ft_frames=tuple(att.ft_frames), fils_ap_pmkids=att.fils_ap_pmkids,
     )
 
 

@@ -22,6 +22,7 @@ from analyzer.roam.records import Finding
 # PMKID sightings are listed one by one (they are evidence); beyond this many, from a flood of
 # forged (Re)Association Requests, later ones are only counted, so memory stays bounded.
 MAX_PMKID_SIGHTINGS = 100_000
+_AUTH_PMKIDS = {2: "ft_auth", 4: "fils_auth", 5: "fils_auth", 6: "fils_auth"}
 _KEYED_KINDS = frozenset({Kind.EAPOL, Kind.ASSOC_REQ, Kind.REASSOC_REQ})
 MAX_AKMS = 65_536  # (station, BSSID) pairs whose AKM resolves an EAPOL-Key's MIC length
 
@@ -182,8 +183,9 @@ def _pmkids_of(frame: Frame) -> list[tuple[str, bytes]]:
     if isinstance(body, AssocReq) and body.elements.rsne is not None:
         where = "reassoc_req" if body.reassoc else "assoc_req"
         return [(where, p) for p in body.elements.rsne.pmkids]
-    if isinstance(body, Auth) and body.algorithm == 2 and body.elements.rsne is not None:
-        return [("ft_auth", p) for p in body.elements.rsne.pmkids]
+    if isinstance(body, Auth) and body.elements.rsne is not None:
+        where = _AUTH_PMKIDS.get(body.algorithm)
+        return [] if where is None else [(where, p) for p in body.elements.rsne.pmkids]
     if isinstance(body, Eapol) and isinstance(body.body, EapolKey):
         key = body.body
         if key.message == "M1" and key.pmkid is not None:

@@ -157,6 +157,8 @@ class Evidence:
     # pre-authentications the station completed since its previous attempt record, handed
     # to the PMKSA judge with this one (analyzer.roam.preauth)
     preauths: tuple[Preauth, ...] = ()
+    # FILS: the PMKIDs in the AP's Authentication frame (the PMKSA it took for the offer)
+    fils_ap_pmkids: tuple[bytes, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {

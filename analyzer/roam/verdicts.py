@@ -20,7 +20,6 @@ _NA_METHODS = {
     "ft_over_air": "FT: keys come from the FT key hierarchy, not a PMKSA",
     "ft_over_ds": "FT: keys come from the FT key hierarchy, not a PMKSA",
     "open": "open network: no keys",
-    "fils": "FILS: not judged (no EAPOL-Key handshake)",
 }
 FINDING_OF = {
     "hit": "PMKSA_UNEXPECTED_HIT",
@@ -112,6 +111,40 @@ def not_applicable(ctx: Context) -> PmksaVerdict | None:
     if why is None and akm in FT_AKMS and not ctx.sta.ft_eap_pmksa_caching:
         why = "FT AKM: PMKSA caching not used (ft_eap_pmksa_caching=0)"
     return None if why is None else _v(ctx, "not_applicable", True, why)
+
+
+def fils(ctx: Context) -> PmksaVerdict | None:
+    """FILS authentication (12.11.2): a cached PMKID offered in the Authentication frame is a
+    hit when the AP's Authentication frame names it; without it the AP authenticated afresh."""
+    roam = ctx.roam
+    if roam.method != "fils":
+        return None
+    if not ctx.offered:
+        return no_offer(ctx) or _v(ctx, "not_applicable", True,
+                                   "FILS authentication without a cached PMKSA creates one")
+    taken = [p for p in roam.evidence.fils_ap_pmkids if p in ctx.offered]
+    if not taken:
+        if roam.outcome != "success" and not roam.evidence.auth_statuses:
+            return _v(ctx, "unknown", None, "the AP's FILS Authentication frame not captured")
+        should, why, entry = ap_should_have(ctx)
+        return _v(ctx, "ap_miss", not should, "PMKID offered in FILS Authentication, the AP "
+                  f"answered without it (a full FILS authentication); {why}", entry)
+    confirmed = ctx.keys.pmkids.get(taken[0])
+    head = f"FILS Shared Key authentication with PMKSA caching: the AP took PMKID {taken[0].hex()}"
+    if ctx.here is not None and ctx.here.matches(ctx.offered):
+        return _fils_hit(ctx, ctx.here, head, confirmed)
+    if ctx.ess is not None and ctx.ess.pmkids & set(ctx.offered):
+        ok = ctx.ap.okc and ctx.sta.okc
+        return _v(ctx, "okc_hit", ok, f"{head}; PMK from {ctx.ess.aa} (OKC)", ctx.ess, confirmed)
+    return _fils_hit(ctx, None, head, confirmed)
+
+
+def _fils_hit(ctx: Context, entry: Cached | None, head: str, confirmed: bool | None
+              ) -> PmksaVerdict:  # fmt: skip
+    ok = ctx.ap.pmksa_caching and ctx.sta.pmksa_caching
+    origin = "; the PMKSA predates the capture" if entry is None else ""
+    off = "" if ok else "; PMKSA caching is off in the expectations"
+    return _v(ctx, "hit", ok, f"{head}{origin}{off}", entry, confirmed)
 
 
 def missing_assoc(ctx: Context) -> PmksaVerdict | None:
@@ -248,7 +281,7 @@ def unknown(ctx: Context) -> PmksaVerdict | None:
 
 
 RULES: tuple[Rule, ...] = (
-    not_applicable, missing_assoc, sae_rejected, stale, key_mismatch, fallback, ap_miss,
+    not_applicable, fils, missing_assoc, sae_rejected, stale, key_mismatch, fallback, ap_miss,
     mismatch, hit, no_offer, first_auth, unknown,
 )
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from analyzer.crypto.keys import pmkid, sae_pmkid
 
-from . import elements, handshake, steps
+from . import elements, fils, handshake, steps
 from .actions import ft_request, ft_response, sa_query
 from .elements import PSK_AKMS
 from .frames import action, assoc_req, assoc_resp, auth, capabilities, deauth, mac
@@ -32,7 +32,7 @@ METHODS = {
     "ft-8021x": ("full", "ft_over_air", "ft_over_ds"),
     "sae": ("sae", "pmksa"),
     "owe": ("owe",),
-    "fils-sha256": ("full", "pmksa", "okc"),
+    "fils-sha256": ("full", "pmksa", "okc", "fils"),
     "psk-sha256": ("psk",),
     "8021x-sha256": ("full", "pmksa", "okc"),
     "suite-b": ("full", "pmksa"),  # no OKC: the PMKID comes from a handshake's KCK
@@ -93,6 +93,10 @@ def _run(sc: Scenario, at: Attempt) -> None:
         sc.gap(5.0, 30.0)
     if at.old is not None:
         _leave_old(sc, at)
+    if at.method == "fils":
+        if fils.run(sc, at) and at.opts.pop("first_data", True):
+            handshake.first_data(sc, at)
+        return
     ok = at.opts.pop("skip_auth", False) or (
         _ft_auth(sc, at)
         if at.method in FT_ROAMS

@@ -366,3 +366,24 @@ def test_suite_b_m1_padded_like_hostapd_uses_the_24_byte_mic(tmp_path: Path) -> 
     assert all(r["outcome"] == "success" for r in doc["roams"])
     note = next(f for f in doc["findings"] if f["code"] == "EAPOL_KEY_TRAILING_BYTES")
     assert "24-byte MIC" in note["message"]
+
+
+# --- 11. FILS Shared Key authentication with a cached PMKID -------------------------------
+
+
+def test_fils_auth_offering_a_cached_pmkid_is_a_cache_hit_and_a_reconnect(
+    tmp_path: Path,
+) -> None:
+    sc = Scenario(seed=5)
+    sc.ap("ap1", AP1, "lab", 36, akm="fils-sha256")
+    sc.sta("c", STA)
+    sc.beacons("ap1", 2).connect("c", "ap1").data("c", 2).deauth("c").wait(2000)
+    sc.connect("c", "ap1", method="fils").data("c", 2)
+    doc = analyze(sc, tmp_path)
+    first, fils = doc["roams"]
+    assert (fils["kind"], fils["method"], fils["outcome"]) == ("reconnect", "fils", "success")
+    assert fils["pmksa"]["verdict"] == "hit" and fils["pmksa"]["as_expected"] is True
+    offered = fils["pmkids_offered"][0]
+    sightings = [p for p in doc["pmkids"] if p["where"] == "fils_auth"]
+    assert [p["pmkid"] for p in sightings] == [offered, offered]  # the offer and the AP's
+    assert first["method"] == "full_8021x" and fils["pmksa"]["pmksa_age_s"] is not None
