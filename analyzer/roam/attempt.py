@@ -143,6 +143,7 @@ class Attempt:
     m4_wait: bool = False  # succeeded at protected data after M3: M4 may still follow it
     fils_ap_pmkids: tuple[bytes, ...] = ()  # in the AP's FILS Authentication frame
     comeback: int | None = None  # the status-30 response: the AP asked to come back later
+    control_start_ns: int | None = None  # the first exchange's start, before a comeback
     sa_queries: int = 0  # SA Query (or protected Action) frames during the comeback
     malformed: list[int] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
@@ -340,6 +341,12 @@ class Attempt:
         self.comeback = ev.index
         self.stage = Stage.AUTH
         self.seen.discard("assoc_resp")
+        # the exchanges after the comeback are the ones timed; control_plane keeps the start
+        first = self.phases.get("auth") or self.phases.get("assoc")
+        if self.control_start_ns is None and first is not None:
+            self.control_start_ns = first.start_ns
+        self.phases.pop("auth", None)
+        self.phases.pop("assoc", None)
         tu = next((v for t, v in resp.elements.timeout_intervals if t == _TI_COMEBACK), None)
         after = f"after {tu} TU ({tu * 1.024:.0f} ms)" if tu is not None else "later"
         self.finding("ASSOC_COMEBACK", ev,

@@ -425,9 +425,14 @@ def findings(roam: Roam, result: KeyCheck) -> list[Finding]:
     for value, ok in result.pmkids.items():
         if ok is False:
             where, frame = _where(roam, value)
-            msg = (f"PMKID {value.hex()} in the {where} does not derive from the key that "
-                   "verified this attempt")
-            out.append(_finding("PMKID_INVALID", "warning", frame, roam, msg))
+            msg = (f"PMKID {value.hex()} in the {where} is not the standard derivation from "
+                   "the PMK whose MICs verify in this attempt")
+            # a PSK network caches nothing: its M1 PMKID is never used, whatever the AP put
+            unused = where == "M1" and roam.evidence.akm_suite in PSK_AKMS
+            if unused:
+                msg += "; the AP fills it its own way, harmless with a PSK"
+            out.append(_finding("PMKID_INVALID", "info" if unused else "warning", frame, roam,
+                                msg))  # fmt: skip
     return out
 
 

@@ -100,15 +100,16 @@ def _control_plane(att: Attempt, ctx: Context) -> Rule:
     acc = att.phases.get("assoc" if att.still_authenticated else "auth")
     if acc is None:
         return None, "no Authentication or FT Action frame seen: start unknown"
+    start = acc.start_ns if att.control_start_ns is None else att.control_start_ns
     if ctx.method in NO_FOURWAY:
         end_acc = att.phases.get("assoc")
         if end_acc is None or "assoc_resp" not in att.seen:
             return None, "(Re)Association Response not seen"
-        return _ms(acc.start_ns, end_acc.end_ns), None
+        return _ms(start, end_acc.end_ns), None
     four = att.phases.get("4way")
     if four is None or "M4" not in att.seen:
         return None, "M4 not seen"
-    return _ms(acc.start_ns, four.end_ns), None
+    return _ms(start, four.end_ns), None
 
 
 def _no_new_data(att: Attempt, ctx: Context) -> str | None:
