@@ -32,6 +32,7 @@ _ZERO_NONCE = bytes(32)
 _SAE_NON_FINAL = frozenset({76, 77, 126, 127})
 _NO_FOURWAY_ALGS = frozenset({2, 4, 5, 6})  # FT, FILS
 _FILS_ALGS = frozenset({4, 5, 6})  # FILS Shared Key, with PFS, Public Key
+_CAP_PRIVACY = 0x0010
 STATUS_COMEBACK = 30  # REFUSED_TEMPORARILY: association comeback
 _TI_COMEBACK = 3  # Timeout Interval type 3: association comeback time (TUs)
 _SAE_COMMIT_OK = frozenset({0, 126, 127})  # success, H2E, SAE-PK: a commit with a scalar
@@ -97,6 +98,7 @@ class Attempt:
     auth_statuses: list[int] = field(default_factory=list)
     sae_group: int | None = None
     has_rsn: bool | None = None  # None: no (Re)Association Request seen
+    privacy: bool = False  # the request's Capability Information asks for privacy
     akm: int | None = None
     wpa1: bool = False
     owe_group: int | None = None
@@ -275,6 +277,7 @@ class Attempt:
         self.owe_group = el.owe_dh_group
         rsne = el.rsne or el.wpa
         self.has_rsn = rsne is not None
+        self.privacy = bool(req.capabilities & _CAP_PRIVACY)
         self._learn_rsne(rsne)
         if rsne is not None and rsne.pairwise_ciphers:
             self.cipher = rsne.pairwise_ciphers[0]

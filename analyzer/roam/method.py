@@ -26,8 +26,8 @@ def decide(att: Attempt, pmkid_known: bool | None) -> str:
     by_auth = _by_auth(att)
     if by_auth is not None:
         return by_auth
-    if att.has_rsn is False:
-        return "open" if att.auth_alg in (None, 0) else "unknown"
+    if att.has_rsn is False:  # with Privacy and no RSNE/WPA element it is not open (WEP?)
+        return "open" if att.auth_alg in (None, 0) and not att.privacy else "unknown"
     return _by_akm(att, pmkid_known)
 
 

@@ -138,7 +138,8 @@ class Air:
                   ssid: bytes = SSID) -> Frame:
         rsn = None if akm is None else rsne(akm, pmkids)
         el = Elements(ssid=ssid, rsne=rsn, owe_dh_group=owe_group)
-        body = AssocReq(reassoc, 0x11, 10, current_ap if reassoc else None, el)
+        caps = 0x01 if akm is None else 0x11  # ESS, and Privacy with an RSNE
+        body = AssocReq(reassoc, caps, 10, current_ap if reassoc else None, el)
         kind = Kind.REASSOC_REQ if reassoc else Kind.ASSOC_REQ
         return self._mgmt(t, kind, sta, bssid, False, body)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from analyzer.dot11.records import Elements, Fte, Mde, SaeCommit, SaeConfirm
 from tests.roam.factory import AP1, AP2, PMKID_A, PMKID_B, STA, Air, rsne
 
@@ -165,6 +167,19 @@ def test_association_without_rsne_is_open() -> None:
     (roam,), _ = air.run()
     assert (roam.method, roam.outcome) == ("open", "success")
     assert roam.phase("first_data") is not None
+
+
+def test_association_without_rsne_but_with_privacy_is_not_open() -> None:
+    """A request with the Privacy capability and no RSNE or WPA element (pre-RSNA) is not an
+    open association: the method is unknown (wpa2-psk-linksys.cap, frame 307)."""
+    air = Air()
+    air.auth(0, STA, AP1)
+    air.auth(1, STA, AP1, seq=2)
+    frame = air.assoc_req(2, STA, AP1, akm=None)
+    air.frames[-1] = frame._replace(body=replace(frame.body, capabilities=0x11))
+    air.assoc_resp(3, STA, AP1, status=10)
+    (roam,), _ = air.run()
+    assert (roam.method, roam.outcome) == ("unknown", "failed")
 
 
 def test_8021x_without_eap_or_pmkid_is_unknown() -> None:
