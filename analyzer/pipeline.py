@@ -175,7 +175,13 @@ def run(
         run_parallel(engine, captures[0], jobs)
     else:
         engine.run_capture(captures[0])
-    return engine.finish()
+    analysis = engine.finish()
+    if keys and any(r.evidence.inferred_from is not None for r in analysis.roams):
+        from analyzer.prove import prove_inferred
+
+        with open_capture(sources[0]) as again:  # a file: read again up to those frames
+            prove_inferred(analysis.roams, again, keys)
+    return analysis
 
 
 class Engine:

@@ -129,6 +129,7 @@ def _evidence(att: Attempt, sur: Surroundings) -> Evidence:
         r0kh_id=att.r0kh_id, r1kh_id=att.r1kh_id, assoc_req_frame=att.assoc_req_frame,
         preauths=sur.preauths, pairwise_cipher=att.cipher, sae_scalars=_sae_scalars(att),
         ft_frames=tuple(att.ft_frames), fils_ap_pmkids=att.fils_ap_pmkids,
+        inferred_from=att.inferred_from if att.outcome == "success" else None,
     )
 
 

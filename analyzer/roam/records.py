@@ -159,6 +159,8 @@ class Evidence:
     preauths: tuple[Preauth, ...] = ()
     # FILS: the PMKIDs in the AP's Authentication frame (the PMKSA it took for the offer)
     fils_ap_pmkids: tuple[bytes, ...] = ()
+    # M3/M4 not captured: the AP's protected data frame the success was inferred from
+    inferred_from: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {

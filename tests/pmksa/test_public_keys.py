@@ -193,3 +193,12 @@ def test_keys_never_appear_in_the_json_output(public_dir: Path) -> None:
 def _manifest_row(public: Path, name: str) -> dict[str, str]:
     with open(public / "MANIFEST.tsv", newline="") as f:
         return next(r for r in csv.DictReader(f, delimiter="\t") if r["file"] == name)
+
+
+def test_wpa_test_decode_success_without_m3_m4_is_proven_by_decryption(public_dir: Path) -> None:
+    """Only M1/M2 were captured; the AP's protected data (frame 21) decrypts with the PTK of
+    M1+M2 under test0815 (as Wireshark's own test decrypts that capture)."""
+    (roam,) = _run(public_dir, "wpa-test-decode.pcap.gz", "wpa-pwd:test0815:test").roams
+    assert roam.outcome == "success" and roam.mic_valid is True
+    why = next(m.why for m in roam.missing if m.what == "M3")
+    assert "frame 21" in why and "proven: frame 21 decrypts" in why

@@ -387,3 +387,35 @@ def test_fils_auth_offering_a_cached_pmkid_is_a_cache_hit_and_a_reconnect(
     sightings = [p for p in doc["pmkids"] if p["where"] == "fils_auth"]
     assert [p["pmkid"] for p in sightings] == [offered, offered]  # the offer and the AP's
     assert first["method"] == "full_8021x" and fils["pmksa"]["pmksa_age_s"] is not None
+
+
+def _inferred(tmp_path: Path, wrong_key: bool) -> dict[str, Any]:
+    sc = one_ap()
+    sc.connect("c", "ap1", drop=["m3", "m4"], first_data=False)
+    if wrong_key:  # the data that follows is protected under some other key
+        from dataclasses import replace
+
+        from analyzer.simulate.frames import mac
+
+        link = sc.links[mac(STA)]
+        link.ptk = replace(link.ptk, tk=bytes(16))
+    sc.data("c", 4)
+    path = tmp_path / "inferred.pcapng"
+    sc.write(path, "pcapng")
+    from analyzer.config.keys import parse_key
+
+    return analysis_document(run([str(path)], keys=parse_key(f"wpa-pwd:{PASS}:lab")))
+
+
+def test_inferred_success_is_proven_by_decrypting_with_the_handshake_ptk(
+    tmp_path: Path,
+) -> None:
+    (roam,) = _inferred(tmp_path, wrong_key=False)["roams"]
+    assert roam["outcome"] == "success" and roam["mic_valid"] is True
+    assert "proven: frame" in _missing(roam, "M3")
+
+
+def test_inferred_success_that_does_not_decrypt_is_not_shown(tmp_path: Path) -> None:
+    (roam,) = _inferred(tmp_path, wrong_key=True)["roams"]
+    assert roam["outcome"] == "incomplete"
+    assert "not proven" in _missing(roam, "M4")
