@@ -8,6 +8,7 @@ import struct
 from analyzer.dot11.eapol import decode_eapol_key
 from analyzer.dot11.records import Eapol, EthHeader, Frame, Kind, MacHeader, Malformed
 from analyzer.roam.events import EventType, mic_length, to_event
+from analyzer.roam.records import Roam
 from analyzer.roam.tracker import Tracker
 from tests.roam.factory import AP1, AP2, STA, STA2, Air, codes, ms
 
@@ -52,6 +53,26 @@ def test_malformed_frame_of_an_attempt_is_named_in_missing() -> None:
     assert roam.evidence.malformed_frames == (99,)
     assert "frame 99" in {m.what for m in roam.missing}
     assert tracker.malformed == 1
+
+
+def test_a_frame_is_never_both_not_captured_and_malformed() -> None:
+    """The (Re)Association Request reached the sniffer but failed to decode: the expected
+    frames before the last one seen are "not decoded", never "not captured" beside it."""
+    air = Air()
+    air.auth(0, STA, AP1)
+    air.auth(1, STA, AP1, seq=2)
+    header = MacHeader(0, 0, 0, 0, AP1, STA, AP1, None, 9, 0, None, None, 24)
+    bad = Malformed(99, ms(2), 0, "mgmt", "element overruns body", Kind.ASSOC_REQ, header)
+    air.assoc_resp(3, STA, AP1)
+    air.key(4, "M1")
+    air.key(5, "M2")
+    tracker = Tracker()
+    for item in sorted([*air.frames, bad], key=lambda f: f.ts_ns):
+        tracker.feed(item)
+    (roam,) = [r for r in tracker.finish() if isinstance(r, Roam)]
+    whys = {m.what: m.why for m in roam.missing}
+    assert whys["assoc_req"].startswith("not decoded") and "frame 99" in whys["assoc_req"]
+    assert not any(why.startswith("not captured") for why in whys.values())
 
 
 def test_eapol_after_a_seen_handshake_is_a_rekey_not_an_attempt() -> None:
