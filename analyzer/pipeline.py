@@ -13,6 +13,7 @@ from analyzer.dot11 import SUPPORTED_LINKTYPES, decode, peek
 from analyzer.dot11.decode import FULL, ack_receiver, beacon_fields, data_fields
 from analyzer.dot11.records import Frame, Kind, Malformed
 from analyzer.errors import UnsupportedLinkType
+from analyzer.roam.findings import aggregate
 from analyzer.roam.inventory import Inventory, pmkid_cap_finding
 from analyzer.roam.pmksa import PmksaJudge
 from analyzer.roam.records import Finding, Roam, StationSummary
@@ -325,6 +326,7 @@ class Engine:
             analysis.findings.append(pmkid_cap_finding(analysis.inventory))
         if self.judge.keys or self.judge.verified:  # SAE PMKIDs verify without a key
             _verify_sightings(analysis.inventory, self.judge)
+        analysis.findings = aggregate(analysis.findings)
         return analysis
 
 

@@ -21,6 +21,7 @@ from analyzer.dot11.records import (
     SaQuery,
 )
 from analyzer.roam import findings as fnd
+from analyzer.roam.anomalies import RSNE_STATUSES, rsne_selection
 from analyzer.roam.events import Event, EventType
 from analyzer.roam.records import Finding, Trigger
 
@@ -99,6 +100,8 @@ class Attempt:
     sae_group: int | None = None
     has_rsn: bool | None = None  # None: no (Re)Association Request seen
     privacy: bool = False  # the request's Capability Information asks for privacy
+    ap_rsn_capabilities: int | None = None  # of the AP's RSNE (beacon, probe response)
+    invalid_rsne: int | None = None  # the request whose RSNE selection is invalid
     akm: int | None = None
     wpa1: bool = False
     owe_group: int | None = None
@@ -278,6 +281,11 @@ class Attempt:
         rsne = el.rsne or el.wpa
         self.has_rsn = rsne is not None
         self.privacy = bool(req.capabilities & _CAP_PRIVACY)
+        problems = rsne_selection(el.rsne, self.ap_rsn_capabilities)
+        if problems:
+            self.invalid_rsne = ev.index
+            self.finding("INVALID_RSNE_SELECTION", ev, "the station's RSNE is not a valid "
+                         f"selection: {'; '.join(problems)}")  # fmt: skip
         self._learn_rsne(rsne)
         if rsne is not None and rsne.pairwise_ciphers:
             self.cipher = rsne.pairwise_ciphers[0]
@@ -329,6 +337,9 @@ class Attempt:
         if resp.status != 0:
             name = status_name(resp.status)
             msg = f"(Re)Association rejected: status {resp.status} ({name})"
+            if self.invalid_rsne is not None and resp.status in RSNE_STATUSES:
+                msg += ("; explained by its request's invalid RSNE selection "
+                        "(INVALID_RSNE_SELECTION)")
             self.finding("ASSOC_REJECTED", ev, msg)
             return ("failed", name)
         if self.no_fourway:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from analyzer.roam.dedup import Seen
 from analyzer.roam.records import Finding, Roam
@@ -20,6 +21,7 @@ SEVERITY: dict[str, str] = {
     "ANONCE_CHANGED": "error",
     "SLOW_ROAM": "warning",
     "STATE_CAP_REACHED": "warning",
+    "INVALID_RSNE_SELECTION": "error",
 }
 
 DEFAULT_SLOW_ROAM_MS = 150.0
@@ -48,6 +50,24 @@ def rekey(group: bool, frames: list[int], messages: list[str], sta: str, bssid: 
     seen = ", ".join(f"{m} {i}" for m, i in zip(messages, frames, strict=True))
     code = "GROUP_KEY_HANDSHAKE" if group else "PTK_REKEY"
     return make(code, frames[0], sta, bssid, f"{what} on the association: {seen}")
+
+
+def aggregate(findings: list[Finding]) -> list[Finding]:
+    """One finding per station and cause (code, station, BSSID, message): a repeat adds its
+    frame and counts, and the message says how many ("115× ..."); order of first raising."""
+    groups: dict[tuple[str, str | None, str | None, str], list[Finding]] = {}
+    for f in findings:
+        groups.setdefault((f.code, f.sta, f.bssid, f.message), []).append(f)
+    out = []
+    for same in groups.values():
+        first = same[0]
+        if len(same) == 1:
+            out.append(first)
+            continue
+        frames = tuple(f.frame for f in same if f.frame is not None)
+        out.append(replace(first, count=len(same), frames=frames,
+                           message=f"{len(same)}× {first.message}"))
+    return out
 
 
 def on_close(roam: Roam, slow_roam_ms: Mapping[str, float]) -> list[Finding]:

@@ -320,6 +320,8 @@ class Finding:
     bssid: str | None
     message: str
     roam_id: int | None = None  # the attempt it belongs to, when there is one
+    count: int = 1  # how many times it was raised (findings.aggregate)
+    frames: tuple[int, ...] = ()  # every frame that raised it, when more than one
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -329,6 +331,9 @@ class Finding:
             "sta": self.sta,
             "bssid": self.bssid,
             "message": self.message,
+            "count": self.count,
+            "frames": list(self.frames) if self.frames else
+            ([] if self.frame is None else [self.frame]),
         }
 
 

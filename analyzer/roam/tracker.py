@@ -548,6 +548,9 @@ class Tracker:
         att.old_ack_ns = None if bssid is None else st.last_acked.get(bssid)
 
     def _apply(self, st: Station, att: Attempt, ev: Event, out: Output) -> None:
+        if ev.type is E.ASSOC_REQ:
+            bss = self._bss.get(ev.bssid)
+            att.ap_rsn_capabilities = bss.rsn_capabilities if bss is not None else None
         result = att.apply(ev)
         if att.from_bssid is None:
             self._set_from(st, att, att.current_ap or att.via)

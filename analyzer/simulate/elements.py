@@ -101,6 +101,16 @@ def rsne(
     return element(48, body)
 
 
+def rsne_selecting(akms: Sequence[int], pairwise: Sequence[int], caps: int = 0,
+                   group: int = CIPHER_CCMP) -> bytes:
+    """An RSNE listing every given AKM and pairwise suite (a station must select one of each:
+    more is an invalid selection, as a broken or hostile station sends)."""
+    body = struct.pack("<H", 1) + suite(group)
+    body += struct.pack("<H", len(pairwise)) + b"".join(suite(p) for p in pairwise)
+    body += struct.pack("<H", len(akms)) + b"".join(suite(a) for a in akms)
+    return element(48, body + struct.pack("<H", caps))
+
+
 def mde(mdid: int, over_ds: bool = True) -> bytes:
     return element(54, struct.pack("<HB", mdid, 1 if over_ds else 0))
 

@@ -135,6 +135,8 @@ def _comeback(sc: Scenario, at: Attempt, tu: int) -> bool:
     with SA Query Requests the station (which lost its keys) leaves unanswered; after the
     comeback time the station authenticates and reassociates again."""
     sta, ap = at.sta, at.ap
+    at.sta_rsne = elements.rsne(ap.akm_suite, (), ap.rsn_caps, pairwise=ap.cipher,
+                                group=ap.cipher)
     sc.emit(assoc_req(ap.bssid, sta.mac, capabilities(ap.freq_mhz), _req_elements(sc, at),
                       None), ap, sta, False, "assoc_req")  # fmt: skip
     sc.gap(0.5, 3.0)
@@ -277,6 +279,10 @@ def _associate(sc: Scenario, at: Attempt) -> bool:
     at.rec.pmkids_offered = offered
     at.sta_rsne = elements.rsne(ap.akm_suite, offered, ap.rsn_caps, pairwise=ap.cipher,
                                 group=ap.cipher)
+    if "offer_akms" in at.opts or "sta_rsn_caps" in at.opts:  # the station's own selection
+        akms = at.opts.pop("offer_akms", [ap.akm_suite])
+        caps = int(at.opts.pop("sta_rsn_caps", ap.rsn_caps))
+        at.sta_rsne = elements.rsne_selecting(akms, [ap.cipher], caps, ap.cipher)
     hit = ap_lookup(sc, at, offered) if offered and at.method not in FT_ROAMS else None
     status = int(at.opts.pop("status", 0))
     if ap.akm == "sae" and at.method == "pmksa" and hit is None and not status:

@@ -41,6 +41,8 @@ OPTIONS = frozenset(
         "skip_auth",
         "current_ap",
         "comeback_tu",
+        "offer_akms",
+        "sta_rsn_caps",
         "status",
         "offer_pmkids",
         "ap_miss",

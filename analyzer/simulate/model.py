@@ -32,12 +32,14 @@ class ApSpec:
     gtk: bytes = bytes(16)
     seq_restart: bool = False  # answers numbered 0, the same AID each time: repeats byte-exact
     ext_key_id: bool = False  # Extended Key ID for Individually Addressed Frames (RSNE bit 13)
+    pmf: str = "off"  # management frame protection: off, capable (MFPC), required (MFPR too)
     cipher: int = CIPHER_CCMP
 
     @property
     def rsn_caps(self) -> int:
         """The capabilities both RSNEs of this BSS carry beyond the replay counters."""
-        return 0x2000 if self.ext_key_id else 0
+        pmf = {"off": 0, "capable": 0x80, "required": 0xC0}[self.pmf]
+        return (0x2000 if self.ext_key_id else 0) | pmf
 
     @property
     def akm_suite(self) -> int:

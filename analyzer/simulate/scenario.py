@@ -124,12 +124,14 @@ class Scenario:
         seq_restart: bool = False,
         ext_key_id: bool = False,
         cipher: str = "ccmp",
+        pmf: str = "off",
     ) -> Scenario:
         """Add an AP; ``channel`` is a channel number or a frequency in MHz; ``cipher`` the
         pairwise (and group) suite: ccmp, gcmp, ccmp-256, gcmp-256. ``seq_restart``: the AP
         numbers every management frame it answers with sequence number 0, as some APs restart
         the number for every exchange (its answers to repeated requests repeat every byte).
-        ``ext_key_id``: Extended Key ID for individually addressed frames (RSNE bit 13)."""
+        ``ext_key_id``: Extended Key ID for individually addressed frames (RSNE bit 13);
+        ``pmf``: off, capable or required (RSN Capabilities MFPC/MFPR)."""
         if akm not in AKMS:
             raise ValueError(f"unknown akm {akm!r}; one of {sorted(AKMS)}")
         if cipher not in CIPHERS:
@@ -155,6 +157,7 @@ class Scenario:
             seq_restart=seq_restart,
             ext_key_id=ext_key_id,
             cipher=CIPHERS[cipher],
+            pmf=pmf,
         )
         return self
 
