@@ -55,6 +55,7 @@ END = 1 << 62  # the position of end of input
 Order = tuple[int, str]  # (station created at / hold deadline, station MAC)
 Key = tuple[int, int, Order]  # position, phase, order within the phase
 _FIRST: Order = (-1, "")
+_LAST: Order = (END, "")  # after every station's results at one position and phase
 
 
 def owner(mac: str, parts: int) -> int:
@@ -176,6 +177,15 @@ class PartTracker(Tracker):
         if len(self._reported) >= MAX_REPORTED // self.parts:
             self.not_exact("replayed-frame reports")
         super()._replay(ev, first, out)  # type: ignore[arg-type]
+
+    def _flood_results(self, findings: list[Finding], out: Output) -> None:
+        """A burst's finding from its station's partition (a broadcast one from the first),
+        after every station's results of the same instant."""
+        mine = [f for f in findings
+                if (self.part == 0 if f.sta in (None, BROADCAST) else self.owns(f.sta or ""))]
+        if mine:
+            self._mark(out, self.phase, _LAST)
+            out.extend(mine)
 
     def _station(self, mac: str, ts_ns: int, index: int, out: Output) -> Station:
         if mac not in self._stations:

@@ -134,6 +134,7 @@ class Station:
     dh_group: int | None = None
     preauth: PreauthLog | None = None  # pre-authentications (analyzer.roam.preauth), lazily
     rekey: Rekey | None = None  # a handshake in the clear on the keyed association
+    pmf: bool = False  # its association negotiated management frame protection
 
     def preauth_log(self) -> PreauthLog:
         if self.preauth is None:

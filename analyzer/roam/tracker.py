@@ -29,6 +29,7 @@ from analyzer.roam.build import build_roam, pmkids_learned, surroundings
 from analyzer.roam.caps import CapNotices, Limits, heard
 from analyzer.roam.dedup import Dedup, Seen, Verdict
 from analyzer.roam.events import _ODD_HEX, BROADCAST, Event, EventType, resolve_key, to_event
+from analyzer.roam.floods import FloodWatch
 from analyzer.roam.records import Finding, Roam, StationSummary
 from analyzer.roam.station import (
     Bss,
@@ -52,6 +53,8 @@ NO_DATA = "data frames not captured (live without --data-latency)"
 ACK_WAIT_NS = 1_000_000_000
 ACK_WAIT_LIVE_NS = 50_000_000
 MAX_REPORTED = 4096
+_DISCONNECTS = frozenset({E.DEAUTH, E.DISASSOC})
+_FRESH = frozenset({Verdict.NEW, Verdict.REPLAY})  # a frame transmitted again, not a retry
 _REKEY_MESSAGES = frozenset({"M1", "M2", "M3", "M4", "G1", "G2"})
 EXTENDED_KEY_ID_NOTE = (
     "Extended Key ID for individually addressed frames on this association: its PTK rekeys "
@@ -91,6 +94,7 @@ class Tracker:
         self._bss: dict[str, Bss] = {}
         self._tally: dict[str, Tally] = {}
         self._dedup = Dedup()
+        self._floods = FloodWatch()
         self._limits = limits or Limits()
         self.caps = CapNotices()
         self._reported: set[tuple[str, str | None, str | None]] = set()
@@ -144,6 +148,9 @@ class Tracker:
         out: Output = []
         for st in list(self._stations.values()):
             self._close(st, out, "capture ended")
+        ended = self._floods.finish()
+        if ended:
+            self._flood_results(ended, out)
         return out
 
     def _close(self, st: Station, out: Output, why: str) -> None:
@@ -185,6 +192,9 @@ class Tracker:
                 del self._stations[mac]
         for bssid in [b for b, bss in self._bss.items() if now - bss.last_ns > self._idle_ns]:
             del self._bss[bssid]
+        ended = self._floods.sweep(now)
+        if ended:
+            self._flood_results(ended, out)
 
     def _expire(self, st: Station, now: int, out: Output) -> None:
         att = st.attempt
@@ -256,6 +266,8 @@ class Tracker:
                 and header.addr2 == ev.sta):
             self._dedup.asked(frame)  # partition.sent_by_station's frames
         verdict, first = self._dedup.check(frame, ev.from_ap)
+        if ev.type in _DISCONNECTS and verdict in _FRESH:
+            self._flood_frame(frame, ev, out)
         match verdict:
             case Verdict.RETRY:
                 self._retry(ev)
@@ -263,6 +275,21 @@ class Tracker:
                 self._replay(ev, first, out)
             case Verdict.NEW:
                 self._event(ev, out)
+
+    def _flood_frame(self, frame: Frame, ev: Event, out: Output) -> None:
+        header = frame.header
+        if not isinstance(header, MacHeader) or header.addr2 is None:
+            return
+        st = self._stations.get(ev.sta)
+        reason = ev.detail.reason if isinstance(ev.detail, Disconnect) else None
+        ended = self._floods.add(header.addr2, header.addr1, ev.sta, ev.bssid, ev.from_ap,
+                                 ev.index, ev.ts_ns, reason, header.seq,
+                                 st is not None and st.pmf)  # fmt: skip
+        if ended:
+            self._flood_results(ended, out)
+
+    def _flood_results(self, findings: list[Finding], out: Output) -> None:
+        out.extend(findings)
 
     def station_sent(self, frame: Frame) -> None:
         """A station's own management or EAPOL frame that another partition of the engine
@@ -537,6 +564,9 @@ class Tracker:
         self._next_id += 1
         self._set_from(st, att, st.current_bssid)
         att.trigger = st.take_trigger(ev.ts_ns, ev.bssid, self._trigger_ns)
+        if att.trigger.type in ("deauth", "disassoc"):
+            self._floods.triggered(st.mac, (att.from_bssid, ev.bssid), att.trigger.frame,
+                                   ev.index)  # fmt: skip
         att.probe = st.take_probe(ev.ts_ns, self._timeout_ns)
         st.attempt, st.keyed_bssid = att, None
         return att
@@ -572,6 +602,9 @@ class Tracker:
         st.current_bssid = st.keyed_bssid = att.to_bssid
         st.rekey = None
         bss = self._bss.get(att.to_bssid)
+        # PMF negotiated: both RSNEs MFP capable (known, never assumed)
+        st.pmf = bss is not None and _mfp_capable(att.rsn_capabilities) and _mfp_capable(
+            bss.rsn_capabilities)
         if _extended_key_id(att.rsn_capabilities) and (
                 bss is None or _extended_key_id(bss.rsn_capabilities)):
             out.append(fnd.make("EXTENDED_KEY_ID", att.assoc_req_frame, st.mac, att.to_bssid,
@@ -626,6 +659,10 @@ class Tracker:
             att = st.attempt
             if st.current_bssid == ev.bssid or (att is not None and att.to_bssid == ev.bssid):
                 self._disconnect(st, replace(ev, sta=st.mac), ev.detail, out)
+
+
+def _mfp_capable(capabilities: int | None) -> bool:
+    return capabilities is not None and bool(capabilities & 0x0080)
 
 
 def _extended_key_id(capabilities: int | None) -> bool:

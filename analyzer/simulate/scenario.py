@@ -362,6 +362,13 @@ class Scenario:
         steps.group_rekey(self, self.stas[sta], clear)
         return self
 
+    def deauth_flood(self, sta: str, ap: str, count: int = 50, interval_ms: float = 5.0,
+                     reason: int = 7, both_ways: bool = True) -> Scenario:
+        """Forged unprotected Deauthentications between ``sta`` and ``ap`` (steps)."""
+        steps.deauth_flood(self, self.stas[sta], self.aps[ap], count, interval_ms, reason,
+                           both_ways)  # fmt: skip
+        return self
+
     def ptk_rekey(self, sta: str, clear: bool = False) -> Scenario:
         """A new 4-way handshake on the station's association (protected unless ``clear``)."""
         steps.ptk_rekey(self, self.stas[sta], clear)

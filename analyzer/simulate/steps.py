@@ -23,6 +23,7 @@ from .frames import (
     probe_req,
     probe_resp,
     rts,
+    set_seq,
 )
 from .model import ApSpec, Link, StaSpec
 from .payloads import ETH_IPV4, icmp_echo, ip, llc
@@ -155,6 +156,21 @@ def leave(sc: Scenario, sta: StaSpec, reason: int, by: str, kind: str) -> None:
         }
     )
     del sc.links[sta.mac]
+
+
+def deauth_flood(sc: Scenario, sta: StaSpec, ap: ApSpec, count: int, interval_ms: float,
+                 reason: int, both_ways: bool) -> None:
+    """An attacker's burst of unprotected Deauthentication frames forging the AP (and, with
+    ``both_ways``, the station too, alternately) from ONE sequence counter, as aireplay-ng
+    and mdk do; the station's link, if any, is not touched (the attack may fail)."""
+    seq = sc.rng.randrange(4096)
+    for k in range(count):
+        from_ap = not both_ways or k % 2 == 0
+        frame = (deauth(sta.mac, ap.bssid, ap.bssid, reason) if from_ap
+                 else deauth(ap.bssid, sta.mac, ap.bssid, reason))  # fmt: skip
+        sc.emit_control(set_seq(frame, seq), ap, sta, from_ap)
+        seq = (seq + 1) & 0xFFF
+        sc.now_ns += round(interval_ms * 1e6)
 
 
 def btm(

@@ -76,3 +76,43 @@ def test_a_single_finding_lists_its_frame(tmp_path: Path) -> None:
     sc.connect("c", "ap1", sta_rsn_caps=0, status=31)
     (rejected,) = found(analyze(sc, tmp_path), "ASSOC_REJECTED")
     assert rejected["count"] == 1 and rejected["frames"] == [rejected["frame"]]
+
+
+# --- deauthentication floods ---------------------------------------------------------------
+
+
+def test_forged_deauth_flood_is_one_finding_with_its_signs(tmp_path: Path) -> None:
+    sc = one_ap(pmf="capable")
+    sc.connect("c", "ap1").data("c", 2).wait(100)
+    sc.deauth_flood("c", "ap1", count=60, interval_ms=4, reason=7).wait(3000)
+    sc.connect("c", "ap1").data("c", 2)
+    doc = analyze(sc, tmp_path)
+    floods = found(doc, "DEAUTH_FLOOD")
+    assert len(floods) == 2  # one burst per direction, each with its count and frames
+    ap_side = next(f for f in floods if "claimed by the AP" in f["message"])
+    assert ap_side["severity"] == "error" and ap_side["message"].startswith("30 Deauth")
+    assert "share one sequence counter" in ap_side["message"]
+    assert "unprotected on a PMF association" in ap_side["message"]
+    sta_side = next(f for f in floods if "claimed by the station" in f["message"])
+    assert "reason 7 claimed by the station" in sta_side["message"]
+    assert len([f for f in doc["findings"] if f["code"] == "REPLAYED_FRAME"]) <= 1
+
+
+def test_a_flood_names_the_attempt_it_triggered(tmp_path: Path) -> None:
+    sc = one_ap()
+    sc.connect("c", "ap1").data("c", 2).wait(100)
+    sc.deauth_flood("c", "ap1", count=20, interval_ms=4, reason=7, both_ways=False)
+    sc.wait(200).connect("c", "ap1").data("c", 2)
+    doc = analyze(sc, tmp_path)
+    (flood,) = found(doc, "DEAUTH_FLOOD")
+    again = doc["roams"][1]
+    assert again["trigger"]["type"] == "deauth"
+    assert f"attempts starting at frames {again['frames'][0]}" in flood["message"]
+    assert flood["severity"] == "warning"  # a flood, no sign of forgery: the AP could mean it
+
+
+def test_a_few_deauths_are_no_flood(tmp_path: Path) -> None:
+    sc = one_ap(pmf="capable")
+    sc.connect("c", "ap1").data("c", 2).deauth("c", reason=3).wait(2000)
+    sc.connect("c", "ap1").data("c", 2)
+    assert not found(analyze(sc, tmp_path), "DEAUTH_FLOOD")

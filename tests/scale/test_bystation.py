@@ -192,3 +192,24 @@ def test_the_chunk_driver_ticks_each_partition_at_other_stations_frames() -> Non
         document = analysis_document(by_station)
         del document["captures"]
         assert document == expected, (parts, size)
+
+
+def test_deauth_floods_and_comebacks_by_station_equal_single(tmp_path: Path) -> None:
+    """Flood bursts (per pair, AP frames seen by every partition) and a comeback: each finding
+    once, from its station's partition, in one tracker's order."""
+    from analyzer.simulate.scenario import Scenario
+
+    sc = Scenario(seed=23, fmt="pcap")
+    sc.ap("ap1", "00:11:22:33:44:01", "lab", 36, akm="psk", passphrase="correct horse",
+          pmf="capable")  # fmt: skip
+    for n in range(4):
+        sc.sta(f"s{n}", f"02:00:00:00:00:1{n}")
+    sc.beacons("ap1", 40, 100)
+    for n in range(4):
+        sc.connect(f"s{n}", "ap1").data(f"s{n}", 4)
+    sc.deauth_flood("s1", "ap1", count=40, interval_ms=3).deauth_flood("s2", "ap1", count=12)
+    sc.connect("s3", "ap1", comeback_tu=500).data("s3", 2).wait(2500).beacons("ap1", 3)
+    path = tmp_path / "floods.pcap"
+    sc.write(path)
+    assert any(f["code"] == "DEAUTH_FLOOD" for f in analysis_document(run([str(path)]))["findings"])
+    _assert_equal(path)
