@@ -34,6 +34,9 @@ _SAE_NON_FINAL = frozenset({76, 77, 126, 127})
 _NO_FOURWAY_ALGS = frozenset({2, 4, 5, 6})  # FT, FILS
 _FILS_ALGS = frozenset({4, 5, 6})  # FILS Shared Key, with PFS, Public Key
 _CAP_PRIVACY = 0x0010
+# an M3 resent sooner than this was not resent for a lost M4: a station answers M3 in a few
+# ms, and APs resend after a timeout of 100 ms or more (hostapd: eapol_key_timeout_first)
+M3_TURNAROUND_NS = 20_000_000
 STATUS_COMEBACK = 30  # REFUSED_TEMPORARILY: association comeback
 _TI_COMEBACK = 3  # Timeout Interval type 3: association comeback time (TUs)
 _SAE_COMMIT_OK = frozenset({0, 126, 127})  # success, H2E, SAE-PK: a commit with a scalar
@@ -132,6 +135,7 @@ class Attempt:
     m1_anonces: list[bytes] = field(default_factory=list)
     m1_replays: list[int] = field(default_factory=list)
     m3_count: int = 0
+    first_m3_ns: int | None = None
     m3_replays: list[int] = field(default_factory=list)
     success_ns: int | None = None
     outcome: str | None = None
@@ -454,6 +458,11 @@ class Attempt:
             if key.pmkid not in self.m1_pmkids:
                 self.m1_pmkids.append(key.pmkid)
         self.m1_replays.append(key.replay_counter)
+        if "M3" in self.seen and key.nonce in self.m1_anonces:
+            self.finding("HANDSHAKE_RESTART_INJECTED", ev,
+                         "M1 after M3 with the ANonce of this handshake: an AP that starts "
+                         "over draws a new ANonce, so this M1 was replayed or forged (the "
+                         "TPTK/key reinstallation pattern)")  # fmt: skip
         if key.nonce not in self.m1_anonces:
             self.m1_anonces.append(key.nonce)
         if key.nonce == _ZERO_NONCE:
@@ -462,7 +471,15 @@ class Attempt:
     def _m3(self, ev: Event, key: EapolKey) -> None:
         self.m3_count += 1
         self.m3_replays.append(key.replay_counter)
-        if self.m3_count == 2:
+        if self.m3_count == 1:
+            self.first_m3_ns = ev.ts_ns
+        elif self.m3_count == 2 and ev.ts_ns - (self.first_m3_ns or 0) < M3_TURNAROUND_NS:
+            gap = (ev.ts_ns - (self.first_m3_ns or 0)) / 1e6
+            self.finding("M3_REPLAYED", ev,
+                         f"M3 sent again {gap:.1f} ms after the first, before any station "
+                         "could have answered it and far sooner than an AP's resend timeout: "
+                         "not M4 lost, a replayed or injected M3")  # fmt: skip
+        elif self.m3_count == 2:
             self.finding("M3_RETRANSMITTED", ev, "M3 sent again: M4 lost or late")
         if key.nonce == _ZERO_NONCE:
             self.finding("ZERO_ANONCE", ev, "M3 carries an all-zero ANonce")

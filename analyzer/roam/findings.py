@@ -22,6 +22,9 @@ SEVERITY: dict[str, str] = {
     "SLOW_ROAM": "warning",
     "STATE_CAP_REACHED": "warning",
     "INVALID_RSNE_SELECTION": "error",
+    "HANDSHAKE_RESTART_INJECTED": "warning",
+    "M3_REPLAYED": "warning",
+    "FT_REASSOC_REPLAYED": "warning",
 }
 
 DEFAULT_SLOW_ROAM_MS = 150.0

@@ -135,6 +135,9 @@ class Station:
     preauth: PreauthLog | None = None  # pre-authentications (analyzer.roam.preauth), lazily
     rekey: Rekey | None = None  # a handshake in the clear on the keyed association
     pmf: bool = False  # its association negotiated management frame protection
+    # the last FT Reassociation Request an attempt took: ((BSSID, SNonce, FTE MIC), frame)
+    ft_request: tuple[tuple[str, bytes, bytes], int] | None = None
+    ft_replay: int | None = None  # a copy of it sent after the AP answered, not yet answered
 
     def preauth_log(self) -> PreauthLog:
         if self.preauth is None:

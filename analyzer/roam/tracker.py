@@ -8,6 +8,8 @@ from dataclasses import replace
 
 from analyzer.dot11.consts import reason_name
 from analyzer.dot11.records import (
+    AssocReq,
+    AssocResp,
     Beacon,
     BlockAck,
     BtmRequest,
@@ -154,6 +156,8 @@ class Tracker:
         return out
 
     def _close(self, st: Station, out: Output, why: str) -> None:
+        if st.ft_replay is not None and st.ft_request is not None:
+            self._ft_replay_found(st, st.ft_request[0][0], "no answer captured", out)
         att = st.attempt
         if att is not None and att.stage is Stage.AWAIT_DATA:
             self._emit(st, att, out, _before(att, why))
@@ -519,11 +523,37 @@ class Tracker:
         if ev.type is E.EAPOL_KEY and st.keyed_bssid == ev.bssid:
             self._rekey(st, ev, out)
             return
+        if self._ft_replayed(st, ev, out):
+            return
         if not self._starts(st, ev):
             return
         if att is not None:
             self._supersede(st, att, out)
         self._apply(st, self._open(st, ev), ev, out)
+
+    def _ft_replayed(self, st: Station, ev: Event, out: Output) -> bool:
+        """A copy of the FT Reassociation Request an attempt already completed (the same
+        SNonce and FTE MIC under a new sequence number), or the AP's answer to one: never a
+        new attempt (CVE-2017-13082: an AP that answers may reinstall the key)."""
+        if ev.type is E.ASSOC_RESP and st.ft_replay is not None and ev.from_ap:
+            status = ev.detail.status if isinstance(ev.detail, AssocResp) else None
+            self._ft_replay_found(st, ev.bssid, f"the AP answered it (status {status})", out)
+            return True
+        key = _ft_key(ev)
+        if key is None or st.ft_request is None or st.ft_request[0] != key:
+            return False
+        if st.ft_replay is not None:
+            self._ft_replay_found(st, ev.bssid, "no answer captured", out)
+        st.ft_replay = ev.index
+        return True
+
+    def _ft_replay_found(self, st: Station, bssid: str, answer: str, out: Output) -> None:
+        original = st.ft_request[1] if st.ft_request is not None else None
+        msg = (f"the FT Reassociation Request of frame {original} sent again (same SNonce and "
+               f"FTE MIC, a new sequence number) after the AP had answered it; {answer}: an "
+               "FT reassociation replay (CVE-2017-13082 pattern), not a new attempt")
+        out.append(fnd.make("FT_REASSOC_REPLAYED", st.ft_replay, st.mac, bssid, msg))
+        st.ft_replay = None
 
     def _rekey(self, st: Station, ev: Event, out: Output) -> None:
         """A handshake in the clear on the association already keyed: a PTK rekey (a new 4-way
@@ -581,6 +611,9 @@ class Tracker:
         if ev.type is E.ASSOC_REQ:
             bss = self._bss.get(ev.bssid)
             att.ap_rsn_capabilities = bss.rsn_capabilities if bss is not None else None
+            key = _ft_key(ev)
+            if key is not None:
+                st.ft_request, st.ft_replay = (key, ev.index), None
         result = att.apply(ev)
         if att.from_bssid is None:
             self._set_from(st, att, att.current_ap or att.via)
@@ -659,6 +692,15 @@ class Tracker:
             att = st.attempt
             if st.current_bssid == ev.bssid or (att is not None and att.to_bssid == ev.bssid):
                 self._disconnect(st, replace(ev, sta=st.mac), ev.detail, out)
+
+
+def _ft_key(ev: Event) -> tuple[str, bytes, bytes] | None:
+    """(BSSID, SNonce, FTE MIC) of a station's (Re)Association Request with an FTE."""
+    req = ev.detail
+    if ev.type is not E.ASSOC_REQ or ev.from_ap or not isinstance(req, AssocReq):
+        return None
+    fte = req.elements.fte
+    return None if fte is None else (ev.bssid, fte.snonce, fte.mic)
 
 
 def _mfp_capable(capabilities: int | None) -> bool:

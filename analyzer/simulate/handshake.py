@@ -38,6 +38,8 @@ OPTIONS = frozenset(
         "auth_requests",
         "m1_padding",
         "m4_after_data",
+        "m1_after_m3",
+        "m3_replay",
         "skip_auth",
         "current_ap",
         "comeback_tu",
@@ -356,6 +358,8 @@ def four_way(sc: Scenario, at: Attempt) -> None:
     rec.m1_pmkid = at.m1_pmkid
     padding = bytes(int(at.opts.pop("m1_padding", 0)))
     data_first = bool(at.opts.pop("m4_after_data", False))
+    inject_m1 = bool(at.opts.pop("m1_after_m3", False))
+    replay_m3 = bool(at.opts.pop("m3_replay", False))
     sc.gap(0.5, 3.0)
     replay = 0
     for retry in range(int(at.opts.pop("m1_retries", 0)) + 1):
@@ -365,6 +369,7 @@ def four_way(sc: Scenario, at: Attempt) -> None:
         m1 = KeyMessage("m1", version, replay, anonce, kde, key_length=tk_length(ap.cipher))
         frame = aead.eapol_key(m1, b"") if akm in aead.FILS_AKMS else eapol_key(m1, None, akm)
         steps.send_eapol(sc, sta, ap, _padded(frame, padding), True, "m1")
+        m1_frame = _padded(frame, padding)
     ptk = _ptk(at, anonce, snonce)
     m2_data, m3_data = _m2_m3_data(sc, at, ptk.kek)
     messages = [
@@ -384,6 +389,12 @@ def four_way(sc: Scenario, at: Attempt) -> None:
         else:
             frame = eapol_key(msg, ptk.kck, akm, 2 if from_ap else 1)
         steps.send_eapol(sc, sta, ap, frame, from_ap, msg.message)
+        if msg.message == "m3" and replay_m3:  # an attacker's copy, before any M4 could come
+            sc.now_ns += sc.rng.randrange(300_000, 900_000)
+            steps.send_eapol(sc, sta, ap, frame, True, "m3_replayed")
+        if msg.message == "m3" and inject_m1:  # the TPTK test: M1 again, same ANonce
+            sc.gap(0.3, 0.9)
+            steps.send_eapol(sc, sta, ap, m1_frame, True, "m1_injected")
     rec.tk = ptk.tk
     if at.suite_b_new:
         # Suite-B PMKID = HMAC-SHA-256/384(KCK, "PMK Name" || AA || SPA) (hostap

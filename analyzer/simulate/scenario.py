@@ -103,6 +103,7 @@ class Scenario:
         self._wire: list[tuple[int, int, bytes]] = []  # Ethernet frames seen on the DS
         self._group = 0
         self._token = 0
+        self._sent: dict[tuple[bytes, str], bytes] = {}  # (station, label) -> last frame
 
     # --- description -------------------------------------------------------------------------
 
@@ -218,6 +219,8 @@ class Scenario:
         compressed Block Ack instead, likewise.
         """
         ts = self.now_ns if at_ns is None else at_ns
+        if sta is not None:
+            self._sent[(sta.mac, label)] = frame
         radio = self._radio(ap, sta, from_ap, DATA_RATE if data else None, ts)
         self._group += 1
         retry = label in self.faults.bad_fcs
@@ -367,6 +370,21 @@ class Scenario:
         """Forged unprotected Deauthentications between ``sta`` and ``ap`` (steps)."""
         steps.deauth_flood(self, self.stas[sta], self.aps[ap], count, interval_ms, reason,
                            both_ways)  # fmt: skip
+        return self
+
+    def replay(self, sta: str, ap: str, labels: Sequence[str], times: int = 1,
+               interval_ms: float = 500.0) -> Scenario:
+        """Transmit the last frames with these labels again, byte for byte but under new
+        sequence numbers, ``times`` times (an FT Reassociation replay: reassoc_req,
+        reassoc_resp; the AP answering is up to the labels given)."""
+        st, bss = self.stas[sta], self.aps[ap]
+        for _ in range(times):
+            self.wait(interval_ms)
+            for label in labels:
+                frame = self._sent[(st.mac, label)]
+                from_ap = frame[10:16] == bss.bssid
+                self.emit(frame, bss, st, from_ap, f"{label}_replayed")
+                self.gap(0.5, 2.0)
         return self
 
     def ptk_rekey(self, sta: str, clear: bool = False) -> Scenario:

@@ -116,3 +116,71 @@ def test_a_few_deauths_are_no_flood(tmp_path: Path) -> None:
     sc.connect("c", "ap1").data("c", 2).deauth("c", reason=3).wait(2000)
     sc.connect("c", "ap1").data("c", 2)
     assert not found(analyze(sc, tmp_path), "DEAUTH_FLOOD")
+
+
+# --- 4-way handshake anomalies ----------------------------------------------------------------
+
+
+def test_m1_injected_after_m3_is_a_handshake_restart_injected(tmp_path: Path) -> None:
+    sc = one_ap()
+    sc.connect("c", "ap1", m1_after_m3=True).data("c", 2)
+    doc = analyze(sc, tmp_path)
+    (injected,) = found(doc, "HANDSHAKE_RESTART_INJECTED")
+    assert injected["severity"] == "warning" and "ANonce" in injected["message"]
+    assert not found(doc, "M3_RETRANSMITTED")
+    assert [r["outcome"] for r in doc["roams"]] == ["success"]
+
+
+def test_m3_resent_too_soon_is_replayed_not_m4_lost(tmp_path: Path) -> None:
+    sc = one_ap()
+    sc.connect("c", "ap1", m3_replay=True).data("c", 2)
+    doc = analyze(sc, tmp_path)
+    (replayed,) = found(doc, "M3_REPLAYED")
+    assert "not M4 lost" in replayed["message"]
+    assert not found(doc, "M3_RETRANSMITTED")
+
+
+def test_no_injection_alarm_on_a_lost_m4(tmp_path: Path) -> None:
+    """(An M3 resent after a real timeout stays M3_RETRANSMITTED: wpa1-gtk-rekey golden.)"""
+    sc = one_ap()
+    sc.connect("c", "ap1", drop=["m4"]).wait(1000)
+    doc = analyze(sc, tmp_path)
+    assert not found(doc, "M3_REPLAYED") and not found(doc, "HANDSHAKE_RESTART_INJECTED")
+
+
+# --- FT reassociation replay ------------------------------------------------------------------
+
+
+def _ft_roam() -> Scenario:
+    sc = Scenario(seed=31)
+    for name, bssid, ch in (("ap1", AP1, 36), ("ap2", AP2, 40)):
+        sc.ap(name, bssid, "lab", ch, akm="ft-psk", passphrase=PASS, mdid=0x4242)
+    sc.sta("c", STA)
+    sc.beacons("ap1", 2).beacons("ap2", 2).connect("c", "ap1").data("c", 2)
+    return sc.roam("c", "ap2", method="ft_over_air").data("c", 2)
+
+
+def test_ft_reassociation_replayed_and_answered_is_one_roam_and_findings(
+    tmp_path: Path,
+) -> None:
+    sc = _ft_roam().replay("c", "ap2", ["reassoc_req", "reassoc_resp"], times=4).data("c", 2)
+    doc = analyze(sc, tmp_path)
+    assert [(r["kind"], r["method"]) for r in doc["roams"]] == [("initial", "psk"),
+                                                                ("roam", "ft_over_air")]
+    (replayed,) = found(doc, "FT_REASSOC_REPLAYED")
+    assert replayed["count"] == 4 and len(replayed["frames"]) == 4
+    assert "the AP answered it (status 0)" in replayed["message"]
+    assert replayed["severity"] == "warning"
+    assert doc["roams"][1]["latency_ms"]["assoc"] < 10  # not stretched to the replays
+
+
+def test_ft_reassociation_replay_without_answer_is_still_found(tmp_path: Path) -> None:
+    sc = _ft_roam().replay("c", "ap2", ["reassoc_req"], times=2)
+    (replayed,) = found(analyze(sc, tmp_path), "FT_REASSOC_REPLAYED")
+    assert replayed["count"] == 2 and "no answer captured" in replayed["message"]
+
+
+def test_an_ft_roam_back_is_no_replay(tmp_path: Path) -> None:
+    sc = _ft_roam().roam("c", "ap1", method="ft_over_air").data("c", 2)
+    doc = analyze(sc, tmp_path)
+    assert not found(doc, "FT_REASSOC_REPLAYED") and len(doc["roams"]) == 3
