@@ -118,3 +118,22 @@ def test_every_attempt_has_one_end_point(path: Path) -> None:
             continue  # control_plane starts at the first exchange, before the comeback
         expected = (last["end"] - first["start"]) * 1e3
         assert abs(r["latency_ms"]["control_plane"] - expected) < 2e-3, (path.name, r["id"])
+
+
+ATTACK_CODES = {"DEAUTH_FLOOD", "M3_REPLAYED", "HANDSHAKE_RESTART_INJECTED",
+                "FT_REASSOC_REPLAYED", "GROUP_KEY_REPLAYED", "INVALID_RSNE_SELECTION",
+                "REPLAYED_FRAME"}
+
+
+@pytest.mark.parametrize("path", public_capture_params(), ids=lambda p: p.name)
+def test_no_attack_is_seen_in_ordinary_real_captures(path: Path) -> None:
+    """None of these captures holds an attack: no attack finding is a false alarm."""
+    codes = {f["code"] for f in analysis_document(run([str(path)]))["findings"]}
+    assert not codes & ATTACK_CODES, (path.name, codes & ATTACK_CODES)
+
+
+@pytest.mark.parametrize("name", ["eap-pmksa-roam", "ft-roam", "psk-roam"])
+def test_no_attack_is_seen_in_the_shipped_scenarios(name: str) -> None:
+    path = Path(__file__).resolve().parent.parent / "pcaps" / f"{name}.pcapng"
+    codes = {f["code"] for f in analysis_document(run([str(path)]))["findings"]}
+    assert not codes & ATTACK_CODES

@@ -438,6 +438,10 @@ class Attempt:
         because M3 did), so the attempt ends there; others are resends."""
         first_m4 = message == "M4" and "M4" not in self.seen
         self.touch("4way", ev.ts_ns, resend=not first_m4)
+        key = ev.detail
+        if message == "M3" and isinstance(key, EapolKey) and key.replay_counter in self.m3_replays:
+            self.findings.append(fnd.key_replayed("M3", key.replay_counter,
+                                                  max(self.m3_replays), ev))
         if message == "M4":
             self.seen.add("M4")
             self.add_frame(ev.index, ev.ts_ns)

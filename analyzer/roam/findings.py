@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from analyzer.roam.dedup import Seen
+from analyzer.roam.events import Event
 from analyzer.roam.records import Finding, Roam
 
 SEVERITY: dict[str, str] = {
@@ -25,6 +26,7 @@ SEVERITY: dict[str, str] = {
     "HANDSHAKE_RESTART_INJECTED": "warning",
     "M3_REPLAYED": "warning",
     "FT_REASSOC_REPLAYED": "warning",
+    "GROUP_KEY_REPLAYED": "warning",
 }
 
 DEFAULT_SLOW_ROAM_MS = 150.0
@@ -71,6 +73,17 @@ def aggregate(findings: list[Finding]) -> list[Finding]:
         out.append(replace(first, count=len(same), frames=frames,
                            message=f"{len(same)}× {first.message}"))
     return out
+
+
+def key_replayed(message: str, counter: int, highest: int, ev: Event) -> Finding:
+    """An AP's key message (M3, G1) whose replay counter the AP already used on this
+    association, after its handshake completed: a copy, never a new handshake."""
+    code = "GROUP_KEY_REPLAYED" if message == "G1" else "M3_REPLAYED"
+    cve = "CVE-2017-13080" if message == "G1" else "CVE-2017-13077"
+    msg = (f"{message} with replay counter {counter} after the handshake completed (the AP had "
+           f"reached {highest}): an AP never reuses a counter, so this is a replay ({cve} "
+           "pattern); a station that installs its key again reuses packet numbers")
+    return make(code, ev.index, ev.sta, ev.bssid, msg)
 
 
 def on_close(roam: Roam, slow_roam_ms: Mapping[str, float]) -> list[Finding]:

@@ -138,6 +138,7 @@ class Station:
     # the last FT Reassociation Request an attempt took: ((BSSID, SNonce, FTE MIC), frame)
     ft_request: tuple[tuple[str, bytes, bytes], int] | None = None
     ft_replay: int | None = None  # a copy of it sent after the AP answered, not yet answered
+    key_counter: int | None = None  # the AP's highest EAPOL-Key replay counter on the association
 
     def preauth_log(self) -> PreauthLog:
         if self.preauth is None:

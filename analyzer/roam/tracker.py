@@ -562,6 +562,12 @@ class Tracker:
         if not isinstance(key, EapolKey) or key.message not in _REKEY_MESSAGES:
             return
         message, run = key.message, st.rekey
+        if key.ack and message in ("M3", "G1") and st.key_counter is not None and \
+                key.replay_counter <= st.key_counter:
+            out.append(fnd.key_replayed(message, key.replay_counter, st.key_counter, ev))
+            return
+        if key.ack:
+            st.key_counter = max(st.key_counter or 0, key.replay_counter)
         if message in ("M1", "G1") and (run is None or run.messages[-1] != message
                                         or run.bssid != ev.bssid):  # fmt: skip
             run = st.rekey = Rekey(ev.bssid, message == "G1", [], [])
@@ -634,6 +640,7 @@ class Tracker:
         att.succeed(ts_ns)
         st.current_bssid = st.keyed_bssid = att.to_bssid
         st.rekey = None
+        st.key_counter = max(att.m1_replays + att.m3_replays, default=None)
         bss = self._bss.get(att.to_bssid)
         # PMF negotiated: both RSNEs MFP capable (known, never assumed)
         st.pmf = bss is not None and _mfp_capable(att.rsn_capabilities) and _mfp_capable(

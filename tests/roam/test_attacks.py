@@ -184,3 +184,34 @@ def test_an_ft_roam_back_is_no_replay(tmp_path: Path) -> None:
     sc = _ft_roam().roam("c", "ap1", method="ft_over_air").data("c", 2)
     doc = analyze(sc, tmp_path)
     assert not found(doc, "FT_REASSOC_REPLAYED") and len(doc["roams"]) == 3
+
+
+# --- key message replays after the handshake --------------------------------------------------
+
+
+def test_m3_replayed_after_the_handshake_completed(tmp_path: Path) -> None:
+    sc = one_ap()
+    sc.connect("c", "ap1").data("c", 2).replay("c", "ap1", ["m3"], times=2).data("c", 2)
+    doc = analyze(sc, tmp_path)
+    (replayed,) = found(doc, "M3_REPLAYED")
+    assert replayed["count"] == 2 and "CVE-2017-13077" in replayed["message"]
+    assert len(doc["roams"]) == 1 and not found(doc, "PTK_REKEY")
+
+
+def test_group_key_message_replayed_is_found(tmp_path: Path) -> None:
+    sc = one_ap()
+    sc.connect("c", "ap1").data("c", 2).wait(500).group_rekey("c", clear=True).data("c", 2)
+    sc.replay("c", "ap1", ["g1"]).data("c", 2)
+    doc = analyze(sc, tmp_path)
+    (replayed,) = found(doc, "GROUP_KEY_REPLAYED")
+    assert "CVE-2017-13080" in replayed["message"]
+    assert len(found(doc, "GROUP_KEY_HANDSHAKE")) == 1
+
+
+def test_rekeys_with_new_counters_are_no_replay(tmp_path: Path) -> None:
+    sc = one_ap()
+    sc.connect("c", "ap1").data("c", 2).ptk_rekey("c", clear=True).data("c", 2)
+    sc.group_rekey("c", clear=True).ptk_rekey("c", clear=True).data("c", 2)
+    doc = analyze(sc, tmp_path)
+    assert not found(doc, "M3_REPLAYED") and not found(doc, "GROUP_KEY_REPLAYED")
+    assert len(found(doc, "PTK_REKEY")) == 2  # each rekey its own finding (its own frames)
