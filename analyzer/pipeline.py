@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from analyzer.capture import Capture, CaptureInfo, RawRecord, open_capture
 from analyzer.config.expectations import Expectations
@@ -177,12 +178,28 @@ def run(
     else:
         engine.run_capture(captures[0])
     analysis = engine.finish()
+    if not Path(sources[0]).is_file():  # a stream or FIFO is read once
+        return analysis
     if keys and any(r.evidence.inferred_from is not None for r in analysis.roams):
         from analyzer.prove import prove_inferred
 
         with open_capture(sources[0]) as again:  # a file: read again up to those frames
             prove_inferred(analysis.roams, again, keys)
+    if any(f.code in _REPLAYS for f in analysis.findings):
+        _reinstallations(analysis, sources[0])
     return analysis
+
+
+_REPLAYS = frozenset({"M3_REPLAYED", "FT_REASSOC_REPLAYED"})
+
+
+def _reinstallations(analysis: Analysis, source: str) -> None:
+    """After a replayed M3 or FT Reassociation, read the file again for the victim's packet
+    numbers (analyzer.reinstall)."""
+    from analyzer.reinstall import find_reinstallations, watches
+
+    with open_capture(source) as again:
+        analysis.findings.extend(find_reinstallations(watches(analysis.findings), again))
 
 
 class Engine:

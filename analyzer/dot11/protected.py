@@ -21,3 +21,11 @@ def protected_parts(linktype: int, data: bytes) -> tuple[bytes, bytes] | None:
     if radio is not None and radio.data_pad:
         body_at = (body_at + 3) & -4
     return bytes(data[start : start + hdr.length]), bytes(data[start + body_at : end])
+
+
+def packet_number(body: bytes) -> tuple[int, int] | None:
+    """(PN, key ID) from the CCMP/GCMP header at the start of a protected body (they share
+    its layout: PN0 PN1 reserved KeyID/ExtIV PN2..PN5); None when it is cut short."""
+    if len(body) < 8 or not body[3] & 0x20:  # ExtIV set in every CCMP/GCMP header
+        return None
+    return int.from_bytes(body[0:2] + body[4:8], "little"), body[3] >> 6

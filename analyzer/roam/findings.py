@@ -27,6 +27,7 @@ SEVERITY: dict[str, str] = {
     "M3_REPLAYED": "warning",
     "FT_REASSOC_REPLAYED": "warning",
     "GROUP_KEY_REPLAYED": "warning",
+    "KEY_REINSTALLATION": "error",
 }
 
 DEFAULT_SLOW_ROAM_MS = 150.0

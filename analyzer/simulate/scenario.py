@@ -373,11 +373,18 @@ class Scenario:
         return self
 
     def replay(self, sta: str, ap: str, labels: Sequence[str], times: int = 1,
-               interval_ms: float = 500.0) -> Scenario:
+               interval_ms: float = 500.0, reinstall: str | None = None) -> Scenario:
         """Transmit the last frames with these labels again, byte for byte but under new
         sequence numbers, ``times`` times (an FT Reassociation replay: reassoc_req,
-        reassoc_resp; the AP answering is up to the labels given)."""
+        reassoc_resp; the AP answering is up to the labels given). ``reinstall``: the
+        victim ("sta" or "ap") installs its key again, so its packet numbers restart."""
         st, bss = self.stas[sta], self.aps[ap]
+        link = self.links.get(st.mac)
+        if reinstall is not None and link is not None:
+            if reinstall == "sta":
+                link.pn_up = 0
+            else:
+                link.pn_down = 0
         for _ in range(times):
             self.wait(interval_ms)
             for label in labels:

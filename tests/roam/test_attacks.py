@@ -215,3 +215,30 @@ def test_rekeys_with_new_counters_are_no_replay(tmp_path: Path) -> None:
     doc = analyze(sc, tmp_path)
     assert not found(doc, "M3_REPLAYED") and not found(doc, "GROUP_KEY_REPLAYED")
     assert len(found(doc, "PTK_REKEY")) == 2  # each rekey its own finding (its own frames)
+
+
+# --- key reinstallation (packet numbers, no key) -----------------------------------------------
+
+
+def test_m3_replay_then_the_station_pn_restarts_is_key_reinstallation(tmp_path: Path) -> None:
+    sc = one_ap()
+    sc.connect("c", "ap1").data("c", 6).replay("c", "ap1", ["m3"], reinstall="sta")
+    sc.data("c", 4)
+    doc = analyze(sc, tmp_path)
+    (reinstalled,) = found(doc, "KEY_REINSTALLATION")
+    assert reinstalled["severity"] == "error" and "station's packet numbers" in reinstalled[
+        "message"] and "CVE-2017-13077" in reinstalled["message"]
+
+
+def test_ft_replay_then_the_ap_pn_restarts_is_key_reinstallation(tmp_path: Path) -> None:
+    sc = _ft_roam().data("c", 4)
+    sc.replay("c", "ap2", ["reassoc_req", "reassoc_resp"], reinstall="ap").data("c", 4)
+    (reinstalled,) = found(analyze(sc, tmp_path), "KEY_REINSTALLATION")
+    assert "AP's packet numbers" in reinstalled["message"]
+
+
+def test_a_replay_the_victim_resists_is_no_reinstallation(tmp_path: Path) -> None:
+    sc = one_ap()
+    sc.connect("c", "ap1").data("c", 6).replay("c", "ap1", ["m3"]).data("c", 4)
+    doc = analyze(sc, tmp_path)
+    assert found(doc, "M3_REPLAYED") and not found(doc, "KEY_REINSTALLATION")
