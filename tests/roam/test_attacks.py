@@ -6,30 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from analyzer.pipeline import run
-from analyzer.report.jsonout import analysis_document
 from analyzer.simulate.scenario import Scenario
-
-AP1, AP2 = "00:11:22:33:44:01", "00:11:22:33:44:02"
-STA = "02:00:00:00:00:01"
-PASS = "correct horse"
-
-
-def analyze(sc: Scenario, tmp_path: Path) -> dict[str, Any]:
-    path = tmp_path / "attack.pcapng"
-    sc.write(path, "pcapng")
-    return analysis_document(run([str(path)]))
-
-
-def found(doc: dict[str, Any], code: str) -> list[dict[str, Any]]:
-    return [f for f in doc["findings"] if f["code"] == code]
+from tests.roam import scenarios
+from tests.roam.scenarios import AP1, AP2, PASS, STA, analyze, found
 
 
 def one_ap(**ap: Any) -> Scenario:
-    sc = Scenario(seed=19)
-    sc.ap("ap1", AP1, "lab", 36, akm="psk", passphrase=PASS, **ap)
-    sc.sta("c", STA)
-    return sc.beacons("ap1", 3)
+    return scenarios.one_ap(19, **ap)
 
 
 # --- invalid RSN selections ------------------------------------------------------------------

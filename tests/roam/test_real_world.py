@@ -9,27 +9,12 @@ from typing import Any
 from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
 from analyzer.simulate.scenario import Scenario
-
-AP1, AP2 = "00:11:22:33:44:01", "00:11:22:33:44:02"
-STA = "02:00:00:00:00:01"
-PASS = "correct horse"
-
-
-def analyze(sc: Scenario, tmp_path: Path, name: str = "scenario.pcapng") -> dict[str, Any]:
-    path = tmp_path / name
-    sc.write(path, "pcapng")
-    return analysis_document(run([str(path)]))
-
-
-def codes(doc: dict[str, Any]) -> list[str]:
-    return [f["code"] for f in doc["findings"]]
+from tests.roam import scenarios
+from tests.roam.scenarios import AP1, AP2, PASS, STA, analyze, codes
 
 
 def one_ap(**ap: Any) -> Scenario:
-    sc = Scenario(seed=11)
-    sc.ap("ap1", AP1, "lab", 36, akm="psk", passphrase=PASS, **ap)
-    sc.sta("c", STA)
-    return sc.beacons("ap1", 3)
+    return scenarios.one_ap(11, **ap)
 
 
 # --- 1. de-duplication never eats a real frame ----------------------------------------------
