@@ -1,0 +1,257 @@
+"""Information elements from tshark's dissection to `analyzer.dot11.records.Elements`.
+
+Each element is one `wlan.tag` node, paired with its `wlan.tag_raw` bytes (header included)
+for the byte-valued members (`Rsne.raw`, `Mde.raw`, `Fte.raw`, SSID, capability bodies). The
+decoded members come from tshark's fields: suites, counts, PMKIDs, MDID, the FTE's MIC and
+nonces, neighbour reports. First occurrence wins, as in `analyzer.dot11.elements`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analyzer.dot11.consts import OUI_IEEE, OUI_MICROSOFT
+from analyzer.dot11.records import Elements, Fte, Mde, NeighborReport, Rsne
+from analyzer.tshark.tree import Node, as_list, blob, first, num, raw_list, to_bytes, to_int, values
+
+# IEEE 802.11-2020 9.4.2.1 Table 9-92
+EID_SSID, EID_DS, EID_RSN, EID_NEIGHBOR, EID_MDE, EID_FTE, EID_TIMEOUT = 0, 3, 48, 52, 54, 55, 56
+EID_HT_OPERATION, EID_RM_CAPS, EID_EXT_CAPS = 61, 70, 127
+EID_VENDOR, EID_RSNX, EID_EXTENSION = 221, 244, 255
+EXT_FILS_SESSION, EXT_OWE_DH = 4, 32
+_ERROR_SEVERITY = 0x00800000  # epan/proto.h PI_ERROR
+_WARN_SEVERITY = 0x00600000  # PI_WARN
+
+
+def tags(node: object) -> list[tuple[Node, bytes]]:
+    """(fields, raw bytes) of every element under the first node that holds `wlan.tag`s, in
+    frame order: tshark lists extension elements (`wlan.ext_tag`) apart, so both lists are
+    merged by the offset each was dissected at."""
+    holder = _holder(node)
+    if holder is None:
+        return []
+    found = []
+    for key in ("wlan.tag", "wlan.ext_tag"):
+        nodes = as_list(holder.get(key))
+        raws = raw_list(holder.get(key + "_raw"))
+        for tag, r in zip(nodes, raws, strict=False):
+            data = to_bytes(r[0]) if r else None
+            if isinstance(tag, dict) and data is not None and len(data) >= 2:
+                found.append((to_int(str(r[1])) or 0, tag, data))
+    found.sort(key=lambda t: t[0])
+    return [(tag, data) for _, tag, data in found]
+
+
+def _holder(node: object) -> Node | None:
+    if isinstance(node, dict):
+        if "wlan.tag" in node or "wlan.ext_tag" in node:
+            return node
+        for k, v in node.items():
+            if isinstance(v, dict) and not k.endswith("_raw"):
+                found = _holder(v)
+                if found is not None:
+                    return found
+    return None
+
+
+def elements(node: object) -> Elements:
+    """The elements of a management body (or of any node holding `wlan.tag`s)."""
+    acc: dict[str, Any] = {}
+    for tag, data in tags(node):
+        _element(tag, data, acc)
+    malformed = expert_error(node)
+    if malformed is not None:
+        acc.setdefault("malformed", malformed)
+    for key in ("timeout_intervals", "neighbor_reports", "vendor_ouis"):
+        if key in acc:
+            acc[key] = tuple(acc[key])
+    return Elements(**acc)
+
+
+def expert_error(node: object) -> str | None:
+    """tshark's first error-severity expert message in the subtree (a malformed element)."""
+    for expert in values(node, "_ws.expert"):
+        for item in as_list(expert):
+            sev = to_int(first(item, "_ws.expert.severity"))
+            if sev is not None and sev >= _WARN_SEVERITY:
+                return f"tshark: {first(item, '_ws.expert.message')}"
+    return None
+
+
+def _element(tag: Node, data: bytes, acc: dict[str, Any]) -> None:
+    eid, body = data[0], data[2:]
+    if len(body) != data[1]:
+        acc.setdefault("malformed", f"element {eid} length {data[1]} but {len(body)} bytes left")
+        return
+    match eid:
+        case 0:
+            acc.setdefault("ssid", body)
+        case 3:
+            _set(acc, "ds_channel", num(tag, "wlan.ds.current_channel"))
+        case 61:
+            _set(acc, "ht_primary_channel", num(tag, "wlan.ht.info.primarychannel"))
+        case 48:
+            if "rsne" not in acc:
+                _set(acc, "rsne", rsne(tag, data))
+        case 54:
+            if "mde" not in acc:
+                _set(acc, "mde", mde(tag, data))
+        case 55:
+            if "fte" not in acc:
+                _set(acc, "fte", fte(tag, data))
+        case 56:
+            _timeout(tag, acc)
+        case 52:
+            report = neighbor_report(tag)
+            if report is not None:
+                acc.setdefault("neighbor_reports", []).append(report)
+        case 70:
+            acc.setdefault("rm_capabilities", body)
+        case 127:
+            acc.setdefault("ext_capabilities", body)
+        case 244:
+            acc.setdefault("rsnxe", body)
+        case 221:
+            _vendor(tag, data, acc)
+        case 255:
+            _extension(tag, body, acc)
+
+
+def _set(acc: dict[str, Any], key: str, value: object) -> None:
+    if value is not None and key not in acc:
+        acc[key] = value
+
+
+def _suite(oui: object, stype: object, home: int) -> int | None:
+    o, t = to_int(oui), to_int(stype)
+    if o is None or t is None:
+        return None
+    return t if o == home else (o << 8) | t
+
+
+def _suites(tag: Node, prefix: str, home: int) -> tuple[int, ...]:
+    ouis = list(values(tag, prefix + ".oui"))
+    types = list(values(tag, prefix + ".type"))
+    out = (_suite(o, t, home) for o, t in zip(ouis, types, strict=False))
+    return tuple(s for s in out if s is not None)
+
+
+def rsne(tag: Node, data: bytes) -> Rsne | None:
+    """RSNE from `wlan.rsn.*`: version, group/pairwise/AKM suites, capabilities, PMKIDs."""
+    version = num(tag, "wlan.rsn.version")
+    if version is None:
+        return None
+    group = _suites(tag, "wlan.rsn.gcs", OUI_IEEE)
+    gmc = _suites(tag, "wlan.rsn.gmcs", OUI_IEEE)
+    pmkids = tuple(b for b in map(to_bytes, values(tag, "wlan.pmkid.akms")) if b is not None)
+    return Rsne(
+        version=version,
+        group_cipher=group[0] if group else None,
+        pairwise_ciphers=_suites(tag, "wlan.rsn.pcs", OUI_IEEE),
+        akms=_suites(tag, "wlan.rsn.akms", OUI_IEEE),
+        capabilities=num(tag, "wlan.rsn.capabilities"),
+        pmkids=pmkids,
+        group_mgmt_cipher=gmc[0] if gmc else None,
+        raw=data,
+    )
+
+
+def wpa1(tag: Node, data: bytes) -> Rsne | None:
+    """The WPA1 vendor element from `wlan.wfa.ie.wpa.*` (suites under 00-50-F2)."""
+    version = num(tag, "wlan.wfa.ie.wpa.version")
+    if version is None:
+        return None
+    group = _suites(tag, "wlan.wfa.ie.wpa.mcs", OUI_MICROSOFT)
+    pairwise = _suites(tag, "wlan.wfa.ie.wpa.ucs", OUI_MICROSOFT)
+    # tshark 4.0 names the AKM suite type `wlan.wfa.ie.wpa.type`
+    ouis = list(values(tag, "wlan.wfa.ie.wpa.akms.oui"))
+    types = list(values(tag, "wlan.wfa.ie.wpa.akms.type"))
+    types = types or list(values(tag, "wlan.wfa.ie.wpa.type"))
+    akms = tuple(s for s in (_suite(o, t, OUI_MICROSOFT) for o, t in zip(ouis, types, strict=False))
+                 if s is not None)  # fmt: skip
+    return Rsne(
+        version=version,
+        group_cipher=group[0] if group else None,
+        pairwise_ciphers=pairwise,
+        akms=akms,
+        capabilities=_wpa1_capabilities(data, len(pairwise), len(akms)),
+        pmkids=(),
+        group_mgmt_cipher=None,
+        wpa1=True,
+        raw=data,
+    )
+
+
+def _wpa1_capabilities(data: bytes, n_pairwise: int, n_akms: int) -> int | None:
+    """tshark does not dissect the optional RSN Capabilities after the WPA1 AKM list: read
+    them from the element's bytes where its suite counts say they are."""
+    pos = 2 + 4 + 2 + 4 + 2 + 4 * n_pairwise + 2 + 4 * n_akms
+    return data[pos] | data[pos + 1] << 8 if len(data) >= pos + 2 else None
+
+
+def mde(tag: Node, data: bytes) -> Mde | None:
+    mdid = num(tag, "wlan.mobility_domain.mdid")
+    if mdid is None:
+        return None
+    over_ds = num(tag, "wlan.mobility_domain.ft_capab.ft_over_ds") or 0
+    resource = num(tag, "wlan.mobility_domain.ft_capab.resource_req") or 0
+    return Mde(mdid, bool(over_ds), bool(resource), data)
+
+
+def fte(tag: Node, data: bytes) -> Fte | None:
+    mic = blob(tag, "wlan.ft.mic")
+    anonce, snonce = blob(tag, "wlan.ft.anonce"), blob(tag, "wlan.ft.snonce")
+    control = num(tag, "wlan.ft.mic_control")
+    if mic is None or anonce is None or snonce is None or control is None:
+        return None
+    ids = {to_int(v) for v in values(tag, "wlan.ft.subelem.id")}
+    r1kh = blob(tag, "wlan.ft.subelem.r1kh_id")
+    return Fte(
+        mic_control=control,
+        mic=mic,
+        anonce=anonce,
+        snonce=snonce,
+        r0kh_id=blob(tag, "wlan.ft.subelem.r0kh_id"),
+        r1kh_id=r1kh.hex(":") if r1kh is not None else None,
+        has_gtk=2 in ids,
+        has_igtk=4 in ids,
+        raw=data,
+    )
+
+
+def _timeout(tag: Node, acc: dict[str, Any]) -> None:
+    kind, value = num(tag, "wlan.timeout_int.type"), num(tag, "wlan.timeout_int.value")
+    if kind is not None and value is not None:
+        acc.setdefault("timeout_intervals", []).append((kind, value))
+
+
+def neighbor_report(tag: Node) -> NeighborReport | None:
+    bssid = first(tag, "wlan.nreport.bssid")
+    info = num(tag, "wlan.nreport.bssid.info")
+    if not isinstance(bssid, str) or info is None:
+        return None
+    return NeighborReport(
+        bssid=bssid.lower(),
+        bssid_info=info,
+        op_class=num(tag, "wlan.nreport.opeclass") or 0,
+        channel=num(tag, "wlan.nreport.channumber") or 0,
+        phy_type=num(tag, "wlan.nreport.phytype") or 0,
+        preference=num(tag, "wlan.nreport.pref"),
+    )
+
+
+def _vendor(tag: Node, data: bytes, acc: dict[str, Any]) -> None:
+    oui = num(tag, "wlan.tag.oui")
+    if oui is None:
+        return
+    acc.setdefault("vendor_ouis", []).append(oui.to_bytes(3, "big"))
+    if oui == OUI_MICROSOFT and num(tag, "wlan.wfa.ie.type") == 1 and "wpa" not in acc:
+        _set(acc, "wpa", wpa1(tag, data))
+
+
+def _extension(tag: Node, body: bytes, acc: dict[str, Any]) -> None:
+    ext = num(tag, "wlan.ext_tag.number")
+    if ext == EXT_OWE_DH:
+        _set(acc, "owe_dh_group", num(tag, "wlan.ext_tag.owe_dh_parameter.group"))
+    elif ext == EXT_FILS_SESSION:
+        acc.setdefault("fils_session", body[1:])

@@ -1,0 +1,240 @@
+"""One tshark-dissected packet (`-T json -x --no-duplicate-keys`) to the records our decoder
+produces: `Frame` (radio, MAC header, body), `Malformed`, or None for frames the analyzer
+ignores. Pure: a dict in, a record out.
+
+Values come from Wireshark's fields (frame control, addresses, fixed fields, EAPOL-Key fields,
+its message number, EAP); byte-valued members that are copies of the frame (the EAPOL PDU,
+element bodies) come from the bytes the field was dissected from (`-x`).
+"""
+
+from __future__ import annotations
+
+from analyzer.dot11.records import (
+    BlockAck,
+    EthHeader,
+    Frame,
+    Kind,
+    MacHeader,
+    Malformed,
+    Radio,
+)
+from analyzer.tshark.bodies import eapol, mgmt_body
+from analyzer.tshark.tree import Node, blob, first, num, to_int
+
+# Wiretap encapsulation (frame.encap_type) to pcap link type.
+ENCAP_LINKTYPES = {1: 1, 20: 105, 21: 119, 23: 127, 24: 163, 97: 192}
+_MGMT_KIND = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 8: 8, 10: 10, 11: 11, 12: 12, 13: 13}
+_RT_FCS, _RT_DATAPAD, _RT_BADFCS = 0x10, 0x20, 0x40
+_FCS_BAD = 0  # wlan.fcs.status: 0 bad, 1 good, 2 unverified
+
+
+def frame_number(layers: Node) -> int:
+    return num(layers.get("frame"), "frame.number") or 0
+
+
+def ts_ns(layers: Node) -> int:
+    """frame.time_epoch ("s.nnnnnnnnn") as integer nanoseconds, without float rounding."""
+    text = first(layers.get("frame"), "frame.time_epoch") or "0"
+    whole, _, frac = str(text).partition(".")
+    return int(whole) * 1_000_000_000 + int((frac + "000000000")[:9])
+
+
+def linktype(layers: Node) -> int | None:
+    encap = num(layers.get("frame"), "frame.encap_type")
+    return None if encap is None else ENCAP_LINKTYPES.get(encap)
+
+
+def map_packet(layers: Node) -> Frame | Malformed | None:
+    """The record `analyzer.dot11.decode` would give for this packet (see module doc)."""
+    index, ts, iface = frame_number(layers), ts_ns(layers), _interface(layers)
+    eth = layers.get("eth")
+    wlan = layers.get("wlan")
+    if wlan is None:
+        if eth is not None and "eapol" in layers:
+            return _ethernet(layers, index, ts, iface)
+        if "radiotap" in layers or "_ws.malformed" in layers:
+            return Malformed(index, ts, iface, "link", "tshark: no 802.11 frame")
+        return None
+    radio = _radio(layers)
+    if radio is not None and radio.bad_fcs:
+        return Malformed(index, ts, iface, "link", "bad FCS")
+    if num(wlan, "wlan.fcs.status") == _FCS_BAD:
+        return Malformed(index, ts, iface, "link", "FCS mismatch")
+    version = num(wlan, "wlan.fc.version")
+    if version:
+        return Malformed(index, ts, iface, "mac", f"protocol version {version}")
+    ftype, subtype = num(wlan, "wlan.fc.type"), num(wlan, "wlan.fc.subtype")
+    if ftype is None or subtype is None:
+        return Malformed(index, ts, iface, "mac", "tshark: no frame control")
+    hdr = header(wlan, ftype, subtype)
+    if hdr is None:
+        return None if ftype in (1, 3) else Malformed(index, ts, iface, "mac", "tshark: header")
+    if ftype == 0:
+        return _mgmt(layers, index, ts, iface, radio, hdr)
+    if ftype == 1:
+        return _control(layers, index, ts, iface, radio, hdr)
+    return _data(layers, index, ts, iface, radio, hdr)
+
+
+def _interface(layers: Node) -> int:
+    return num(layers.get("frame"), "frame.interface_id") or 0
+
+
+def _radio(layers: Node) -> Radio | None:
+    rt = layers.get("radiotap")
+    if rt is not None:
+        return _radiotap(rt)
+    for name in ("ppi", "prism", "wlancap"):
+        if name in layers:
+            return _radio_info(layers.get("wlan_radio"))
+    return None
+
+
+def _radiotap(rt: Node) -> Radio:
+    present = rt.get("radiotap.present")
+    flags = num(rt, "radiotap.flags") if _has(present, "radiotap.present.flags") else None
+    rate = None
+    if _has(present, "radiotap.present.rate"):
+        mbps = first(rt, "radiotap.datarate")
+        rate = round(float(mbps) * 2) if isinstance(mbps, str) else None
+    f = flags or 0
+    return Radio(
+        tsft_us=num(rt, "radiotap.mactime"),
+        flags=flags,
+        rate_500kbps=rate,
+        freq_mhz=num(rt, "radiotap.channel.freq"),
+        channel_flags=num(rt, "radiotap.channel.flags"),
+        signal_dbm=num(rt, "radiotap.dbm_antsignal"),
+        noise_dbm=num(rt, "radiotap.dbm_antnoise"),
+        fcs_present=bool(f & _RT_FCS),
+        bad_fcs=bool(f & _RT_BADFCS),
+        data_pad=bool(f & _RT_DATAPAD),
+    )
+
+
+def _has(present: object, bit: str) -> bool:
+    return num(present, bit) == 1
+
+
+def _radio_info(wr: Node | None) -> Radio:
+    """PPI, Prism, AVS: what tshark's `wlan_radio` pseudo-layer says."""
+    return Radio(
+        tsft_us=num(wr, "wlan_radio.timestamp"),
+        freq_mhz=num(wr, "wlan_radio.frequency"),
+        signal_dbm=num(wr, "wlan_radio.signal_dbm"),
+        noise_dbm=num(wr, "wlan_radio.noise_dbm"),
+    )
+
+
+def header(wlan: Node, ftype: int, subtype: int) -> MacHeader | None:
+    """MacHeader from `wlan.*`: addresses by their roles (ToDS/FromDS, Table 9-30)."""
+    fc_flags = num(wlan, "wlan.flags")
+    ra = _mac(first(wlan, "wlan.ra"))
+    if fc_flags is None or ra is None:
+        return None
+    ta = _mac(first(wlan, "wlan.ta"))
+    ds = fc_flags & 0x03
+    addr3 = addr4 = None
+    if ftype != 1:
+        if ta is None:
+            return None
+        role = ("wlan.bssid", "wlan.da", "wlan.sa", "wlan.da")[ds]
+        addr3 = _mac(first(wlan, role))
+        addr4 = _mac(first(wlan, "wlan.sa")) if ds == 3 else None
+    elif subtype != 9:
+        ta = None
+    qos = ftype == 2 and bool(subtype & 0x08)
+    order = bool(fc_flags & 0x80) and (qos or ftype == 0)
+    length = _header_length(ftype, subtype, ds, qos, order)
+    seq = None if ftype == 1 else num(wlan, "wlan.seq")
+    frag = None if ftype == 1 else num(wlan, "wlan.frag")
+    return MacHeader(
+        ftype=ftype,
+        subtype=subtype,
+        fc_flags=fc_flags,
+        duration=num(wlan, "wlan.duration") or 0,
+        addr1=ra,
+        addr2=ta,
+        addr3=addr3,
+        addr4=addr4,
+        seq=seq,
+        frag=frag,
+        tid=num(wlan, "wlan.qos.tid") if qos else None,
+        htc=num(wlan, "wlan.htc") if order else None,
+        length=length,
+    )
+
+
+def _header_length(ftype: int, subtype: int, ds: int, qos: bool, order: bool) -> int:
+    if ftype == 1:
+        return 10 if subtype == 13 else 16
+    n = 30 if ds == 3 and ftype == 2 else 24
+    return n + (2 if qos else 0) + (4 if order else 0)
+
+
+def _mac(value: object) -> str | None:
+    return value.lower() if isinstance(value, str) and len(value) == 17 else None
+
+
+def _mgmt(
+    layers: Node, index: int, ts: int, iface: int, radio: Radio | None, hdr: MacHeader
+) -> Frame | Malformed:
+    code = _MGMT_KIND.get(hdr.subtype)
+    kind = Kind.OTHER_MGMT if code is None else Kind(code)
+    if kind is Kind.OTHER_MGMT:
+        return Frame(index, ts, iface, kind, radio, hdr, None)
+    body = mgmt_body(layers.get("wlan.mgt"), hdr.subtype, hdr.protected)
+    if isinstance(body, str):
+        return Malformed(index, ts, iface, "mgmt", body, kind, hdr)
+    return Frame(index, ts, iface, kind, radio, hdr, body)
+
+
+def _control(
+    layers: Node, index: int, ts: int, iface: int, radio: Radio | None, hdr: MacHeader
+) -> Frame | Malformed | None:
+    if hdr.subtype == 13:
+        return Frame(index, ts, iface, Kind.CONTROL, radio, hdr, None)
+    if hdr.subtype != 9:
+        return None
+    ba = block_ack(layers.get("wlan"))
+    if ba is None:
+        return Malformed(index, ts, iface, "control", "tshark: Block Ack", Kind.CONTROL, hdr)
+    return Frame(index, ts, iface, Kind.CONTROL, radio, hdr, ba)
+
+
+def block_ack(wlan: Node | None) -> BlockAck | None:
+    """Block Ack control (9.3.1.8) from `wlan.ba.*`; SSN and bitmap for Basic/Compressed."""
+    control = num(wlan, "wlan.ba.control")
+    if control is None:
+        return None
+    ba_type = (control >> 1) & 0x0F
+    ssn = num(wlan, "wlan.fixed.ssc.sequence")
+    bitmap = blob(wlan, "wlan.ba.bm")
+    if bitmap is None:
+        ssn = None
+    return BlockAck(control & 0x01, ba_type, control >> 12, ssn, bitmap)
+
+
+def _data(
+    layers: Node, index: int, ts: int, iface: int, radio: Radio | None, hdr: MacHeader
+) -> Frame | Malformed:
+    if hdr.protected or hdr.subtype & 0x04 or "eapol" not in layers:
+        return Frame(index, ts, iface, Kind.DATA, radio, hdr, None)
+    ethertype = to_int(first(layers.get("llc"), "llc.type")) or 0x888E
+    body = eapol(layers, ethertype)
+    if isinstance(body, str):
+        return Malformed(index, ts, iface, "eapol", body, Kind.EAPOL, hdr)
+    return Frame(index, ts, iface, Kind.EAPOL, radio, hdr, body)
+
+
+def _ethernet(layers: Node, index: int, ts: int, iface: int) -> Frame | Malformed:
+    eth = layers.get("eth")
+    dst, src = _mac(first(eth, "eth.dst")), _mac(first(eth, "eth.src"))
+    ethertype = num(eth, "eth.type") or 0x888E
+    vlan = num(layers.get("vlan"), "vlan.etype")
+    ethertype = vlan if vlan is not None else ethertype
+    body = eapol(layers, ethertype)
+    if isinstance(body, str) or dst is None or src is None:
+        reason = body if isinstance(body, str) else "tshark: Ethernet header"
+        return Malformed(index, ts, iface, "eapol", reason, Kind.EAPOL)
+    return Frame(index, ts, iface, Kind.EAPOL, None, EthHeader(dst, src, ethertype), body)
