@@ -78,7 +78,8 @@ class TsharkCapture:
             info.linktypes.append(lt)
 
     def _finish(self, code: int, err: str) -> None:
-        lines = [ln for ln in err.splitlines() if ln and not ln.startswith("Running as user")]
+        lines = [ln.removeprefix("tshark: ") for ln in err.splitlines()
+                 if ln and not ln.startswith("Running as user")]  # fmt: skip
         if code == 0:
             return
         if self.info.frames == 0 and not any(d in " ".join(lines) for d in _DAMAGE):
