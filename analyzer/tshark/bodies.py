@@ -132,12 +132,15 @@ def _detail(mgt: Node | None, fixed: Node | None, category: int, code: int) -> A
     if category == 10:
         return _wnm(mgt, fixed, code)
     if category == 5 and code in (4, 5):
-        token = num(fixed, "wlan.fixed.dialog_token") or 0
+        token = num(fixed, "wlan.rm.dialog_token")
+        token = num(fixed, "wlan.fixed.dialog_token") if token is None else token
+        if token is None:
+            return None
         if code == 4:
             return NeighborReq(token, elements(mgt).ssid)
         return NeighborResp(token, _candidates(mgt))
     if category == 8 and code in (0, 1):
-        tid = num(fixed, "wlan.fixed.sa_query_id")
+        tid = num(fixed, "wlan.fixed.transaction_id")
         return None if tid is None else SaQuery(code, tid)
     return None
 
@@ -145,6 +148,18 @@ def _detail(mgt: Node | None, fixed: Node | None, category: int, code: int) -> A
 def _candidates(mgt: Node | None) -> tuple[NeighborReport, ...]:
     found = (neighbor_report(tag) for tag, data in tags(mgt) if data[0] == 52)
     return tuple(r for r in found if r is not None)
+
+
+_MODE_BITS = ("pref_cand", "abridged", "disassoc_imminent", "bss_term_included",
+              "ess_disassoc_imminent")  # 9.6.13.9 Request Mode B0-B4
+
+
+def _request_mode(fixed: Node | None) -> int | None:
+    """BTM Request Mode from tshark's per-bit fields (it has no field for the octet)."""
+    bits = [num(fixed, f"wlan.fixed.request_mode.{name}") for name in _MODE_BITS]
+    if any(b is None for b in bits):
+        return num(fixed, "wlan.fixed.request_mode")
+    return sum(1 << i for i, b in enumerate(bits) if b)
 
 
 def _wnm(mgt: Node | None, fixed: Node | None, code: int) -> ActionDetail | None:
@@ -155,7 +170,7 @@ def _wnm(mgt: Node | None, fixed: Node | None, code: int) -> ActionDetail | None
         reason = num(fixed, "wlan.fixed.bss_transition_query_reason")
         return None if reason is None else BtmQuery(token, reason, _candidates(mgt))
     if code == 7:
-        mode = num(fixed, "wlan.fixed.request_mode")
+        mode = _request_mode(fixed)
         timer = num(fixed, "wlan.fixed.disassoc_timer")
         validity = num(fixed, "wlan.fixed.validity_interval")
         if mode is None or timer is None or validity is None:

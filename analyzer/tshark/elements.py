@@ -236,7 +236,7 @@ def neighbor_report(tag: Node) -> NeighborReport | None:
         op_class=num(tag, "wlan.nreport.opeclass") or 0,
         channel=num(tag, "wlan.nreport.channumber") or 0,
         phy_type=num(tag, "wlan.nreport.phytype") or 0,
-        preference=num(tag, "wlan.nreport.pref"),
+        preference=num(tag, "wlan.nreport.subelem.bss_trn_can_pref"),
     )
 
 

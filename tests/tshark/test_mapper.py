@@ -1,0 +1,180 @@
+"""The tshark mapper (analyzer.tshark): tshark's dissection of builder-made frames maps to the
+very records our decoder gives for the same bytes, and the pure helpers read tshark's JSON."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from analyzer.capture import open_capture
+from analyzer.capture.writer import write_capture
+from analyzer.dot11 import decode
+from analyzer.dot11.records import (
+    Action,
+    AssocReq,
+    BlockAck,
+    BtmRequest,
+    BtmResponse,
+    Disconnect,
+    Frame,
+    FtAction,
+    Kind,
+    Malformed,
+    NeighborResp,
+    SaQuery,
+)
+from analyzer.simulate import actions as act
+from analyzer.simulate import elements as el
+from analyzer.simulate import frames as fr
+from analyzer.tshark.mapper import header, map_packet, ts_ns
+from analyzer.tshark.runner import TsharkCapture, packets
+
+AP1, AP2 = fr.mac("02:00:00:00:01:00"), fr.mac("02:00:00:00:02:00")
+STA = fr.mac("02:00:00:00:0a:00")
+RADIO = fr.Radio(tsft_us=1_000, freq_mhz=5180, signal_dbm=-48)
+PMKID = bytes(range(16))
+AKM_FT_PSK, AKM_PSK = 4, 2
+
+
+def _builder_frames() -> list[bytes]:
+    candidates = [el.neighbor_report(AP2, 5200, preference=200), el.neighbor_report(AP1, 5180)]
+    ft_elements = el.rsne(AKM_FT_PSK, [PMKID]) + el.mde(0xA1B2) + el.fte(
+        snonce=bytes(range(32)), r0kh_id=b"r0kh.example", r1kh_id=AP2)
+    return [
+        fr.assoc_req(AP1, STA, 0x0011, el.ssid(b"lab\x01") + el.rsne(AKM_PSK, [PMKID, PMKID[::-1]])
+                     + el.ext_capabilities() + el.rm_capabilities() + el.owe_dh(bytes(32))),
+        fr.assoc_req(AP2, STA, 0x0011, el.ssid(b"lab") + ft_elements, current_ap=AP1),
+        fr.assoc_resp(AP1, STA, 0x0011, 30, 0, el.timeout_interval(3, 1000)),
+        fr.auth(AP2, STA, AP2, 2, 1, body=ft_elements),
+        fr.action(STA, AP1, AP1, act.btm_request(7, candidates, disassoc_imminent=True,
+                                                 disassoc_timer=20)),
+        fr.action(AP1, STA, AP1, act.btm_response(7, 0, AP2)),
+        fr.action(AP1, STA, AP1, act.ft_request(STA, AP2, ft_elements)),
+        fr.action(STA, AP1, AP1, act.ft_response(STA, AP2, 0, ft_elements)),
+        fr.action(AP1, STA, AP1, act.sa_query(False, 0x1234)),
+        fr.action(STA, AP1, AP1, act.neighbor_response(3, candidates)),
+        fr.deauth(STA, AP1, AP1, 3),
+        fr.ack(AP1),
+        fr.block_ack(STA, AP1, 5, 100, b"\x0f" + bytes(7)),
+    ]
+
+
+@pytest.fixture(scope="module")
+def builder_capture(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tshark") / "builder.pcap"
+    frames = _builder_frames()
+    write_capture(path, ((1_700_000_000_000_000_000 + i * 1_000_123, fr.on_air(f, RADIO))
+                         for i, f in enumerate(frames)))  # fmt: skip
+    return path
+
+
+@pytest.fixture(scope="module")
+def both(builder_capture: Path) -> list[tuple[Frame | Malformed | None, Frame | Malformed]]:
+    if __import__("shutil").which("tshark") is None:
+        pytest.skip("tshark is not installed (apt-get install tshark)")
+    ours = {rec.index: decode(rec) for rec in open_capture(str(builder_capture))}
+    return [(ours.get(item.index), item) for item in TsharkCapture(str(builder_capture))]
+
+
+@pytest.mark.tshark
+def test_every_builder_frame_maps_to_the_record_our_decoder_gives(both: list) -> None:
+    """Management, Action (FT, BTM, SA Query, neighbour report), ACK and Block Ack frames:
+    tshark's fields rebuild the same Frame, radio, header and body, field for field."""
+    assert len(both) == len(_builder_frames())
+    for ours, theirs in both:
+        assert theirs == ours, f"frame {theirs.index}"
+
+
+@pytest.mark.tshark
+def test_rsne_pmkids_ssid_bytes_and_extension_elements_come_from_tshark(both: list) -> None:
+    """The RSNE's PMKID list, an SSID with a control byte and the OWE DH group (an
+    extension element, which tshark lists apart from the others) all survive."""
+    frame = both[0][1]
+    assert isinstance(frame, Frame) and isinstance(frame.body, AssocReq)
+    elements = frame.body.elements
+    assert elements.rsne is not None and elements.rsne.pmkids == (PMKID, PMKID[::-1])
+    assert elements.ssid == b"lab\x01"
+    assert elements.owe_dh_group == 19 and elements.bss_transition
+
+
+@pytest.mark.tshark
+def test_ft_reassociation_keeps_current_ap_mde_and_fte(both: list) -> None:
+    frame = both[1][1]
+    assert frame.kind is Kind.REASSOC_REQ
+    body = frame.body
+    assert body.current_ap == "02:00:00:00:01:00"
+    assert body.elements.mde.mdid == 0xA1B2
+    assert body.elements.fte.r0kh_id == b"r0kh.example"
+    assert body.elements.fte.r1kh_id == "02:00:00:00:02:00"
+
+
+@pytest.mark.tshark
+def test_action_details_map_by_category(both: list) -> None:
+    """BTM Request/Response, FT Request/Response, SA Query, Neighbor Report Response."""
+    details = [f.body.detail for _, f in both if isinstance(f.body, Action)]
+    req, resp, ft_req, ft_resp, saq, nresp = details
+    assert isinstance(req, BtmRequest) and req.disassoc_imminent and req.disassoc_timer_tbtt == 20
+    assert [c.preference for c in req.candidates] == [200, None]
+    assert isinstance(resp, BtmResponse) and resp.target_bssid == "02:00:00:00:02:00"
+    assert isinstance(ft_req, FtAction) and ft_req.target_ap == "02:00:00:00:02:00"
+    assert isinstance(ft_resp, FtAction) and ft_resp.status == 0
+    assert saq == SaQuery(0, 0x1234)
+    assert isinstance(nresp, NeighborResp) and len(nresp.reports) == 2
+
+
+@pytest.mark.tshark
+def test_control_frames_and_deauth(both: list) -> None:
+    deauth, ack, ba = (f for _, f in both[-3:])
+    assert deauth.body == Disconnect(True, 3)
+    assert ack.kind is Kind.CONTROL and ack.header.addr1 == "02:00:00:00:01:00"
+    assert ack.header.addr2 is None and ack.body is None
+    assert isinstance(ba.body, BlockAck) and ba.body.starting_seq == 100
+    assert ba.body.tid_info == 5 and ba.body.bitmap == b"\x0f" + bytes(7)
+
+
+@pytest.mark.tshark
+def test_a_bad_fcs_is_malformed_in_both_engines(tmp_path: Path, tshark: str) -> None:
+    path = tmp_path / "bad.pcap"
+    write_capture(path, [(1, fr.on_air(fr.deauth(STA, AP1, AP1, 3), RADIO, bad_fcs=True))])
+    (item,) = TsharkCapture(str(path))
+    assert isinstance(item, Malformed) and item.reason == "bad FCS"
+    assert item == decode(next(iter(open_capture(str(path)))))
+
+
+# --- pure helpers: no tshark needed ------------------------------------------------------------
+
+
+def test_epoch_time_becomes_integer_nanoseconds_without_float_rounding() -> None:
+    layers = {"frame": {"frame.time_epoch": "1610403138.150508344"}}
+    assert ts_ns(layers) == 1_610_403_138_150_508_344
+    assert ts_ns({"frame": {"frame.time_epoch": "7.5"}}) == 7_500_000_000
+
+
+def test_packets_are_parsed_one_at_a_time_from_tshark_json() -> None:
+    text = (
+        '[\n  {\n    "_source": {\n      "layers": {\n        "frame": {"frame.number": "1"}\n'
+        '      }\n    }\n  },\n  {\n    "_source": {\n      "layers": {\n'
+        '        "frame": {"frame.number": "2"}\n      }\n    }\n  }\n]\n'
+    )
+    got = [p["frame"]["frame.number"] for p in packets(io.StringIO(text))]
+    assert got == ["1", "2"]
+
+
+def test_addresses_take_their_roles_from_the_ds_bits() -> None:
+    """ToDS: A1 BSSID, A2 SA, A3 DA; FromDS: A1 DA, A2 BSSID, A3 SA (Table 9-30)."""
+    wlan = {"wlan.flags": "0x01", "wlan.ra": "02:00:00:00:01:00", "wlan.ta": "02:00:00:00:0a:00",
+            "wlan.da": "02:00:00:00:99:00", "wlan.sa": "02:00:00:00:0a:00",
+            "wlan.seq": "5", "wlan.frag": "0", "wlan.qos.tid": "6"}
+    hdr = header(wlan, 2, 8)
+    assert (hdr.addr1, hdr.addr2, hdr.addr3) == (
+        "02:00:00:00:01:00", "02:00:00:00:0a:00", "02:00:00:00:99:00")
+    assert hdr.length == 26 and hdr.tid == 6 and hdr.sta == "02:00:00:00:0a:00"
+
+
+def test_fcs_tshark_found_wrong_is_malformed() -> None:
+    layers = {"frame": {"frame.number": "4", "frame.time_epoch": "1.0"},
+              "wlan": {"wlan.fc.type": "0", "wlan.fc.subtype": "8", "wlan.fcs.status": "0"}}
+    item = map_packet(layers)
+    assert isinstance(item, Malformed) and item.index == 4 and item.reason == "FCS mismatch"
