@@ -33,7 +33,7 @@ from analyzer.dot11.records import (
     SaQuery,
 )
 from analyzer.tshark.elements import elements, neighbor_report, rsne, tags, wpa1
-from analyzer.tshark.tree import Node, blob, byte_at, first, num, offset_of, raw
+from analyzer.tshark.tree import Flat, Node, blob, byte_at, first, flat, num, offset_of, raw
 
 _TLS_BASED = frozenset({13, 21, 25, 43, 55})  # EAP methods with an L/M/S flags octet
 _KDE_PMKID = 4
@@ -41,7 +41,8 @@ _OUI_IEEE = b"\x00\x0f\xac"
 _WPA1_PREFIX = b"\x00\x50\xf2\x01"
 
 
-def mgmt_body(mgt: Node | None, subtype: int, protected: bool) -> Body | str:
+def mgmt_body(tree: Node | None, subtype: int, protected: bool) -> Body | str:
+    mgt = _Mgt(tree)
     if subtype in (10, 12):
         reason = None if protected else num(mgt, "wlan.fixed.reason_code")
         if reason is None and not protected:
@@ -72,6 +73,15 @@ def mgmt_body(mgt: Node | None, subtype: int, protected: bool) -> Body | str:
     if caps is None or status is None or aid is None:
         return "tshark: association response fixed fields"
     return AssocResp(subtype == 3, caps, status, aid & 0x3FFF, elements(mgt))
+
+
+class _Mgt(Flat):
+    """A management body's fixed fields, indexed once, and its tree (for the elements)."""
+
+    def __init__(self, tree: Node | None) -> None:
+        fixed = {k: v for k, v in tree.items() if k != "wlan.tagged.all"} if tree else None
+        super().__init__(flat(fixed))
+        self.tree = tree
 
 
 def auth(mgt: Node | None) -> Auth | str:
@@ -108,7 +118,7 @@ def action(mgt: Node | None) -> Action | str:
     category = num(fixed, "wlan.fixed.category_code")
     if category is None:
         return "tshark: action category"
-    code = _action_code(fixed, category)
+    code = _action_code(getattr(mgt, "tree", mgt), category)
     if category in (126, 127) or code is None:
         return Action(category, None, False, None)
     return Action(category, code, False, _detail(mgt, fixed, category, code))
@@ -208,9 +218,10 @@ def eapol(layers: Node, ethertype: int) -> Eapol | str:
     return Eapol(ethertype, version, ptype, length, body, pdu[: 4 + length])
 
 
-def eapol_key(node: Node | None) -> EapolKey | str:
+def eapol_key(tree: Node | None) -> EapolKey | str:
     """EAPOL-Key (12.7.2) from `eapol.keydes.*` / `wlan_rsna_eapol.keydes.*`; the message is
     tshark's `msgnr` (M1-M4 pairwise, G1/G2 group)."""
+    node = flat(tree)
     desc = num(node, "eapol.keydes.type")
     key_info = num(node, "wlan_rsna_eapol.keydes.key_info")
     if key_info is None:
@@ -302,7 +313,8 @@ def _key_data_rsne(node: Node | None, key_info: int, desc: int):  # -> Rsne | No
     return None
 
 
-def eap(node: Node | None) -> Eap | str:
+def eap(tree: Node | None) -> Eap | str:
+    node = flat(tree)
     code, ident, length = num(node, "eap.code"), num(node, "eap.id"), num(node, "eap.len")
     if code is None or ident is None or length is None:
         return "tshark: EAP header"
@@ -316,6 +328,6 @@ def eap(node: Node | None) -> Eap | str:
                    num(node, "eap.ext.vendor_type"))  # fmt: skip
     identity = None
     if code == 2 and etype == 1:
-        identity = raw(node, "eap.identity") or b""
+        identity = raw(tree, "eap.identity") or b""
     flags = num(node, "eap.tls.flags") if etype in _TLS_BASED else None
     return Eap(code, ident, length, etype, identity=identity, flags=flags)

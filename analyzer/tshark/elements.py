@@ -12,13 +12,25 @@ from typing import Any
 
 from analyzer.dot11.consts import OUI_IEEE, OUI_MICROSOFT
 from analyzer.dot11.records import Elements, Fte, Mde, NeighborReport, Rsne
-from analyzer.tshark.tree import Node, as_list, blob, first, num, raw_list, to_bytes, to_int, values
+from analyzer.tshark.tree import (
+    Node,
+    as_list,
+    blob,
+    first,
+    flat,
+    num,
+    raw_list,
+    to_bytes,
+    to_int,
+    values,
+)
 
 # IEEE 802.11-2020 9.4.2.1 Table 9-92
 EID_SSID, EID_DS, EID_RSN, EID_NEIGHBOR, EID_MDE, EID_FTE, EID_TIMEOUT = 0, 3, 48, 52, 54, 55, 56
 EID_HT_OPERATION, EID_RM_CAPS, EID_EXT_CAPS = 61, 70, 127
 EID_VENDOR, EID_RSNX, EID_EXTENSION = 221, 244, 255
 EXT_FILS_SESSION, EXT_OWE_DH = 4, 32
+_READ = frozenset({3, 48, 52, 54, 55, 56, 61, 221, 255})  # elements whose fields are read
 _ERROR_SEVERITY = 0x00800000  # epan/proto.h PI_ERROR
 _WARN_SEVERITY = 0x00600000  # PI_WARN
 
@@ -27,7 +39,7 @@ def tags(node: object) -> list[tuple[Node, bytes]]:
     """(fields, raw bytes) of every element under the first node that holds `wlan.tag`s, in
     frame order: tshark lists extension elements (`wlan.ext_tag`) apart, so both lists are
     merged by the offset each was dissected at."""
-    holder = _holder(node)
+    holder = _holder(getattr(node, "tree", node))  # an indexed body keeps its tree
     if holder is None:
         return []
     found = []
@@ -58,7 +70,7 @@ def elements(node: object) -> Elements:
     """The elements of a management body (or of any node holding `wlan.tag`s)."""
     acc: dict[str, Any] = {}
     for tag, data in tags(node):
-        _element(tag, data, acc)
+        _element(flat(tag) if data[0] in _READ else tag, data, acc)
     malformed = expert_error(node)
     if malformed is not None:
         acc.setdefault("malformed", malformed)
@@ -69,13 +81,31 @@ def elements(node: object) -> Elements:
 
 
 def expert_error(node: object) -> str | None:
-    """tshark's first error-severity expert message in the subtree (a malformed element)."""
-    for expert in values(node, "_ws.expert"):
+    """tshark's first warning- or error-severity expert message in the subtree (a malformed
+    element)."""
+    for expert in _experts(getattr(node, "tree", node)):
         for item in as_list(expert):
             sev = to_int(first(item, "_ws.expert.severity"))
             if sev is not None and sev >= _WARN_SEVERITY:
                 return f"tshark: {first(item, '_ws.expert.message')}"
     return None
+
+
+def _experts(node: object) -> list[Any]:
+    """Every `_ws.expert` node in the subtree (a tight walk: this runs for every body)."""
+    found: list[Any] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, dict):
+            for k, v in n.items():
+                if k == "_ws.expert":
+                    found.append(v)
+                elif isinstance(v, dict | list) and not k.endswith("_raw"):
+                    stack.append(v)
+        elif isinstance(n, list):
+            stack.extend(n)
+    return found
 
 
 def _element(tag: Node, data: bytes, acc: dict[str, Any]) -> None:

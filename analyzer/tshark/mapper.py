@@ -19,7 +19,7 @@ from analyzer.dot11.records import (
     Radio,
 )
 from analyzer.tshark.bodies import eapol, mgmt_body
-from analyzer.tshark.tree import Node, blob, first, num, to_int
+from analyzer.tshark.tree import Node, blob, first, flat, num, to_int
 
 # Wiretap encapsulation (frame.encap_type) to pcap link type.
 ENCAP_LINKTYPES = {1: 1, 20: 105, 21: 119, 23: 127, 24: 163, 97: 192}
@@ -48,7 +48,7 @@ def map_packet(layers: Node) -> Frame | Malformed | None:
     """The record `analyzer.dot11.decode` would give for this packet (see module doc)."""
     index, ts, iface = frame_number(layers), ts_ns(layers), _interface(layers)
     eth = layers.get("eth")
-    wlan = layers.get("wlan")
+    wlan = flat(layers["wlan"]) if "wlan" in layers else None
     if wlan is None:
         if eth is not None and "eapol" in layers:
             return _ethernet(layers, index, ts, iface)
@@ -90,8 +90,9 @@ def _radio(layers: Node) -> Radio | None:
     return None
 
 
-def _radiotap(rt: Node) -> Radio:
-    present = rt.get("radiotap.present")
+def _radiotap(tree: Node) -> Radio:
+    present = tree.get("radiotap.present")
+    rt = flat(tree)
     flags = num(rt, "radiotap.flags") if _has(present, "radiotap.present.flags") else None
     rate = None
     if _has(present, "radiotap.present.rate"):
@@ -196,7 +197,7 @@ def _control(
         return Frame(index, ts, iface, Kind.CONTROL, radio, hdr, None)
     if hdr.subtype != 9:
         return None
-    ba = block_ack(layers.get("wlan"))
+    ba = block_ack(flat(layers.get("wlan")))
     if ba is None:
         return Malformed(index, ts, iface, "control", "tshark: Block Ack", Kind.CONTROL, hdr)
     return Frame(index, ts, iface, Kind.CONTROL, radio, hdr, ba)

@@ -12,8 +12,10 @@ import gzip
 import json
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from analyzer.capture.records import CaptureInfo
 from analyzer.dot11.records import Frame, Malformed
@@ -48,22 +50,23 @@ class TsharkCapture:
         self.info = CaptureInfo(path=source, format=_format(source))
 
     def __iter__(self) -> Iterator[Frame | Malformed]:
-        proc = subprocess.Popen(
-            command(self.tshark, self.source), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL if self.source != "-" else None, text=True,
-        )  # fmt: skip
-        assert proc.stdout is not None and proc.stderr is not None
-        try:
-            for layers in packets(proc.stdout):
-                self._note(layers)
-                item = map_packet(layers)
-                if item is not None:
-                    yield item
-        finally:
-            proc.stdout.close()
-            err = proc.stderr.read()
-            proc.stderr.close()
-            code = proc.wait()
+        with tempfile.TemporaryFile() as errors:  # a file: a full stderr pipe would block
+            proc = subprocess.Popen(
+                command(self.tshark, self.source), stdout=subprocess.PIPE, stderr=errors,
+                stdin=subprocess.DEVNULL if self.source != "-" else None,
+            )  # fmt: skip
+            assert proc.stdout is not None
+            try:
+                for layers in packets(proc.stdout):
+                    self._note(layers)
+                    item = map_packet(layers)
+                    if item is not None:
+                        yield item
+            finally:
+                proc.stdout.close()
+                code = proc.wait()
+            errors.seek(0)
+            err = errors.read(4096).decode("utf-8", "replace")
         self._finish(code, err)
 
     def _note(self, layers: dict) -> None:
@@ -88,22 +91,28 @@ class TsharkCapture:
         self.info.warnings.append(f"tshark: {' '.join(lines) or f'exit status {code}'}")
 
 
-def packets(stream) -> Iterator[dict]:  # noqa: ANN001 - a text stream
-    """The `_source.layers` of each packet of `tshark -T json` output."""
-    lines: list[str] = []
-    inside = False
-    for line in stream:
-        if not inside:
-            if line.rstrip("\n") == "  {":
-                inside, lines = True, [line]
-            continue
-        stripped = line.rstrip("\n")
-        if stripped in ("  }", "  },"):
-            lines.append("}")
-            inside = False
-            yield json.loads("".join(lines))["_source"]["layers"]
-        else:
-            lines.append(line)
+_END = b"\n  }"  # a packet's closing brace: the only `}` indented by two spaces
+_CHUNK = 1 << 20
+
+
+def packets(stream: IO[bytes]) -> Iterator[dict]:
+    """The `_source.layers` of each packet of `tshark -T json` output, read in chunks: a
+    packet ends at the first line that is `  }` (deeper lines are indented further)."""
+    buf = b""
+    while True:
+        chunk = stream.read(_CHUNK)
+        if chunk:
+            buf += chunk
+        pos = 0
+        while (end := buf.find(_END, pos)) >= 0:
+            start = buf.find(b"{", pos, end)
+            if start < 0:
+                break
+            yield json.loads(buf[start : end + len(_END)])["_source"]["layers"]
+            pos = end + len(_END)
+        buf = buf[pos:]
+        if not chunk:
+            return
 
 
 def _format(source: str) -> str:

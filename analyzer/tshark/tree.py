@@ -15,9 +15,42 @@ from typing import Any
 Node = dict[str, Any]
 
 
+class Flat(dict[str, list[Any]]):
+    """A subtree indexed once: every field name to its values in document order (subtrees
+    kept as values too), so each lookup is one dictionary access. The `_raw` companions are
+    left out (most of the volume): read those from the tree."""
+
+
+def flat(node: object) -> Flat:
+    if isinstance(node, Flat):
+        return node
+    out = Flat()
+    _flatten(node, out)
+    return out
+
+
+def _flatten(node: object, out: Flat) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _flatten(item, out)
+        return
+    if not isinstance(node, dict):
+        return
+    for k, v in node.items():
+        if k.endswith("_raw"):
+            continue
+        items = v if isinstance(v, list) else (v,)
+        out.setdefault(k, []).extend(items)
+        for item in items:
+            if isinstance(item, dict):
+                _flatten(item, out)
+
+
 def values(node: object, key: str) -> Iterator[Any]:
     """Every value of field `key` in the subtree, in document order (lists flattened)."""
-    if isinstance(node, dict):
+    if isinstance(node, Flat):
+        yield from node.get(key, ())
+    elif isinstance(node, dict):
         for k, v in node.items():
             if k == key:
                 if isinstance(v, list) and not key.endswith("_raw"):
@@ -35,6 +68,9 @@ def values(node: object, key: str) -> Iterator[Any]:
 
 def first(node: object, key: str) -> Any | None:
     """The first value of field `key` in the subtree, or None."""
+    if isinstance(node, Flat):
+        found = node.get(key)
+        return found[0] if found else None
     return next(values(node, key), None)
 
 

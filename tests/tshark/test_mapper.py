@@ -158,7 +158,7 @@ def test_packets_are_parsed_one_at_a_time_from_tshark_json() -> None:
         '      }\n    }\n  },\n  {\n    "_source": {\n      "layers": {\n'
         '        "frame": {"frame.number": "2"}\n      }\n    }\n  }\n]\n'
     )
-    got = [p["frame"]["frame.number"] for p in packets(io.StringIO(text))]
+    got = [p["frame"]["frame.number"] for p in packets(io.BytesIO(text.encode()))]
     assert got == ["1", "2"]
 
 
