@@ -209,10 +209,13 @@ def eapol(layers: Node, ethertype: int) -> Eapol | str:
     if 4 + length > len(pdu):
         return f"body length {length} exceeds the {len(pdu) - 4} bytes present"
     body: EapolKey | Eap | None | str = None
+    desc = num(node, "eapol.keydes.type")
     if ptype == 0:
-        body = eap(layers.get("eap"))
-    elif ptype == 3 and num(node, "eapol.keydes.type") in (2, 254):
+        body = eap(layers.get("eap"), length)
+    elif ptype == 3 and desc in (2, 254):
         body = eapol_key(node)
+    elif ptype == 3 and desc != 1:  # 1: RC4 (dynamic WEP), kept without a body
+        body = f"key descriptor type {desc} is not RSN (2) or WPA (254)"
     if isinstance(body, str):
         return body
     return Eapol(ethertype, version, ptype, length, body, pdu[: 4 + length])
@@ -313,11 +316,14 @@ def _key_data_rsne(node: Node | None, key_info: int, desc: int):  # -> Rsne | No
     return None
 
 
-def eap(tree: Node | None) -> Eap | str:
+def eap(tree: Node | None, room: int) -> Eap | str:
+    """EAP from `eap.*`; `room` is the EAPOL body length the packet must fit in."""
     node = flat(tree)
     code, ident, length = num(node, "eap.code"), num(node, "eap.id"), num(node, "eap.len")
     if code is None or ident is None or length is None:
         return "tshark: EAP header"
+    if length > room:
+        return f"EAP length {length} exceeds the {room} bytes present"
     if code not in (1, 2):
         return Eap(code, ident, length, None)
     etype = num(node, "eap.type")

@@ -122,7 +122,11 @@ def _element(tag: Node, data: bytes, acc: dict[str, Any]) -> None:
             _set(acc, "ht_primary_channel", num(tag, "wlan.ht.info.primarychannel"))
         case 48:
             if "rsne" not in acc:
-                _set(acc, "rsne", rsne(tag, data))
+                found = rsne(tag, data)
+                if found is not None and _rsne_cut(tag, len(body)):
+                    acc.setdefault("malformed", "RSNE: a field is truncated")
+                else:
+                    _set(acc, "rsne", found)
         case 54:
             if "mde" not in acc:
                 _set(acc, "mde", mde(tag, data))
@@ -184,6 +188,22 @@ def rsne(tag: Node, data: bytes) -> Rsne | None:
         group_mgmt_cipher=gmc[0] if gmc else None,
         raw=data,
     )
+
+
+def _rsne_cut(tag: Node, length: int) -> bool:
+    """Bytes left over after the fields tshark dissected, and no group management cipher
+    (after which anything is ignored): a field was cut short, which our decoder rejects."""
+
+    def counted(count: str, item: str, size: int) -> int:
+        present = num(tag, count) is not None
+        return 2 + size * len(list(values(tag, item))) if present else 0
+
+    used = 2 + (4 if first(tag, "wlan.rsn.gcs.type") is not None else 0)
+    used += counted("wlan.rsn.pcs.count", "wlan.rsn.pcs.type", 4)
+    used += counted("wlan.rsn.akms.count", "wlan.rsn.akms.type", 4)
+    used += 2 if num(tag, "wlan.rsn.capabilities") is not None else 0
+    used += counted("wlan.rsn.pmkid.count", "wlan.pmkid.akms", 16)
+    return first(tag, "wlan.rsn.gmcs.type") is None and used < length
 
 
 def wpa1(tag: Node, data: bytes) -> Rsne | None:

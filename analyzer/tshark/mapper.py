@@ -9,6 +9,7 @@ element bodies) come from the bytes the field was dissected from (`-x`).
 
 from __future__ import annotations
 
+from analyzer.dot11.linklayer import channel_to_mhz
 from analyzer.dot11.records import (
     BlockAck,
     EthHeader,
@@ -58,17 +59,23 @@ def map_packet(layers: Node) -> Frame | Malformed | None:
     radio = _radio(layers)
     if radio is not None and radio.bad_fcs:
         return Malformed(index, ts, iface, "link", "bad FCS")
+    version = num(wlan, "wlan.fc.version")
+    ftype, subtype = num(wlan, "wlan.fc.type"), num(wlan, "wlan.fc.subtype")
+    if not version and (ftype == 3 or (ftype == 1 and subtype not in (9, 13))):
+        return None  # extension frames, control frames but ACK and Block Ack
     if num(wlan, "wlan.fcs.status") == _FCS_BAD:
         return Malformed(index, ts, iface, "link", "FCS mismatch")
-    version = num(wlan, "wlan.fc.version")
     if version:
         return Malformed(index, ts, iface, "mac", f"protocol version {version}")
-    ftype, subtype = num(wlan, "wlan.fc.type"), num(wlan, "wlan.fc.subtype")
     if ftype is None or subtype is None:
         return Malformed(index, ts, iface, "mac", "tshark: no frame control")
     hdr = header(wlan, ftype, subtype)
     if hdr is None:
-        return None if ftype in (1, 3) else Malformed(index, ts, iface, "mac", "tshark: header")
+        return Malformed(index, ts, iface, "mac", "tshark: MAC header")
+    room = _frame_room(layers, radio)
+    if room is not None and room < hdr.length:
+        reason = f"header needs {hdr.length} bytes, frame has {room}"
+        return Malformed(index, ts, iface, "mac", reason)
     if ftype == 0:
         return _mgmt(layers, index, ts, iface, radio, hdr)
     if ftype == 1:
@@ -76,17 +83,37 @@ def map_packet(layers: Node) -> Frame | Malformed | None:
     return _data(layers, index, ts, iface, radio, hdr)
 
 
+_LINK_LENGTHS = (("radiotap", "radiotap.length"), ("ppi", "ppi.length"),
+                 ("wlancap", "wlancap.length"), ("prism", "prism.msglen"))  # fmt: skip
+
+
+def _frame_room(layers: Node, radio: Radio | None) -> int | None:
+    """Bytes of 802.11 frame the record holds (capture length less the link header and FCS):
+    tshark dissects a cut header as far as it goes, our decoder rejects it."""
+    cap_len = num(layers.get("frame"), "frame.cap_len")
+    if cap_len is None:
+        return None
+    link = 0
+    for name, field in _LINK_LENGTHS:
+        if name in layers:
+            link = num(layers[name], field) or 0
+            break
+    return cap_len - link - (4 if radio is not None and radio.fcs_present else 0)
+
+
 def _interface(layers: Node) -> int:
     return num(layers.get("frame"), "frame.interface_id") or 0
 
 
 def _radio(layers: Node) -> Radio | None:
-    rt = layers.get("radiotap")
-    if rt is not None:
-        return _radiotap(rt)
-    for name in ("ppi", "prism", "wlancap"):
-        if name in layers:
-            return _radio_info(layers.get("wlan_radio"))
+    if "radiotap" in layers:
+        return _radiotap(layers["radiotap"])
+    if "ppi" in layers:
+        return _ppi(flat(layers["ppi"]))
+    if "wlancap" in layers:
+        return _avs(flat(layers["wlancap"]))
+    if "prism" in layers:
+        return _prism(flat(layers["prism"]))
     return None
 
 
@@ -117,13 +144,51 @@ def _has(present: object, bit: str) -> bool:
     return num(present, bit) == 1
 
 
-def _radio_info(wr: Node | None) -> Radio:
-    """PPI, Prism, AVS: what tshark's `wlan_radio` pseudo-layer says."""
+_PPI_FCS, _PPI_TSF_MS, _PPI_BAD_FCS = 0x0001, 0x0002, 0x0004
+
+
+def _ppi(ppi: Node) -> Radio | None:
+    """PPI 802.11-Common (`ppi.80211-common.*`); None without that field, as ours."""
+    flags = num(ppi, "ppi.80211-common.flags")
+    if flags is None:
+        return None
+    tsf = num(ppi, "ppi.80211-common.tsft") or 0
+    kbps = num(ppi, "ppi.80211-common.rate") or 0
+    freq = num(ppi, "ppi.80211-common.chan.freq") or None
     return Radio(
-        tsft_us=num(wr, "wlan_radio.timestamp"),
-        freq_mhz=num(wr, "wlan_radio.frequency"),
-        signal_dbm=num(wr, "wlan_radio.signal_dbm"),
-        noise_dbm=num(wr, "wlan_radio.noise_dbm"),
+        tsft_us=(tsf * 1000 if flags & _PPI_TSF_MS else tsf) or None,
+        flags=flags,
+        rate_500kbps=kbps // 500 or None,
+        freq_mhz=freq,
+        channel_flags=num(ppi, "ppi.80211-common.chan.flags") if freq else None,
+        signal_dbm=num(ppi, "ppi.80211-common.dbm.antsignal"),
+        noise_dbm=num(ppi, "ppi.80211-common.dbm.antnoise"),
+        fcs_present=bool(flags & _PPI_FCS),
+        bad_fcs=bool(flags & _PPI_BAD_FCS),
+    )
+
+
+def _avs(avs: Node) -> Radio:
+    """AVS (`wlancap.*`): rate in b/s, signal and noise only when given in dBm."""
+    channel = num(avs, "wlancap.channel") or 0
+    bps = num(avs, "wlancap.data_rate") or 0
+    return Radio(
+        tsft_us=num(avs, "wlancap.mactime") or None,
+        rate_500kbps=bps // 500_000 or None,
+        freq_mhz=channel_to_mhz(channel) if channel else None,
+        signal_dbm=num(avs, "wlancap.dbm_antsignal"),
+        noise_dbm=num(avs, "wlancap.dbm_antnoise"),
+    )
+
+
+def _prism(prism: Node) -> Radio:
+    """Prism (`prism.did.*`, values tshark found by their DID; absent when not supplied)."""
+    channel = num(prism, "prism.did.channel")
+    return Radio(
+        freq_mhz=None if channel is None else channel_to_mhz(channel),
+        signal_dbm=num(prism, "prism.did.signal"),
+        noise_dbm=num(prism, "prism.did.noise"),
+        rate_500kbps=num(prism, "prism.did.rate"),
     )
 
 
