@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.capture import open_capture
+from analyzer.config import load_keys
 from analyzer.dot11 import decode, peek
 from analyzer.dot11.records import Malformed
 from analyzer.pipeline import run
@@ -57,6 +58,46 @@ def test_every_frame_decodes_to_the_same_record_in_both_engines(
             assert isinstance(item, Malformed) and isinstance(ours[index], Malformed)
         else:
             assert item == ours[index], f"frame {index}"
+
+
+# Keys from ../shared/pcaps/public/MANIFEST.tsv and pcaps/README.md: MICs, PMKIDs and verdicts
+# are computed over the raw EAPOL and element bytes each engine handed over.
+KEYED = {
+    "wpa-Induction.pcap.gz": "wpa-pwd:Induction:Coherer",
+    "wpa2-psk-linksys.cap": "wpa-pwd:dictionary:linksys",
+    "n-02.cap": "wpa-pwd:bo$$password:Neheb",
+    "ping_I_E_R_E-fromclient.pcapng": "wpa-pwd:abcdefgh:testnetwork",
+    "wpa2-psk-mfp.pcapng.gz": "wpa-pwd:12345678:Wireshark-pmf",
+    "wpa1-gtk-rekey.pcapng.gz": "wpa-pwd:12345678:wireshark-wpa1",
+    "wpa3-sae.pcapng.gz": "wpa-psk:"
+    "ecbfe709d6151eaba6a4fd9cba94fbb570c1fc4c15506fad3185b4a0a0cfda9a",
+    "wpa-eap-tls.pcap.gz": "wpa-psk:"
+    "a5001e18e0b3f792278825bc3abff72d7021d7c157b600470ef730e2490835d4",
+    "wpa2-ft-eap.pcapng.gz": "msk:fc3fe399f0ab9eeb5b6e87b6e2b276d828e874de1773d4a925f5410d96565b22"
+    "b1471711baffb8611b28d2a09cc1a6aaffbbfdf3cccf12db57f175c53bfe2b7b",
+    "psk-roam.pcapng": "wpa-pwd:correct horse battery:roamlab",
+    "ft-roam.pcapng": "wpa-pwd:correct horse battery:roamlab",
+}
+
+
+def _keyed_params() -> list:
+    here = {p.name: p for p in CAPTURES if isinstance(p, Path)}
+    found = [pytest.param(here[name], key, id=name) for name, key in KEYED.items() if name in here]
+    skip = pytest.mark.skip(reason="no capture with a known key is available")
+    return found or [pytest.param(None, None, marks=skip, id="no-keyed-captures")]
+
+
+@pytest.mark.parametrize(("path", "key"), _keyed_params())
+def test_with_keys_both_engines_verify_the_same_mics_and_pmkids(
+    tshark: str, path: Path, key: str
+) -> None:
+    keys = load_keys([key], [])
+    ours = analysis_document(run([str(path)], keys=keys))
+    theirs = analysis_document(run([str(path)], keys=keys, engine="tshark"))
+    assert [r["mic_valid"] for r in ours["roams"]] != [None] * len(ours["roams"])
+    assert theirs["roams"] == ours["roams"]
+    assert theirs["pmkids"] == ours["pmkids"]
+    assert theirs["findings"] == ours["findings"]
 
 
 def test_frame_with_unknown_protocol_version_and_bad_fcs_is_rejected_by_both(

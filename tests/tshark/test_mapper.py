@@ -4,6 +4,8 @@ very records our decoder gives for the same bytes, and the pure helpers read tsh
 from __future__ import annotations
 
 import io
+import struct
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,7 @@ from analyzer.dot11.records import (
     SaQuery,
 )
 from analyzer.simulate import actions as act
+from analyzer.simulate import eapol as ea
 from analyzer.simulate import elements as el
 from analyzer.simulate import frames as fr
 from analyzer.tshark.mapper import header, map_packet, ts_ns
@@ -141,6 +144,96 @@ def test_a_bad_fcs_is_malformed_in_both_engines(tmp_path: Path, tshark: str) -> 
     (item,) = TsharkCapture(str(path))
     assert isinstance(item, Malformed) and item.reason == "bad FCS"
     assert item == decode(next(iter(open_capture(str(path)))))
+
+
+def _link_records() -> dict[int, list[bytes]]:
+    """The same frames behind every other link header the analyzer reads, and EAPOL on
+    Ethernet (with an 802.1Q tag, and pre-authentication)."""
+    deauth = fr.deauth(STA, AP1, AP1, 3)
+    m1 = ea.eapol_key(ea.KeyMessage("m1", 2, 1, nonce=bytes(range(32)),
+                                    key_data=ea.pmkid_kde(PMKID)), None, 2)  # fmt: skip
+    identity = ea.eapol(1, 0, ea.eap(2, 1, 1, b"alice\x07"))
+
+    def eth(dst: bytes, src: bytes, payload: bytes, tag: bytes = b"", et: int = 0x888E) -> bytes:
+        return dst + src + tag + struct.pack(">H", et) + payload
+
+    ppi_common = struct.pack("<QHHHHBBbb", 1234, 0x0001, 108, 5240, 0x140, 0, 0, -55, -92)
+    ppi = struct.pack("<BBHI", 0, 0, 8 + 4 + 20, 105) + struct.pack("<HH", 2, 20) + ppi_common
+    prism_items = b"".join(
+        struct.pack("<IHHI", (i + 1) << 16 | 0x44, 1 if i == 6 else 0, 4,
+                    {2: 6, 5: -61 & 0xFFFFFFFF, 7: 22}.get(i, 0))
+        for i in range(10)
+    )  # fmt: skip
+    prism = struct.pack("<II", 0x44, 144) + b"wlan0".ljust(16, b"\0") + prism_items
+    avs = struct.pack(">IIQQIIIIIIiiII", 0x80211001, 64, 777, 888, 4, 36, 540, 0, 0, 2, -48,
+                      -95, 0, 0)  # fmt: skip
+    return {
+        192: [ppi + deauth + fr.fcs(deauth)],
+        119: [prism + deauth],
+        163: [avs + deauth],
+        105: [deauth],
+        1: [eth(STA, AP1, m1), eth(AP1, STA, identity, struct.pack(">HH", 0x8100, 5)),
+            eth(AP1, STA, ea.eapol_start()), eth(AP1, STA, identity, et=0x88C7)],
+    }
+
+
+@pytest.mark.tshark
+@pytest.mark.parametrize("linktype", [192, 119, 163, 105, 1])
+def test_other_link_headers_map_to_the_records_our_decoder_gives(
+    tshark: str, tmp_path: Path, linktype: int
+) -> None:
+    """PPI 802.11-Common, Prism, AVS and raw 802.11 give the same Radio (or none); EAPOL on
+    Ethernet the same EthHeader and EAPOL records."""
+    path = tmp_path / f"link{linktype}.pcap"
+    write_capture(path, enumerate(_link_records()[linktype], 1), linktype=linktype)
+    ours = [decode(rec) for rec in open_capture(str(path))]
+    theirs = list(TsharkCapture(str(path)))
+    assert theirs == ours and all(isinstance(i, Frame) for i in theirs)
+
+
+def _broken_frames() -> list[bytes]:
+    llc = b"\xaa\xaa\x03\x00\x00\x00\x88\x8e"
+    m1 = ea.eapol_key(ea.KeyMessage("m1", 2, 1, nonce=bytes(32)), None, 2)
+    down = fr.data_header(STA, AP1, uplink=False)
+    return [
+        fr.assoc_req(AP1, STA, 0x11, el.ssid(b"x") + b"\x30\x20\x01\x00"),
+        fr.assoc_req(AP1, STA, 0x11, el.ssid(b"x") + el.element(48, b"\x01\x00\x00\x0f")),
+        fr.assoc_req(AP1, STA, 0x11, el.element(221, b"\x00\x50")),
+        fr.mgmt(0, AP1, STA, AP1, b"\x11"),
+        fr.mgmt(11, AP1, STA, AP1, b"\x00\x00"),
+        down + llc + m1[:-5],
+        down + llc + ea.eapol(1, 0, b"\x02\x01\x00\x40\x01abc"),
+        down + llc + ea.eapol(1, 0, b"\x01\x01\x00\x04"),
+        down + llc + ea.eapol(1, 3, b"\x02" + bytes(70)),
+        down + llc + ea.eapol(1, 3, b"\x09" + bytes(95)),
+        fr.mgmt(12, STA, AP1, AP1, b"\x03"),
+        fr.mgmt(0, AP1, STA, AP1, b"")[:20],
+        fr.assoc_req(AP1, STA, 0x11, el.ssid(b"x") + el.element(55, bytes(10))),
+        fr.assoc_req(AP1, STA, 0x11, el.ssid(b"x") + el.element(54, b"\x01")),
+    ]
+
+
+def _without_reasons(item: object) -> object:
+    """A record with its malformed reason (wording differs between the engines) left out."""
+    if isinstance(item, Malformed):
+        return (item.index, item.kind, item.header)
+    body = getattr(item, "body", None)
+    elements = getattr(body, "elements", None)
+    if elements is not None and elements.malformed is not None:
+        return item._replace(body=replace(body, elements=replace(elements, malformed="?")))
+    return item
+
+
+@pytest.mark.tshark
+def test_malformed_frames_are_malformed_in_both_engines(tshark: str, tmp_path: Path) -> None:
+    """Cut elements, cut fixed fields, cut or overlong EAPOL/EAP, an unknown key descriptor,
+    a cut MAC header: the same frames are Malformed (or keep a malformed-element note), the
+    same well-formed parts survive; only the wording of the reasons differs."""
+    path = tmp_path / "broken.pcap"
+    write_capture(path, ((i, fr.on_air(f, RADIO)) for i, f in enumerate(_broken_frames(), 1)))
+    ours = [_without_reasons(decode(rec)) for rec in open_capture(str(path))]
+    theirs = [_without_reasons(item) for item in TsharkCapture(str(path))]
+    assert theirs == ours
 
 
 # --- pure helpers: no tshark needed ------------------------------------------------------------
