@@ -22,7 +22,7 @@ from analyzer.dot11.records import Frame, Malformed
 from analyzer.errors import AnalyzerError, CaptureError
 from analyzer.tshark.mapper import frame_number, linktype, map_packet, ts_ns
 
-PROTOCOLS = "frame radiotap ppi prism wlancap wlan_radio wlan wlan.mgt llc eapol eap eth vlan"
+PROTOCOLS = "frame radiotap ppi prism wlancap wlan wlan.mgt llc eapol eap eth vlan"
 _DAMAGE = ("cut short", "appears to be damaged", "corrupt")
 
 
