@@ -54,7 +54,12 @@ def mgmt_body(tree: Node | None, subtype: int, protected: bool) -> Body | str:
         return Auth(1, 3, 0, None, Elements()) if protected else auth(mgt)
     if protected:
         return f"Protected bit set on subtype {subtype}"
-    fixed = mgt
+    return _other(mgt, subtype)
+
+
+def _other(fixed: _Mgt, subtype: int) -> Body | str:
+    """Beacon, Probe Request/Response, (Re)Association Request/Response."""
+    mgt = fixed
     caps = num(fixed, "wlan.fixed.capabilities")
     if subtype in (8, 5):
         tsf, interval = num(fixed, "wlan.fixed.timestamp"), num(fixed, "wlan.fixed.beacon")
@@ -68,6 +73,7 @@ def mgmt_body(tree: Node | None, subtype: int, protected: bool) -> Body | str:
         if caps is None or listen is None:
             return "tshark: association request fixed fields"
         current = first(fixed, "wlan.fixed.current_ap") if subtype == 2 else None
+        current = current.lower() if isinstance(current, str) else None
         return AssocReq(subtype == 2, caps, listen, current, elements(mgt))
     status, aid = num(fixed, "wlan.fixed.status_code"), num(fixed, "wlan.fixed.aid")
     if caps is None or status is None or aid is None:
@@ -85,7 +91,7 @@ class _Mgt(Flat):
 
 
 def auth(mgt: Node | None) -> Auth | str:
-    fixed = mgt
+    fixed = mgt  # the fixed fields are looked up in the indexed body
     alg = num(fixed, "wlan.fixed.auth.alg")
     seq, status = num(fixed, "wlan.fixed.auth_seq"), num(fixed, "wlan.fixed.status_code")
     if alg is None or seq is None or status is None:
@@ -114,7 +120,7 @@ def _sae(fixed: Node | None, seq: int, status: int) -> SaeCommit | SaeConfirm | 
 
 
 def action(mgt: Node | None) -> Action | str:
-    fixed = mgt
+    fixed = mgt  # the fixed fields are looked up in the indexed body
     category = num(fixed, "wlan.fixed.category_code")
     if category is None:
         return "tshark: action category"
