@@ -271,3 +271,33 @@ def test_fcs_tshark_found_wrong_is_malformed() -> None:
               "wlan": {"wlan.fc.type": "0", "wlan.fc.subtype": "8", "wlan.fcs.status": "0"}}
     item = map_packet(layers)
     assert isinstance(item, Malformed) and item.index == 4 and item.reason == "FCS mismatch"
+
+
+def _ppi_with_unknown_field(extra: bytes) -> bytes:
+    """PPI with the 32-bit alignment flag, an unknown field (type 30000) padded to 4 octets,
+    then 802.11-Common."""
+    common = struct.pack("<QHHHHBBbb", 1234, 0, 108, 5240, 0x140, 0, 0, -55, -92)
+    fields = struct.pack("<HH", 30000, len(extra)) + extra + bytes(-len(extra) % 4)
+    fields += struct.pack("<HH", 2, len(common)) + common
+    return struct.pack("<BBHI", 0, 1, 8 + len(fields), 105) + fields
+
+
+@pytest.mark.tshark
+def test_tshark_rejects_an_aligned_ppi_field_padded_to_four_octets(
+    tshark: str, tmp_path: Path
+) -> None:
+    """Frame 1 here: a PPI header with the alignment flag and a 3-octet unknown field
+    followed by its 1 octet of padding (PPI 1.0.10: fields are 32-bit aligned when the flag
+    is set). tshark 4.0 shows the 802.11-Common field right, then "[Malformed Packet: PPI]"
+    and no 802.11 frame; our decoder skips the padding and decodes the Deauthentication.
+    tshark's PPI dissector is wrong here; with a 4-octet field (frame 2, no padding) both
+    engines agree. No capture in ../shared or pcaps/ has such a header."""
+    path = tmp_path / "ppi.pcap"
+    deauth = fr.deauth(STA, AP1, AP1, 3)
+    write_capture(path, [(1, _ppi_with_unknown_field(b"abc") + deauth),
+                         (2, _ppi_with_unknown_field(b"abcd") + deauth)], linktype=192)
+    ours = [decode(rec) for rec in open_capture(str(path))]
+    theirs = list(TsharkCapture(str(path)))
+    assert isinstance(ours[0], Frame) and ours[0].kind is Kind.DEAUTH
+    assert isinstance(theirs[0], Malformed) and theirs[0].layer == "link"
+    assert theirs[1] == ours[1] and isinstance(ours[1], Frame)
