@@ -71,6 +71,9 @@ class TsharkCapture:
 
     def _note(self, layers: dict) -> None:
         info = self.info
+        if info.frames == 0 and self.source == "-":  # only pcapng has sections
+            frame = layers.get("frame") or {}
+            info.format = "pcapng" if "frame.section_number" in frame else "pcap"
         info.frames = max(info.frames, frame_number(layers))
         ts = ts_ns(layers)
         if info.first_ts_ns is None:
@@ -116,7 +119,8 @@ def packets(stream: IO[bytes]) -> Iterator[dict]:
 
 
 def _format(source: str) -> str:
-    """pcap or pcapng by magic (gzip looked through); a missing file is the user's error."""
+    """pcap or pcapng by magic (gzip looked through); a missing file is the user's error.
+    Standard input is told by its first packet (`_note`)."""
     if source == "-":
         return "pcap"
     path = Path(source)
