@@ -19,6 +19,7 @@ from analyzer.tshark.tree import (
     first,
     flat,
     num,
+    printable,
     raw_list,
     to_bytes,
     to_int,
@@ -32,7 +33,6 @@ EID_VENDOR, EID_RSNX, EID_EXTENSION = 221, 244, 255
 EXT_FILS_SESSION, EXT_OWE_DH = 4, 32
 _READ = frozenset({3, 48, 52, 54, 55, 56, 61, 221, 255})  # elements whose fields are read
 _ERROR_SEVERITY = 0x00800000  # epan/proto.h PI_ERROR
-_WARN_SEVERITY = 0x00600000  # PI_WARN
 
 
 def tags(node: object) -> list[tuple[Node, bytes]]:
@@ -81,14 +81,15 @@ def elements(node: object) -> Elements:
 
 
 def expert_error(node: object) -> str | None:
-    """tshark's first warning- or error-severity expert message in the subtree (a malformed
-    element)."""
+    """tshark's first error-severity expert message in the subtree (a malformed element),
+    control and non-ASCII characters escaped."""
     for expert in _experts(getattr(node, "tree", node)):
         for item in as_list(expert):
             sev = to_int(first(item, "_ws.expert.severity"))
-            if sev is not None and sev >= _WARN_SEVERITY:
-                return f"tshark: {first(item, '_ws.expert.message')}"
+            if sev is not None and sev >= _ERROR_SEVERITY:
+                return f"tshark: {printable(str(first(item, '_ws.expert.message')))}"
     return None
+
 
 
 def _experts(node: object) -> list[Any]:

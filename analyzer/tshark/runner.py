@@ -21,6 +21,7 @@ from analyzer.capture.records import CaptureInfo
 from analyzer.dot11.records import Frame, Malformed
 from analyzer.errors import AnalyzerError, CaptureError
 from analyzer.tshark.mapper import frame_number, linktype, map_packet, ts_ns
+from analyzer.tshark.tree import printable
 
 PROTOCOLS = "frame radiotap ppi prism wlancap wlan wlan.mgt llc eapol eap eth vlan"
 _DAMAGE = ("cut short", "appears to be damaged", "corrupt")
@@ -84,7 +85,7 @@ class TsharkCapture:
             info.linktypes.append(lt)
 
     def _finish(self, code: int, err: str) -> None:
-        lines = [ln.removeprefix("tshark: ") for ln in err.splitlines()
+        lines = [printable(ln.removeprefix("tshark: ")) for ln in err.splitlines()
                  if ln and not ln.startswith("Running as user")]  # fmt: skip
         if code == 0:
             return

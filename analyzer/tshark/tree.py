@@ -151,3 +151,9 @@ def offset_of(node: object, key: str) -> int | None:
     if isinstance(value, list) and len(value) > 1 and isinstance(value[1], int):
         return value[1]
     return None
+
+
+def printable(text: str) -> str:
+    """`text` with anything but printable ASCII as `\\xNN` / `\\uNNNN` escapes (tshark's
+    messages may quote what came off the air)."""
+    return "".join(c if " " <= c <= "~" else c.encode("unicode_escape").decode() for c in text)

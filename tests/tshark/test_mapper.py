@@ -33,6 +33,7 @@ from analyzer.simulate import elements as el
 from analyzer.simulate import frames as fr
 from analyzer.tshark.mapper import header, map_packet, ts_ns
 from analyzer.tshark.runner import TsharkCapture, packets
+from analyzer.tshark.tree import printable
 
 AP1, AP2 = fr.mac("02:00:00:00:01:00"), fr.mac("02:00:00:00:02:00")
 STA = fr.mac("02:00:00:00:0a:00")
@@ -301,3 +302,7 @@ def test_tshark_rejects_an_aligned_ppi_field_padded_to_four_octets(
     assert isinstance(ours[0], Frame) and ours[0].kind is Kind.DEAUTH
     assert isinstance(theirs[0], Malformed) and theirs[0].layer == "link"
     assert theirs[1] == ours[1] and isinstance(ours[1], Frame)
+
+
+def test_tshark_messages_keep_control_and_non_ascii_characters_escaped() -> None:
+    assert printable("SSID \x1b[31mx\u00e9\x00") == "SSID \\x1b[31mx\\xe9\\x00"
