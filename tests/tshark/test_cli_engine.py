@@ -71,3 +71,12 @@ def test_the_default_engine_never_imports_the_tshark_engine() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=REPO, check=True)  # fmt: skip
     assert done.stderr.strip().endswith("[]")
+
+
+@pytest.mark.tshark
+def test_the_notebook_api_takes_the_engine_too(tshark: str) -> None:
+    import analyzer
+
+    ours, theirs = analyzer.load(CAPTURE), analyzer.load(CAPTURE, engine="tshark")
+    assert theirs.roams.equals(ours.roams)
+    assert theirs.frames.equals(ours.frames)
