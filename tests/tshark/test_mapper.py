@@ -306,3 +306,32 @@ def test_tshark_rejects_an_aligned_ppi_field_padded_to_four_octets(
 
 def test_tshark_messages_keep_control_and_non_ascii_characters_escaped() -> None:
     assert printable("SSID \x1b[31mx\u00e9\x00") == "SSID \\x1b[31mx\\xe9\\x00"
+
+
+@pytest.mark.tshark
+def test_tshark_keeps_a_learned_mic_length_for_a_later_eapol_key(
+    tshark: str, tmp_path: Path
+) -> None:
+    """Frames 1-2: M1/M2 with descriptor version 0 and a 24-octet MIC (AKM 12, Suite B 192,
+    no association captured); frame 3: an M1 with a 16-octet MIC between the same pair.
+    Both engines read frames 1-2 alike. For frame 3 tshark keeps the 24 octets it learned for
+    the conversation, so its MIC swallows the Key Data Length and its Key Data is empty: the
+    PMKID KDE is lost. Our decoder takes the one MIC length for which Key Data Length ends the
+    body (16) and finds the PMKID. tshark's dissector is wrong here."""
+    llc = b"\xaa\xaa\x03\x00\x00\x00\x88\x8e"
+
+    def key(message: str, mic_len: int, key_data: bytes) -> bytes:
+        msg = ea.KeyMessage(message, 0, 1, nonce=bytes(range(32)), key_data=key_data)
+        return ea.eapol(2, 3, ea.key_body(msg, mic=bytes(mic_len)))
+
+    down, up = fr.data_header(STA, AP1, uplink=False), fr.data_header(STA, AP1, uplink=True)
+    frames = [down + llc + key("m1", 24, ea.pmkid_kde(PMKID)),
+              up + llc + key("m2", 24, el.rsne(12)),
+              down + llc + key("m1", 16, ea.pmkid_kde(PMKID))]  # fmt: skip
+    path = tmp_path / "mic.pcap"
+    write_capture(path, ((i, fr.on_air(f, RADIO)) for i, f in enumerate(frames, 1)))
+    ours = [decode(rec) for rec in open_capture(str(path))]
+    theirs = list(TsharkCapture(str(path)))
+    assert theirs[:2] == ours[:2]
+    assert ours[2].body.body.pmkid == PMKID and ours[2].body.body.mic_lengths == (16,)
+    assert theirs[2].body.body.pmkid is None and theirs[2].body.body.mic_lengths == (24,)
