@@ -13,8 +13,10 @@ from analyzer.dot11 import decode, peek
 from analyzer.dot11.records import Malformed
 from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
+from analyzer.simulate import BUILDERS
 from analyzer.tshark.runner import TsharkCapture
 from tests.conftest import PUBLIC, REPO, public_capture_params
+from tests.simulate.extras import everything
 
 pytestmark = pytest.mark.tshark
 
@@ -102,6 +104,26 @@ def test_with_keys_both_engines_verify_the_same_mics_and_pmkids(
     assert theirs["roams"] == ours["roams"]
     assert theirs["pmkids"] == ours["pmkids"]
     assert theirs["findings"] == ours["findings"]
+
+
+SCENARIOS = {**BUILDERS, "everything": everything}
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_both_engines_agree_on_every_builder_scenario(
+    tshark: str, name: str, tmp_path: Path
+) -> None:
+    """The builder's scenarios, and the one that touches every step and AKM it knows (SAE,
+    OWE, FT over the DS, EAP methods, OKC, BTM, neighbour reports, SA Query, group rekeys,
+    failures, retries, a bad FCS): the same records frame for frame, the same roams."""
+    path = tmp_path / f"{name}.pcapng"
+    SCENARIOS[name]("pcapng").write(path)
+    ours = {r.index: decode(r) for r in open_capture(str(path)) if peek(r.linktype, r.data) >= 0}
+    theirs = {item.index: item for item in TsharkCapture(str(path))}
+    assert theirs == {i: item for i, item in ours.items() if item is not None}
+    mine = analysis_document(run([str(path)]))
+    other = analysis_document(run([str(path)], engine="tshark"))
+    assert other["roams"] == mine["roams"] and other["pmkids"] == mine["pmkids"]
 
 
 def test_frame_with_unknown_protocol_version_and_bad_fcs_is_rejected_by_both(
