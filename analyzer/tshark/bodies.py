@@ -33,7 +33,18 @@ from analyzer.dot11.records import (
     SaQuery,
 )
 from analyzer.tshark.elements import elements, neighbor_report, rsne, tags, wpa1
-from analyzer.tshark.tree import Flat, Node, blob, byte_at, first, flat, num, offset_of, raw
+from analyzer.tshark.tree import (
+    Flat,
+    Node,
+    blob,
+    byte_at,
+    first,
+    flat,
+    layer_raw,
+    num,
+    offset_of,
+    raw,
+)
 
 _TLS_BASED = frozenset({13, 21, 25, 43, 55})  # EAP methods with an L/M/S flags octet
 _KDE_PMKID = 4
@@ -41,7 +52,10 @@ _OUI_IEEE = b"\x00\x0f\xac"
 _WPA1_PREFIX = b"\x00\x50\xf2\x01"
 
 
-def mgmt_body(tree: Node | None, subtype: int, protected: bool) -> Body | str:
+def mgmt_body(
+    tree: Node | None, subtype: int, protected: bool, body: bytes | None = None
+) -> Body | str:
+    """The body record of a management frame; `body`: its octets as tshark dissected them."""
     mgt = _Mgt(tree)
     if subtype in (10, 12):
         reason = None if protected else num(mgt, "wlan.fixed.reason_code")
@@ -49,7 +63,7 @@ def mgmt_body(tree: Node | None, subtype: int, protected: bool) -> Body | str:
             return "tshark: no reason code"
         return Disconnect(subtype == 12, reason)
     if subtype in (13, 14):
-        return Action(-1, None, True, None) if protected else action(mgt)
+        return Action(-1, None, True, None) if protected else action(mgt, body)
     if subtype == 11:
         return Auth(1, 3, 0, None, Elements()) if protected else auth(mgt)
     if protected:
@@ -106,8 +120,10 @@ def _sae(fixed: Node | None, seq: int, status: int) -> SaeCommit | SaeConfirm | 
         group = num(fixed, "wlan.fixed.finite_cyclic_group")
         if group is None:
             return None
-        scalar = blob(fixed, "wlan.fixed.scalar") or b""
-        element = blob(fixed, "wlan.fixed.finite_field_element") or b""
+        scalar = blob(fixed, "wlan.fixed.scalar")
+        element = blob(fixed, "wlan.fixed.finite_field_element")
+        if scalar is None or element is None:
+            return None  # too short for the group's scalar and element
         token = blob(fixed, "wlan.fixed.anti_clogging_token") or b""
         return SaeCommit(group, token, scalar, element)
     if seq == 2 and status == 0:
@@ -119,12 +135,18 @@ def _sae(fixed: Node | None, seq: int, status: int) -> SaeCommit | SaeConfirm | 
     return None
 
 
-def action(mgt: Node | None) -> Action | str:
+def action(mgt: Node | None, body: bytes | None = None) -> Action | str:
+    """Action (9.6). The Action field is the octet after the category, which tshark names
+    per category (`wlan.fixed.ft_action_code`, `wlan.fixed.htact`, ...): it is read from
+    `body`, the octets tshark dissected as the frame body, else found by its offset."""
     fixed = mgt  # the fixed fields are looked up in the indexed body
     category = num(fixed, "wlan.fixed.category_code")
     if category is None:
         return "tshark: action category"
-    code = _action_code(getattr(mgt, "tree", mgt), category)
+    if body is not None:
+        code = body[1] if len(body) >= 2 else None
+    else:
+        code = _action_code(getattr(mgt, "tree", mgt), category)
     if category in (126, 127) or code is None:
         return Action(category, None, False, None)
     return Action(category, code, False, _detail(mgt, fixed, category, code))
@@ -209,7 +231,7 @@ def _wnm(mgt: Node | None, fixed: Node | None, code: int) -> ActionDetail | None
 def eapol(layers: Node, ethertype: int) -> Eapol | str:
     node = layers.get("eapol")
     version, ptype, length = (num(node, f"eapol.{k}") for k in ("version", "type", "len"))
-    pdu = raw(layers, "eapol")
+    pdu = layer_raw(layers, "eapol")
     if version is None or ptype is None or length is None or pdu is None:
         return "tshark: EAPOL header"
     if 4 + length > len(pdu):
@@ -240,6 +262,11 @@ def eapol_key(tree: Node | None) -> EapolKey | str:
         return "tshark: EAPOL-Key fields"
     mic = _keydes_blob(node, "mic")
     key_data = _keydes_blob(node, "data") or b""
+    data_len = num(node, "wlan_rsna_eapol.keydes.data_len")
+    if data_len is None:
+        data_len = num(node, "eapol.keydes.data_len")
+    if data_len is None or data_len > len(key_data):
+        return f"Key Data Length {data_len} exceeds the {len(key_data)} bytes present"
     kdes = _kdes(node, desc, key_info)
     return EapolKey(
         descriptor=desc,

@@ -133,7 +133,10 @@ def _element(tag: Node, data: bytes, acc: dict[str, Any]) -> None:
                 _set(acc, "mde", mde(tag, data))
         case 55:
             if "fte" not in acc:
-                _set(acc, "fte", fte(tag, data))
+                found = fte(tag, data)
+                if found is None:
+                    acc.setdefault("malformed", "FTE: its fields do not fill the element")
+                _set(acc, "fte", found)
         case 56:
             _timeout(tag, acc)
         case 52:
@@ -256,13 +259,19 @@ def fte(tag: Node, data: bytes) -> Fte | None:
     if mic is None or anonce is None or snonce is None or control is None:
         return None
     ids = {to_int(v) for v in values(tag, "wlan.ft.subelem.id")}
-    r1kh = blob(tag, "wlan.ft.subelem.r1kh_id")
+    lens = [to_int(v) or 0 for v in values(tag, "wlan.ft.subelem.len")]
+    r1kh, r0kh = blob(tag, "wlan.ft.subelem.r1kh_id"), blob(tag, "wlan.ft.subelem.r0kh_id")
+    # 9.4.2.47: the subelements fill the element; R1KH-ID is 6 octets, R0KH-ID 1 to 48
+    if 2 + len(mic) + 64 + sum(2 + n for n in lens) != len(data) - 2:
+        return None
+    if (r1kh is not None and len(r1kh) != 6) or (r0kh is not None and not 1 <= len(r0kh) <= 48):
+        return None
     return Fte(
         mic_control=control,
         mic=mic,
         anonce=anonce,
         snonce=snonce,
-        r0kh_id=blob(tag, "wlan.ft.subelem.r0kh_id"),
+        r0kh_id=r0kh,
         r1kh_id=r1kh.hex(":") if r1kh is not None else None,
         has_gtk=2 in ids,
         has_igtk=4 in ids,
@@ -277,16 +286,21 @@ def _timeout(tag: Node, acc: dict[str, Any]) -> None:
 
 
 def neighbor_report(tag: Node) -> NeighborReport | None:
+    """Neighbor Report (9.4.2.36); None unless every fixed field is there (13 octets)."""
     bssid = first(tag, "wlan.nreport.bssid")
     info = num(tag, "wlan.nreport.bssid.info")
-    if not isinstance(bssid, str) or info is None:
+    op_class, channel = num(tag, "wlan.nreport.opeclass"), num(tag, "wlan.nreport.channumber")
+    phy = num(tag, "wlan.nreport.phytype")
+    if not isinstance(bssid, str) or info is None or op_class is None or channel is None:
+        return None
+    if phy is None:
         return None
     return NeighborReport(
         bssid=bssid.lower(),
         bssid_info=info,
-        op_class=num(tag, "wlan.nreport.opeclass") or 0,
-        channel=num(tag, "wlan.nreport.channumber") or 0,
-        phy_type=num(tag, "wlan.nreport.phytype") or 0,
+        op_class=op_class,
+        channel=channel,
+        phy_type=phy,
         preference=num(tag, "wlan.nreport.subelem.bss_trn_can_pref"),
     )
 

@@ -20,7 +20,7 @@ from analyzer.dot11.records import (
     Radio,
 )
 from analyzer.tshark.bodies import eapol, mgmt_body
-from analyzer.tshark.tree import Node, blob, first, flat, num, to_int
+from analyzer.tshark.tree import Node, blob, first, flat, layer_raw, num, to_int
 
 # Wiretap encapsulation (frame.encap_type) to pcap link type.
 ENCAP_LINKTYPES = {1: 1, 20: 105, 21: 119, 23: 127, 24: 163, 97: 192}
@@ -35,9 +35,12 @@ def frame_number(layers: Node) -> int:
 
 def ts_ns(layers: Node) -> int:
     """frame.time_epoch ("s.nnnnnnnnn") as integer nanoseconds, without float rounding."""
-    text = first(layers.get("frame"), "frame.time_epoch") or "0"
-    whole, _, frac = str(text).partition(".")
-    return int(whole) * 1_000_000_000 + int((frac + "000000000")[:9])
+    text = str(first(layers.get("frame"), "frame.time_epoch") or "0")
+    whole, _, frac = text.partition(".")
+    try:
+        return int(whole) * 1_000_000_000 + int((frac + "000000000")[:9])
+    except ValueError:
+        return 0
 
 
 def linktype(layers: Node) -> int | None:
@@ -46,7 +49,16 @@ def linktype(layers: Node) -> int | None:
 
 
 def map_packet(layers: Node) -> Frame | Malformed | None:
-    """The record `analyzer.dot11.decode` would give for this packet (see module doc)."""
+    """The record `analyzer.dot11.decode` would give for this packet (see module doc); never
+    raises: a dissection the mapper cannot read is a `Malformed` that says so."""
+    try:
+        return _map(layers)
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        return Malformed(frame_number(layers), ts_ns(layers), _interface(layers), "tshark",
+                         f"unexpected dissection: {type(exc).__name__}: {exc}")  # fmt: skip
+
+
+def _map(layers: Node) -> Frame | Malformed | None:
     index, ts, iface = frame_number(layers), ts_ns(layers), _interface(layers)
     eth = layers.get("eth")
     wlan = flat(layers["wlan"]) if "wlan" in layers else None
@@ -69,7 +81,7 @@ def map_packet(layers: Node) -> Frame | Malformed | None:
         return Malformed(index, ts, iface, "mac", f"protocol version {version}")
     if ftype is None or subtype is None:
         return Malformed(index, ts, iface, "mac", "tshark: no frame control")
-    hdr = header(wlan, ftype, subtype)
+    hdr = header(wlan, ftype, subtype, layer_raw(layers, "wlan"))
     if hdr is None:
         return Malformed(index, ts, iface, "mac", "tshark: MAC header")
     room = _frame_room(layers, radio)
@@ -192,8 +204,13 @@ def _prism(prism: Node) -> Radio:
     )
 
 
-def header(wlan: Node, ftype: int, subtype: int) -> MacHeader | None:
-    """MacHeader from `wlan.*`: addresses by their roles (ToDS/FromDS, Table 9-30)."""
+def header(
+    wlan: Node, ftype: int, subtype: int, octets: bytes | None = None
+) -> MacHeader | None:
+    """MacHeader from `wlan.*`: a data frame's addresses by their roles (ToDS/FromDS, Table
+    9-30), a management frame's third address is its BSSID whatever the DS bits say. `tree`
+    (the layer's octets, `wlan_raw`) gives the Duration field's 16 bits: `wlan.duration` and
+    its `-x` companion hold only the 15-bit value."""
     fc_flags = num(wlan, "wlan.flags")
     ra = _mac(first(wlan, "wlan.ra"))
     if fc_flags is None or ra is None:
@@ -204,9 +221,9 @@ def header(wlan: Node, ftype: int, subtype: int) -> MacHeader | None:
     if ftype != 1:
         if ta is None:
             return None
-        role = ("wlan.bssid", "wlan.da", "wlan.sa", "wlan.da")[ds]
+        role = ("wlan.bssid", "wlan.da", "wlan.sa", "wlan.da")[ds] if ftype == 2 else "wlan.bssid"
         addr3 = _mac(first(wlan, role))
-        addr4 = _mac(first(wlan, "wlan.sa")) if ds == 3 else None
+        addr4 = _mac(first(wlan, "wlan.sa")) if ds == 3 and ftype == 2 else None
     elif subtype != 9:
         ta = None
     qos = ftype == 2 and bool(subtype & 0x08)
@@ -218,7 +235,7 @@ def header(wlan: Node, ftype: int, subtype: int) -> MacHeader | None:
         ftype=ftype,
         subtype=subtype,
         fc_flags=fc_flags,
-        duration=num(wlan, "wlan.duration") or 0,
+        duration=_duration(wlan, octets),
         addr1=ra,
         addr2=ta,
         addr3=addr3,
@@ -229,6 +246,12 @@ def header(wlan: Node, ftype: int, subtype: int) -> MacHeader | None:
         htc=num(wlan, "wlan.htc") if order else None,
         length=length,
     )
+
+
+def _duration(wlan: Node, octets: bytes | None) -> int:
+    if octets is not None and len(octets) >= 4:
+        return octets[2] | octets[3] << 8
+    return num(wlan, "wlan.duration") or 0
 
 
 def _header_length(ftype: int, subtype: int, ds: int, qos: bool, order: bool) -> int:
@@ -249,7 +272,8 @@ def _mgmt(
     kind = Kind.OTHER_MGMT if code is None else Kind(code)
     if kind is Kind.OTHER_MGMT:
         return Frame(index, ts, iface, kind, radio, hdr, None)
-    body = mgmt_body(layers.get("wlan.mgt"), hdr.subtype, hdr.protected)
+    octets = layer_raw(layers, "wlan.mgt")
+    body = mgmt_body(layers.get("wlan.mgt"), hdr.subtype, hdr.protected, octets)
     if isinstance(body, str):
         return Malformed(index, ts, iface, "mgmt", body, kind, hdr)
     return Frame(index, ts, iface, kind, radio, hdr, body)

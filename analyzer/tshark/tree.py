@@ -157,3 +157,11 @@ def printable(text: str) -> str:
     """`text` with anything but printable ASCII as `\\xNN` / `\\uNNNN` escapes (tshark's
     messages may quote what came off the air)."""
     return "".join(c if " " <= c <= "~" else c.encode("unicode_escape").decode() for c in text)
+
+
+def layer_raw(layers: Node, name: str) -> bytes | None:
+    """The octets a whole protocol layer was dissected from (`-x`: `<name>_raw`)."""
+    value = layers.get(name + "_raw")
+    if isinstance(value, list) and value and isinstance(value[0], str):
+        return to_bytes(value[0])
+    return None
