@@ -39,6 +39,16 @@ def tags(node: object) -> list[tuple[Node, bytes]]:
     """(fields, raw bytes) of every element under the first node that holds `wlan.tag`s, in
     frame order: tshark lists extension elements (`wlan.ext_tag`) apart, so both lists are
     merged by the offset each was dissected at."""
+    return [(tag, data) for _, tag, data in _tags(node)]
+
+
+def tags_end(node: object) -> int | None:
+    """The frame offset just after the last element tshark dissected, or None."""
+    found = _tags(node)
+    return found[-1][0] + len(found[-1][2]) if found else None
+
+
+def _tags(node: object) -> list[tuple[int, Node, bytes]]:
     holder = _holder(getattr(node, "tree", node))  # an indexed body keeps its tree
     if holder is None:
         return []
@@ -51,7 +61,7 @@ def tags(node: object) -> list[tuple[Node, bytes]]:
             if isinstance(tag, dict) and data is not None and len(data) >= 2:
                 found.append((to_int(str(r[1])) or 0, tag, data))
     found.sort(key=lambda t: t[0])
-    return [(tag, data) for _, tag, data in found]
+    return found
 
 
 def _holder(node: object) -> Node | None:
@@ -70,10 +80,14 @@ def elements(node: object) -> Elements:
     """The elements of a management body (or of any node holding `wlan.tag`s)."""
     acc: dict[str, Any] = {}
     for tag, data in tags(node):
-        _element(flat(tag) if data[0] in _READ else tag, data, acc)
-    malformed = expert_error(node)
-    if malformed is not None:
-        acc.setdefault("malformed", malformed)
+        if data[0] not in _READ:
+            _element(tag, data, acc)
+            continue
+        error = expert_error(tag)
+        if error is None:
+            _element(flat(tag), data, acc)
+        else:  # tshark found it malformed: our decoder leaves such an element out too
+            acc.setdefault("malformed", error)
     for key in ("timeout_intervals", "neighbor_reports", "vendor_ouis"):
         if key in acc:
             acc[key] = tuple(acc[key])

@@ -9,6 +9,8 @@ element bodies) come from the bytes the field was dissected from (`-x`).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from analyzer.dot11.linklayer import channel_to_mhz
 from analyzer.dot11.records import (
     BlockAck,
@@ -20,6 +22,7 @@ from analyzer.dot11.records import (
     Radio,
 )
 from analyzer.tshark.bodies import eapol, mgmt_body
+from analyzer.tshark.elements import tags_end
 from analyzer.tshark.tree import Node, blob, first, flat, layer_raw, num, to_int
 
 # Wiretap encapsulation (frame.encap_type) to pcap link type.
@@ -222,8 +225,9 @@ def header(
         if ta is None:
             return None
         role = ("wlan.bssid", "wlan.da", "wlan.sa", "wlan.da")[ds] if ftype == 2 else "wlan.bssid"
-        addr3 = _mac(first(wlan, role))
-        addr4 = _mac(first(wlan, "wlan.sa")) if ds == 3 and ftype == 2 else None
+        addr3 = _mac(first(wlan, role)) or _octets_mac(octets, 16)
+        if ds == 3 and ftype == 2:
+            addr4 = _mac(first(wlan, "wlan.sa")) or _octets_mac(octets, 24)
     elif subtype != 9:
         ta = None
     qos = ftype == 2 and bool(subtype & 0x08)
@@ -246,6 +250,14 @@ def header(
         htc=num(wlan, "wlan.htc") if order else None,
         length=length,
     )
+
+
+def _octets_mac(octets: bytes | None, pos: int) -> str | None:
+    """An address tshark gives no field for (Address 3 of an A-MSDU is the BSSID, not the
+    DA it names otherwise), from the header's octets."""
+    if octets is None or len(octets) < pos + 6:
+        return None
+    return octets[pos : pos + 6].hex(":")
 
 
 def _duration(wlan: Node, octets: bytes | None) -> int:
@@ -276,7 +288,31 @@ def _mgmt(
     body = mgmt_body(layers.get("wlan.mgt"), hdr.subtype, hdr.protected, octets)
     if isinstance(body, str):
         return Malformed(index, ts, iface, "mgmt", body, kind, hdr)
+    elements = getattr(body, "elements", None)
+    if "_ws.malformed" in layers and elements is not None and elements.malformed is None:
+        left = _after_elements(layers, hdr.subtype, body)
+        if left:  # tshark gave up on a cut element: ours notes why its walk stopped
+            note = replace(elements, malformed=f"{left} octets after the last whole element")
+            body = replace(body, elements=note)  # type: ignore[type-var]
     return Frame(index, ts, iface, kind, radio, hdr, body)
+
+
+# octets before the first element (9.3.3): beacon/probe response, requests, responses, auth
+_FIXED = {8: 12, 5: 12, 4: 0, 0: 4, 2: 10, 1: 6, 3: 6, 11: 6}
+
+
+def _after_elements(layers: Node, subtype: int, body: object) -> int:
+    """Octets of the body past the last element tshark dissected (past the fixed fields
+    when it dissected none); 0 for SAE, whose body is not elements."""
+    octets = layers.get("wlan.mgt_raw")
+    fixed = _FIXED.get(subtype)
+    if not isinstance(octets, list) or len(octets) < 3 or fixed is None:
+        return 0
+    if getattr(body, "algorithm", None) == 3:
+        return 0
+    start, length = octets[1], octets[2]
+    end = tags_end(layers.get("wlan.mgt"))
+    return start + length - (end if end is not None else start + fixed)
 
 
 def _control(
