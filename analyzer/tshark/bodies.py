@@ -32,7 +32,15 @@ from analyzer.dot11.records import (
     SaeConfirm,
     SaQuery,
 )
-from analyzer.tshark.elements import elements, neighbor_report, rsne, tags, wpa1
+from analyzer.tshark.elements import (
+    elements,
+    expert_error,
+    neighbor_report,
+    rsne,
+    rsne_cut,
+    tags,
+    wpa1,
+)
 from analyzer.tshark.tree import (
     Flat,
     Node,
@@ -313,13 +321,27 @@ def _kdes(node: Node | None, desc: int, key_info: int) -> tuple[Kde, ...]:
     if not _plain(desc, key_info):
         return ()
     out = []
-    for _tag, data in tags(_key_data_tree(node)):
+    for _tag, data in _whole_tags(node):
         eid, body = data[0], data[2:]
         if eid == 221 and len(body) >= 4 and body[:3] == _OUI_IEEE:
             out.append(Kde(body[3], body[4:]))
         else:
             out.append(Kde(-eid, body))
     return tuple(out)
+
+
+def _whole_tags(node: Node | None) -> list[tuple[Node, bytes]]:
+    """The Key Data's elements up to padding (`DD 00`) or one cut short or running past the
+    Key Data, where a walk by the length octets stops (12.7.2: the rest is padding or
+    damage)."""
+    room = len(_keydes_blob(node, "data") or b"")
+    out, used = [], 0
+    for tag, data in tags(_key_data_tree(node)):
+        used += len(data)
+        if (data[0] == 221 and data[1] == 0) or len(data) != 2 + data[1] or used > room:
+            break
+        out.append((tag, data))
+    return out
 
 
 def _key_data_tree(node: Node | None) -> Node | None:
@@ -337,7 +359,9 @@ def _pmkid(kdes: tuple[Kde, ...]) -> bytes | None:
 def _key_data_rsne(node: Node | None, key_info: int, desc: int):  # -> Rsne | None
     if not _plain(desc, key_info):
         return None
-    for tag, data in tags(_key_data_tree(node)):
+    for tag, data in _whole_tags(node):
+        if expert_error(tag) is not None or (data[0] == 48 and rsne_cut(tag, len(data) - 2)):
+            continue  # tshark found it malformed: ours skips it for the next one
         if data[0] == 48:
             found = rsne(tag, data)
         elif data[0] == 221 and data[2:6] == _WPA1_PREFIX:

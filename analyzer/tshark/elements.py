@@ -138,7 +138,7 @@ def _element(tag: Node, data: bytes, acc: dict[str, Any]) -> None:
         case 48:
             if "rsne" not in acc:
                 found = rsne(tag, data)
-                if found is not None and _rsne_cut(tag, len(body)):
+                if found is not None and rsne_cut(tag, len(body)):
                     acc.setdefault("malformed", "RSNE: a field is truncated")
                 else:
                     _set(acc, "rsne", found)
@@ -208,7 +208,7 @@ def rsne(tag: Node, data: bytes) -> Rsne | None:
     )
 
 
-def _rsne_cut(tag: Node, length: int) -> bool:
+def rsne_cut(tag: Node, length: int) -> bool:
     """Bytes left over after the fields tshark dissected, and no group management cipher
     (after which anything is ignored): a field was cut short, which our decoder rejects."""
 
