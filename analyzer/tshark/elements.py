@@ -26,10 +26,10 @@ from analyzer.tshark.tree import (
     values,
 )
 
-# IEEE 802.11-2020 9.4.2.1 Table 9-92
-EID_SSID, EID_DS, EID_RSN, EID_NEIGHBOR, EID_MDE, EID_FTE, EID_TIMEOUT = 0, 3, 48, 52, 54, 55, 56
-EID_HT_OPERATION, EID_RM_CAPS, EID_EXT_CAPS = 61, 70, 127
-EID_VENDOR, EID_RSNX, EID_EXTENSION = 221, 244, 255
+# Element IDs (IEEE 802.11-2020 9.4.2.1 Table 9-92), by number in `_element`'s match: 0 SSID,
+# 3 DS Parameter Set, 48 RSNE, 52 Neighbor Report, 54 MDE, 55 FTE, 56 Timeout Interval,
+# 61 HT Operation, 70 RM Enabled Capabilities, 127 Extended Capabilities, 221 Vendor,
+# 244 RSNXE, 255 Extension (4 FILS Session, 32 OWE DH Parameter).
 EXT_FILS_SESSION, EXT_OWE_DH = 4, 32
 _READ = frozenset({3, 48, 52, 54, 55, 56, 61, 221, 255})  # elements whose fields are read
 _ERROR_SEVERITY = 0x00800000  # epan/proto.h PI_ERROR
@@ -95,15 +95,14 @@ def elements(node: object) -> Elements:
 
 
 def expert_error(node: object) -> str | None:
-    """tshark's first error-severity expert message in the subtree (a malformed element),
-    control and non-ASCII characters escaped."""
+    """An error-severity expert message of tshark's in the subtree (a malformed element),
+    control and non-ASCII characters escaped; None when there is none."""
     for expert in _experts(getattr(node, "tree", node)):
         for item in as_list(expert):
             sev = to_int(first(item, "_ws.expert.severity"))
             if sev is not None and sev >= _ERROR_SEVERITY:
                 return f"tshark: {printable(str(first(item, '_ws.expert.message')))}"
     return None
-
 
 
 def _experts(node: object) -> list[Any]:

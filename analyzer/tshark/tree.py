@@ -2,9 +2,10 @@
 
 Every field is a string (numbers in decimal or 0x-hex, byte fields as colon-separated hex);
 a field that occurs twice in one node is a list; with `-x` each field `f` has a sibling
-`f_raw` = [hex, offset, length, bitmask, type] (a list of those when repeated). Fields sit
-under grouping nodes (`wlan.fixed.all`, `..._tree`), so lookups search a subtree in document
-order.
+`f_raw` = [hex, offset, length, bitmask, type] (a list of those when repeated); for a field
+with a bitmask that hex is the masked value, not the frame's octets (read those from the
+layer's own `<proto>_raw`). Fields sit under grouping nodes (`wlan.fixed.all`, `..._tree`), so
+lookups search a subtree in document order.
 """
 
 from __future__ import annotations
