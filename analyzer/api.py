@@ -39,6 +39,7 @@ def load(
     key_files: Iterable[str] = (),
     expect: Iterable[str] | Expectations | None = None,
     offsets: Mapping[str, float] | None = None,
+    engine: str = "python",
 ) -> Analysis:
     """Read captures (several: one per sensor, aligned and merged in time order) and judge
     PMKSA caching.
@@ -46,13 +47,14 @@ def load(
     `keys`: "wpa-pwd:PASSPHRASE[:SSID]", "wpa-psk:HEX", "pmk:HEX" or "msk:HEX" strings (or a
     KeyRing); `expect`: expectation files (.toml, hostapd.conf, wpa_supplicant.conf), later
     ones winning, or an Expectations object; `offsets`: seconds to add to a sensor's clock,
-    by its path (as `--offset SENSOR=SECONDS`), instead of estimating it. Raises AnalyzerError
-    subclasses on user errors."""
+    by its path (as `--offset SENSOR=SECONDS`), instead of estimating it; `engine`: "tshark"
+    to decode one capture with Wireshark's dissectors (as `--engine tshark`). Raises
+    AnalyzerError subclasses on user errors."""
     ring = keys if isinstance(keys, KeyRing) else load_keys(list(keys or ()), list(key_files))
     exp = expect if isinstance(expect, Expectations) else load_expectations(list(expect or ()))
     collector = Collector()
     result = pipeline.run([os.fspath(c) for c in captures], sinks=[collector],
-                          expectations=exp, keys=ring, offsets=offsets)
+                          expectations=exp, keys=ring, offsets=offsets, engine=engine)
     return Analysis(result, collector, exp)
 
 

@@ -48,15 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
                          "per-station partitions on the workers (default: in the client)")
     _offset_option(analyze)
     _pmksa_options(analyze)
+    _engine_option(analyze)
     check = sub.add_parser(
         "check", help="exit 1 when a PMKSA verdict or a roam time breaks the expectations"
     )
     check.add_argument("captures", nargs="+", metavar="CAPTURE", help="pcap/pcapng file, or -")
     _offset_option(check)
     _pmksa_options(check)
+    _engine_option(check)
     frames = sub.add_parser("frames", help="one line per relevant decoded frame")
     frames.add_argument("captures", nargs="+", metavar="CAPTURE")
     frames.add_argument("--format", choices=("table", "jsonl"), default="table")
+    _engine_option(frames)
     sim = sub.add_parser("simulate", help="write a scenario capture (real keys and MICs)")
     sim.add_argument("scenario", help="scenario name (see --list)", nargs="?")
     sim.add_argument("-o", "--output", help="output file (.pcap or .pcapng)")
@@ -68,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", required=True, metavar="FILE", help="the .html to write")
     _offset_option(report)
     _pmksa_options(report)
+    _engine_option(report)
     logs = sub.add_parser(
         "logs", help="wpa_supplicant/hostapd debug logs: attempts, PMKSA decisions, vs captures"
     )
@@ -83,6 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("-o", "--output", required=True, metavar="FILE.pcapng")
     _offset_option(merge)
     return parser
+
+
+def _engine_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--engine", choices=("python", "tshark"), default="python",
+        help="who decodes the frames: our decoder (default) or Wireshark's dissectors through "
+        "tshark (slow; one capture)",
+    )
 
 
 def _offset_option(parser: argparse.ArgumentParser) -> None:
@@ -190,6 +202,9 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
     if args.station_parts < 0:
         raise AnalyzerError("--station-parts wants a number of partitions (1 or more)")
     if args.dask or args.sites or (is_many(args.captures) and not args.sensors):
+        if args.engine != "python":
+            raise AnalyzerError("--engine tshark reads one capture (not a directory, glob, "
+                                "--sites or --dask)")
         return _analyze_many(args, out)
     if is_many(args.captures):
         args.captures = expand(args.captures)
@@ -205,7 +220,7 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
     inputs = _pmksa_inputs(args)
     analysis = run(args.captures, sinks=[s for s in sinks if s is not None], **inputs,
                    jobs=max(1, args.jobs),
-                   offsets=_offsets(args, args.captures))
+                   offsets=_offsets(args, args.captures), engine=args.engine)
     document = analysis_document(analysis)
     if args.sta:
         document = only_station(document, args.sta)
@@ -279,7 +294,8 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     from analyzer.pipeline import run
     from analyzer.report.jsonout import capture_entry
 
-    analysis = run(args.captures, **_pmksa_inputs(args), offsets=_offsets(args, args.captures))
+    analysis = run(args.captures, **_pmksa_inputs(args), offsets=_offsets(args, args.captures),
+                   engine=args.engine)
     _print_sensors(analysis.sensors, out)
     for v in analysis.violations:
         frames = ", ".join(str(f) for f in v.frames[:12]) + (" ..." if len(v.frames) > 12 else "")
@@ -339,13 +355,24 @@ def _mac(text: str) -> str:
 
 
 def _frames(args: argparse.Namespace, out: TextIO) -> int:
-    from analyzer.pipeline import Analysis, CaptureResult, decoded_frames, open_captures
+    from analyzer.pipeline import (
+        Analysis,
+        CaptureResult,
+        decoded_frames,
+        open_captures,
+        tshark_frames,
+    )
     from analyzer.report.frames import frame_row, summary
     from analyzer.report.jsonout import capture_entry
 
-    captures = open_captures(args.captures)
-    analysis = Analysis([CaptureResult(c.info) for c in captures])
-    for n, frame in decoded_frames(captures, analysis.captures):
+    if args.engine == "tshark":
+        analysis = Analysis([])
+        decoded = tshark_frames(args.captures, analysis.captures)
+    else:
+        captures = open_captures(args.captures)
+        analysis = Analysis([CaptureResult(c.info) for c in captures])
+        decoded = decoded_frames(captures, analysis.captures)
+    for n, frame in decoded:
         row = frame_row(n, frame)
         if args.format == "jsonl":
             out.write(json.dumps(row) + "\n")
@@ -388,7 +415,7 @@ def _report(args: argparse.Namespace, out: TextIO) -> int:
 
     inputs, collector = _pmksa_inputs(args), Collector()
     analysis = run(args.captures, sinks=[collector], **inputs,
-                   offsets=_offsets(args, args.captures))
+                   offsets=_offsets(args, args.captures), engine=args.engine)
     Notebook(analysis, collector, inputs["expectations"]).to_html(args.output)
     _print_sensors(analysis.sensors, out)
     _warn_damage({"captures": [capture_entry(c) for c in analysis.captures]})

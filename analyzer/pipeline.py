@@ -13,7 +13,7 @@ from analyzer.config.keys import KeyRing
 from analyzer.dot11 import SUPPORTED_LINKTYPES, decode, peek
 from analyzer.dot11.decode import FULL, ack_receiver, beacon_fields, data_fields
 from analyzer.dot11.records import Frame, Kind, Malformed
-from analyzer.errors import UnsupportedLinkType
+from analyzer.errors import ConfigError, UnsupportedLinkType
 from analyzer.roam.findings import aggregate
 from analyzer.roam.inventory import Inventory, pmkid_cap_finding
 from analyzer.roam.pmksa import PmksaJudge
@@ -157,13 +157,17 @@ def run(
     keys: KeyRing | None = None,
     offsets: Mapping[str, float] | None = None,
     jobs: int = 1,
+    engine: str = "python",
 ) -> Analysis:
     """Read, decode, take inventory, track roams and judge PMKSA caching against the
     expectations (default: hostapd's and wpa_supplicant's), verifying with `keys`; each sink
     sees every relevant frame and `on_result` every roam (with its verdict) and finding the
     moment it completes. Several captures are several sensors: aligned to the first one's
     clock (or by `offsets`, seconds per sensor) and de-duplicated (analyzer.merge).
-    One capture is decoded by `jobs` processes when it is large enough (analyzer.parallel)."""
+    One capture is decoded by `jobs` processes when it is large enough (analyzer.parallel).
+    `engine="tshark"`: Wireshark's dissectors decode instead of ours (analyzer.tshark)."""
+    if engine != "python":
+        return _run_tshark(sources, sinks, tracker, on_result, expectations, keys, engine)
     if len(sources) > 1:
         from analyzer.merge import run_sensors
 
@@ -177,16 +181,22 @@ def run(
         run_parallel(engine, captures[0], jobs)
     else:
         engine.run_capture(captures[0])
-    analysis = engine.finish()
-    if not Path(sources[0]).is_file():  # a stream or FIFO is read once
+    return _read_again(engine.finish(), sources[0], keys)
+
+
+def _read_again(analysis: Analysis, source: str, keys: KeyRing | None) -> Analysis:
+    """What a second read of one capture file adds, only when the first found a reason: a
+    success inferred from protected data proven with the keys (analyzer.prove), a key
+    reinstallation after a replay (analyzer.reinstall). A stream or FIFO is read once."""
+    if not Path(source).is_file():
         return analysis
     if keys and any(r.evidence.inferred_from is not None for r in analysis.roams):
         from analyzer.prove import prove_inferred
 
-        with open_capture(sources[0]) as again:  # a file: read again up to those frames
+        with open_capture(source) as again:  # read again up to those frames
             prove_inferred(analysis.roams, again, keys)
     if any(f.code in _REPLAYS for f in analysis.findings):
-        _reinstallations(analysis, sources[0])
+        _reinstallations(analysis, source)
     return analysis
 
 
@@ -200,6 +210,46 @@ def _reinstallations(analysis: Analysis, source: str) -> None:
 
     with open_capture(source) as again:
         analysis.findings.extend(find_reinstallations(watches(analysis.findings), again))
+
+
+def _run_tshark(
+    sources: Sequence[str], sinks: Iterable[FrameSink], tracker: Tracker | None,
+    on_result: ResultSink | None, expectations: Expectations | None, keys: KeyRing | None,
+    engine: str,
+) -> Analysis:
+    """`run` with tshark decoding one capture: its records go through `Engine.feed`."""
+    if engine != "tshark":
+        raise ConfigError(f"unknown engine {engine!r} (python or tshark)")
+    analysis = Analysis([])
+    eng = Engine(analysis, sinks, tracker, on_result, expectations, keys)
+    for _n, item in tshark_items(sources, analysis.captures):
+        eng.feed(0, item)
+    return _read_again(eng.finish(), sources[0], keys)
+
+
+def tshark_items(
+    sources: Sequence[str], results: list[CaptureResult]
+) -> Iterator[tuple[int, Frame | Malformed]]:
+    """`decoded_items` of one capture as Wireshark's dissectors decode it (analyzer.tshark);
+    its CaptureResult is appended to `results`, malformed items counted there."""
+    if len(sources) != 1:
+        raise ConfigError("--engine tshark reads one capture (several sensors: --engine python)")
+    from analyzer.tshark.runner import TsharkCapture
+
+    capture = TsharkCapture(sources[0])
+    result = CaptureResult(capture.info)
+    results.append(result)
+    for item in capture:
+        if isinstance(item, Malformed):
+            _count_malformed(result, item)
+        yield 0, item
+
+
+def tshark_frames(sources: Sequence[str], results: list[CaptureResult]) -> Iterator[Decoded]:
+    """`decoded_frames` by tshark (see `tshark_items`)."""
+    for n, item in tshark_items(sources, results):
+        if not isinstance(item, Malformed):
+            yield n, item
 
 
 class Engine:

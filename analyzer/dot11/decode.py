@@ -77,10 +77,12 @@ def peek(linktype: int, data: bytes) -> int:
         if t != 8:
             return _CONTROL if fc0 == 0xD4 or fc0 == 0x94 else -1  # FC0_ACK, FC0_BLOCK_ACK
         fc1 = data[s + 1]
-        if fc1 & 0x40 or fc0 & 0x40:  # protected, or a subtype without a body (null)
+        if fc1 & 0x44 or fc0 & 0x40:  # protected or a fragment, or a subtype without a body
             return _DATA
         h = 30 if fc1 & 0x03 == 0x03 else 24
         if fc0 & 0x80:
+            if data[s + h] & 0x80:  # QoS Control: A-MSDU Present, the body is subframes
+                return _DATA
             h += 6 if fc1 & 0x80 else 2
         p = s + h
         if data[p : p + 8] in _EAPOL_LLC:
@@ -375,8 +377,14 @@ def _control(
 def _data(
     rec: RawRecord, radio: Radio | None, hdr: MacHeader, data: bytes, start: int, end: int
 ) -> Frame | Malformed:
-    """EAPOL when an unprotected data frame carries LLC/SNAP + 0x888E/0x88C7; else DATA."""
-    if hdr.protected or hdr.subtype & 0x04:
+    """EAPOL when an unprotected data frame carries LLC/SNAP + 0x888E/0x88C7; else DATA.
+    A fragment with More Fragments set is DATA too: its MSDU is whole only once reassembled
+    (IEEE 802.11-2020 10.6), which the decoder does not do; so is an A-MSDU (QoS Control
+    bit 7), whose body is subframes, not an LLC header (9.3.2.2; the FragAttacks A-MSDU
+    injection makes one look like another frame to a receiver that ignores the bit)."""
+    if hdr.protected or hdr.subtype & 0x04 or hdr.fc_flags & 0x04:
+        return Frame(rec.index, rec.ts_ns, rec.interface, Kind.DATA, radio, hdr, None)
+    if hdr.subtype & 0x08 and data[start + (30 if hdr.addr4 is not None else 24)] & 0x80:
         return Frame(rec.index, rec.ts_ns, rec.interface, Kind.DATA, radio, hdr, None)
     length = hdr.length
     if radio is not None and radio.data_pad:

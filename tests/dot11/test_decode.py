@@ -214,6 +214,29 @@ def test_protected_frame_with_llc_like_bytes_is_not_eapol() -> None:
     assert isinstance(f, Frame) and f.kind is Kind.DATA
 
 
+def test_first_fragment_with_eapol_llc_is_data_until_reassembled() -> None:
+    """More Fragments set: the MSDU is whole only after reassembly, which the decoder does
+    not do, so the fragment is DATA whatever its first octets look like (tshark shows it as
+    Data too)."""
+    frame = bytearray(EAPOL)
+    frame[1] |= 0x04
+    for linktype, data in ((105, bytes(frame)), (127, rt(bytes(frame)))):
+        assert peek(linktype, data) == Kind.DATA
+        f = decode(rec(data, linktype=linktype))
+        assert isinstance(f, Frame) and f.kind is Kind.DATA and f.body is None
+
+
+def test_a_msdu_whose_first_subframe_looks_like_eapol_llc_is_data() -> None:
+    """QoS Control bit 7 (A-MSDU Present): the body is A-MSDU subframes (DA, SA, length),
+    never an LLC header, even when their octets spell one (tshark shows the subframes)."""
+    frame = bytearray(EAPOL)
+    frame[24] |= 0x80
+    for linktype, data in ((105, bytes(frame)), (127, rt(bytes(frame)))):
+        assert peek(linktype, data) == Kind.DATA
+        f = decode(rec(data, linktype=linktype))
+        assert isinstance(f, Frame) and f.kind is Kind.DATA and f.body is None
+
+
 def test_unknown_management_subtype_is_other_mgmt_without_body() -> None:
     frame = bytes(Dot11(type=0, subtype=9, addr1=BCAST, addr2=AP, addr3=AP))  # ATIM
     f = decode(rec(frame, linktype=105))
