@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from os import PathLike
 from pathlib import Path
 
 from analyzer.capture import Capture, CaptureInfo, RawRecord, open_capture
@@ -188,7 +189,7 @@ def _read_again(analysis: Analysis, source: str, keys: KeyRing | None) -> Analys
     """What a second read of one capture file adds, only when the first found a reason: a
     success inferred from protected data proven with the keys (analyzer.prove), a key
     reinstallation after a replay (analyzer.reinstall). A stream or FIFO is read once."""
-    if not Path(source).is_file():
+    if not isinstance(source, str | PathLike) or not Path(source).is_file():
         return analysis
     if keys and any(r.evidence.inferred_from is not None for r in analysis.roams):
         from analyzer.prove import prove_inferred
