@@ -209,7 +209,7 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
     document = analysis_document(analysis)
     if args.sta:
         document = only_station(document, args.sta)
-    _write_analysis(args.format, document, out)
+    _write_analysis(args.format, document, out, args.sta)
     if args.format == "table":
         _print_sensors(analysis.sensors, out)
     if args.out:
@@ -258,7 +258,7 @@ def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:
     document = combine(results, names)
     if args.sta:
         document = only_station(document, args.sta)
-    _write_analysis(args.format, document, out)
+    _write_analysis(args.format, document, out, args.sta)
     if args.out:
         from pathlib import Path
 
@@ -307,7 +307,8 @@ def _row_collector(rows: list[dict[str, Any]]) -> Any:
     return collect
 
 
-def _write_analysis(fmt: str, document: dict[str, Any], out: TextIO) -> None:
+def _write_analysis(fmt: str, document: dict[str, Any], out: TextIO,
+                    sta: str | None = None) -> None:
     match fmt:
         case "json":
             json.dump(document, out, indent=2)
@@ -325,7 +326,7 @@ def _write_analysis(fmt: str, document: dict[str, Any], out: TextIO) -> None:
             from analyzer.report.text import print_analysis, print_roams
 
             print_analysis(document, out)
-            print_roams(document, out)
+            print_roams(document, out, sta)
 
 
 def _mac(text: str) -> str:
