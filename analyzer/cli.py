@@ -52,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="exit 1 when a PMKSA verdict or a roam time breaks the expectations"
     )
     check.add_argument("captures", nargs="+", metavar="CAPTURE", help="pcap/pcapng file, or -")
+    check.add_argument("--strict", action="store_true",
+                       help="also exit 1 when an attempt could not be judged (or there is none)")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text (default) or one JSON object for CI")
     _offset_option(check)
     _pmksa_options(check)
     frames = sub.add_parser("frames", help="one line per relevant decoded frame")
@@ -206,6 +210,7 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
     analysis = run(args.captures, sinks=[s for s in sinks if s is not None], **inputs,
                    jobs=max(1, args.jobs),
                    offsets=_offsets(args, args.captures))
+    _slow_roams(analysis, inputs)
     document = analysis_document(analysis)
     if args.sta:
         document = only_station(document, args.sta)
@@ -277,24 +282,28 @@ def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
     from analyzer.pipeline import run
-    from analyzer.report.jsonout import capture_entry
+    from analyzer.report.check import check_document, check_lines
+    from analyzer.report.jsonout import analysis_document
 
     analysis = run(args.captures, **_pmksa_inputs(args), offsets=_offsets(args, args.captures))
-    _print_sensors(analysis.sensors, out)
-    for v in analysis.violations:
-        frames = ", ".join(str(f) for f in v.frames[:12]) + (" ..." if len(v.frames) > 12 else "")
-        out.write(f"roam {v.roam_id} {v.sta} -> {v.bssid}: {v.what}: {v.message} "
-                  f"[frames {frames or '-'}]\n")
-    bad = {v.roam_id for v in analysis.violations}
-    n = len(analysis.roams)
-    if bad:
-        out.write(f"FAIL: {len(bad)} of {n} attempts break the expectations\n")
+    document = analysis_document(analysis)
+    result = check_document(document, analysis.violations, args.strict)
+    if args.format == "json":
+        json.dump(result, out, indent=2)
+        out.write("\n")
     else:
-        out.write(f"OK: {n} attempts, all as expected\n")
-    _warn_damage({"captures": [capture_entry(c) for c in analysis.captures]})
-    if bad:
+        _print_sensors(analysis.sensors, out)
+        out.writelines(line + "\n" for line in check_lines(result))
+    _warn_damage(document)
+    if not result["ok"]:
         return EXIT_VIOLATION
     return EXIT_DAMAGED if analysis.truncated else EXIT_OK
+
+
+def _slow_roams(analysis: Any, inputs: dict[str, Any]) -> None:
+    from analyzer.report.expect import slow_roams_as_checked
+
+    slow_roams_as_checked(analysis, inputs["expectations"])
 
 
 def _row_collector(rows: list[dict[str, Any]]) -> Any:
@@ -390,6 +399,7 @@ def _report(args: argparse.Namespace, out: TextIO) -> int:
     inputs, collector = _pmksa_inputs(args), Collector()
     analysis = run(args.captures, sinks=[collector], **inputs,
                    offsets=_offsets(args, args.captures))
+    _slow_roams(analysis, inputs)
     Notebook(analysis, collector, inputs["expectations"]).to_html(args.output)
     _print_sensors(analysis.sensors, out)
     _warn_damage({"captures": [capture_entry(c) for c in analysis.captures]})

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from analyzer.report.attempts import Context, clock, key_marks, ms, pmksa_label, station_view
+from analyzer.report.check import plural
 from analyzer.report.safe import clean
 
 __all__ = ["clock", "console_for", "pmksa_label", "print_analysis", "print_pmkids", "print_roams"]
@@ -78,10 +79,6 @@ def print_roams(document: dict[str, Any], out: TextIO, sta: str | None = None) -
     console.print(_summary_table(document["summary"]))
     if document["findings"]:
         console.print(findings_view(document["findings"], console.width))
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def roam_groups(document: dict[str, Any]) -> list[tuple[str, float | None, list[dict[str, Any]]]]:
