@@ -163,6 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    check_outputs(args)
     match args.command:
         case "analyze":
             return _analyze(args, sys.stdout)
@@ -181,6 +182,77 @@ def _dispatch(args: argparse.Namespace) -> int:
         case "merge":
             return _merge(args, sys.stdout)
     raise AssertionError(args.command)
+
+
+# --- output paths: checked before any work, each written file confirmed ----------------------
+
+OUTPUTS = (  # (attribute, option, a directory?)
+    ("out", "--out", True), ("charts", "--charts", True), ("output", "-o", False),
+    ("write", "--write", False),
+)
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Every output path of the command is writable as what it must be (file or directory),
+    or a one-line user error before any capture is read."""
+    for attr, option, is_dir in OUTPUTS:
+        path = getattr(args, attr, None)
+        if path and path != "-":
+            problem = _dir_problem(path) if is_dir else _file_problem(path)
+            if problem:
+                raise AnalyzerError(f"{option} {path}: {problem}")
+
+
+def _file_problem(path: str) -> str | None:
+    if path.endswith(os.sep) or os.path.isdir(path):
+        return "is a directory; give a file name"
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        return "exists and cannot be overwritten (permission denied)"
+    return _parent_problem(path)
+
+
+def _dir_problem(path: str) -> str | None:
+    if os.path.exists(path) and not os.path.isdir(path):
+        return "is a file; give a directory"
+    if os.path.isdir(path):
+        writable = os.access(path, os.W_OK | os.X_OK)
+        return None if writable else "cannot write in this directory (permission denied)"
+    return _parent_problem(path.rstrip(os.sep) or path)
+
+
+def _parent_problem(path: str) -> str | None:
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.exists(parent):
+        return f"directory {os.path.dirname(path) or parent} does not exist"
+    if not os.path.isdir(parent):
+        return f"{os.path.dirname(path)} is not a directory"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot write in {os.path.dirname(path) or '.'} (permission denied)"
+    return None
+
+
+def confirm_written(paths: Sequence[Any], what: str) -> None:
+    """One stderr line per file written: its path, size and what it holds."""
+    for path in paths:
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            continue
+        print(f"roam-analyzer: wrote {path} ({_size(size)}): {what}", file=sys.stderr)
+
+
+def _size(n: int) -> str:
+    if n < 1000:
+        return f"{n} bytes"
+    return f"{n / 1e3:.1f} kB" if n < 1_000_000 else f"{n / 1e6:.1f} MB"
+
+
+def _written_tables(paths: Sequence[Any], document: dict[str, Any]) -> None:
+    holds = {"roams": f"{len(document['roams'])} attempts",
+             "findings": f"{len(document['findings'])} findings", "frames": "handshake frames"}
+    for path in paths:
+        stem = os.path.basename(str(path)).split(".")[0]
+        confirm_written([path], holds.get(stem, "table"))
 
 
 def _analyze(args: argparse.Namespace, out: TextIO) -> int:
@@ -223,7 +295,7 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
         from analyzer.report.tabular import write_tables
 
         rows = [r for r in frame_rows if not args.sta or r["sta"] == args.sta]
-        write_tables(Path(args.out), document, rows)
+        _written_tables(write_tables(Path(args.out), document, rows), document)
     if charts is not None:
         _write_charts(args.charts, analysis, charts, inputs)
     _warn_damage(document)
@@ -275,7 +347,7 @@ def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:
         else:
             from analyzer.report.tabular import write_tables
 
-            write_tables(Path(args.out), document, rows)
+            _written_tables(write_tables(Path(args.out), document, rows), document)
     _warn_damage(document)
     return EXIT_DAMAGED if any(c["truncated"] for c in document["captures"]) else EXIT_OK
 
@@ -386,7 +458,9 @@ def _chart_collector(args: argparse.Namespace, sinks: list[Any]) -> Any:
 def _write_charts(directory: str, analysis: Any, collector: Any, inputs: dict[str, Any]) -> None:
     from analyzer.api import Analysis as Notebook
 
-    Notebook(analysis, collector, inputs["expectations"]).save_charts(directory)
+    written = Notebook(analysis, collector, inputs["expectations"]).save_charts(directory)
+    for path in written:
+        confirm_written([path], f"chart {os.path.splitext(os.path.basename(path))[0]}")
 
 
 def _report(args: argparse.Namespace, out: TextIO) -> int:
@@ -401,6 +475,8 @@ def _report(args: argparse.Namespace, out: TextIO) -> int:
                    offsets=_offsets(args, args.captures))
     _slow_roams(analysis, inputs)
     Notebook(analysis, collector, inputs["expectations"]).to_html(args.output)
+    confirm_written([args.output], f"HTML report of {len(analysis.roams)} attempts, "
+                    f"{len(analysis.findings)} findings")
     _print_sensors(analysis.sensors, out)
     _warn_damage({"captures": [capture_entry(c) for c in analysis.captures]})
     return EXIT_DAMAGED if analysis.truncated else EXIT_OK
@@ -447,7 +523,8 @@ def _simulate(args: argparse.Namespace, out: TextIO) -> int:
     if not args.output:
         raise AnalyzerError("simulate needs -o FILE")
     fmt = args.format or ("pcapng" if args.output.endswith(".pcapng") else "pcap")
-    simulate(args.scenario, args.output, fmt=fmt, frames=args.frames)
+    frames = simulate(args.scenario, args.output, fmt=fmt, frames=args.frames)
+    confirm_written([args.output], f"{fmt} of {frames} frames, scenario {args.scenario}")
     return EXIT_OK
 
 
@@ -510,6 +587,8 @@ def _live(args: argparse.Namespace, out: TextIO) -> int:
         output.abort()
         raise
     output.close(analysis, stats.to_dict())
+    if args.write:
+        confirm_written([args.write], "pcapng of the frames received")
     if stats.stopped_by == "interface gone":
         return EXIT_GONE
     return EXIT_DAMAGED if analysis.truncated else EXIT_OK
@@ -523,5 +602,6 @@ def _merge(args: argparse.Namespace, out: TextIO) -> int:
     for clock, stats in zip(merged.clocks, merged.stats, strict=True):
         out.write(_sensor_line(clock, stats.copies) + "\n")
     out.write(f"{merged.frames} frames written to {args.output}\n")
+    confirm_written([args.output], f"pcapng of {merged.frames} merged frames")
     _warn_damage({"captures": [capture_entry(c) for c in merged.captures]})
     return EXIT_DAMAGED if merged.truncated else EXIT_OK
