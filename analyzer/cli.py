@@ -274,14 +274,19 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
     from analyzer.report.progress import progress_sink
 
     frame_rows: list[dict[str, Any]] = []
-    sinks = [progress_sink(quiet=args.quiet)]
+    progress = progress_sink(quiet=args.quiet, sources=args.captures)
+    sinks: list[Any] = [progress]
     charts = _chart_collector(args, sinks)
     if args.out:
         sinks.append(_row_collector(frame_rows))
     inputs = _pmksa_inputs(args)
-    analysis = run(args.captures, sinks=[s for s in sinks if s is not None], **inputs,
-                   jobs=max(1, args.jobs),
-                   offsets=_offsets(args, args.captures))
+    try:
+        analysis = run(args.captures, sinks=[s for s in sinks if s is not None], **inputs,
+                       jobs=max(1, args.jobs),
+                       offsets=_offsets(args, args.captures))
+    finally:  # errors and Ctrl-C too: the cursor is shown again before anything is printed
+        if progress is not None:
+            progress.close()
     _slow_roams(analysis, inputs)
     document = analysis_document(analysis)
     if args.sta:
