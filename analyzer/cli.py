@@ -13,22 +13,49 @@ import math
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from analyzer.errors import AnalyzerError
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_DAMAGED = 0, 1, 2, 3
+EXIT_CODES = """exit codes:
+  0  fine
+  1  check: an attempt broke the expectations (or, with --strict, could not be judged)
+  2  user error: one line on stderr (missing file, bad option, unwritable output ...)
+  3  a capture is damaged: everything up to the damage is still reported
+  4  live: an interface went away"""
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse whose usage errors (an invalid choice, a missing argument) are one line on
+    stderr, exit 2, like every other user error; `--help` shows the full usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("wifi-roam-analyzer")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="roam-analyzer",
         description="Reassemble Wi-Fi roams from monitor-mode captures.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"roam-analyzer {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     analyze = sub.add_parser("analyze", help="per-station roams, latencies and findings")
     analyze.add_argument("captures", nargs="+", metavar="CAPTURE", help="pcap/pcapng file, or -")
-    analyze.add_argument("--format", choices=("table", "json", "csv", "jsonl"), default="table")
+    analyze.add_argument("--format", choices=("table", "json", "csv", "jsonl"), default="table",
+                         help="table (fits the terminal), json (one document, see README), "
+                         "csv (one row per attempt) or jsonl (one object a line)")
     analyze.add_argument("--sta", type=_mac, help="only this station (MAC address)")
     analyze.add_argument("--out", metavar="DIR", help="write roams/frames/findings .csv there")
     analyze.add_argument("--quiet", action="store_true", help="no progress display")
@@ -60,16 +87,20 @@ def build_parser() -> argparse.ArgumentParser:
     _pmksa_options(check)
     frames = sub.add_parser("frames", help="one line per relevant decoded frame")
     frames.add_argument("captures", nargs="+", metavar="CAPTURE")
-    frames.add_argument("--format", choices=("table", "jsonl"), default="table")
+    frames.add_argument("--format", choices=("table", "json", "jsonl"), default="table",
+                        help="table (time since the capture's first frame, retries marked R), "
+                        "json (one array) or jsonl (one object a line, streamed)")
     sim = sub.add_parser("simulate", help="write a scenario capture (real keys and MICs)")
     sim.add_argument("scenario", help="scenario name (see --list)", nargs="?")
     sim.add_argument("-o", "--output", help="output file (.pcap or .pcapng)")
-    sim.add_argument("--format", choices=("pcap", "pcapng"), default=None)
+    sim.add_argument("--format", choices=("pcap", "pcapng"), default=None,
+                     help="file format (default: from the file name's extension)")
     sim.add_argument("--frames", type=int, default=None, help="size of the bench_mix scenario")
     sim.add_argument("--list", action="store_true", help="list the scenarios")
     report = sub.add_parser("report", help="a self-contained HTML report: charts, tables, ladders")
     report.add_argument("captures", nargs="+", metavar="CAPTURE", help="pcap/pcapng file")
     report.add_argument("-o", "--output", required=True, metavar="FILE", help="the .html to write")
+    _json_option(report)
     _offset_option(report)
     _pmksa_options(report)
     logs = sub.add_parser(
@@ -78,15 +109,59 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("logs", nargs="+", metavar="LOG", help="wpa_supplicant or hostapd log")
     logs.add_argument("--capture", action="append", default=[], metavar="CAPTURE",
                       help="align the logs with this capture (repeatable)")
-    logs.add_argument("--format", choices=("table", "json"), default="table")
+    logs.add_argument("--format", choices=("table", "json"), default="table",
+                      help="table (default) or one JSON document (docs/logs.md)")
     _live_parser(sub)
     merge = sub.add_parser(
         "merge", help="several sensors' captures as one aligned, de-duplicated pcapng"
     )
     merge.add_argument("captures", nargs="+", metavar="CAPTURE", help="one capture per sensor")
-    merge.add_argument("-o", "--output", required=True, metavar="FILE.pcapng")
+    merge.add_argument("-o", "--output", required=True, metavar="FILE.pcapng",
+                       help="the merged pcapng to write")
+    _json_option(merge)
     _offset_option(merge)
+    for name, subparser in sub.choices.items():
+        subparser.formatter_class = argparse.RawDescriptionHelpFormatter
+        subparser.epilog = f"examples:\n{EXAMPLES[name]}\n\n{EXIT_CODES}"
     return parser
+
+
+EXAMPLES = {
+    "analyze": """  roam-analyzer analyze pcaps/eap-pmksa-roam.pcapng
+  roam-analyzer analyze cap.pcapng --sta 00:21:6a:5b:4c:3d --format json
+  roam-analyzer analyze cap.pcapng --key wpa-pwd:secret:lab --out tables/ --charts charts/
+  roam-analyzer analyze sensor-ch1.pcap sensor-ch6.pcap --offset sensor-ch6=2.5
+  roam-analyzer analyze captures/                  (a directory or 'glob*.pcap': independent)
+  roam-analyzer analyze captures/ --sensors        (its files are sensors of one site)
+  roam-analyzer analyze sites/ --sites             (a site per subdirectory)""",
+    "check": """  roam-analyzer check cap.pcapng --expect lab.toml
+  roam-analyzer check cap.pcapng --expect hostapd.conf --strict --format json""",
+    "frames": """  roam-analyzer frames cap.pcapng | less
+  roam-analyzer frames cap.pcapng --format jsonl | jq 'select(.kind=="auth")'""",
+    "simulate": """  roam-analyzer simulate --list
+  roam-analyzer simulate eap-pmksa-roam -o story.pcapng""",
+    "report": """  roam-analyzer report pcaps/eap-pmksa-roam.pcapng -o report.html
+  roam-analyzer report a.pcap b.pcap -o report.html --expect lab.toml""",
+    "logs": """  roam-analyzer logs docs/seed-log.txt
+  roam-analyzer logs wpa_supplicant.log --capture cap.pcapng --format json""",
+    "live": """  roam-analyzer live -i wlan0mon
+  roam-analyzer live -i mon1 -i mon6 --write air.pcapng --ring 10:100
+  tcpdump -i wlan0mon -w - | roam-analyzer live -r - --format jsonl""",
+    "merge": """  roam-analyzer merge ch1.pcapng ch6.pcapng -o merged.pcapng
+  roam-analyzer merge ch1.pcapng ch6.pcapng -o merged.pcapng --offset ch6=2.5""",
+}
+
+
+def _json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="what is printed: text (default) or one JSON object")
+
+
+def _sensor_dicts(clocks: Sequence[Any], stats: Sequence[Any]) -> list[dict[str, Any]]:
+    return [{"sensor": c.name, "status": c.status, "via": c.via, "offset_s": c.offset_s,
+             "drift_ppm": c.drift_ppm, "matched_frames": c.matched,
+             "residual_us": None if c.residual_ns is None else c.residual_ns / 1000,
+             "copies": st.copies} for c, st in zip(clocks, stats, strict=True)]
 
 
 def _offset_option(parser: argparse.ArgumentParser) -> None:
@@ -432,19 +507,28 @@ def _frames(args: argparse.Namespace, out: TextIO) -> int:
 
     captures = open_captures(args.captures)
     analysis = Analysis([CaptureResult(c.info) for c in captures])
+    origin: dict[int, float] = {}
+    rows = []
     for n, frame in decoded_frames(captures, analysis.captures):
         row = frame_row(n, frame)
         if args.format == "jsonl":
             out.write(json.dumps(row) + "\n")
+        elif args.format == "json":
+            rows.append(row)
         else:
-            out.write(_frame_line(row, summary(row)) + "\n")
+            start = origin.setdefault(n, row["ts"])
+            out.write(_frame_line(row, summary(row), start) + "\n")
+    if args.format == "json":
+        json.dump(rows, out, indent=1)
+        out.write("\n")
     _warn_damage({"captures": [capture_entry(c) for c in analysis.captures]})
     return EXIT_DAMAGED if analysis.truncated else EXIT_OK
 
 
-def _frame_line(row: dict[str, Any], text: str) -> str:
+def _frame_line(row: dict[str, Any], text: str, start: float = 0.0) -> str:
+    retry = "R" if row.get("retry") else " "
     return (
-        f"{row['frame']:>7} {row['ts']:.6f} {row['kind']:<12} "
+        f"{row['frame']:>7} {row['ts'] - start:+12.6f} {retry} {row['kind']:<12} "
         f"{row.get('ta') or '-':<17} > {row.get('ra') or '-':<17} {text}"
     )
 
@@ -482,7 +566,16 @@ def _report(args: argparse.Namespace, out: TextIO) -> int:
     Notebook(analysis, collector, inputs["expectations"]).to_html(args.output)
     confirm_written([args.output], f"HTML report of {len(analysis.roams)} attempts, "
                     f"{len(analysis.findings)} findings")
-    _print_sensors(analysis.sensors, out)
+    if args.format == "json":
+        sensors = analysis.sensors
+        json.dump({"output": args.output, "attempts": len(analysis.roams),
+                   "findings": len(analysis.findings),
+                   "sensors": None if sensors is None else _sensor_dicts(sensors.clocks,
+                                                                         sensors.stats)},
+                  out, indent=2)
+        out.write("\n")
+    else:
+        _print_sensors(analysis.sensors, out)
     _warn_damage({"captures": [capture_entry(c) for c in analysis.captures]})
     return EXIT_DAMAGED if analysis.truncated else EXIT_OK
 
@@ -504,9 +597,12 @@ def _sensor_line(clock: Any, copies: int) -> str:
 
 
 def _logs(args: argparse.Namespace, out: TextIO) -> int:
-    from analyzer.report.logs import logs_report, print_logs
+    from analyzer.report.logs import logs_report, print_logs, unrecognised_logs
 
     document, damaged = logs_report(args.logs, args.capture)
+    for path in unrecognised_logs(document):
+        print(f"roam-analyzer: warning: {path}: no wpa_supplicant or hostapd line recognised "
+              "(a debug log, -dd, is needed; see docs/logs.md)", file=sys.stderr)
     if args.format == "json":
         json.dump(document, out, indent=2)
         out.write("\n")
@@ -604,9 +700,14 @@ def _merge(args: argparse.Namespace, out: TextIO) -> int:
     from analyzer.report.jsonout import capture_entry
 
     merged = write_merged(args.captures, args.output, _offsets(args, args.captures))
-    for clock, stats in zip(merged.clocks, merged.stats, strict=True):
-        out.write(_sensor_line(clock, stats.copies) + "\n")
-    out.write(f"{merged.frames} frames written to {args.output}\n")
+    if args.format == "json":
+        json.dump({"output": args.output, "frames": merged.frames,
+                   "sensors": _sensor_dicts(merged.clocks, merged.stats)}, out, indent=2)
+        out.write("\n")
+    else:
+        for clock, stats in zip(merged.clocks, merged.stats, strict=True):
+            out.write(_sensor_line(clock, stats.copies) + "\n")
+        out.write(f"{merged.frames} frames written to {args.output}\n")
     confirm_written([args.output], f"pcapng of {merged.frames} merged frames")
     _warn_damage({"captures": [capture_entry(c) for c in merged.captures]})
     return EXIT_DAMAGED if merged.truncated else EXIT_OK

@@ -47,7 +47,8 @@ table.attempts td{white-space:nowrap}
 table.attempts td.why,table.attempts td.ssid{white-space:normal;overflow-wrap:anywhere}
 table.attempts td.ssid{max-width:12em}
 th[tabindex]{cursor:pointer}
-.scroll{max-height:75vh;overflow-y:auto}.scroll thead th{position:sticky;top:0;z-index:1}th[aria-sort=ascending]::after{content:" \\25B2"}
+.scroll{max-height:75vh;overflow-y:auto}.scroll thead th{position:sticky;top:0;z-index:1}
+th[aria-sort=ascending]::after{content:" \\25B2"}
 th[aria-sort=descending]::after{content:" \\25BC"}
 """ + SVG_STYLE
 

@@ -111,12 +111,14 @@ def _origin(captures: list[dict[str, Any]], roam: dict[str, Any]) -> float | Non
     return None if chosen is None else chosen.get("first_ts")
 
 
-def _summary_table(summary: dict[str, Any]) -> Table:
+def _summary_table(summary: dict[str, Any]) -> RenderableType:
     rate = summary["success_rate"]
     title = (
-        f"Summary: {summary['attempts']} attempts, {summary['roams']} roams, "
+        f"Summary: {plural(summary['attempts'], 'attempt')}, {plural(summary['roams'], 'roam')}, "
         f"success {'-' if rate is None else f'{rate:.0%}'}"
     )
+    if not summary["control_plane_ms"]:
+        return Text(title)
     table = _table(title, "method", "attempts", "measured", "median ms", "p95 ms")
     for method, s in summary["control_plane_ms"].items():
         _row(table, method, s["attempts"], s["measured"], ms(s["median"]), ms(s["p95"]))
