@@ -39,6 +39,7 @@ class Column:
     cell: Callable[[Row, Context], str]
     essential: bool = False  # never dropped (and never cut)
     wraps: bool = False  # free text: may wrap at spaces (never cut mid-word)
+    min_width: int = 24  # a wrapping column's narrowest
 
 
 def ms(value: float | None) -> str:
@@ -116,7 +117,7 @@ COLUMNS: dict[str, Column] = {
     "#": Column("#", lambda r, _c: str(r["id"]), essential=True),
     "time": Column("time (UTC)", _time, essential=True),
     "route": Column("from → to", _route, essential=True),
-    "ssid": Column("ssid", lambda r, _c: clean(r["ssid"]) or "-"),
+    "ssid": Column("ssid", lambda r, _c: clean(r["ssid"]) or "-", wraps=True, min_width=16),
     "kind": Column("kind", lambda r, _c: str(r["kind"])),
     "method": Column("method", lambda r, c: method_label(r, c.folded), essential=True),
     "outcome": Column("outcome", lambda r, _c: str(r["outcome"]), essential=True),
@@ -130,7 +131,6 @@ COLUMNS: dict[str, Column] = {
 }
 ORDER = tuple(COLUMNS)
 DROP_FIRST = ("ssid", "gap", "eap", "4way", "kind", "keys", "failure", "control")
-FAILURE_MIN = 24  # narrowest the failure column gets before it is dropped
 
 
 def _widths(names: Sequence[str], roams: Sequence[Row], ctx: Context) -> dict[str, int]:
@@ -139,7 +139,7 @@ def _widths(names: Sequence[str], roams: Sequence[Row], ctx: Context) -> dict[st
         col = COLUMNS[name]
         cells = [header(name, ctx)] + [col.cell(r, ctx) for r in roams]
         widest = max(len(line) for cell in cells for line in cell.split("\n"))
-        widths[name] = min(widest, FAILURE_MIN) if col.wraps else widest
+        widths[name] = min(widest, col.min_width) if col.wraps else widest
     return widths
 
 

@@ -14,7 +14,7 @@ from analyzer.report.safe import clean
 
 __all__ = ["clock", "console_for", "pmksa_label", "print_analysis", "print_pmkids", "print_roams"]
 
-PIPE_WIDTH = 180  # a file or pipe has no width; wide enough that MACs are never cut
+PIPE_WIDTH = 240  # a file or pipe has no width: wide enough for every column of the table
 
 
 def console_for(out: TextIO) -> Console:

@@ -128,3 +128,18 @@ def test_sta_filter_narrows_the_summary_and_says_when_a_station_has_no_attempts(
     assert nobody["summary"]["attempts"] == 0
     shown = render(nobody, 120, "02:aa:bb:cc:dd:ee")
     assert "Station 02:aa:bb:cc:dd:ee: no connection attempts in 1 capture" in shown
+
+
+def test_sites_get_one_table_per_site_and_station_in_time_order() -> None:
+    document = analysis_document(run([SHIPPED[0]]))
+    first, second = (dict(r) for r in document["roams"][:2])
+    late = dict(first, id=10, site="lab-b", capture=1, t_start=first["t_start"] + 50)
+    early = dict(second, id=11, site="lab-b", capture=1, t_start=first["t_start"] + 1)
+    document["roams"] = [dict(first, site="lab-a", capture=0), late, early]
+    document["captures"] = document["captures"] * 2
+    groups = text.roam_groups(document)
+    assert [g[0] for g in groups] == [f"Station {first['sta']} at site lab-a",
+                                      f"Station {first['sta']} at site lab-b"]
+    assert [r["id"] for r in groups[1][2]] == [11, 10]
+    shown = render(document, 120)
+    assert "at site lab-b" in shown
