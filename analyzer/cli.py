@@ -548,8 +548,14 @@ def _write_charts(directory: str, analysis: Any, collector: Any, inputs: dict[st
     from analyzer.api import Analysis as Notebook
 
     written = Notebook(analysis, collector, inputs["expectations"]).save_charts(directory)
+    ladders = [p for p in written if os.path.basename(p).startswith("ladder_")]
     for path in written:
-        confirm_written([path], f"chart {os.path.splitext(os.path.basename(path))[0]}")
+        if path not in ladders:
+            confirm_written([path], f"chart {os.path.splitext(os.path.basename(path))[0]}")
+    if ladders:  # one line for them all: a file per attempt would drown the rest
+        size = sum(os.path.getsize(p) for p in ladders)
+        print(f"roam-analyzer: wrote {len(ladders)} files {directory}/ladder_ID.png|svg "
+              f"({_size(size)}): a ladder per attempt", file=sys.stderr)
 
 
 def _report(args: argparse.Namespace, out: TextIO) -> int:
