@@ -157,14 +157,15 @@ def choose(roams: Sequence[Row], width: int, ctx: Context) -> tuple[list[str], C
     forms = (ctx, Context(ctx.origin, ctx.keys, absolute=False),
              Context(ctx.origin, ctx.keys, absolute=False, folded=True))
     for form in forms:
-        names = list(ORDER)
+        names = [n for n in ORDER if need_failure or n != "failure"]  # no empty column
         for n, drop in enumerate((None, *DROP_FIRST)):
-            if drop is not None:
+            if drop is not None and drop in names:
                 names.remove(drop)
             if need_failure and "failure" not in names:
                 break
             if table_width(_widths(names, roams, form)) <= width:
-                return _readd(names, DROP_FIRST[:n], roams, width, form), form
+                dropped = [d for d in DROP_FIRST[:n] if need_failure or d != "failure"]
+                return _readd(names, dropped, roams, width, form), form
     return None
 
 

@@ -143,3 +143,27 @@ def test_sites_get_one_table_per_site_and_station_in_time_order() -> None:
     assert [r["id"] for r in groups[1][2]] == [11, 10]
     shown = render(document, 120)
     assert "at site lab-b" in shown
+
+
+def test_no_failure_column_when_no_attempt_has_a_reason_to_show() -> None:
+    document = analysis_document(run([SHIPPED[0]]))
+    assert all(r["failure_reason"] is None for r in document["roams"])
+    shown = render(document, 240)
+    assert "failure" not in shown and "keys" in shown
+
+
+def test_pmkid_invalid_explains_itself_whole_at_80_columns(public_dir: Path) -> None:
+    """The MICs verify with the key given; the AP's M1 PMKID is not the standard derivation
+    from that PMK (wpa-Induction, Wireshark's sample): the finding says both, nothing cut."""
+    from analyzer.config.keys import parse_key
+
+    capture = public_dir / "wpa-Induction.pcap.gz"
+    keys = parse_key("wpa-pwd:Induction:Coherer")
+    document = analysis_document(run([str(capture)], keys=keys))
+    (finding,) = [f for f in document["findings"] if f["code"] == "PMKID_INVALID"]
+    message = finding["message"]
+    assert "is not the standard derivation" in message and "MICs verify" in message
+    out = Terminal()
+    console = Console(file=out, width=80, color_system=None, highlight=False, markup=False)
+    console.print(text.findings_view(document["findings"], 80))
+    assert " ".join(out.getvalue().split()).count(" ".join(message.split())) == 1
