@@ -55,6 +55,9 @@ def load(
     collector = Collector()
     result = pipeline.run([os.fspath(c) for c in captures], sinks=[collector],
                           expectations=exp, keys=ring, offsets=offsets, engine=engine)
+    from analyzer.report.expect import slow_roams_as_checked
+
+    slow_roams_as_checked(result, exp)
     return Analysis(result, collector, exp)
 
 

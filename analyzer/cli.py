@@ -13,22 +13,49 @@ import math
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from analyzer.errors import AnalyzerError
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_DAMAGED = 0, 1, 2, 3
+EXIT_CODES = """exit codes:
+  0  fine
+  1  check: an attempt broke the expectations (or, with --strict, could not be judged)
+  2  user error: one line on stderr (missing file, bad option, unwritable output ...)
+  3  a capture is damaged: everything up to the damage is still reported
+  4  live: an interface went away"""
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse whose usage errors (an invalid choice, a missing argument) are one line on
+    stderr, exit 2, like every other user error; `--help` shows the full usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("wifi-roam-analyzer")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="roam-analyzer",
         description="Reassemble Wi-Fi roams from monitor-mode captures.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"roam-analyzer {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     analyze = sub.add_parser("analyze", help="per-station roams, latencies and findings")
     analyze.add_argument("captures", nargs="+", metavar="CAPTURE", help="pcap/pcapng file, or -")
-    analyze.add_argument("--format", choices=("table", "json", "csv", "jsonl"), default="table")
+    analyze.add_argument("--format", choices=("table", "json", "csv", "jsonl"), default="table",
+                         help="table (fits the terminal), json (one document, see README), "
+                         "csv (one row per attempt) or jsonl (one object a line)")
     analyze.add_argument("--sta", type=_mac, help="only this station (MAC address)")
     analyze.add_argument("--out", metavar="DIR", help="write roams/frames/findings .csv there")
     analyze.add_argument("--quiet", action="store_true", help="no progress display")
@@ -53,22 +80,30 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="exit 1 when a PMKSA verdict or a roam time breaks the expectations"
     )
     check.add_argument("captures", nargs="+", metavar="CAPTURE", help="pcap/pcapng file, or -")
+    check.add_argument("--strict", action="store_true",
+                       help="also exit 1 when an attempt could not be judged (or there is none)")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text (default) or one JSON object for CI")
     _offset_option(check)
     _pmksa_options(check)
     _engine_option(check)
     frames = sub.add_parser("frames", help="one line per relevant decoded frame")
     frames.add_argument("captures", nargs="+", metavar="CAPTURE")
-    frames.add_argument("--format", choices=("table", "jsonl"), default="table")
+    frames.add_argument("--format", choices=("table", "json", "jsonl"), default="table",
+                        help="table (time since the capture's first frame, retries marked R), "
+                        "json (one array) or jsonl (one object a line, streamed)")
     _engine_option(frames)
     sim = sub.add_parser("simulate", help="write a scenario capture (real keys and MICs)")
     sim.add_argument("scenario", help="scenario name (see --list)", nargs="?")
     sim.add_argument("-o", "--output", help="output file (.pcap or .pcapng)")
-    sim.add_argument("--format", choices=("pcap", "pcapng"), default=None)
+    sim.add_argument("--format", choices=("pcap", "pcapng"), default=None,
+                     help="file format (default: from the file name's extension)")
     sim.add_argument("--frames", type=int, default=None, help="size of the bench_mix scenario")
     sim.add_argument("--list", action="store_true", help="list the scenarios")
     report = sub.add_parser("report", help="a self-contained HTML report: charts, tables, ladders")
     report.add_argument("captures", nargs="+", metavar="CAPTURE", help="pcap/pcapng file")
     report.add_argument("-o", "--output", required=True, metavar="FILE", help="the .html to write")
+    _json_option(report)
     _offset_option(report)
     _pmksa_options(report)
     _engine_option(report)
@@ -78,14 +113,20 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("logs", nargs="+", metavar="LOG", help="wpa_supplicant or hostapd log")
     logs.add_argument("--capture", action="append", default=[], metavar="CAPTURE",
                       help="align the logs with this capture (repeatable)")
-    logs.add_argument("--format", choices=("table", "json"), default="table")
+    logs.add_argument("--format", choices=("table", "json"), default="table",
+                      help="table (default) or one JSON document (docs/logs.md)")
     _live_parser(sub)
     merge = sub.add_parser(
         "merge", help="several sensors' captures as one aligned, de-duplicated pcapng"
     )
     merge.add_argument("captures", nargs="+", metavar="CAPTURE", help="one capture per sensor")
-    merge.add_argument("-o", "--output", required=True, metavar="FILE.pcapng")
+    merge.add_argument("-o", "--output", required=True, metavar="FILE.pcapng",
+                       help="the merged pcapng to write")
+    _json_option(merge)
     _offset_option(merge)
+    for name, subparser in sub.choices.items():
+        subparser.formatter_class = argparse.RawDescriptionHelpFormatter
+        subparser.epilog = f"examples:\n{EXAMPLES[name]}\n\n{EXIT_CODES}"
     return parser
 
 
@@ -95,6 +136,42 @@ def _engine_option(parser: argparse.ArgumentParser) -> None:
         help="who decodes the frames: our decoder (default) or Wireshark's dissectors through "
         "tshark (slow; one capture)",
     )
+EXAMPLES = {
+    "analyze": """  roam-analyzer analyze pcaps/eap-pmksa-roam.pcapng
+  roam-analyzer analyze cap.pcapng --sta 00:21:6a:5b:4c:3d --format json
+  roam-analyzer analyze cap.pcapng --key wpa-pwd:secret:lab --out tables/ --charts charts/
+  roam-analyzer analyze sensor-ch1.pcap sensor-ch6.pcap --offset sensor-ch6=2.5
+  roam-analyzer analyze captures/                  (a directory or 'glob*.pcap': independent)
+  roam-analyzer analyze captures/ --sensors        (its files are sensors of one site)
+  roam-analyzer analyze sites/ --sites             (a site per subdirectory)""",
+    "check": """  roam-analyzer check cap.pcapng --expect lab.toml
+  roam-analyzer check cap.pcapng --expect hostapd.conf --strict --format json""",
+    "frames": """  roam-analyzer frames cap.pcapng | less
+  roam-analyzer frames cap.pcapng --format jsonl | jq 'select(.kind=="auth")'""",
+    "simulate": """  roam-analyzer simulate --list
+  roam-analyzer simulate eap-pmksa-roam -o story.pcapng""",
+    "report": """  roam-analyzer report pcaps/eap-pmksa-roam.pcapng -o report.html
+  roam-analyzer report a.pcap b.pcap -o report.html --expect lab.toml""",
+    "logs": """  roam-analyzer logs docs/seed-log.txt
+  roam-analyzer logs wpa_supplicant.log --capture cap.pcapng --format json""",
+    "live": """  roam-analyzer live -i wlan0mon
+  roam-analyzer live -i mon1 -i mon6 --write air.pcapng --ring 10:100
+  tcpdump -i wlan0mon -w - | roam-analyzer live -r - --format jsonl""",
+    "merge": """  roam-analyzer merge ch1.pcapng ch6.pcapng -o merged.pcapng
+  roam-analyzer merge ch1.pcapng ch6.pcapng -o merged.pcapng --offset ch6=2.5""",
+}
+
+
+def _json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="what is printed: text (default) or one JSON object")
+
+
+def _sensor_dicts(clocks: Sequence[Any], stats: Sequence[Any]) -> list[dict[str, Any]]:
+    return [{"sensor": c.name, "status": c.status, "via": c.via, "offset_s": c.offset_s,
+             "drift_ppm": c.drift_ppm, "matched_frames": c.matched,
+             "residual_us": None if c.residual_ns is None else c.residual_ns / 1000,
+             "copies": st.copies} for c, st in zip(clocks, stats, strict=True)]
 
 
 def _offset_option(parser: argparse.ArgumentParser) -> None:
@@ -171,6 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    check_outputs(args)
     match args.command:
         case "analyze":
             return _analyze(args, sys.stdout)
@@ -189,6 +267,77 @@ def _dispatch(args: argparse.Namespace) -> int:
         case "merge":
             return _merge(args, sys.stdout)
     raise AssertionError(args.command)
+
+
+# --- output paths: checked before any work, each written file confirmed ----------------------
+
+OUTPUTS = (  # (attribute, option, a directory?)
+    ("out", "--out", True), ("charts", "--charts", True), ("output", "-o", False),
+    ("write", "--write", False),
+)
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Every output path of the command is writable as what it must be (file or directory),
+    or a one-line user error before any capture is read."""
+    for attr, option, is_dir in OUTPUTS:
+        path = getattr(args, attr, None)
+        if path and path != "-":
+            problem = _dir_problem(path) if is_dir else _file_problem(path)
+            if problem:
+                raise AnalyzerError(f"{option} {path}: {problem}")
+
+
+def _file_problem(path: str) -> str | None:
+    if path.endswith(os.sep) or os.path.isdir(path):
+        return "is a directory; give a file name"
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        return "exists and cannot be overwritten (permission denied)"
+    return _parent_problem(path)
+
+
+def _dir_problem(path: str) -> str | None:
+    if os.path.exists(path) and not os.path.isdir(path):
+        return "is a file; give a directory"
+    if os.path.isdir(path):
+        writable = os.access(path, os.W_OK | os.X_OK)
+        return None if writable else "cannot write in this directory (permission denied)"
+    return _parent_problem(path.rstrip(os.sep) or path)
+
+
+def _parent_problem(path: str) -> str | None:
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.exists(parent):
+        return f"directory {os.path.dirname(path) or parent} does not exist"
+    if not os.path.isdir(parent):
+        return f"{os.path.dirname(path)} is not a directory"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot write in {os.path.dirname(path) or '.'} (permission denied)"
+    return None
+
+
+def confirm_written(paths: Sequence[Any], what: str) -> None:
+    """One stderr line per file written: its path, size and what it holds."""
+    for path in paths:
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            continue
+        print(f"roam-analyzer: wrote {path} ({_size(size)}): {what}", file=sys.stderr)
+
+
+def _size(n: int) -> str:
+    if n < 1000:
+        return f"{n} bytes"
+    return f"{n / 1e3:.1f} kB" if n < 1_000_000 else f"{n / 1e6:.1f} MB"
+
+
+def _written_tables(paths: Sequence[Any], document: dict[str, Any]) -> None:
+    holds = {"roams": f"{len(document['roams'])} attempts",
+             "findings": f"{len(document['findings'])} findings", "frames": "handshake frames"}
+    for path in paths:
+        stem = os.path.basename(str(path)).split(".")[0]
+        confirm_written([path], holds.get(stem, "table"))
 
 
 def _analyze(args: argparse.Namespace, out: TextIO) -> int:
@@ -213,18 +362,24 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
     from analyzer.report.progress import progress_sink
 
     frame_rows: list[dict[str, Any]] = []
-    sinks = [progress_sink(quiet=args.quiet)]
+    progress = progress_sink(quiet=args.quiet, sources=args.captures)
+    sinks: list[Any] = [progress]
     charts = _chart_collector(args, sinks)
     if args.out:
         sinks.append(_row_collector(frame_rows))
     inputs = _pmksa_inputs(args)
-    analysis = run(args.captures, sinks=[s for s in sinks if s is not None], **inputs,
-                   jobs=max(1, args.jobs),
-                   offsets=_offsets(args, args.captures), engine=args.engine)
+    try:
+        analysis = run(args.captures, sinks=[s for s in sinks if s is not None], **inputs,
+                       jobs=max(1, args.jobs),
+                       offsets=_offsets(args, args.captures), engine=args.engine)
+    finally:  # errors and Ctrl-C too: the cursor is shown again before anything is printed
+        if progress is not None:
+            progress.close()
+    _slow_roams(analysis, inputs)
     document = analysis_document(analysis)
     if args.sta:
         document = only_station(document, args.sta)
-    _write_analysis(args.format, document, out)
+    _write_analysis(args.format, document, out, args.sta)
     if args.format == "table":
         _print_sensors(analysis.sensors, out)
     if args.out:
@@ -233,7 +388,7 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
         from analyzer.report.tabular import write_tables
 
         rows = [r for r in frame_rows if not args.sta or r["sta"] == args.sta]
-        write_tables(Path(args.out), document, rows)
+        _written_tables(write_tables(Path(args.out), document, rows), document)
     if charts is not None:
         _write_charts(args.charts, analysis, charts, inputs)
     _warn_damage(document)
@@ -273,7 +428,7 @@ def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:
     document = combine(results, names)
     if args.sta:
         document = only_station(document, args.sta)
-    _write_analysis(args.format, document, out)
+    _write_analysis(args.format, document, out, args.sta)
     if args.out:
         from pathlib import Path
 
@@ -285,32 +440,36 @@ def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:
         else:
             from analyzer.report.tabular import write_tables
 
-            write_tables(Path(args.out), document, rows)
+            _written_tables(write_tables(Path(args.out), document, rows), document)
     _warn_damage(document)
     return EXIT_DAMAGED if any(c["truncated"] for c in document["captures"]) else EXIT_OK
 
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
     from analyzer.pipeline import run
-    from analyzer.report.jsonout import capture_entry
+    from analyzer.report.check import check_document, check_lines
+    from analyzer.report.jsonout import analysis_document
 
     analysis = run(args.captures, **_pmksa_inputs(args), offsets=_offsets(args, args.captures),
                    engine=args.engine)
-    _print_sensors(analysis.sensors, out)
-    for v in analysis.violations:
-        frames = ", ".join(str(f) for f in v.frames[:12]) + (" ..." if len(v.frames) > 12 else "")
-        out.write(f"roam {v.roam_id} {v.sta} -> {v.bssid}: {v.what}: {v.message} "
-                  f"[frames {frames or '-'}]\n")
-    bad = {v.roam_id for v in analysis.violations}
-    n = len(analysis.roams)
-    if bad:
-        out.write(f"FAIL: {len(bad)} of {n} attempts break the expectations\n")
+    document = analysis_document(analysis)
+    result = check_document(document, analysis.violations, args.strict)
+    if args.format == "json":
+        json.dump(result, out, indent=2)
+        out.write("\n")
     else:
-        out.write(f"OK: {n} attempts, all as expected\n")
-    _warn_damage({"captures": [capture_entry(c) for c in analysis.captures]})
-    if bad:
+        _print_sensors(analysis.sensors, out)
+        out.writelines(line + "\n" for line in check_lines(result))
+    _warn_damage(document)
+    if not result["ok"]:
         return EXIT_VIOLATION
     return EXIT_DAMAGED if analysis.truncated else EXIT_OK
+
+
+def _slow_roams(analysis: Any, inputs: dict[str, Any]) -> None:
+    from analyzer.report.expect import slow_roams_as_checked
+
+    slow_roams_as_checked(analysis, inputs["expectations"])
 
 
 def _row_collector(rows: list[dict[str, Any]]) -> Any:
@@ -323,7 +482,8 @@ def _row_collector(rows: list[dict[str, Any]]) -> Any:
     return collect
 
 
-def _write_analysis(fmt: str, document: dict[str, Any], out: TextIO) -> None:
+def _write_analysis(fmt: str, document: dict[str, Any], out: TextIO,
+                    sta: str | None = None) -> None:
     match fmt:
         case "json":
             json.dump(document, out, indent=2)
@@ -341,7 +501,7 @@ def _write_analysis(fmt: str, document: dict[str, Any], out: TextIO) -> None:
             from analyzer.report.text import print_analysis, print_roams
 
             print_analysis(document, out)
-            print_roams(document, out)
+            print_roams(document, out, sta)
 
 
 def _mac(text: str) -> str:
@@ -372,19 +532,28 @@ def _frames(args: argparse.Namespace, out: TextIO) -> int:
         captures = open_captures(args.captures)
         analysis = Analysis([CaptureResult(c.info) for c in captures])
         decoded = decoded_frames(captures, analysis.captures)
+    origin: dict[int, float] = {}
+    rows = []
     for n, frame in decoded:
         row = frame_row(n, frame)
         if args.format == "jsonl":
             out.write(json.dumps(row) + "\n")
+        elif args.format == "json":
+            rows.append(row)
         else:
-            out.write(_frame_line(row, summary(row)) + "\n")
+            start = origin.setdefault(n, row["ts"])
+            out.write(_frame_line(row, summary(row), start) + "\n")
+    if args.format == "json":
+        json.dump(rows, out, indent=1)
+        out.write("\n")
     _warn_damage({"captures": [capture_entry(c) for c in analysis.captures]})
     return EXIT_DAMAGED if analysis.truncated else EXIT_OK
 
 
-def _frame_line(row: dict[str, Any], text: str) -> str:
+def _frame_line(row: dict[str, Any], text: str, start: float = 0.0) -> str:
+    retry = "R" if row.get("retry") else " "
     return (
-        f"{row['frame']:>7} {row['ts']:.6f} {row['kind']:<12} "
+        f"{row['frame']:>7} {row['ts'] - start:+12.6f} {retry} {row['kind']:<12} "
         f"{row.get('ta') or '-':<17} > {row.get('ra') or '-':<17} {text}"
     )
 
@@ -403,7 +572,15 @@ def _chart_collector(args: argparse.Namespace, sinks: list[Any]) -> Any:
 def _write_charts(directory: str, analysis: Any, collector: Any, inputs: dict[str, Any]) -> None:
     from analyzer.api import Analysis as Notebook
 
-    Notebook(analysis, collector, inputs["expectations"]).save_charts(directory)
+    written = Notebook(analysis, collector, inputs["expectations"]).save_charts(directory)
+    ladders = [p for p in written if os.path.basename(p).startswith("ladder_")]
+    for path in written:
+        if path not in ladders:
+            confirm_written([path], f"chart {os.path.splitext(os.path.basename(path))[0]}")
+    if ladders:  # one line for them all: a file per attempt would drown the rest
+        size = sum(os.path.getsize(p) for p in ladders)
+        print(f"roam-analyzer: wrote {len(ladders)} files {directory}/ladder_ID.png|svg "
+              f"({_size(size)}): a ladder per attempt", file=sys.stderr)
 
 
 def _report(args: argparse.Namespace, out: TextIO) -> int:
@@ -416,8 +593,20 @@ def _report(args: argparse.Namespace, out: TextIO) -> int:
     inputs, collector = _pmksa_inputs(args), Collector()
     analysis = run(args.captures, sinks=[collector], **inputs,
                    offsets=_offsets(args, args.captures), engine=args.engine)
+    _slow_roams(analysis, inputs)
     Notebook(analysis, collector, inputs["expectations"]).to_html(args.output)
-    _print_sensors(analysis.sensors, out)
+    confirm_written([args.output], f"HTML report of {len(analysis.roams)} attempts, "
+                    f"{len(analysis.findings)} findings")
+    if args.format == "json":
+        sensors = analysis.sensors
+        json.dump({"output": args.output, "attempts": len(analysis.roams),
+                   "findings": len(analysis.findings),
+                   "sensors": None if sensors is None else _sensor_dicts(sensors.clocks,
+                                                                         sensors.stats)},
+                  out, indent=2)
+        out.write("\n")
+    else:
+        _print_sensors(analysis.sensors, out)
     _warn_damage({"captures": [capture_entry(c) for c in analysis.captures]})
     return EXIT_DAMAGED if analysis.truncated else EXIT_OK
 
@@ -439,9 +628,12 @@ def _sensor_line(clock: Any, copies: int) -> str:
 
 
 def _logs(args: argparse.Namespace, out: TextIO) -> int:
-    from analyzer.report.logs import logs_report, print_logs
+    from analyzer.report.logs import logs_report, print_logs, unrecognised_logs
 
     document, damaged = logs_report(args.logs, args.capture)
+    for path in unrecognised_logs(document):
+        print(f"roam-analyzer: warning: {path}: no wpa_supplicant or hostapd line recognised "
+              "(a debug log, -dd, is needed; see docs/logs.md)", file=sys.stderr)
     if args.format == "json":
         json.dump(document, out, indent=2)
         out.write("\n")
@@ -463,7 +655,8 @@ def _simulate(args: argparse.Namespace, out: TextIO) -> int:
     if not args.output:
         raise AnalyzerError("simulate needs -o FILE")
     fmt = args.format or ("pcapng" if args.output.endswith(".pcapng") else "pcap")
-    simulate(args.scenario, args.output, fmt=fmt, frames=args.frames)
+    frames = simulate(args.scenario, args.output, fmt=fmt, frames=args.frames)
+    confirm_written([args.output], f"{fmt} of {frames} frames, scenario {args.scenario}")
     return EXIT_OK
 
 
@@ -526,6 +719,8 @@ def _live(args: argparse.Namespace, out: TextIO) -> int:
         output.abort()
         raise
     output.close(analysis, stats.to_dict())
+    if args.write:
+        confirm_written([args.write], "pcapng of the frames received")
     if stats.stopped_by == "interface gone":
         return EXIT_GONE
     return EXIT_DAMAGED if analysis.truncated else EXIT_OK
@@ -536,8 +731,14 @@ def _merge(args: argparse.Namespace, out: TextIO) -> int:
     from analyzer.report.jsonout import capture_entry
 
     merged = write_merged(args.captures, args.output, _offsets(args, args.captures))
-    for clock, stats in zip(merged.clocks, merged.stats, strict=True):
-        out.write(_sensor_line(clock, stats.copies) + "\n")
-    out.write(f"{merged.frames} frames written to {args.output}\n")
+    if args.format == "json":
+        json.dump({"output": args.output, "frames": merged.frames,
+                   "sensors": _sensor_dicts(merged.clocks, merged.stats)}, out, indent=2)
+        out.write("\n")
+    else:
+        for clock, stats in zip(merged.clocks, merged.stats, strict=True):
+            out.write(_sensor_line(clock, stats.copies) + "\n")
+        out.write(f"{merged.frames} frames written to {args.output}\n")
+    confirm_written([args.output], f"pcapng of {merged.frames} merged frames")
     _warn_damage({"captures": [capture_entry(c) for c in merged.captures]})
     return EXIT_DAMAGED if merged.truncated else EXIT_OK

@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from analyzer.report.summary import percentile
 from analyzer.roam.records import PHASE_NAMES, PMKSA_VERDICTS
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ OUTCOME_COLOURS = {"success": "#2e7d32", "failed": "#c62828", "incomplete": "#ef
 EXPECTED_MARKERS = {True: ("o", "PMKSA as expected"), False: ("X", "PMKSA not as expected"),
                     None: ("s", "PMKSA not judged / unknown")}
 TICKS_MAX = 30  # roam labels on the x axis before they are thinned
+LABELS_MAX = 80  # attempts on a timeline that still get their #id written beside the marker
 
 
 def _plural(n: int, word: str) -> str:
@@ -77,17 +79,24 @@ def latency_breakdown(roams: pd.DataFrame, log: bool = False) -> Figure:
         empty_note(top, "no connection attempts in this capture")
         bottom.set_axis_off()
         return fig
-    _stack(top, roams, PHASE_NAMES)
-    top.set_title("whole handoff: scan, control plane, first data", fontsize=10)
+    long_scans = _long_scans(roams)
+    whole = _stack(top, roams, PHASE_NAMES, skip=long_scans)
+    title = "whole handoff: scan, control plane, first data"
+    if long_scans:
+        title += (f"; {_plural(len(long_scans), 'scan')} over {SCAN_MAX_MS / 1000:g} s not "
+                  "counted (not part of the roam)")
+    top.set_title(title, fontsize=10)
     heights = _stack(bottom, roams, CONTROL_PHASES)
     bottom.set_title("control plane only: authentication to 4-way handshake", fontsize=10)
     _missing_marks(bottom, roams, heights)
     _roam_ticks(bottom, roams)
-    for ax in (top, bottom):
+    for ax, totals in ((top, whole), (bottom, heights)):
         ax.set_ylabel("time (ms)")
         ax.grid(True, axis="y", alpha=0.3)
         if log:
             ax.set_yscale("log")
+        else:
+            clip_outliers(ax, totals)
     bottom.set_xlabel("attempt (#id, method)" if n <= TICKS_MAX else "attempt (#id)")
     handles, labels = top.get_legend_handles_labels()
     extra = bottom.get_legend_handles_labels()
@@ -98,8 +107,41 @@ def latency_breakdown(roams: pd.DataFrame, log: bool = False) -> Figure:
     return fig
 
 
-def _stack(ax: Axes, roams: pd.DataFrame, phases: Sequence[str]) -> Any:
-    """Stacked bars of the phases' durations; returns each bar's total height."""
+SCAN_MAX_MS = 3000.0  # a longer scan is the station idling, not a phase of its roam
+CLIP_FACTOR = 5.0  # a bar taller than this many times the typical one is clipped
+
+
+def _long_scans(roams: pd.DataFrame) -> set[int]:
+    values = _values(roams["phase_probe_ms"])
+    return {i for i, v in enumerate(values) if v == v and v > SCAN_MAX_MS}
+
+
+def clip_outliers(ax: Axes, totals: Any) -> list[int]:
+    """Keep the axis on the bulk of the bars, so one 60-second outlier does not flatten the
+    rest: bars over CLIP_FACTOR times the typical one are cut at the top with their value
+    written there. Returns the clipped bars' positions."""
+    seen = sorted(float(t) for t in totals if t > 0)
+    if len(seen) < 3:
+        return []
+    typical = percentile(seen, 50 if len(seen) < 10 else 90)
+    cut = CLIP_FACTOR * max(typical, 0.001)
+    if seen[-1] <= cut:
+        return []
+    ceiling = max(v for v in seen if v <= cut) * 1.25
+    ax.set_ylim(0, ceiling)
+    clipped = [i for i, total in enumerate(totals) if total > ceiling]
+    for i in clipped:
+        ax.annotate(f"{totals[i]:,.0f} ms ↑", (i, ceiling), xytext=(0, -4),
+                    textcoords="offset points", ha="center", va="top", fontsize=8,
+                    rotation=90, color="#b71c1c", gid=f"clipped:{i}",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+    return clipped
+
+
+def _stack(ax: Axes, roams: pd.DataFrame, phases: Sequence[str],
+           skip: set[int] = frozenset()) -> Any:  # type: ignore[assignment]
+    """Stacked bars of the phases' durations (a scan in `skip` left out); returns each bar's
+    total height."""
     import numpy as np
 
     n = len(roams)
@@ -107,6 +149,9 @@ def _stack(ax: Axes, roams: pd.DataFrame, phases: Sequence[str]) -> Any:
     top = np.zeros(n)
     for phase in phases:
         values = _values(roams[f"phase_{phase}_ms"])
+        if phase == "probe" and skip:
+            values = values.copy()
+            values[list(skip)] = math.nan
         seen = ~np.isnan(values)
         if seen.any():
             bars = ax.bar(x[seen], values[seen], bottom=top[seen], width=0.8, linewidth=0,
@@ -173,12 +218,18 @@ def latency_by_method(
         empty_note(ax, "no measured latencies (no successful attempt with both ends captured)")
         return fig
     limits = dict(thresholds) if thresholds is not None else _limits(roams)
+    groups = list(ok.groupby("method", sort=True))
+    if min(len(g) for _m, g in groups) < CDF_MIN_POINTS:
+        _dots(ax, groups, column, limits)
+        ax.set_title(f"{metric.replace('_', '-')} latency by method ({len(ok)} measured "
+                     f"attempts; a CDF needs {CDF_MIN_POINTS} per method)")
+        return fig
     colours = colormaps["tab10"]
-    for k, (method, group) in enumerate(ok.groupby("method", sort=True)):
+    for k, (method, group) in enumerate(groups):
         values = np.sort(_values(group[column]))
         frac = np.arange(1, len(values) + 1) / len(values)
         colour = colours(k % 10)
-        label = plain(f"{method} (n={len(values)}, median {np.median(values):.1f} ms)")
+        label = plain(f"{method} (n={len(values)}, median {percentile(values, 50):.1f} ms)")
         line = ax.step(np.r_[values[0], values], np.r_[0.0, frac], where="post", color=colour,
                        label=label, linewidth=2, marker="o" if len(values) <= 20 else None,
                        markersize=4)[0]
@@ -191,6 +242,44 @@ def latency_by_method(
         ax.plot([], [], " ", label="no max_roam_ms expectation given")
     _cdf_axes(ax, _values(ok[column]), limits.values())
     return fig
+
+
+CDF_MIN_POINTS = 5  # fewer measured attempts of a method: each one shown as a dot
+
+
+def _dots(ax: Axes, groups: list[tuple[Any, pd.DataFrame]], column: str,
+          limits: Mapping[str, float]) -> None:
+    """Too few points for a CDF: one row per method, a dot per attempt (labelled #id), its
+    median as a bar and its limit dashed."""
+    from matplotlib import colormaps
+
+    colours = colormaps["tab10"]
+    values_all = []
+    for k, (method, group) in enumerate(groups):
+        values = _values(group[column])
+        values_all.extend(values)
+        colour = colours(k % 10)
+        dots = ax.scatter(values, [k] * len(values), color=colour, s=40, zorder=3,
+                          label=plain(f"{method} (n={len(values)}, median "
+                                      f"{percentile(list(values), 50):.1f} ms)"))
+        dots.set_gid(f"dots:{method}")
+        for value, rid in zip(values, group["id"], strict=True):
+            ax.annotate(f"#{rid}", (value, k), xytext=(0, 7), textcoords="offset points",
+                        ha="center", fontsize=7)
+        ax.plot([percentile(list(values), 50)] * 2, [k - 0.3, k + 0.3], color=colour,
+                linewidth=2, gid=f"median:{method}")
+        limit = limits.get(str(method), limits.get("default"))
+        if limit is not None:
+            ax.plot([limit, limit], [k - 0.4, k + 0.4], color=colour, linestyle="--",
+                    label=plain(f"{method} limit {limit:g} ms"), gid=f"limit:{method}")
+    ax.set_yticks(range(len(groups)), labels=[plain(m) for m, _g in groups])
+    ax.set_ylim(-0.7, len(groups) - 0.3)
+    span = [v for v in values_all + list(limits.values()) if v and v > 0]
+    if span and max(span) / min(span) > 50:
+        ax.set_xscale("log")
+    ax.set_xlabel("latency (ms)")
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
 
 
 def _limits(roams: pd.DataFrame) -> dict[str, float]:
@@ -294,16 +383,21 @@ def station_timeline(
     sta = sta or busiest_station(roams)
     mine = roams[roams["sta"] == sta].sort_values("t_start") if sta else roams.iloc[:0]
     lanes = _lanes(mine)
-    fig = new_figure(12.0, max(3.0, 1.2 + 0.45 * len(lanes)))
-    ax = fig.add_subplot()
+    t0 = float(mine["t_start"].min()) if not mine.empty else 0.0
+    signal = _signal(frames, sta, t0)
+    height = max(3.0, 1.2 + 0.45 * len(lanes))
+    fig = new_figure(12.0, height + (2.0 if not signal.empty else 0.0))
+    if signal.empty:
+        ax = fig.add_subplot()
+    else:
+        ax, panel = fig.subplots(2, 1, sharex=True, height_ratios=(height, 2.0))
     ax.set_title(plain(f"Station {sta or '-'}: {len(mine)} attempts on {len(lanes)} BSSIDs"))
     if mine.empty:
         empty_note(ax, "no connection attempts in this capture")
         return fig
-    t0, t_last = float(mine["t_start"].min()), float(mine["t_end"].max())
+    t_last = float(mine["t_end"].max())
     if until is not None and until == until:  # not NaN
         t_last = max(t_last, until)
-    signal = _signal(frames, sta, t0)
     if not signal.empty:
         t_last = max(t_last, float(signal["ts"].max()))
     _draw_lanes(ax, mine, lanes, t0, t_last)
@@ -311,9 +405,12 @@ def station_timeline(
     ax.set_yticks(range(len(lanes)), labels=[plain(b) for b in lanes], fontfamily="monospace")
     ax.set_ylim(-0.7, len(lanes) - 0.3)
     ax.set_ylabel("BSSID")
-    ax.set_xlabel(f"time since first attempt (s); t0 = {_clock(t0)} UTC")
-    if not signal.empty:
-        _draw_signal(ax, signal, t0)
+    xlabel = f"time since first attempt (s); t0 = {_clock(t0)} UTC"
+    if signal.empty:
+        ax.set_xlabel(xlabel)
+    else:
+        _draw_signal(panel, signal, t0)
+        panel.set_xlabel(xlabel)
     _timeline_legend(ax, with_signal=not signal.empty)
     return fig
 
@@ -362,6 +459,9 @@ def _draw_markers(ax: Axes, mine: pd.DataFrame, lanes: list[str], t0: float) -> 
         colour = OUTCOME_COLOURS.get(str(row.outcome), "#555555")
         ax.scatter([x], [y], marker=marker, s=60, color=colour, edgecolors="black",
                    linewidths=0.5, zorder=3, gid=f"roam:{row.id}")
+        if len(mine) <= LABELS_MAX:
+            ax.annotate(f"#{row.id}", (x, y), xytext=(0, 8), textcoords="offset points",
+                        ha="center", fontsize=7, gid=f"label:{row.id}")
 
 
 def _signal(frames: pd.DataFrame | None, sta: str | None, t0: float) -> pd.DataFrame:
@@ -374,11 +474,18 @@ def _signal(frames: pd.DataFrame | None, sta: str | None, t0: float) -> pd.DataF
 
 
 def _draw_signal(ax: Axes, signal: pd.DataFrame, t0: float) -> None:
-    twin = ax.twinx()
-    twin.plot(_values(signal["ts"]) - t0, _values(signal["signal_dbm"]), ".", color="#7b1fa2",
-              markersize=3, alpha=0.6, gid="signal")
-    twin.set_ylabel("signal (dBm)", color="#7b1fa2")
-    twin.tick_params(axis="y", colors="#7b1fa2")
+    """The station's signal at the sensor in its own panel, on a range that shows a change of
+    a few dB (at least 30 dB tall, within -100..0 dBm)."""
+    dbm = _values(signal["signal_dbm"])
+    ax.plot(_values(signal["ts"]) - t0, dbm, ".", color="#7b1fa2", markersize=3, alpha=0.7,
+            gid="signal")
+    low, high = float(min(dbm)) - 3, float(max(dbm)) + 3
+    if high - low < 30:
+        middle = (high + low) / 2
+        low, high = middle - 15, middle + 15
+    ax.set_ylim(max(low, -100.0), min(high, 0.0))
+    ax.set_ylabel("signal (dBm)", color="#7b1fa2")
+    ax.grid(True, alpha=0.3)
 
 
 def _timeline_legend(ax: Axes, with_signal: bool) -> None:
@@ -391,6 +498,6 @@ def _timeline_legend(ax: Axes, with_signal: bool) -> None:
     handles.append(Line2D([], [], color="#90caf9", linewidth=6, label="associated"))
     if with_signal:
         handles.append(Line2D([], [], marker=".", linestyle="", color="#7b1fa2",
-                              label="station signal at the sensor (right axis)"))
+                              label="station signal at the sensor (lower panel)"))
     ax.figure.legend(handles=handles, loc="outside lower center", ncol=5,
                      fontsize=8, frameon=False)

@@ -96,30 +96,42 @@ SENSOR_COLUMNS = ("sensor", "name", "status", "via", "offset_s", "drift_ppm", "m
 
 
 def render_report(tables: Mapping[str, pd.DataFrame], title: str) -> str:
+    """The page: per-station cards first, then the attempts (verdict and outcome beside the
+    station, sortable), findings grouped by code, charts, and a ladder per attempt as inline
+    SVG."""
+    from analyzer.report import page
+
     roams, findings = tables["roams"], tables["findings"]
     parts = [
         _head(title),
         f"<h1>{esc(title)}</h1>",
-        _summary(tables),
+        page.station_cards(roams, findings),
+        f"<h2>Attempts ({len(roams)})</h2>",
+        page.attempts_table(roams),
+        f"<h2>Findings ({len(findings)})</h2>",
+        page.findings_by_code(findings),
         "<h2>Charts</h2>",
         *(png_img(fig, name.replace("_", " ")) for name, fig in chart_set(tables, ladders=False)),
-        f"<h2>Attempts ({len(roams)})</h2>",
-        html_table(roams, ROAM_COLUMNS),
-        f"<h2>Findings ({len(findings)})</h2>",
-        html_table(findings, FINDING_COLUMNS),
+        "<h2>Captures</h2>",
+        _summary(tables),
         "<h2>Ladder per attempt</h2>",
-        *_ladder_sections(roams, tables["frames"]),
+        *page.ladder_sections(roams, tables["frames"]),
+        f"<script>{page.SCRIPT}</script>",
         "</body></html>",
     ]
     return "\n".join(parts)
 
 
 def _head(title: str) -> str:
+    from analyzer.report import page
+
+    csp = f"{CSP}; script-src '{page.script_hash()}'"
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
         '<meta name="referrer" content="no-referrer">'
-        f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{STYLE}{page.STYLE}</style></head><body>"
     )
 
 

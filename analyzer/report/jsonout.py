@@ -55,12 +55,16 @@ def pmkid_entry(p: PmkidSighting) -> dict[str, Any]:
 
 
 def only_station(document: dict[str, Any], sta: str) -> dict[str, Any]:
-    """The document restricted to one station (captures and counts stay whole)."""
+    """The document restricted to one station, its summary too (captures and counts stay
+    whole)."""
+    from analyzer.report.summary import summarize_rows
+
     keep = dict(document)
     keep["stations"] = [s for s in document["stations"] if s["sta"] == sta]
     keep["roams"] = [r for r in document["roams"] if r["sta"] == sta]
     keep["findings"] = [f for f in document["findings"] if f["sta"] == sta]
     keep["pmkids"] = [p for p in document["pmkids"] if p["sta"] == sta]
+    keep["summary"] = {**document["summary"], **summarize_rows(keep["roams"])}
     return keep
 
 

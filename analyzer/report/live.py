@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 from rich.console import Group
@@ -12,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from analyzer.pipeline import Analysis
+from analyzer.report.attempts import failure_text
 from analyzer.report.jsonout import analysis_document, jsonl_lines
 from analyzer.report.safe import clean
 from analyzer.report.text import clock, console_for, pmksa_label
@@ -40,12 +42,18 @@ def sensor_lines(sensors: dict[str, Any] | None) -> list[str]:
     return out
 
 
-def end_line(live: dict[str, Any], roams: int) -> str:
+def end_line(live: dict[str, Any], attempts: Sequence[Roam]) -> str:
+    """The last line, in `analyze`'s summary words (attempts, of which roams)."""
+    from analyzer.report.check import plural
+
     channels = sorted({c for s in live["sources"] for c in s["channels"]})
     heard = ", ".join(map(str, channels)) or "none"
+    roams = sum(1 for r in attempts if r.kind == "roam")
     return (f"roam-analyzer: live: stopped by {live['stopped_by'] or 'request'}: "
-            f"{live['frames_received']} frames received, {live['kernel_drops']} kernel drops, "
-            f"{roams} roams; channels heard: {heard}")
+            f"{plural(live['frames_received'], 'frame')} received, "
+            f"{plural(live['kernel_drops'], 'kernel drop')}, "
+            f"{plural(len(attempts), 'attempt')}, {plural(roams, 'roam')}; "
+            f"channels heard: {heard}")
 
 
 class JsonLines:
@@ -77,7 +85,7 @@ class JsonLines:
                                    "sensors": document["sensors"]})
             self.out.write(line + "\n")
         self.out.flush()
-        print(end_line(live, len(analysis.roams)), file=sys.stderr)
+        print(end_line(live, analysis.roams), file=sys.stderr)
         for text in sensor_lines(document["sensors"]):
             print(text, file=sys.stderr)
 
@@ -115,7 +123,7 @@ class LiveTable:
     def _render(self) -> Group:
         table = Table(title="Roams (live)", title_justify="left")
         for column in ("#", "time (UTC)", "sta", "from → to", "ch", "method", "outcome",
-                       "control ms", "pmksa", "why"):
+                       "control ms", "verdict", "failure"):
             table.add_column(column)
         for r in self.rows:
             d = r.to_dict()
@@ -123,7 +131,7 @@ class LiveTable:
                 d["id"], clock(d["t_start"]), d["sta"],
                 f"{d['from_bssid'] or '?'} → {d['to_bssid']}", d["channel_to"] or "-",
                 d["method"], d["outcome"], _ms(d["latency_ms"].get("control_plane")),
-                pmksa_label(d.get("pmksa")), clean(d["failure_reason"] or ""),
+                pmksa_label(d.get("pmksa")), failure_text(d),
             )))
         return Group(table, self.status_text)
 
@@ -133,7 +141,7 @@ class LiveTable:
     def close(self, analysis: Analysis, live: dict[str, Any]) -> None:
         self.live.stop()
         self.console.print(self._render())
-        self.console.print(Text(end_line(live, len(analysis.roams))))
+        self.console.print(Text(end_line(live, analysis.roams)))
         sensors = analysis.sensors
         for text in sensor_lines(None if sensors is None else sensors.to_dict()):
             self.console.print(Text(text))

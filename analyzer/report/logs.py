@@ -141,6 +141,13 @@ def _row(ts_ns: int | None, source: str, frame: int | None, on_air: bool, text: 
 # --- the table -------------------------------------------------------------------------------
 
 
+def unrecognised_logs(doc: dict[str, Any]) -> list[str]:
+    """The logs in which no line was recognised (not a wpa_supplicant/hostapd debug log?)."""
+    logs = doc["logs"]
+    seen = {e.get("log") for key in ("pmksa_events", "events", "attempts") for e in doc[key]}
+    return [log["path"] for log in logs if log["path"] not in seen]
+
+
 def print_logs(doc: dict[str, Any], out: TextIO) -> None:
     console = console_for(out)
     al = doc["alignment"]
@@ -184,7 +191,7 @@ def _attempts_table(rows: list[dict[str, Any]]) -> Table:
             f"{rsne['group']}/{'+'.join(rsne['pairwise'])}/{'+'.join(rsne['akm'])} "
             f"caps {rsne['capabilities']}")
         err = a["error"]
-        _add(table, a["index"], clock(a["ts"]) if a["ts"] is not None else None, a["line"],
+        _add(table, a["index"] + 1, clock(a["ts"]) if a["ts"] is not None else None, a["line"],
              a["bssid"], a["freq_mhz"], (a["pmkid"] or "")[:8] or None, suites, a["outcome"],
              _on_air(a["on_air"], a["outcome"]), a["frame"],
              None if err is None else f"ret={err['ret']} {err['errno'] or err['message']}")

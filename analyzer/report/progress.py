@@ -1,42 +1,110 @@
-"""A progress display on stderr for long runs: only on a terminal, only after ~2 s."""
+"""A progress display on stderr for long runs: only on a terminal, only after ~2 s.
+
+For files it shows the bytes read of all of them, the percentage and the time left; it is
+stopped (the cursor shown again) by `close()`, which the command line calls before printing any
+result and on every way out, errors and Ctrl-C included."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 DELAY_S = 2.0
 EVERY = 4096
 
 
-def progress_sink(quiet: bool = False) -> Callable[[int, Any], None] | None:
-    """A frame sink that shows frames decoded so far, or None when there is no terminal."""
+class FileProgress:
+    """A frame sink that shows how far the reading of `sources` has come."""
+
+    def __init__(self, sources: Sequence[str], console: Console, delay_s: float = DELAY_S,
+                 every: int = EVERY) -> None:
+        self.files = [os.path.realpath(s) for s in sources if s != "-" and os.path.isfile(s)]
+        self.total = sum(os.path.getsize(f) for f in self.files) or None
+        self.console, self.delay_s, self.every = console, delay_s, every
+        self.start = time.monotonic()
+        self.frames = 0
+        self.bar: Progress | None = None
+        self.task: Any = None
+        self._fds: list[int] | None = None
+
+    def __call__(self, _capture: int, _frame: Any) -> None:
+        self.frames += 1
+        if self.frames % self.every:
+            return
+        if self.bar is None:
+            if time.monotonic() - self.start < self.delay_s:
+                return
+            self._open()
+        assert self.bar is not None
+        self.bar.update(self.task, completed=self.bytes_read(), frames=self.frames)
+
+    def _open(self) -> None:
+        columns: list[Any] = [SpinnerColumn(), TextColumn("{task.fields[frames]:,} frames")]
+        if self.total and self.bytes_read() == 0:
+            self.total = None  # decoded by worker processes: this process reads no bytes
+        if self.total:
+            columns += [BarColumn(), DownloadColumn(), TaskProgressColumn(),
+                        TimeRemainingColumn()]
+        else:
+            columns.append(TimeElapsedColumn())
+        self.bar = Progress(*columns, console=self.console, transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task("read", total=self.total, frames=self.frames)
+
+    def bytes_read(self) -> int:
+        """Where the reader's file descriptors are in the captures (Linux /proc; else 0)."""
+        if not self.total:
+            return 0
+        if self._fds is None:
+            self._fds = _fds_of(self.files)
+        done = 0
+        for fd in self._fds:
+            try:
+                done += os.lseek(fd, 0, os.SEEK_CUR)
+            except OSError:
+                continue
+        return min(done, self.total)
+
+    def close(self) -> None:
+        """Stop the display and show the cursor again (idempotent)."""
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+def _fds_of(files: Sequence[str]) -> list[int]:
+    wanted = set(files)
+    found = []
+    try:
+        entries = os.listdir("/proc/self/fd")
+    except OSError:
+        return []
+    for entry in entries:
+        try:
+            if os.readlink(f"/proc/self/fd/{entry}") in wanted:
+                found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+def progress_sink(quiet: bool = False, sources: Sequence[str] = ()) -> FileProgress | None:
+    """The progress display for reading `sources`, or None (no terminal, or --quiet)."""
     if quiet or not sys.stderr.isatty():
         return None
-    start = time.monotonic()
-    state: dict[str, Any] = {"n": 0, "bar": None, "task": None}
-
-    def sink(_capture: int, _frame: Any) -> None:
-        state["n"] += 1
-        if state["n"] % EVERY:
-            return
-        if state["bar"] is None:
-            if time.monotonic() - start < DELAY_S:
-                return
-            bar = Progress(
-                SpinnerColumn(),
-                TextColumn("{task.completed:,} relevant frames"),
-                TimeElapsedColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            bar.start()
-            state["bar"], state["task"] = bar, bar.add_task("decode", total=None)
-        state["bar"].update(state["task"], completed=state["n"])
-
-    return sink
+    return FileProgress(sources, Console(stderr=True))

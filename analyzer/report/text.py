@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from analyzer.report.attempts import Context, clock, key_marks, ms, pmksa_label, station_view
+from analyzer.report.check import plural
 from analyzer.report.safe import clean
 
-PIPE_WIDTH = 180  # a file or pipe has no width; wide enough that MACs are never cut
+__all__ = ["clock", "console_for", "pmksa_label", "print_analysis", "print_pmkids", "print_roams"]
+
+PIPE_WIDTH = 240  # a file or pipe has no width: wide enough for every column of the table
 
 
 def console_for(out: TextIO) -> Console:
@@ -41,6 +44,7 @@ def _row(table: Table, *values: object) -> None:
 
 def _captures_table(captures: list[dict[str, Any]]) -> Table:
     table = _table("Captures", "path", "format", "linktypes", "frames", "malformed", "truncated")
+    table.columns[0].overflow = "fold"
     for c in captures:
         _row(
             table,
@@ -61,103 +65,82 @@ def print_pmkids(pmkids: list[dict[str, Any]], out: TextIO) -> None:
     console_for(out).print(table)
 
 
-def clock(ts: float | None) -> str:
-    if ts is None:
-        return "-"
-    stamp = datetime.fromtimestamp(ts, tz=UTC)
-    return stamp.strftime("%H:%M:%S.") + f"{stamp.microsecond:06d}"
-
-
-def print_roams(document: dict[str, Any], out: TextIO) -> None:
+def print_roams(document: dict[str, Any], out: TextIO, sta: str | None = None) -> None:
+    """One view per (capture or site, station), attempts in time order, then the summary and
+    the findings; each fits the console's width (analyzer.report.attempts)."""
     console = console_for(out)
-    for station in document["stations"]:
-        roams = [r for r in document["roams"] if r["sta"] == station["sta"]]
-        if roams:
-            console.print(_station_table(station["sta"], roams))
+    keys = key_marks(document)
+    for title, origin, roams in roam_groups(document):
+        ctx = Context(origin, keys)
+        console.print(station_view(title, roams, console.width, ctx))
+    if sta and not document["roams"]:
+        n = len(document["captures"])
+        console.print(Text(f"Station {sta}: no connection attempts in {plural(n, 'capture')}"))
     console.print(_summary_table(document["summary"]))
     if document["findings"]:
-        console.print(_findings_table(document["findings"]))
+        console.print(findings_view(document["findings"], console.width))
 
 
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
+def roam_groups(document: dict[str, Any]) -> list[tuple[str, float | None, list[dict[str, Any]]]]:
+    """(title, time origin, attempts in time order) per station, and per capture or site when
+    the document holds several independent ones."""
+    captures = document["captures"]
+    groups: dict[tuple[Any, str], list[dict[str, Any]]] = {}
+    for roam in document["roams"]:
+        where = roam.get("site", roam.get("capture"))
+        groups.setdefault((where, roam["sta"]), []).append(roam)
+    out = []
+    for (where, sta), roams in groups.items():
+        roams.sort(key=lambda r: (r["t_start"] is None, r["t_start"] or 0.0, r["id"]))
+        origin = _origin(captures, roams[0])
+        if where is None:
+            title = f"Station {sta}"
+        elif "site" in roams[0]:
+            title = f"Station {sta} at site {clean(str(where))}"
+        else:
+            title = f"Station {sta} in {clean(captures[where]['path'])}"
+        out.append((title, origin, roams))
+    return out
 
 
-def _station_table(sta: str, roams: list[dict[str, Any]]) -> Table:
-    table = _table(
-        f"Station {sta}",
-        "#",
-        "time (UTC)",
-        "from → to",
-        "ssid",
-        "kind",
-        "method",
-        "outcome",
-        "control ms",
-        "eap ms",
-        "4way ms",
-        "data gap ms",
-        "pmksa",
-        "why",
-    )
-    for r in roams:
-        lat = r["latency_ms"]
-        route = f"{r['from_bssid'] or '?'} → {r['to_bssid']}"
-        _row(
-            table,
-            r["id"],
-            clock(r["t_start"]),
-            route,
-            clean(r["ssid"]),
-            r["kind"],
-            _method(r),
-            r["outcome"],
-            _ms(lat["control_plane"]),
-            _ms(lat["eap"]),
-            _ms(lat["4way"]),
-            _ms(lat["data_gap"]),
-            pmksa_label(r.get("pmksa")),
-            r["failure_reason"],
-        )
-    return table
+def _origin(captures: list[dict[str, Any]], roam: dict[str, Any]) -> float | None:
+    """The first timestamp of the roam's capture (of the first capture for merged sensors)."""
+    index = roam.get("capture")
+    chosen = captures[index] if isinstance(index, int) and index < len(captures) else (
+        captures[0] if captures else None)
+    return None if chosen is None else chosen.get("first_ts")
 
 
-def _method(roam: dict[str, Any]) -> str:
-    """The method, and under an FT AKM which FT step it was (never a bare psk/full_8021x)."""
-    ft = roam.get("ft")
-    if not ft:
-        return str(roam["method"])
-    if ft["initial"]:
-        return f"{roam['method']} (FT initial)"
-    if ft["transition"] == "not_captured":
-        return f"{roam['method']} (FT auth not captured)"
-    return str(roam["method"])
-
-
-def _summary_table(summary: dict[str, Any]) -> Table:
+def _summary_table(summary: dict[str, Any]) -> RenderableType:
     rate = summary["success_rate"]
     title = (
-        f"Summary: {summary['attempts']} attempts, {summary['roams']} roams, "
+        f"Summary: {plural(summary['attempts'], 'attempt')}, {plural(summary['roams'], 'roam')}, "
         f"success {'-' if rate is None else f'{rate:.0%}'}"
     )
+    if not summary["control_plane_ms"]:
+        return Text(title)
     table = _table(title, "method", "attempts", "measured", "median ms", "p95 ms")
     for method, s in summary["control_plane_ms"].items():
-        _row(table, method, s["attempts"], s["measured"], _ms(s["median"]), _ms(s["p95"]))
+        _row(table, method, s["attempts"], s["measured"], ms(s["median"]), ms(s["p95"]))
     return table
 
 
-def _findings_table(findings: list[dict[str, Any]]) -> Table:
-    table = _table("Findings", "frame", "code", "severity", "sta", "bssid", "message")
+FINDINGS_TABLE_MIN = 140  # narrower: one block per finding
+
+
+def findings_view(findings: list[dict[str, Any]], width: int) -> RenderableType:
+    """The findings as a table on wide terminals, else two lines each (nothing cut)."""
+    if width >= FINDINGS_TABLE_MIN:
+        table = _table("Findings", "frame", "code", "severity", "sta", "bssid", "message")
+        table.columns[-1].overflow = "fold"
+        for f in findings:
+            _row(table, f["frame"], f["code"], f["severity"], f["sta"], f["bssid"],
+                 clean(f["message"]))
+        return table
+    lines = [Text("Findings", style="italic")]
     for f in findings:
-        _row(table, f["frame"], f["code"], f["severity"], f["sta"], f["bssid"], clean(f["message"]))
-    return table
+        lines.append(Text(f"{f['severity']} {f['code']}  frame {f['frame'] or '-'}  "
+                          f"{f['sta'] or '-'} → {f['bssid'] or '-'}\n  {clean(f['message'])}"))
+    return Group(*lines)
 
 
-def pmksa_label(pmksa: dict[str, Any] | None) -> str:
-    """The verdict, marked with '!' when it is not what the expectations say."""
-    if not pmksa:
-        return "-"
-    verdict = pmksa["verdict"]
-    if verdict == "not_applicable":
-        return "n/a"
-    return verdict if pmksa.get("as_expected", True) is not False else f"{verdict} !"

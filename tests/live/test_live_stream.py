@@ -66,7 +66,7 @@ def test_stdin_stream_ends_with_a_summary_like_analyze(tmp_path: Path) -> None:
     assert proc.returncode == 0, err
     types = [json.loads(line)["type"] for line in out.splitlines()]
     assert types == ["roam", "roam", "station", "summary"]
-    assert f"{written} frames received, 0 kernel drops, 2 roams" in err
+    assert f"{written} frames received, 0 kernel drops, 2 attempts, 1 roam;" in err
 
 
 def test_a_roam_to_a_channel_no_interface_covers_is_warned_about() -> None:

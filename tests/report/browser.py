@@ -138,3 +138,22 @@ def _sorted_events(events: list[dict[str, Any]]) -> dict[str, list[str]]:
         elif method == "Log.entryAdded" and params["entry"].get("level") in ("error", "warning"):
             errors.append(params["entry"].get("text", "")[:300])
     return {"requests": requests, "errors": errors}
+
+
+def evaluate_at(binary: str, page: Path, profile: Path, width: int, height: int,
+                expression: str) -> Any:
+    """Open `page` in a `width` x `height` viewport and return the value of `expression`."""
+    pipe = Pipe(binary, profile)
+    try:
+        target = pipe.call("Target.createTarget", url="about:blank")["targetId"]
+        session = pipe.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        pipe.call("Page.enable", session)
+        pipe.call("Emulation.setDeviceMetricsOverride", session, width=width, height=height,
+                  deviceScaleFactor=1, mobile=False)
+        pipe.call("Page.navigate", session, url=page.as_uri())
+        pipe.wait_for("Page.loadEventFired")
+        found = pipe.call("Runtime.evaluate", session, expression=expression,
+                          returnByValue=True)
+    finally:
+        pipe.close()
+    return found["result"].get("value")

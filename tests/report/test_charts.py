@@ -112,12 +112,17 @@ def test_pmksa_summary_without_verdicts_says_none_judged(strict: None) -> None:
 
 @pytest.mark.parametrize("n", SIZES)
 def test_latency_by_method_has_a_cdf_per_method_and_the_limits(n: int, strict: None) -> None:
+    """A CDF per method where each has enough points to be one, else a dot per attempt."""
     roams = story(n).roams
     limits = {"psk": 25.0, "default": 30.0}
     ax = render(charts.latency_by_method(roams, thresholds=limits)).axes[0]
     ok = roams[(roams["outcome"] == "success") & roams["latency_control_plane_ms"].notna()]
     methods = sorted(set(ok["method"]))
-    assert gids(ax, "cdf:", Line2D) == [f"cdf:{m}" for m in methods]
+    enough = all(len(g) >= charts.CDF_MIN_POINTS for _m, g in ok.groupby("method"))
+    if enough:
+        assert gids(ax, "cdf:", Line2D) == [f"cdf:{m}" for m in methods]
+    else:
+        assert not gids(ax, "cdf:") and gids(ax, "dots:") == [f"dots:{m}" for m in methods]
     assert gids(ax, "limit:", Line2D) == [f"limit:{m}" for m in methods]
     if methods:
         assert ax.get_xlabel() == "latency (ms)"
@@ -147,3 +152,57 @@ def test_svg_keeps_off_the_air_text_inert(strict: None) -> None:
     root = ET.fromstring(svg)
     assert not [e for e in root.iter() if e.tag.endswith("script")]
     assert "<script>" not in svg
+
+
+def test_a_method_with_few_points_gets_dots_labelled_by_id_not_a_cdf(strict: None) -> None:
+    roams = story(4).roams
+    ax = render(charts.latency_by_method(roams)).axes[0]
+    assert not gids(ax, "cdf:")
+    ok = roams[(roams["outcome"] == "success") & roams["latency_control_plane_ms"].notna()]
+    labels = {t.get_text() for t in ax.texts}
+    assert {f"#{i}" for i in ok["id"]} <= labels
+
+
+def test_median_in_charts_is_the_summary_tables_nearest_rank_median(strict: None) -> None:
+    from analyzer.report.summary import percentile
+
+    roams = story(200).roams
+    ax = render(charts.latency_by_method(roams)).axes[0]
+    ok = roams[(roams["outcome"] == "success") & roams["latency_control_plane_ms"].notna()]
+    for method, group in ok.groupby("method"):
+        median = percentile(list(group["latency_control_plane_ms"]), 50)
+        assert any(f"{method} (n={len(group)}, median {median:.1f} ms)" == t
+                   for t in (x.get_text() for x in ax.get_legend().get_texts()))
+
+
+def test_one_huge_outlier_is_clipped_with_its_value_written(strict: None) -> None:
+    roams = story(20).roams
+    roams.loc[5, "phase_4way_ms"] = 60_000.0
+    fig = render(charts.latency_breakdown(roams))
+    bottom = fig.axes[1]
+    assert bottom.get_ylim()[1] < 1000
+    written = [t.get_text() for t in bottom.texts if (t.get_gid() or "").startswith("clipped")]
+    assert len(written) == 1 and written[0].startswith("60,0")
+
+
+def test_a_scan_longer_than_a_few_seconds_is_not_a_phase_of_the_roam(strict: None) -> None:
+    roams = story(6).roams
+    roams.loc[2, "phase_probe_ms"] = 45_000.0
+    top = render(charts.latency_breakdown(roams)).axes[0]
+    probe_heights = [p.get_height() for p in top.patches if p.get_gid() == "phase:probe"]
+    assert max(probe_heights) < charts.SCAN_MAX_MS
+    assert "not counted" in top.get_title()
+
+
+def test_timeline_labels_each_attempt_and_draws_signal_in_its_own_panel(strict: None) -> None:
+    analysis = story(8)
+    fig = render(charts.station_timeline(analysis.roams, analysis.signal))
+    ax = fig.axes[0]
+    sta = charts.busiest_station(analysis.roams)
+    ids = analysis.roams[analysis.roams["sta"] == sta]["id"]
+    assert {f"#{i}" for i in ids} <= {t.get_text() for t in ax.texts}
+    assert len(fig.axes) == 2
+    panel = fig.axes[1]
+    assert panel.get_ylabel() == "signal (dBm)" and not gids(ax, "signal")
+    low, high = panel.get_ylim()
+    assert high - low >= 30 and low >= -100 and high <= 0

@@ -13,7 +13,7 @@ def test_report_writes_one_self_contained_file(public_dir: Path, tmp_path: Path)
     assert main(["report", *captures, "-o", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>")
-    assert "Attempts (5)" in text and text.count("<details") == 5
+    assert "Attempts (5)" in text and text.count('<svg class="ladder"') == 5
     assert "http://" not in text and "https://" not in text
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.report import html as report_html
+from analyzer.report import page as page_parts
 from analyzer.roam.records import Finding
 from tests.report import browser
 from tests.report.factory import APS, HOSTILE_SSID, STAS, story
@@ -30,7 +31,7 @@ def test_off_the_air_text_is_escaped(page: Path) -> None:
     text = page.read_text(encoding="utf-8")
     assert HOSTILE_SSID not in text
     assert ESCAPED in text
-    assert "<script" not in text.lower()
+    assert text.lower().count("<script") == 1  # the sorting script, allowed by its hash
     assert "<img src=x" not in text and "&lt;img src=x onerror=1&gt;" in text
 
 
@@ -41,18 +42,22 @@ def test_the_page_can_load_nothing_from_the_network(page: Path) -> None:
     assert "http://" not in text and "https://" not in text
     sources = re.findall(r"""src="([^"]*)\"""", text)
     assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    csp = re.search(r'Content-Security-Policy" content="([^"]*)"', text).group(1)
+    assert f"script-src '{page_parts.script_hash()}'" in csp and "unsafe-inline'" not in csp.split(
+        "script-src")[1]
 
 
 def test_every_chart_and_ladder_is_embedded(page: Path) -> None:
     text = page.read_text(encoding="utf-8")
-    assert text.count("<img ") == 3 + 2 + 6  # charts, a timeline per station, ladders
-    assert text.count("<details") == 6
+    assert text.count("<img ") == 3 + 2  # charts, a timeline per station
+    assert text.count('<svg class="ladder"') == 6  # a ladder per attempt, inline SVG
+    assert text.count("<details") == 6 + 1  # ladders, one findings group
 
 
 def test_verdicts_and_outcomes_are_coloured() -> None:
     text = story(7).to_html()
-    assert '<td class="bad">False</td>' in text  # ap_miss, not as expected
-    assert '<td class="ok">True</td>' in text
+    assert '<td class="bad">ap_miss</td><td class="bad">no</td>' in text  # not as expected
+    assert '<td class="ok">hit</td><td class="ok">yes</td>' in text
     assert '<td class="bad">failed</td>' in text  # attempt 7
 
 
@@ -93,7 +98,102 @@ def test_chromium_loads_it_without_errors_or_network(page: Path, chromium: str,
     assert seen["errors"] == []
     schemes = {url.split(":", 1)[0] for url in seen["requests"]}
     assert schemes <= {"file", "data"}, schemes
-    assert seen["scripts"] == 0
+    assert seen["scripts"] == 1  # the sorting script, and it ran without an error
     assert HOSTILE_SSID in seen["text"]  # shown as text, never run
     assert "<img src=x onerror=1>" in seen["text"]
     assert seen["images"] and all(seen["images"])  # every embedded PNG decoded
+
+
+def test_report_opens_with_a_card_per_station_then_the_attempts() -> None:
+    text = story(8).to_html()
+    cards = text.index('<div class="cards">')
+    assert cards < text.index("<h2>Attempts") < text.index("<h2>Findings") < text.index(
+        "<h2>Charts")
+    assert len(re.findall(r'<div class="card( alert)?"><h3>', text)) == len(STAS)
+    assert "median control plane" in text
+
+
+def test_attempts_table_puts_verdict_and_outcome_next_to_the_station_with_one_decimal() -> None:
+    analysis = story(8)
+    text = analysis.to_html()
+    head = re.search(r'<table class="sortable attempts"><thead><tr>(.*?)</tr>', text).group(1)
+    headers = re.findall(r"<th>(.*?)</th>", head)
+    assert headers[:5] == ["#", "station", "PMKSA verdict", "as expected", "outcome"]
+    latency = analysis.roams["latency_control_plane_ms"].dropna().iloc[0]
+    assert f">{latency:.1f}</td>" in text
+
+
+def test_findings_are_grouped_by_code_most_severe_first() -> None:
+    analysis = story(4)
+    for k in range(3):
+        analysis.result.findings.append(Finding("B_INFO", "info", k, STAS[0], APS[0], "i"))
+        analysis.result.findings.append(Finding("A_ERR", "error", k, STAS[0], APS[0], "e"))
+    text = analysis.to_html()
+    groups = re.findall(r"<summary><span class=\"\w+\">(\w+)</span> <b>(\w+)</b> × (\d+)", text)
+    assert groups[0] == ("error", "A_ERR", "3")
+    assert ("info", "B_INFO", "3") in groups
+
+
+def test_hundreds_of_attempts_give_a_bounded_page_with_svg_ladders() -> None:
+    analysis = story(300)
+    text = analysis.to_html()
+    assert text.count('<svg class="ladder"') == 300
+    assert text.count("<img ") <= 3 + 12  # charts and timelines only: no PNG per ladder
+    assert len(text.encode()) < 4_000_000
+
+
+def test_ladder_svg_escapes_off_the_air_text_and_marks_retries() -> None:
+    from analyzer.report.svgladder import ladder_svg
+
+    analysis = story(2, ssid=HOSTILE_SSID)
+    row = analysis.roams.iloc[0].to_dict()
+    svg = ladder_svg(row, analysis.frames[analysis.frames["roam_id"] == row["id"]])
+    assert "<script" not in svg and svg.startswith('<svg class="ladder"')
+    assert 'class="fr retry"' in svg and "(retry)" in svg
+
+
+WIDTH_PROBE = """JSON.stringify({
+  inner: window.innerWidth,
+  scroll: document.documentElement.scrollWidth,
+  verdict: Math.max.apply(null, Array.from(document.querySelectorAll(
+    'table.attempts tr > :nth-child(3), table.attempts tr > :nth-child(5)')).map(
+    c => c.getBoundingClientRect().right)),
+})"""
+
+
+@pytest.mark.parametrize("width", [1366, 1920])
+def test_verdict_and_outcome_are_visible_without_horizontal_scrolling(
+    chromium: str, tmp_path: Path, width: int
+) -> None:
+    import json
+
+    path = tmp_path / "report.html"
+    story(40, ssid="a rather long corporate network name").to_html(path)
+    found = json.loads(browser.evaluate_at(chromium, path, tmp_path / "profile", width, 900,
+                                           WIDTH_PROBE))
+    assert found["inner"] == width
+    assert found["scroll"] <= width and 0 < found["verdict"] <= width
+
+
+SORT_PROBE = """(function(){
+  var th = document.querySelectorAll('table.attempts th')[8];
+  th.click(); var up = Array.from(document.querySelectorAll('table.attempts tbody tr')).map(
+    r => parseFloat(r.cells[8].getAttribute('data-v')));
+  th.click(); var down = Array.from(document.querySelectorAll('table.attempts tbody tr')).map(
+    r => parseFloat(r.cells[8].getAttribute('data-v')));
+  return JSON.stringify({up: up, down: down});
+})()"""
+
+
+def test_columns_sort_by_a_click_in_the_browser(chromium: str, tmp_path: Path) -> None:
+    import json
+    import math
+
+    path = tmp_path / "report.html"
+    story(12).to_html(path)
+    found = json.loads(browser.evaluate_at(chromium, path, tmp_path / "profile", 1366, 900,
+                                           SORT_PROBE))
+    up = [v for v in found["up"] if v is not None and not math.isnan(v)]
+    assert up == sorted(up) and len(up) >= 10
+    down = [v for v in found["down"] if v is not None and not math.isnan(v)]
+    assert down == sorted(down, reverse=True)
