@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--station-parts", type=int, default=0, metavar="N",
                          help="with --dask: a split large capture's roam engine as N "
                          "per-station partitions on the workers (default: in the client)")
+    analyze.add_argument("--annotate", metavar="OUT.pcapng",
+                         help="also write the capture with the findings and roam phases as "
+                         "frame comments (Wireshark: frame.comment)")
     _offset_option(analyze)
     _pmksa_options(analyze)
     check = sub.add_parser(
@@ -82,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("captures", nargs="+", metavar="CAPTURE", help="one capture per sensor")
     merge.add_argument("-o", "--output", required=True, metavar="FILE.pcapng")
     _offset_option(merge)
+    _annotate_parser(sub)
     return parser
 
 
@@ -176,6 +180,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _live(args, sys.stdout)
         case "merge":
             return _merge(args, sys.stdout)
+        case "annotate":
+            return _annotate(args, sys.stdout)
     raise AssertionError(args.command)
 
 
@@ -190,9 +196,15 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
     if args.station_parts < 0:
         raise AnalyzerError("--station-parts wants a number of partitions (1 or more)")
     if args.dask or args.sites or (is_many(args.captures) and not args.sensors):
+        if args.annotate:
+            raise AnalyzerError("--annotate is for one capture or the sensors of one site")
         return _analyze_many(args, out)
     if is_many(args.captures):
         args.captures = expand(args.captures)
+    if args.annotate:
+        from analyzer.annotate import check_output
+
+        check_output(args.captures, args.annotate)
     from analyzer.pipeline import run
     from analyzer.report.jsonout import analysis_document, only_station
     from analyzer.report.progress import progress_sink
@@ -221,6 +233,12 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
         write_tables(Path(args.out), document, rows)
     if charts is not None:
         _write_charts(args.charts, analysis, charts, inputs)
+    if args.annotate:
+        from analyzer.annotate import write_annotated
+
+        done = write_annotated(args.captures, args.annotate, analysis)
+        print(f"roam-analyzer: {len(done.comments)} comments on {done.frames} frames written "
+              f"to {args.annotate}", file=sys.stderr)
     _warn_damage(document)
     return EXIT_DAMAGED if analysis.truncated else EXIT_OK
 
@@ -514,3 +532,33 @@ def _merge(args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"{merged.frames} frames written to {args.output}\n")
     _warn_damage({"captures": [capture_entry(c) for c in merged.captures]})
     return EXIT_DAMAGED if merged.truncated else EXIT_OK
+
+
+def _annotate_parser(sub: Any) -> None:
+    annotate = sub.add_parser(
+        "annotate", help="the capture as pcapng with findings and roam phases as frame comments"
+    )
+    annotate.add_argument("captures", nargs="+", metavar="CAPTURE",
+                          help="a capture, or one per sensor (merged as `merge` does)")
+    annotate.add_argument("-o", "--output", required=True, metavar="OUT.pcapng")
+    _offset_option(annotate)
+    _pmksa_options(annotate)
+
+
+def _annotate(args: argparse.Namespace, out: TextIO) -> int:
+    """One line per comment written (`frame<TAB>comment`, frame numbers of the output), then a
+    summary; a comment whose frame was not found is a warning on stderr."""
+    from analyzer.annotate import annotations, check_output, write_annotated
+    from analyzer.pipeline import run
+    from analyzer.report.jsonout import capture_entry
+
+    check_output(args.captures, args.output)
+    analysis = run(args.captures, **_pmksa_inputs(args), offsets=_offsets(args, args.captures))
+    done = write_annotated(args.captures, args.output, analysis)
+    for line in annotations(done):
+        out.write(line + "\n")
+    for text in done.unplaced:
+        print(f"roam-analyzer: warning: no frame for comment {text!r}", file=sys.stderr)
+    out.write(f"{len(done.comments)} comments on {done.frames} frames written to {args.output}\n")
+    _warn_damage({"captures": [capture_entry(c) for c in analysis.captures]})
+    return EXIT_DAMAGED if analysis.truncated else EXIT_OK
