@@ -339,7 +339,11 @@ class Scenario:
         accept: bool = True,
         **options: Any,
     ) -> Scenario:
-        """BTM Request with candidates; on accept the STA roams to the first one."""
+        """BTM Request with candidates; on accept the STA roams to the first one (or to the AP
+        named by ``go_to``, listed or not). ``respond=False``: the station neither answers nor
+        moves (the request ignored)."""
+        if "go_to" in options:
+            options["go_to"] = self.aps[options["go_to"]]
         steps.btm(
             self, self.aps[ap], self.stas[sta], [self.aps[c] for c in candidates], accept, options
         )
