@@ -295,6 +295,20 @@ class Steering:
 
 
 @dataclass(frozen=True, slots=True)
+class MldLinkInfo:
+    """One link of an association between Wi-Fi 7 MLDs (analyzer.roam.mld): link ID, the
+    station's and the AP's link addresses, channel."""
+
+    link_id: int
+    sta: str | None
+    ap: str | None
+    channel: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"link_id": self.link_id, "sta": self.sta, "ap": self.ap, "channel": self.channel}
+
+
+@dataclass(frozen=True, slots=True)
 class Roam:
     """One connection attempt of a station: initial connection, roam or reconnect."""
 
@@ -328,6 +342,7 @@ class Roam:
     mic_valid: bool | None = None  # EAPOL-Key MICs checked with the user's keys
     ft: FtDetails | None = None  # an FT AKM's attempt
     steering: Steering | None = None  # the 802.11k/v offer the attempt followed
+    mlo_links: tuple[MldLinkInfo, ...] = ()  # an association between MLDs: its links
 
     def phase(self, name: str) -> Phase | None:
         return next((p for p in self.phases if p.name == name), None)
@@ -363,6 +378,7 @@ class Roam:
             "mic_valid": self.mic_valid,
             "ft": None if self.ft is None else self.ft.to_dict(),
             "steering": None if self.steering is None else self.steering.to_dict(),
+            "mlo_links": [x.to_dict() for x in self.mlo_links],
         }
 
 

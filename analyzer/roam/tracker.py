@@ -41,6 +41,7 @@ from analyzer.roam.events import (
     to_event,
 )
 from analyzer.roam.floods import FloodWatch
+from analyzer.roam.mld import MldMap, learns
 from analyzer.roam.records import Finding, Roam, StationSummary
 from analyzer.roam.station import (
     Bss,
@@ -109,6 +110,8 @@ class Tracker:
         self._tally: dict[str, Tally] = {}
         self._dedup = Dedup()
         self._floods = FloodWatch()
+        self._mld = MldMap()  # Wi-Fi 7: link addresses -> MLD MAC addresses
+        self._mld_links = self._mld.links
         self._limits = limits or Limits()
         self.caps = CapNotices()
         self._reported: set[tuple[str, str | None, str | None]] = set()
@@ -241,6 +244,8 @@ class Tracker:
         bss.hear(frame)
         if isinstance(body, Beacon):
             bss.learn(body.elements)
+            if body.elements.multi_link is not None:
+                self._mld.beacon(header.addr3, body.elements.multi_link)
 
     def beacon_seen(
         self, ts_ns: int, index: int, addr3: str, signal_dbm: int | None, freq_mhz: int | None,
@@ -261,6 +266,8 @@ class Tracker:
         if bss.channel is None:
             bss.channel = channel_of(freq_mhz)
         bss.learn(elements)
+        if elements.multi_link is not None:
+            self._mld.beacon(addr3, elements.multi_link)
         return out
 
     def _bss_of(self, bssid: str, index: int, out: Output) -> Bss:
@@ -277,6 +284,8 @@ class Tracker:
         ev = to_event(frame)
         if ev is None:
             return
+        if self._mld_links or learns(ev):
+            ev = self._mld_event(ev)
         if ev.from_ap and ev.via is None:
             bss = self._bss_of(ev.bssid, ev.index, out)
             bss.hear(frame)
@@ -350,6 +359,25 @@ class Tracker:
                 self._preauth(st, ev, out)
             case _:
                 self._attempt_event(st, ev, out)
+
+    # --- Wi-Fi 7 multi-link devices (analyzer.roam.mld) ----------------------------------------
+
+    def _mld_event(self, ev: Event) -> Event:
+        """Learn the frame's Basic Multi-Link element; the event with MLD MAC addresses."""
+        if learns(ev):
+            self._mld.learn(ev)
+        if not self._mld_links:
+            return ev
+        ev = self._mld.canonical(ev)
+        st = self._stations.get(ev.sta)
+        att = st.attempt if st is not None else None
+        if att is not None and att.to_bssid in self._mld_links:  # opened before the AP's
+            att.to_bssid = self._mld_links[att.to_bssid]  # MLD address was known
+        return ev
+
+    def _mld_roam(self, roam: Roam) -> Roam:
+        links = self._mld.setup(roam.sta, roam.to_bssid)
+        return replace(roam, mlo_links=links) if links else roam
 
     # --- 802.11k/v (analyzer.roam.steering) ---------------------------------------------------
 
@@ -500,6 +528,8 @@ class Tracker:
         if sta is None or bssid is None or sta[1] in _ODD_HEX:
             self._unacked.pop(addr2, None)
             return
+        if self._mld_links:  # Wi-Fi 7: the MLDs, whichever link carried the frame
+            sta, bssid = self._mld_links.get(sta, sta), self._mld_links.get(bssid, bssid)
         st = self._stations.get(sta)
         if st is None:
             if from_ap:
@@ -722,6 +752,8 @@ class Tracker:
 
     def _emit(self, st: Station, att: Attempt, out: Output, finish_why: str | None = None) -> None:
         roam = build_roam(att, surroundings(st, att, self._bss, finish_why))
+        if self._mld_links:
+            roam = self._mld_roam(roam)
         st.learn_pmkids(att.to_bssid, pmkids_learned(att))
         if roam.outcome == "success" and roam.method == "full_8021x":
             st.authenticated_with(att.to_bssid)
