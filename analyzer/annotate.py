@@ -82,6 +82,13 @@ def roam_comments(roam: Roam) -> list[tuple[int, str, bool]]:
     pmksa = roam.pmksa.verdict if roam.pmksa is not None else None
     start = (f"roam #{roam.id} start: {verb} to {roam.to_bssid}{ssid}{origin}, {roam.kind}, "
              f"{roam.method}" + ("" if pmksa in (None, "not_applicable") else f", PMKSA {pmksa}"))
+    if roam.steering is not None:
+        s = roam.steering
+        rank = f"candidate {s.chosen_rank}" if s.chosen_rank else "not a candidate"
+        start += (f", {s.age_ms:.0f} ms after the {s.source.replace('_', ' ')} of frame "
+                  f"{s.frame} ({len(s.candidates)} offered, {rank})")
+    if roam.mlo_links:
+        start += f", MLD with {len(roam.mlo_links)} links"
     cp = roam.latency_ms.get("control_plane")
     end = f"roam #{roam.id} end: {roam.outcome}"
     if roam.failure_reason:

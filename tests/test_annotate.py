@@ -156,3 +156,17 @@ def test_failed_write_leaves_the_previous_file_and_no_temporary(tmp_path: Path) 
     assert [p.name for p in tmp_path.iterdir()] == ["o.pcapng"]
     replace_atomically(str(out), lambda f: f.write(b"new"))
     assert out.read_bytes() == b"new" and len(list(tmp_path.iterdir())) == 1
+
+
+def test_roam_start_comment_says_what_11k_v_offered(tmp_path: Path, tshark: str) -> None:
+    sc = Scenario(seed=7)
+    sc.ap("ap1", "02:00:00:00:01:01", "lab", 36, akm="psk", passphrase="pw123456")
+    sc.ap("ap2", "02:00:00:00:01:02", "lab", 100, akm="psk", passphrase="pw123456")
+    sc.sta("c", "02:00:00:00:00:01")
+    sc.connect("c", "ap1").data("c", 2).wait(100).btm("ap1", "c", ["ap2"]).data("c", 2)
+    path, out = tmp_path / "in.pcapng", tmp_path / "out.pcapng"
+    sc.write(path)
+    done = write_annotated([str(path)], str(out), run([str(path)]))
+    start = next(t for _, t in done.comments if t.startswith("roam #2 start:"))
+    assert "after the btm request of frame" in start and "(1 offered, candidate 1)" in start
+    assert tshark_comments(tshark, out) == done.comments
