@@ -68,6 +68,9 @@ def test_shipped_scenario_annotated_comments_are_what_tshark_lists(
     bytes, lengths and timestamps are the input's."""
     comments = annotate_and_check(tshark, capture, tmp_path / "out.pcapng")
     assert comments
+    expert = subprocess.run([tshark, "-r", str(tmp_path / "out.pcapng"), "-q", "-z",
+                             "expert,comment"], check=True, capture_output=True, text=True)
+    assert f"Comments ({len(comments)})" in expert.stdout  # Wireshark's Expert Info lists them
 
 
 @pytest.mark.parametrize("capture", public_capture_params(), ids=lambda p: getattr(p, "name", p))

@@ -16,10 +16,11 @@ from dataclasses import replace
 from analyzer.dot11.elements import decode_elements
 from analyzer.dot11.records import AssocReq, AssocResp, Auth, Beacon, MultiLink
 from analyzer.roam.events import Event, EventType
-from analyzer.roam.records import MldLinkInfo
+from analyzer.roam.records import Finding, MldLinkInfo, Roam
 from analyzer.roam.station import channel_of
 
 MAX_LINKS = 4096
+MLO_LINK_CHANGE = "MLO_LINK_CHANGE"
 _RESPONSE_FIXED = 4  # a (Re)Association Response STA Profile: Capability, Status Code
 
 
@@ -29,6 +30,7 @@ class MldMap:
     def __init__(self) -> None:
         self.links: dict[str, str] = {}
         self._setup: dict[tuple[str, str], dict[int, MldLinkInfo]] = {}
+        self._before: dict[tuple[str, str], dict[int, MldLinkInfo]] = {}  # replaced set-ups
 
     def learn(self, ev: Event) -> None:
         """Take the Basic Multi-Link element of a management frame, if it has one."""
@@ -52,8 +54,9 @@ class MldMap:
     def _links(self, ev: Event, body: AssocReq | AssocResp, ml: MultiLink) -> None:
         sta, ap = self.links.get(ev.sta, ev.sta), self.links.get(ev.bssid, ev.bssid)
         table = self._setup.setdefault((sta, ap), {})
-        if isinstance(body, AssocReq):
-            table.clear()  # a new association: its links start again
+        if isinstance(body, AssocReq) and table:  # a new association: its links start again
+            self._before[(sta, ap)] = dict(table)
+            table.clear()
         own = ml.link_id if ml.link_id is not None else 0
         radio = ev.frame.radio
         here = table.get(own, MldLinkInfo(own, None, None, None))
@@ -66,8 +69,9 @@ class MldMap:
             else:
                 channel = decode_elements(link.profile, _RESPONSE_FIXED).channel
                 table[link.link_id] = replace(old, ap=link.address, channel=channel)
-        if len(self._setup) > MAX_LINKS:
-            del self._setup[next(iter(self._setup))]
+        for kept in (self._setup, self._before):
+            if len(kept) > MAX_LINKS:
+                del kept[next(iter(kept))]
 
     def beacon(self, bssid: str, ml: MultiLink) -> None:
         """A Beacon's Basic Multi-Link element: the AP MLD of the affiliated AP `bssid`."""
@@ -82,6 +86,25 @@ class MldMap:
         if sta == ev.sta and bssid == ev.bssid and via == ev.via:
             return ev
         return replace(ev, sta=sta, bssid=bssid, via=via)
+
+    def link_change(self, roam: Roam) -> Finding | None:
+        """MLO_LINK_CHANGE: a (re)association of an MLD with the AP MLD it was associated with
+        that set up other links: links added or removed within one AP MLD, not a roam."""
+        before = self._before.pop((roam.sta, roam.to_bssid), None)
+        if before is None or roam.kind != "reconnect" or roam.outcome != "success":
+            return None
+        now = {x.link_id: x for x in roam.mlo_links}
+        added = sorted(now.keys() - before.keys())
+        removed = sorted(before.keys() - now.keys())
+        if not added and not removed:
+            return None
+        def say(ids: list[int], table: dict[int, MldLinkInfo]) -> str:
+            return ", ".join(f"{i} ({table[i].sta} - {table[i].ap}, channel "
+                             f"{table[i].channel})" for i in ids) or "none"
+        msg = (f"links of {roam.sta} with AP MLD {roam.to_bssid} changed: added "
+               f"{say(added, now)}; removed {say(removed, before)}")
+        return Finding(MLO_LINK_CHANGE, "info", roam.frames[0] if roam.frames else None,
+                       roam.sta, roam.to_bssid, msg, roam.id)
 
     def setup(self, sta: str, ap: str) -> tuple[MldLinkInfo, ...]:
         """The links of the association of station MLD `sta` with AP MLD `ap` (by link ID)."""

@@ -375,9 +375,17 @@ class Tracker:
             att.to_bssid = self._mld_links[att.to_bssid]  # MLD address was known
         return ev
 
-    def _mld_roam(self, roam: Roam) -> Roam:
+    def _mld_roam(self, roam: Roam, out: Output) -> Roam:
+        """The attempt's links; a re-association within one AP MLD that changed them is a
+        link change (MLO_LINK_CHANGE), on the timeline next to it."""
         links = self._mld.setup(roam.sta, roam.to_bssid)
-        return replace(roam, mlo_links=links) if links else roam
+        if not links:
+            return roam
+        roam = replace(roam, mlo_links=links)
+        change = self._mld.link_change(roam)
+        if change is not None:
+            out.append(change)
+        return roam
 
     # --- 802.11k/v (analyzer.roam.steering) ---------------------------------------------------
 
@@ -753,7 +761,7 @@ class Tracker:
     def _emit(self, st: Station, att: Attempt, out: Output, finish_why: str | None = None) -> None:
         roam = build_roam(att, surroundings(st, att, self._bss, finish_why))
         if self._mld_links:
-            roam = self._mld_roam(roam)
+            roam = self._mld_roam(roam, out)
         st.learn_pmkids(att.to_bssid, pmkids_learned(att))
         if roam.outcome == "success" and roam.method == "full_8021x":
             st.authenticated_with(att.to_bssid)

@@ -62,7 +62,9 @@ class MloPlan:
     """The MLDs of a scenario: MLD MAC address -> its links (link 0 first)."""
 
     aps: dict[bytes, list[MldLink]] = field(default_factory=dict)
-    stas: dict[bytes, list[bytes]] = field(default_factory=dict)
+    # station MLD -> its link addresses (link 0 first) from each time on
+    stas: dict[bytes, list[tuple[int, list[bytes]]]] = field(default_factory=dict)
+    _now_ns: int = 0
     _next: dict[tuple[bytes, bytes], int] = field(default_factory=dict)
     # MLD -> (the AP MLD, the link) of its last frame: where an ACK to it goes
     _last: dict[bytes, tuple[bytes, int]] = field(default_factory=dict)
@@ -72,8 +74,18 @@ class MloPlan:
         self._next.clear()
         self._last.clear()
 
-    def rewrite(self, frame: bytes, radio: Radio) -> tuple[bytes, Radio]:
-        """`frame` (MAC header onwards, no FCS) on one link, with its ML element."""
+    def links_of(self, sta: bytes) -> list[bytes]:
+        """The station MLD's links at the time of the frame being rewritten."""
+        current = self.stas[sta][0][1]
+        for since, links in self.stas[sta]:
+            if since <= self._now_ns:
+                current = links
+        return current
+
+    def rewrite(self, frame: bytes, radio: Radio, ts_ns: int = 0) -> tuple[bytes, Radio]:
+        """`frame` (MAC header onwards, no FCS) sent at `ts_ns` on one link, with its ML
+        element."""
+        self._now_ns = ts_ns
         ftype, subtype = (frame[0] >> 2) & 3, frame[0] >> 4
         if ftype == 1:
             return self._control(frame, radio)
@@ -93,13 +105,13 @@ class MloPlan:
             return 0
         n = self._next.get((ap, sta), 0)
         self._next[(ap, sta)] = n + 1
-        return n % min(len(self.aps[ap]), len(self.stas[sta]))
+        return n % min(len(self.aps[ap]), len(self.links_of(sta)))
 
     def _address(self, mac: bytes, ap: bytes, sta: bytes | None, link: int) -> bytes:
         if mac == ap:
             return self.aps[ap][link].address
         if mac == sta:
-            return self.stas[sta][link]
+            return self.links_of(sta)[link]
         return mac
 
     def _addresses(self, frame: bytes, ap: bytes, sta: bytes | None, link: int) -> bytes:
@@ -119,8 +131,8 @@ class MloPlan:
         def one(mac: bytes) -> bytes:
             if mac == ap:
                 return self.aps[ap][link].address
-            if mac in self.stas and link < len(self.stas[mac]):
-                return self.stas[mac][link]
+            if mac in self.stas and link < len(self.links_of(mac)):
+                return self.links_of(mac)[link]
             return mac
         n = 22 if (frame[0] >> 2) & 3 == 0 else 16 if len(frame) >= 16 else 10
         return frame[:4] + b"".join(one(frame[i:i + 6]) for i in range(4, n, 6)) + frame[n:]
@@ -135,12 +147,12 @@ class MloPlan:
         if subtype == _AUTH and sta is not None:
             return basic_multi_link(sta)
         if subtype in (_ASSOC_REQ, _REASSOC_REQ) and sta is not None:
-            links = self.stas[sta]
+            links = self.links_of(sta)
             others = tuple(per_sta_profile(MldLink(i, a, self.aps[ap][i].freq_mhz), False)
                            for i, a in enumerate(links[1:len(self.aps[ap])], start=1))
             return basic_multi_link(sta, None, others)
         if subtype in (_ASSOC_RESP, _REASSOC_RESP):
-            n = len(self.stas[sta]) if sta is not None else 1
+            n = len(self.links_of(sta)) if sta is not None else 1
             return basic_multi_link(ap, 0, tuple(per_sta_profile(x, True)
                                                  for x in self.aps[ap][1:n]))
         return b""

@@ -191,9 +191,11 @@ class Scenario:
 
     def mld_sta(self, name: str, links: Sequence[str]) -> Scenario:
         """Make station ``name`` a non-AP MLD: its ``mac`` is the MLD MAC address and
-        ``links`` its link addresses, link 0 first."""
+        ``links`` its link addresses, link 0 first. Called again later: the links it sets up
+        in its associations from now on (a link change at its next association)."""
         plan = self.mlo = self.mlo or MloPlan()
-        plan.stas[self.stas[name].mac] = [mac(a) for a in links]
+        since = self.now_ns if self.stas[name].mac in plan.stas else 0
+        plan.stas.setdefault(self.stas[name].mac, []).append((since, [mac(a) for a in links]))
         return self
 
     # --- clock -------------------------------------------------------------------------------
@@ -457,7 +459,7 @@ class Scenario:
                 frame = set_ssn(frame, given.get(p.acks_group, seqs.get(ra, _first_seq(ra))))
             radio = p.radio
             if self.mlo is not None:
-                frame, radio = self.mlo.rewrite(frame, radio)
+                frame, radio = self.mlo.rewrite(frame, radio, ts)
             out.append((ts, order, on_air(frame, radio, self.fcs, p.bad_fcs)))
         return out
 

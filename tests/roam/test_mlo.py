@@ -107,3 +107,25 @@ def test_pmkid_of_an_mlo_pmksa_cache_roam_is_computed_with_mld_addresses(tmp_pat
     link = pmkid(pmk, bytes.fromhex(AP1_LINKS[0][0].replace(":", "")), bytes.fromhex(
         STA_LINKS[0].replace(":", "")), 1)
     assert back.pmkids_offered == (mld.hex(),) and back.pmkid_m1 == mld.hex() != link.hex()
+
+
+def test_links_set_up_again_within_one_ap_mld_are_a_link_change_not_a_roam(
+    tmp_path: Path,
+) -> None:
+    """The MLD re-associates with the AP MLD it is on, now with two links: an attempt of
+    kind reconnect and MLO_LINK_CHANGE (link 2 removed), no roam."""
+    sc = mlo_scenario().mld_sta("c", STA_LINKS[:2]).roam("c", "ap1").data("c", 6)
+    a = analyse(sc, tmp_path)
+    assert [(r.kind, r.to_bssid, r.outcome) for r in a.roams] == [
+        ("initial", AP1_MLD, "success"), ("reconnect", AP1_MLD, "success")]
+    assert [len(r.mlo_links) for r in a.roams] == [3, 2]
+    assert [(s.sta, s.roams) for s in a.stations] == [(STA_MLD, 0)]
+    (change,) = [f for f in a.findings if f.code == "MLO_LINK_CHANGE"]
+    assert change.severity == "info" and change.roam_id == a.roams[1].id
+    assert "added none; removed 2 (02:bb:00:00:00:12" in change.message
+
+
+def test_the_same_links_again_are_no_link_change(tmp_path: Path) -> None:
+    a = analyse(mlo_scenario().roam("c", "ap1").data("c", 6), tmp_path)
+    assert [r.kind for r in a.roams] == ["initial", "reconnect"]
+    assert "MLO_LINK_CHANGE" not in [f.code for f in a.findings]
