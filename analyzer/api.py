@@ -299,5 +299,11 @@ class Plots:
 
         return pmksa_summary(self._a.roams)
 
+    def steering(self) -> Figure:
+        """802.11k/v per station: the candidates offered, probed and chosen."""
+        from analyzer.report.steering import offered_vs_chosen
+
+        return offered_vs_chosen([r.to_dict() for r in self._a.result.roams])
+
     def ladder(self, roam_id: int) -> Figure:
         return self._a.roam(roam_id).ladder()

@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--station-parts", type=int, default=0, metavar="N",
                          help="with --dask: a split large capture's roam engine as N "
                          "per-station partitions on the workers (default: in the client)")
+    analyze.add_argument("--annotate", metavar="OUT.pcapng",
+                         help="also write the capture with the findings and roam phases as "
+                         "frame comments (Wireshark: frame.comment)")
     _offset_option(analyze)
     _pmksa_options(analyze)
     _engine_option(analyze)
@@ -124,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the merged pcapng to write")
     _json_option(merge)
     _offset_option(merge)
+    _annotate_parser(sub)
     for name, subparser in sub.choices.items():
         subparser.formatter_class = argparse.RawDescriptionHelpFormatter
         subparser.epilog = f"examples:\n{EXAMPLES[name]}\n\n{EXIT_CODES}"
@@ -159,6 +163,9 @@ EXAMPLES = {
   tcpdump -i wlan0mon -w - | roam-analyzer live -r - --format jsonl""",
     "merge": """  roam-analyzer merge ch1.pcapng ch6.pcapng -o merged.pcapng
   roam-analyzer merge ch1.pcapng ch6.pcapng -o merged.pcapng --offset ch6=2.5""",
+    "annotate": """  roam-analyzer annotate pcaps/eap-pmksa-roam.pcapng -o annotated.pcapng
+  roam-analyzer analyze cap.pcapng --annotate annotated.pcapng
+  tshark -r annotated.pcapng -Y frame.comment -T fields -e frame.number -e frame.comment""",
 }
 
 
@@ -266,6 +273,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _live(args, sys.stdout)
         case "merge":
             return _merge(args, sys.stdout)
+        case "annotate":
+            return _annotate(args, sys.stdout)
     raise AssertionError(args.command)
 
 
@@ -273,7 +282,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 OUTPUTS = (  # (attribute, option, a directory?)
     ("out", "--out", True), ("charts", "--charts", True), ("output", "-o", False),
-    ("write", "--write", False),
+    ("write", "--write", False), ("annotate", "--annotate", False),
 )
 
 
@@ -354,9 +363,15 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
         if args.engine != "python":
             raise AnalyzerError("--engine tshark reads one capture (not a directory, glob, "
                                 "--sites or --dask)")
+        if args.annotate:
+            raise AnalyzerError("--annotate is for one capture or the sensors of one site")
         return _analyze_many(args, out)
     if is_many(args.captures):
         args.captures = expand(args.captures)
+    if args.annotate:
+        from analyzer.annotate import check_output
+
+        check_output(args.captures, args.annotate)
     from analyzer.pipeline import run
     from analyzer.report.jsonout import analysis_document, only_station
     from analyzer.report.progress import progress_sink
@@ -391,6 +406,12 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
         _written_tables(write_tables(Path(args.out), document, rows), document)
     if charts is not None:
         _write_charts(args.charts, analysis, charts, inputs)
+    if args.annotate:
+        from analyzer.annotate import write_annotated
+
+        done = write_annotated(args.captures, args.annotate, analysis)
+        print(f"roam-analyzer: {len(done.comments)} comments on {done.frames} frames written "
+              f"to {args.annotate}", file=sys.stderr)
     _warn_damage(document)
     return EXIT_DAMAGED if analysis.truncated else EXIT_OK
 
@@ -742,3 +763,33 @@ def _merge(args: argparse.Namespace, out: TextIO) -> int:
     confirm_written([args.output], f"pcapng of {merged.frames} merged frames")
     _warn_damage({"captures": [capture_entry(c) for c in merged.captures]})
     return EXIT_DAMAGED if merged.truncated else EXIT_OK
+
+
+def _annotate_parser(sub: Any) -> None:
+    annotate = sub.add_parser(
+        "annotate", help="the capture as pcapng with findings and roam phases as frame comments"
+    )
+    annotate.add_argument("captures", nargs="+", metavar="CAPTURE",
+                          help="a capture, or one per sensor (merged as `merge` does)")
+    annotate.add_argument("-o", "--output", required=True, metavar="OUT.pcapng")
+    _offset_option(annotate)
+    _pmksa_options(annotate)
+
+
+def _annotate(args: argparse.Namespace, out: TextIO) -> int:
+    """One line per comment written (`frame<TAB>comment`, frame numbers of the output), then a
+    summary; a comment whose frame was not found is a warning on stderr."""
+    from analyzer.annotate import annotations, check_output, write_annotated
+    from analyzer.pipeline import run
+    from analyzer.report.jsonout import capture_entry
+
+    check_output(args.captures, args.output)
+    analysis = run(args.captures, **_pmksa_inputs(args), offsets=_offsets(args, args.captures))
+    done = write_annotated(args.captures, args.output, analysis)
+    for line in annotations(done):
+        out.write(line + "\n")
+    for text in done.unplaced:
+        print(f"roam-analyzer: warning: no frame for comment {text!r}", file=sys.stderr)
+    out.write(f"{len(done.comments)} comments on {done.frames} frames written to {args.output}\n")
+    _warn_damage({"captures": [capture_entry(c) for c in analysis.captures]})
+    return EXIT_DAMAGED if analysis.truncated else EXIT_OK

@@ -104,16 +104,27 @@ class PcapngWriter(_Writer):
         self._ifaces.append((1 if tsresol_ns else 1000, snaplen))
         return len(self._ifaces) - 1
 
-    def write(self, interface: int, ts_ns: int, data: bytes, orig_len: int | None = None) -> None:
+    def write(
+        self,
+        interface: int,
+        ts_ns: int,
+        data: bytes,
+        orig_len: int | None = None,
+        comments: Iterable[str] = (),
+    ) -> None:
+        """One Enhanced Packet Block; each of `comments` is one opt_comment option (UTF-8)."""
         if not 0 <= interface < len(self._ifaces):
             raise ValueError(f"interface {interface} was not added")
         unit, snaplen = self._ifaces[interface]
         length = len(data) if orig_len is None else max(orig_len, len(data))
         data = data[:snaplen]
         ts = ts_ns // unit
-        total = 32 + len(data) + (-len(data) & 3)
+        options = b"".join(_option(1, c.encode()) for c in comments)
+        if options:
+            options += _option(0, b"")
+        total = 32 + len(data) + (-len(data) & 3) + len(options)
         head = _EPB_HEAD.pack(6, total, interface, ts >> 32, ts & 0xFFFFFFFF, len(data), length)
-        self._write(head + _pad(data) + struct.pack("<I", total))
+        self._write(head + _pad(data) + options + struct.pack("<I", total))
         self.count += 1
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from analyzer.dot11.consts import OUI_IEEE, OUI_MICROSOFT
 from analyzer.dot11.errors import DecodeError
+from analyzer.dot11.mlo import EXT_MULTI_LINK, decode_basic_multi_link, join_fragments
 from analyzer.dot11.records import Elements, Fte, Mde, NeighborReport, Rsne
 
 _U16 = struct.Struct("<H")
@@ -258,6 +259,9 @@ def _extension(b: bytes, s: int, e: int, acc: Acc) -> None:
         _first("owe_dh_group", _U16.unpack_from(b, s + 1)[0], acc)
     elif ext == EXT_FILS_SESSION:
         _first("fils_session", b[s + 1 : e], acc)
+    elif ext == EXT_MULTI_LINK and "multi_link" not in acc and e - s >= 3 and b[s + 1] & 7 == 0:
+        body, _ = join_fragments(b, s, e)
+        acc["multi_link"] = decode_basic_multi_link(body[1:])
 
 
 _HANDLERS: dict[int, Callable[[bytes, int, int, Acc], None]] = {

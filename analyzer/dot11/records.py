@@ -226,6 +226,30 @@ class NeighborReport:
 
 
 @dataclass(frozen=True, slots=True)
+class MloLink:
+    """One Per-STA Profile of a Basic Multi-Link element (IEEE 802.11be-2024 9.4.2.322.2.4):
+    the affiliated STA or AP on link `link_id`. `profile` is the STA Profile field (fixed
+    fields of the frame, then elements), decoded by whoever knows the frame type."""
+
+    link_id: int
+    address: Mac | None  # STA Info: STA MAC Address (the link address)
+    complete: bool  # Complete Profile
+    profile: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class MultiLink:
+    """Basic Multi-Link element (element 255, extension 107; 802.11be-2024 9.4.2.322.2):
+    the MLD MAC address from the Common Info, the Link ID of the AP that sent it (AP side
+    only), and the per-link profiles of the Link Info."""
+
+    mld_mac: Mac
+    link_id: int | None  # Common Info Link ID Info (an affiliated AP's own link)
+    ap_mld_id: int | None
+    links: tuple[MloLink, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Elements:
     """The elements of a management body that the analyzer uses, decoded once."""
 
@@ -243,6 +267,7 @@ class Elements:
     neighbor_reports: tuple[NeighborReport, ...] = ()
     owe_dh_group: int | None = None  # extension 32
     fils_session: bytes | None = None  # extension 4
+    multi_link: MultiLink | None = None  # extension 107, Basic variant (802.11be)
     vendor_ouis: tuple[bytes, ...] = ()  # 3-byte OUIs of vendor elements, in order
     malformed: str | None = None  # why the element walk stopped early, if it did
 

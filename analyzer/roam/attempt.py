@@ -23,7 +23,7 @@ from analyzer.dot11.records import (
 from analyzer.roam import findings as fnd
 from analyzer.roam.anomalies import RSNE_STATUSES, rsne_selection
 from analyzer.roam.events import Event, EventType
-from analyzer.roam.records import Finding, Trigger
+from analyzer.roam.records import Finding, Steering, Trigger
 
 MAX_FRAMES = 200
 NULL_MAC = "00:00:00:00:00:00"  # a Current AP field of zeros: the station does not say
@@ -90,6 +90,7 @@ class Attempt:
     last_ns: int = 0
     from_bssid: str | None = None
     trigger: Trigger | None = None
+    steering: Steering | None = None  # the 802.11k/v offer it followed (analyzer.roam.steering)
     via: str | None = None  # the current AP of an FT-over-DS exchange
     probe: PhaseAcc | None = None  # the scan that led to this attempt
     old_data_ns: int | None = None  # last data frame of the station on from_bssid

@@ -66,7 +66,7 @@ def build_roam(att: Attempt, sur: Surroundings) -> Roam:
         pmkid_m1=None if att.m1_pmkid is None else att.m1_pmkid.hex(),
         frames=tuple(att.frames), frames_dropped=att.frames_dropped,
         evidence=_evidence(att, sur),
-        ft=_ft(att, method),
+        ft=_ft(att, method), steering=att.steering,
     )
 
 

@@ -30,6 +30,8 @@ from analyzer.dot11.records import (
     FtAction,
     Kind,
     MacHeader,
+    NeighborReq,
+    NeighborResp,
     SaQuery,
 )
 
@@ -56,6 +58,8 @@ class EventType(StrEnum):
     FT_RESPONSE = "ft_response"
     BTM_REQUEST = "btm_request"
     BTM_RESPONSE = "btm_response"
+    NEIGHBOR_REQ = "neighbor_req"  # Radio Measurement Neighbor Report Request / Response
+    NEIGHBOR_RESP = "neighbor_resp"
     EAPOL_KEY = "eapol_key"
     EAP = "eap"
     EAPOL_START = "eapol_start"
@@ -187,6 +191,10 @@ def _action_event(frame: Frame, header: MacHeader) -> Event | None:
             etype = EventType.BTM_REQUEST
         case BtmResponse():
             etype = EventType.BTM_RESPONSE
+        case NeighborReq():
+            etype = EventType.NEIGHBOR_REQ
+        case NeighborResp():
+            etype = EventType.NEIGHBOR_RESP
         case _:
             return None
     if isinstance(detail, FtAction):

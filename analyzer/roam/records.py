@@ -240,6 +240,75 @@ class FtDetails:
 
 
 @dataclass(frozen=True, slots=True)
+class Candidate:
+    """One BSS a Neighbor Report element (9.4.2.36) offered."""
+
+    bssid: str
+    channel: int
+    op_class: int
+    preference: int | None  # BSS Transition Candidate Preference (255 most preferred)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"bssid": self.bssid, "channel": self.channel, "op_class": self.op_class,
+                "preference": self.preference}
+
+
+@dataclass(frozen=True, slots=True)
+class Steering:
+    """What 802.11k/v offered (analyzer.roam.steering): the neighbor report or BTM candidate
+    list the station had when it started an attempt.
+
+    `probed_channels`: channels of the station's Probe Requests after the offer;
+    `probed_candidates`: candidates it probed (a Probe Request on the candidate's channel or
+    to its BSSID, or the candidate's Probe Response to it); `chosen_rank`: the target's
+    1-based place in the list (None when not listed); `age_ms`: offer to attempt start."""
+
+    source: str  # neighbor_report | btm_request
+    frame: int
+    request_frame: int | None  # the station's Neighbor Report Request (or BTM Query)
+    offered_by: str
+    candidates: tuple[Candidate, ...]
+    age_ms: float
+    probed_channels: tuple[int, ...]
+    probed_candidates: tuple[str, ...]
+    chosen: str
+    chosen_rank: int | None
+
+    @property
+    def chosen_listed(self) -> bool:
+        return self.chosen_rank is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "frame": self.frame,
+            "request_frame": self.request_frame,
+            "offered_by": self.offered_by,
+            "candidates": [c.to_dict() for c in self.candidates],
+            "age_ms": self.age_ms,
+            "probed_channels": list(self.probed_channels),
+            "probed_candidates": list(self.probed_candidates),
+            "chosen": self.chosen,
+            "chosen_listed": self.chosen_listed,
+            "chosen_rank": self.chosen_rank,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MldLinkInfo:
+    """One link of an association between Wi-Fi 7 MLDs (analyzer.roam.mld): link ID, the
+    station's and the AP's link addresses, channel."""
+
+    link_id: int
+    sta: str | None
+    ap: str | None
+    channel: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"link_id": self.link_id, "sta": self.sta, "ap": self.ap, "channel": self.channel}
+
+
+@dataclass(frozen=True, slots=True)
 class Roam:
     """One connection attempt of a station: initial connection, roam or reconnect."""
 
@@ -272,6 +341,8 @@ class Roam:
     pmksa: PmksaVerdict | None = None  # set by the PMKSA judge (analyzer.roam.pmksa)
     mic_valid: bool | None = None  # EAPOL-Key MICs checked with the user's keys
     ft: FtDetails | None = None  # an FT AKM's attempt
+    steering: Steering | None = None  # the 802.11k/v offer the attempt followed
+    mlo_links: tuple[MldLinkInfo, ...] = ()  # an association between MLDs: its links
 
     def phase(self, name: str) -> Phase | None:
         return next((p for p in self.phases if p.name == name), None)
@@ -306,6 +377,8 @@ class Roam:
             "pmksa": None if self.pmksa is None else self.pmksa.to_dict(),
             "mic_valid": self.mic_valid,
             "ft": None if self.ft is None else self.ft.to_dict(),
+            "steering": None if self.steering is None else self.steering.to_dict(),
+            "mlo_links": [x.to_dict() for x in self.mlo_links],
         }
 
 

@@ -9,6 +9,7 @@ from analyzer.dot11.records import BtmRequest, BtmResponse, Elements, Frame, Mal
 from analyzer.roam.attempt import Attempt, PhaseAcc
 from analyzer.roam.preauth import PreauthLog
 from analyzer.roam.records import NO_TRIGGER, Roam, Trigger
+from analyzer.roam.steering import SteeringLog
 
 MAX_BSSIDS = 8  # per station: last data times, PMKIDs per BSSID
 MAX_PMKIDS = 8
@@ -139,6 +140,7 @@ class Station:
     ft_request: tuple[tuple[str, bytes, bytes], int] | None = None
     ft_replay: int | None = None  # a copy of it sent after the AP answered, not yet answered
     key_counter: int | None = None  # the AP's highest EAPOL-Key replay counter on the association
+    steering: SteeringLog | None = None  # 802.11k/v offers (analyzer.roam.steering), lazily
 
     def preauth_log(self) -> PreauthLog:
         if self.preauth is None:

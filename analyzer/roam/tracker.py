@@ -22,16 +22,26 @@ from analyzer.dot11.records import (
     Kind,
     MacHeader,
     Malformed,
+    NeighborResp,
 )
 from analyzer.roam import findings as fnd
-from analyzer.roam import preauth
+from analyzer.roam import preauth, steering
 from analyzer.roam.acks import MAX_UNACKED, NEVER, Holds, Unacked
 from analyzer.roam.attempt import Attempt, Result, Stage
 from analyzer.roam.build import build_roam, pmkids_learned, surroundings
 from analyzer.roam.caps import CapNotices, Limits, heard
 from analyzer.roam.dedup import Dedup, Seen, Verdict
-from analyzer.roam.events import _ODD_HEX, BROADCAST, Event, EventType, resolve_key, to_event
+from analyzer.roam.events import (
+    _ODD_HEX,
+    BROADCAST,
+    Event,
+    EventType,
+    is_unicast,
+    resolve_key,
+    to_event,
+)
 from analyzer.roam.floods import FloodWatch
+from analyzer.roam.mld import MldMap, learns
 from analyzer.roam.records import Finding, Roam, StationSummary
 from analyzer.roam.station import (
     Bss,
@@ -42,6 +52,7 @@ from analyzer.roam.station import (
     channel_of,
     note_malformed,
 )
+from analyzer.roam.steering import SteeringLog
 
 E = EventType
 _DATA = Kind.DATA
@@ -56,6 +67,8 @@ ACK_WAIT_NS = 1_000_000_000
 ACK_WAIT_LIVE_NS = 50_000_000
 MAX_REPORTED = 4096
 _DISCONNECTS = frozenset({E.DEAUTH, E.DISASSOC})
+_STEERING = frozenset({E.NEIGHBOR_REQ, E.NEIGHBOR_RESP, E.BTM_REQUEST, E.BTM_RESPONSE,
+                       E.PROBE_REQ, E.PROBE_RESP})
 _FRESH = frozenset({Verdict.NEW, Verdict.REPLAY})  # a frame transmitted again, not a retry
 _REKEY_MESSAGES = frozenset({"M1", "M2", "M3", "M4", "G1", "G2"})
 EXTENDED_KEY_ID_NOTE = (
@@ -97,6 +110,8 @@ class Tracker:
         self._tally: dict[str, Tally] = {}
         self._dedup = Dedup()
         self._floods = FloodWatch()
+        self._mld = MldMap()  # Wi-Fi 7: link addresses -> MLD MAC addresses
+        self._mld_links = self._mld.links
         self._limits = limits or Limits()
         self.caps = CapNotices()
         self._reported: set[tuple[str, str | None, str | None]] = set()
@@ -150,6 +165,8 @@ class Tracker:
         out: Output = []
         for st in list(self._stations.values()):
             self._close(st, out, "capture ended")
+            if st.steering is not None and st.steering.btm is not None:
+                self._steering_due(st, self._now, out)
         ended = self._floods.finish()
         if ended:
             self._flood_results(ended, out)
@@ -192,6 +209,8 @@ class Tracker:
             self._acks.forget(now)
         for mac, st in list(self._stations.items()):
             self._expire(st, now, out)
+            if st.steering is not None and st.steering.btm is not None:
+                self._steering_due(st, now, out)
             if st.attempt is None and now - st.last_ns > self._idle_ns:
                 del self._stations[mac]
         for bssid in [b for b, bss in self._bss.items() if now - bss.last_ns > self._idle_ns]:
@@ -225,6 +244,8 @@ class Tracker:
         bss.hear(frame)
         if isinstance(body, Beacon):
             bss.learn(body.elements)
+            if body.elements.multi_link is not None:
+                self._mld.beacon(header.addr3, body.elements.multi_link)
 
     def beacon_seen(
         self, ts_ns: int, index: int, addr3: str, signal_dbm: int | None, freq_mhz: int | None,
@@ -245,6 +266,8 @@ class Tracker:
         if bss.channel is None:
             bss.channel = channel_of(freq_mhz)
         bss.learn(elements)
+        if elements.multi_link is not None:
+            self._mld.beacon(addr3, elements.multi_link)
         return out
 
     def _bss_of(self, bssid: str, index: int, out: Output) -> Bss:
@@ -261,6 +284,8 @@ class Tracker:
         ev = to_event(frame)
         if ev is None:
             return
+        if self._mld_links or learns(ev):
+            ev = self._mld_event(ev)
         if ev.from_ap and ev.via is None:
             bss = self._bss_of(ev.bssid, ev.index, out)
             bss.hear(frame)
@@ -314,6 +339,8 @@ class Tracker:
             return
         st = self._station(ev.sta, ev.ts_ns, ev.index, out)
         self._expire(st, ev.ts_ns, out)
+        if ev.type in _STEERING:
+            self._steering_event(st, ev)
         match ev.type, ev.detail:
             case E.PROBE_REQ | E.PROBE_RESP, _:
                 st.probed(ev.ts_ns, ev.from_ap)
@@ -324,12 +351,85 @@ class Tracker:
             case E.BTM_RESPONSE, BtmResponse() as resp if st.trigger is not None:
                 if st.trigger.type == "btm_request":
                     st.trigger.answer(resp)
+            case E.NEIGHBOR_REQ | E.NEIGHBOR_RESP, _:
+                pass  # 802.11k: `_steering_event` only
             case E.EAPOL_KEY, EapolKey() as key:
                 self._attempt_event(st, self._resolved(st, ev, key), out)
             case E.PREAUTH, _:
                 self._preauth(st, ev, out)
             case _:
                 self._attempt_event(st, ev, out)
+
+    # --- Wi-Fi 7 multi-link devices (analyzer.roam.mld) ----------------------------------------
+
+    def _mld_event(self, ev: Event) -> Event:
+        """Learn the frame's Basic Multi-Link element; the event with MLD MAC addresses."""
+        if learns(ev):
+            self._mld.learn(ev)
+        if not self._mld_links:
+            return ev
+        ev = self._mld.canonical(ev)
+        st = self._stations.get(ev.sta)
+        att = st.attempt if st is not None else None
+        if att is not None and att.to_bssid in self._mld_links:  # opened before the AP's
+            att.to_bssid = self._mld_links[att.to_bssid]  # MLD address was known
+        return ev
+
+    def _mld_roam(self, roam: Roam, out: Output) -> Roam:
+        """The attempt's links; a re-association within one AP MLD that changed them is a
+        link change (MLO_LINK_CHANGE), on the timeline next to it."""
+        links = self._mld.setup(roam.sta, roam.to_bssid)
+        if not links:
+            return roam
+        roam = replace(roam, mlo_links=links)
+        change = self._mld.link_change(roam)
+        if change is not None:
+            out.append(change)
+        return roam
+
+    # --- 802.11k/v (analyzer.roam.steering) ---------------------------------------------------
+
+    def _steering_event(self, st: Station, ev: Event) -> None:
+        """Neighbor reports, BTM Requests/Responses and the probes after them, kept for the
+        station's next attempt."""
+        log = st.steering
+        if log is None:
+            if ev.type not in (E.NEIGHBOR_REQ, E.NEIGHBOR_RESP, E.BTM_REQUEST):
+                return
+            log = st.steering = SteeringLog()
+        detail = ev.detail
+        match ev.type:
+            case E.NEIGHBOR_REQ if not ev.from_ap:
+                log.requested(ev.index)
+            case E.NEIGHBOR_RESP if ev.from_ap and isinstance(detail, NeighborResp):
+                log.neighbor_report(ev.ts_ns, ev.index, ev.bssid, detail.reports)
+            case E.BTM_REQUEST if ev.from_ap and isinstance(detail, BtmRequest):
+                log.btm_request(ev.ts_ns, ev.index, ev.bssid, detail)
+            case E.BTM_RESPONSE if not ev.from_ap and isinstance(detail, BtmResponse):
+                log.btm_response(ev.index, detail)
+            case E.PROBE_REQ if not ev.from_ap:
+                radio = ev.frame.radio
+                log.probed(channel_of(radio.freq_mhz if radio else None),
+                           ev.bssid if is_unicast(ev.bssid) else None)
+            case E.PROBE_RESP if ev.from_ap:
+                log.probed(None, ev.bssid)
+
+    def _steering_taken(self, st: Station, att: Attempt, ev: Event) -> None:
+        """The attempt takes the offer it followed; a BTM target off the list is a finding."""
+        log = st.steering
+        assert log is not None
+        if log.btm is not None:
+            self._steering_due(st, ev.ts_ns, att.findings)
+        att.steering = log.take(ev.ts_ns, ev.bssid)
+        found = steering.target_not_listed(att.steering, st.mac, att.id, ev.index)
+        if found is not None:
+            att.findings.append(found)
+
+    def _steering_due(self, st: Station, now: int, out: Output | list[Finding]) -> None:
+        log = st.steering
+        found = log.ignored(now, self._trigger_ns, st.mac) if log is not None else None
+        if found is not None:
+            out.append(found)
 
     def _preauth(self, st: Station, ev: Event, out: Output) -> None:
         """Pre-authentication (analyzer.roam.preauth): never an attempt; a completed one
@@ -436,6 +536,8 @@ class Tracker:
         if sta is None or bssid is None or sta[1] in _ODD_HEX:
             self._unacked.pop(addr2, None)
             return
+        if self._mld_links:  # Wi-Fi 7: the MLDs, whichever link carried the frame
+            sta, bssid = self._mld_links.get(sta, sta), self._mld_links.get(bssid, bssid)
         st = self._stations.get(sta)
         if st is None:
             if from_ap:
@@ -604,6 +706,8 @@ class Tracker:
             self._floods.triggered(st.mac, (att.from_bssid, ev.bssid), att.trigger.frame,
                                    ev.index)  # fmt: skip
         att.probe = st.take_probe(ev.ts_ns, self._timeout_ns)
+        if st.steering is not None:
+            self._steering_taken(st, att, ev)
         st.attempt, st.keyed_bssid = att, None
         return att
 
@@ -656,6 +760,8 @@ class Tracker:
 
     def _emit(self, st: Station, att: Attempt, out: Output, finish_why: str | None = None) -> None:
         roam = build_roam(att, surroundings(st, att, self._bss, finish_why))
+        if self._mld_links:
+            roam = self._mld_roam(roam, out)
         st.learn_pmkids(att.to_bssid, pmkids_learned(att))
         if roam.outcome == "success" and roam.method == "full_8021x":
             st.authenticated_with(att.to_bssid)

@@ -28,6 +28,7 @@ from analyzer.crypto.keys import tk_length
 from . import flows, preauth, steps
 from .elements import AKMS, CIPHERS, PSK_AKMS
 from .frames import Radio, ack, block_ack, mac, on_air, set_seq, set_ssn
+from .mlo import MldLink, MloPlan
 from .model import ApSpec, FtRoot, Link, Pending, Pmksa, Record, StaSpec
 from .payloads import ip
 from .truth import Faults, record_dict
@@ -104,6 +105,7 @@ class Scenario:
         self._group = 0
         self._token = 0
         self._sent: dict[tuple[bytes, str], bytes] = {}  # (station, label) -> last frame
+        self.mlo: MloPlan | None = None  # Wi-Fi 7 multi-link devices (analyzer.simulate.mlo)
 
     # --- description -------------------------------------------------------------------------
 
@@ -176,6 +178,24 @@ class Scenario:
         self.stas[name] = StaSpec(
             name, mac(mac_addr), ip(address), identity.encode(), eap_method, signal_dbm
         )
+        return self
+
+    def mld_ap(self, name: str, links: Sequence[tuple[str, int]]) -> Scenario:
+        """Make AP ``name`` an AP MLD: its ``bssid`` is the MLD MAC address (keys, PMKIDs,
+        Current AP) and ``links`` the affiliated APs, (link address, channel), link 0 first
+        (see `analyzer.simulate.mlo`)."""
+        spec = self.aps[name]
+        plan = self.mlo = self.mlo or MloPlan()
+        plan.aps[spec.bssid] = [MldLink(i, mac(a), _freq(ch)) for i, (a, ch) in enumerate(links)]
+        return self
+
+    def mld_sta(self, name: str, links: Sequence[str]) -> Scenario:
+        """Make station ``name`` a non-AP MLD: its ``mac`` is the MLD MAC address and
+        ``links`` its link addresses, link 0 first. Called again later: the links it sets up
+        in its associations from now on (a link change at its next association)."""
+        plan = self.mlo = self.mlo or MloPlan()
+        since = self.now_ns if self.stas[name].mac in plan.stas else 0
+        plan.stas.setdefault(self.stas[name].mac, []).append((since, [mac(a) for a in links]))
         return self
 
     # --- clock -------------------------------------------------------------------------------
@@ -339,7 +359,11 @@ class Scenario:
         accept: bool = True,
         **options: Any,
     ) -> Scenario:
-        """BTM Request with candidates; on accept the STA roams to the first one."""
+        """BTM Request with candidates; on accept the STA roams to the first one (or to the AP
+        named by ``go_to``, listed or not). ``respond=False``: the station neither answers nor
+        moves (the request ignored)."""
+        if "go_to" in options:
+            options["go_to"] = self.aps[options["go_to"]]
         steps.btm(
             self, self.aps[ap], self.stas[sta], [self.aps[c] for c in candidates], accept, options
         )
@@ -423,6 +447,8 @@ class Scenario:
         seqs: dict[bytes, int] = {}
         given: dict[int, int] = {}
         restart = {ap.bssid for ap in self.aps.values() if ap.seq_restart}
+        if self.mlo is not None:
+            self.mlo.reset()
         out = []
         for ts, order, p in sorted(self._out, key=lambda e: (e[0], e[1])):
             frame = p.frame
@@ -438,7 +464,10 @@ class Scenario:
             elif p.acks_group is not None:  # a Block Ack: the number of the frame it answers
                 ra = frame[4:10]
                 frame = set_ssn(frame, given.get(p.acks_group, seqs.get(ra, _first_seq(ra))))
-            out.append((ts, order, on_air(frame, p.radio, self.fcs, p.bad_fcs)))
+            radio = p.radio
+            if self.mlo is not None:
+                frame, radio = self.mlo.rewrite(frame, radio, ts)
+            out.append((ts, order, on_air(frame, radio, self.fcs, p.bad_fcs)))
         return out
 
     def frames(self) -> Iterator[tuple[int, bytes]]:

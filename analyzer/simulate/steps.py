@@ -181,16 +181,24 @@ def btm(
     accept: bool,
     options: dict[str, Any],
 ) -> None:
-    """BTM Request -> Response; accept roams to the first candidate, else maybe Disassoc(12)."""
+    """BTM Request -> Response; accept roams to the first candidate (or `go_to`), else maybe
+    Disassoc(12); `respond` False: no Response and no roam."""
     token = sc.next_token()
-    imminent = bool(options.pop("disassoc_imminent", not accept))
+    respond = bool(options.pop("respond", True))
+    go_to: ApSpec | None = options.pop("go_to", None)
+    imminent = bool(options.pop("disassoc_imminent", not accept and respond))
     reports = [
         elements.neighbor_report(c.bssid, c.freq_mhz, 255 - i) for i, c in enumerate(candidates)
     ]
     body = actions.btm_request(token, reports, imminent, disassoc_timer=15 if imminent else 0)
     sc.emit(action(sta.mac, ap.bssid, ap.bssid, body), ap, sta, True, "btm_req")
+    if not respond:
+        sc.events.append({"event": "btm_ignored", "sta": mac_str(sta.mac),
+                          "bssid": mac_str(ap.bssid)})
+        return
     sc.gap(2.0, 15.0)
-    target = candidates[0].bssid if accept and candidates else None
+    chosen = go_to or (candidates[0] if candidates else None)
+    target = chosen.bssid if accept and chosen is not None else None
     status = 0 if target is not None else int(options.pop("reject_status", 6))
     resp = actions.btm_response(token, status, target)
     sc.emit(action(ap.bssid, sta.mac, ap.bssid, resp), ap, sta, False, "btm_resp")
@@ -205,7 +213,7 @@ def btm(
     )
     if target is not None:
         sc.gap(5.0, 30.0)
-        sc.roam(sta.name, candidates[0].name, trigger="btm", **options)
+        sc.roam(sta.name, chosen.name, trigger="btm", **options)  # type: ignore[union-attr]
     elif imminent:
         sc.gap(1400.0, 1600.0)
         leave(sc, sta, 12, "ap", "disassoc")
