@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from analyzer.capture import Capture, CaptureInfo, RawRecord, open_capture
 from analyzer.config.expectations import Expectations
@@ -57,6 +58,7 @@ class Analysis:
     stations: list[StationSummary] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)  # of the expectations (check)
     sensors: SensorReport | None = None  # several captures: clocks and de-duplication
+    decryption: Any = None  # with keys: the decryption pass's DecryptStats (analyzer.decrypt)
 
     @property
     def truncated(self) -> bool:
@@ -156,13 +158,16 @@ def run(
     keys: KeyRing | None = None,
     offsets: Mapping[str, float] | None = None,
     jobs: int = 1,
+    decrypt_out: str | None = None,
 ) -> Analysis:
     """Read, decode, take inventory, track roams and judge PMKSA caching against the
     expectations (default: hostapd's and wpa_supplicant's), verifying with `keys`; each sink
     sees every relevant frame and `on_result` every roam (with its verdict) and finding the
     moment it completes. Several captures are several sensors: aligned to the first one's
     clock (or by `offsets`, seconds per sensor) and de-duplicated (analyzer.merge).
-    One capture is decoded by `jobs` processes when it is large enough (analyzer.parallel)."""
+    One capture is decoded by `jobs` processes when it is large enough (analyzer.parallel).
+    With keys, one capture is read again after the engine (analyzer.decrypt): recovery
+    latencies, what protected frames carried, and `decrypt_out` (a decrypted pcapng copy)."""
     if len(sources) > 1:
         from analyzer.merge import run_sensors
 
@@ -177,11 +182,11 @@ def run(
     else:
         engine.run_capture(captures[0])
     analysis = engine.finish()
-    if keys and any(r.evidence.inferred_from is not None for r in analysis.roams):
-        from analyzer.prove import prove_inferred
+    if keys:
+        from analyzer.decrypt import post_pass
 
-        with open_capture(sources[0]) as again:  # a file: read again up to those frames
-            prove_inferred(analysis.roams, again, keys)
+        # a file: read again, decrypting what the roams need (and proving inferred successes)
+        analysis.decryption = post_pass(analysis, sources[0], keys, decrypt_out)
     return analysis
 
 

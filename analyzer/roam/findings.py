@@ -48,13 +48,23 @@ def replayed(
     return make("REPLAYED_FRAME", frame, sta, bssid, msg)
 
 
-def rekey(group: bool, frames: list[int], messages: list[str], sta: str, bssid: str
-          ) -> Finding:  # fmt: skip
-    """A handshake in the clear on an association already keyed (never a roam)."""
+def rekey(group: bool, frames: list[int], messages: list[str], sta: str, bssid: str,
+          inside: bool = False) -> Finding:  # fmt: skip
+    """A handshake in the clear on an association already keyed (never a roam); `inside`:
+    found by decrypting the protected frames that carried it (analyzer.decrypt)."""
     what = "Group key handshake" if group else "PTK rekey (new 4-way handshake)"
     seen = ", ".join(f"{m} {i}" for m, i in zip(messages, frames, strict=True))
     code = "GROUP_KEY_HANDSHAKE" if group else "PTK_REKEY"
-    return make(code, frames[0], sta, bssid, f"{what} on the association: {seen}")
+    where = " inside protected frames (decrypted)" if inside else ""
+    return make(code, frames[0], sta, bssid, f"{what} on the association{where}: {seen}")
+
+
+def reauthentication(frames: list[int], what: list[str], sta: str, bssid: str) -> Finding:
+    """An EAP exchange found by decryption inside protected frames of a keyed association:
+    a re-authentication (802.1X reauth timer, or the station's EAPOL-Start)."""
+    seen = ", ".join(f"{w} {i}" for w, i in zip(what, frames, strict=True))
+    return make("EAP_REAUTHENTICATION", frames[0], sta, bssid,
+                f"EAP re-authentication inside protected frames (decrypted): {seen}")
 
 
 def aggregate(findings: list[Finding]) -> list[Finding]:

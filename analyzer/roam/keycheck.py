@@ -256,6 +256,27 @@ def session_keys(roam: Roam, keys: KeyRing) -> list[Ptk]:
     return out
 
 
+def rekey_ptk(roam: Roam, keys: KeyRing, anonce: bytes, m2_pdu: bytes) -> Ptk | None:
+    """The PTK of a later 4-way handshake on the attempt's association (a rekey, seen only
+    inside protected frames): the attempt's PMK with this ANonce and the M2's SNonce, when a
+    key verifies the M2's MIC. For decryption only; the caller keeps it out of every output."""
+    akm = akm_of(roam)
+    if not keys or akm is None or akm in (14, 15, 16, 17) or len(m2_pdu) < _NONCE.stop:
+        return None
+    pdu = _pdu(m2_pdu)
+    for cand in _candidates(roam, keys, akm):
+        ptk = _ptk(roam, cand, akm, anonce, pdu[_NONCE])
+        if _mic_ok(ptk.kck, pdu, akm):
+            return ptk
+    return None
+
+
+def key_mic_ok(roam: Roam, kck: bytes, pdu: bytes) -> bool:
+    """An EAPOL-Key PDU's MIC under `kck` with the attempt's AKM (which PTK sent an M3/G1)."""
+    akm = akm_of(roam)
+    return akm is not None and _mic_ok(kck, _pdu(pdu), akm)
+
+
 # --- FT: PMKR0Name, PMKR1Name, FTE MIC ---------------------------------------------------
 
 
