@@ -194,6 +194,9 @@ class DecryptPass:
                 self._out.write(rec, plain)
             elif not self.links and rec.index > last and not self._prove:
                 break
+        for link in list(self.links.values()):
+            if link.hs is not None:
+                self._handshake_done(link, link.hs)
         self._flush_eap()
         self.stats.seconds = round(time.perf_counter() - t0, 3)
 
@@ -231,9 +234,10 @@ class DecryptPass:
             if acc is not None and window:
                 acc.undecryptable += 1
             return None
-        if not self._fresh(tk, header, body):
-            return None
         self._opened(rec, plain)
+        _promote(link.ptks, tk)
+        if not self._fresh(tk, header, body):
+            return plain  # decrypts, but a copy: used for nothing
         payload = classify(plain)
         if payload.kind == "eapol":
             self.stats.eapol_inside += 1
@@ -253,9 +257,11 @@ class DecryptPass:
         plain, tk = _open(family, gtks, header, body)
         if plain is None:
             plain, tk = _open(8 if family not in GCMP_CIPHERS else 4, gtks, header, body)
-        if plain is None or not self._fresh(tk, header, body):
+        if plain is None:
             return None
         self._opened(rec, plain)
+        if not self._fresh(tk, header, body):
+            return plain
         payload = classify(plain)
         for lk in waiting:
             if lk.acc is not None:
@@ -288,6 +294,11 @@ class DecryptPass:
     def _install(self, i: int) -> None:
         roam = self.roams[i]
         sta = _mac(roam.sta)
+        old = self.links.get(sta)
+        if old is not None:
+            if old.hs is not None:
+                self._handshake_done(old, old.hs)
+            self._flush_eap(old)
         ptks = session_keys(roam, self.keys)
         if not ptks:
             if roam.outcome == "success":
@@ -335,6 +346,8 @@ class DecryptPass:
         msg = key.message or ""
         if msg in ("M1", "G1") and not (link.hs and link.hs.messages[-1] == msg):
             self._flush_eap(link)
+            if link.hs is not None:
+                self._handshake_done(link, link.hs)  # never finished: listed as far as seen
             link.hs = _Handshake(group=msg == "G1", anonce=key.nonce)
         hs = link.hs
         if hs is None or hs.group != (msg in ("G1", "G2")):
@@ -345,6 +358,8 @@ class DecryptPass:
             hs.anonce = key.nonce
         elif msg == "M2" and hs.ptk is None:
             hs.ptk = rekey_ptk(link.roam, self.keys, hs.anonce, raw)
+            if hs.ptk is not None:  # a candidate from now on, first once M4 is seen
+                link.ptks.append((hs.key_id, hs.ptk))
         elif msg == "M3" and hs.ptk is not None:
             got = _unwrapped(hs.ptk, key)
             if got is not None:
@@ -361,8 +376,12 @@ class DecryptPass:
     def _handshake_done(self, link: _Link, hs: _Handshake) -> None:
         roam = link.roam
         if hs.ptk is not None and not hs.group:
-            link.ptks.insert(0, (hs.key_id, hs.ptk))
-            del link.ptks[_KEEP_PTKS:]
+            link.ptks[:] = [k for k in link.ptks if k[1] != hs.ptk]
+            if hs.messages[-1] == "M4":
+                link.ptks.insert(0, (hs.key_id, hs.ptk))
+            else:
+                link.ptks.append((hs.key_id, hs.ptk))
+            del link.ptks[_KEEP_PTKS + 1 :]
         self.findings.append(replace(rekey(hs.group, hs.frames, hs.messages, roam.sta,
                                            roam.to_bssid, inside=True), roam_id=roam.id))
         link.hs = None
@@ -388,6 +407,14 @@ class DecryptPass:
 
 
 # --- pure helpers -------------------------------------------------------------------------------
+
+
+def _promote(ptks: list[tuple[int, Ptk]], tk: bytes) -> None:
+    """The key that opened a frame goes first: after a rekey whose M3/M4 were not captured,
+    the station's next frames show the new PTK is in use (as tshark assumes from M1+M2)."""
+    i = next((n for n, (_, p) in enumerate(ptks) if p.tk == tk), 0)
+    if i:
+        ptks.insert(0, ptks.pop(i))
 
 
 def _keyed_from(roam: Roam) -> int | None:
