@@ -198,6 +198,9 @@ class DecryptPass:
             if link.hs is not None:
                 self._handshake_done(link, link.hs)
         self._flush_eap()
+        if self._out is not None:
+            self._out.writer.flush()
+            self.stats.written = self._out.writer.count
         self.stats.seconds = round(time.perf_counter() - t0, 3)
 
     def _frame(self, rec: RawRecord) -> bytes | None:
@@ -669,11 +672,15 @@ def decrypt_capture(roams: list[Roam], records: Iterable[RawRecord], keys: KeyRi
 
 
 def post_pass(analysis: Any, source: str, keys: KeyRing, decrypt_out: str | None = None
-              ) -> DecryptStats:  # fmt: skip
+              ) -> DecryptStats | None:  # fmt: skip
     """pipeline.run's call: read `source` again and merge what decryption showed into
     `analysis` (its roams, and its findings, aggregated again)."""
+    import os
+
     from analyzer.capture import open_capture
 
+    if not os.path.isfile(source):  # stdin or a FIFO cannot be read again
+        return None
     with open_capture(source) as again:
         if decrypt_out is None:
             found, stats, _ = decrypt_capture(analysis.roams, again, keys)
