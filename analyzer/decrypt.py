@@ -50,7 +50,14 @@ from analyzer.dot11.records import Eap, EapolKey
 from analyzer.prove import prove_record
 from analyzer.roam.events import mic_length
 from analyzer.roam.findings import aggregate, reauthentication, rekey
-from analyzer.roam.keycheck import akm_of, cipher_of, key_mic_ok, rekey_ptk, session_keys
+from analyzer.roam.keycheck import (
+    akm_of,
+    cipher_of,
+    ft_session_key,
+    key_mic_ok,
+    rekey_ptk,
+    session_keys,
+)
 from analyzer.roam.records import RECOVERY_KEYS, Finding, Missing, Recovery, Roam
 
 WINDOW_FRAMES = 64  # recovery is looked for in the first 64 decrypted frames after the roam
@@ -303,6 +310,12 @@ class DecryptPass:
                 self._handshake_done(old, old.hs)
             self._flush_eap(old)
         ptks = session_keys(roam, self.keys)
+        ft = None if ptks else ft_session_key(roam, self.keys)
+        if ft is not None:
+            ptks = [ft]
+            gtk = _ft_gtk(roam, ft)
+            if gtk is not None:
+                self._add_gtk(_mac(roam.to_bssid), *gtk)
         if not ptks:
             if roam.outcome == "success":
                 self.links.pop(sta, None)
@@ -421,11 +434,38 @@ def _promote(ptks: list[tuple[int, Ptk]], tk: bytes) -> None:
 
 
 def _keyed_from(roam: Roam) -> int | None:
-    """The frame from which an attempt's keys apply: its first M2 (else its first frame)."""
+    """The frame from which an attempt's keys apply: its first M2, else its FT Reassociation
+    Request, else its first frame."""
     m2 = [f for m, f, _ in roam.evidence.eapol_keys if m == "M2"]
     if m2:
         return min(m2)
+    ft = [f for seq, f, *_ in roam.evidence.ft_frames if seq == 5]
+    if ft:
+        return min(ft)
     return roam.frames[0] if roam.frames else None
+
+
+_FT_SUB_GTK = 2  # 802.11-2020 9.4.2.47 Table 9-241
+
+
+def _ft_gtk(roam: Roam, ptk: Ptk) -> tuple[int, bytes] | None:
+    """(Key ID, GTK) of the GTK subelement in the FT Reassociation Response's FTE: Key Info
+    (2, Key ID in bits 0-1), Key Length (1), RSC (8), the key wrapped with the KEK."""
+    mic_len = 24 if len(ptk.kck) == 24 else 16
+    for seq, _, _, _, fte_raw, _ in roam.evidence.ft_frames:
+        if seq != 6 or len(fte_raw) < 2:
+            continue
+        body = fte_raw[2:]
+        pos = 2 + mic_len + 64
+        while pos + 2 <= len(body):
+            sid, n = body[pos], body[pos + 1]
+            sub = body[pos + 2 : pos + 2 + n]
+            if sid == _FT_SUB_GTK and len(sub) >= 11 + 24:
+                key = aes_unwrap(ptk.kek, sub[11:])
+                if key is not None and sub[2] <= len(key):
+                    return sub[0] & 0x03, key[: sub[2]]
+            pos += 2 + n
+    return None
 
 
 def _cp_end(roam: Roam) -> int | None:

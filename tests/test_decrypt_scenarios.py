@@ -154,3 +154,24 @@ def test_only_the_frames_needed_are_decrypted(tmp_path: Path) -> None:
     assert stats.decrypted <= 2 * WINDOW_FRAMES + 4 + 10
     assert stats.peeked >= 380
     assert any(f.code == "PTK_REKEY" and "inside" in f.message for f in analysis.findings)
+
+
+def test_ft_transitions_are_decrypted_with_the_ft_ptk(tmp_path: Path) -> None:
+    """FT has no 4-way handshake: the PTK comes from PMK-R1 and the FTE nonces (the FTE MIC
+    verifying it), the GTK from the Reassociation Response's FTE GTK subelement."""
+    from analyzer.simulate import library
+
+    sc = library.ft_roam()
+    path = tmp_path / "ft.pcapng"
+    sc.write(path)
+    keys = load_keys([f"wpa-pwd:{library.PASSPHRASE}:{library.SSID_LAB}"])
+    roams = run([str(path)], keys=keys).roams
+    assert [r.method for r in roams][1:] == ["ft_over_air", "ft_over_ds"]
+    for roam in roams:
+        assert roam.latency_ms["l3_up"] is not None and roam.latency_ms["l3_down"] is not None
+    p = DecryptPass(run([str(path)]).roams, keys, everything=True)
+    with open_capture(str(path)) as records:
+        p.run(records)
+    assert p.stats.undecryptable == 0 and p.stats.decrypted == p.stats.protected
+    ap2 = sc.aps["ap2"]
+    assert (1, ap2.gtk) in p.gtks[ap2.bssid]
