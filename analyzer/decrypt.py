@@ -211,6 +211,8 @@ class DecryptPass:
         self.stats.seconds = round(time.perf_counter() - t0, 3)
 
     def _frame(self, rec: RawRecord) -> bytes | None:
+        if not self._candidate(rec.linktype, rec.data):
+            return None
         at = protected_layout(rec.linktype, rec.data)
         if at is None:
             return None
@@ -227,6 +229,24 @@ class DecryptPass:
         if a1[0] & 1 and a2 in self.gtks:
             return self._group(rec, a2, header, body)
         return None
+
+    def _candidate(self, linktype: int, data: bytes) -> bool:
+        """A cheap look at radiotap/raw 802.11 records before any decoding: a protected data
+        frame to or from a keyed station, or a group frame of a keyed BSS (other link types
+        are decoded to tell)."""
+        if linktype == 127:
+            if len(data) < 4:
+                return False
+            off = data[2] | data[3] << 8
+        elif linktype == 105:
+            off = 0
+        else:
+            return True
+        if len(data) < off + 24 or data[off] & 0x0C != 0x08 or not data[off + 1] & 0x40:
+            return False
+        a1, a2 = bytes(data[off + 4 : off + 10]), bytes(data[off + 10 : off + 16])
+        links = self.links
+        return a1 in links or a2 in links or (a1[0] & 1 == 1 and a2 in self.gtks)
 
     def _unicast(self, rec: RawRecord, link: _Link, header: bytes, body: bytes,
                  up: bool) -> bytes | None:
