@@ -75,8 +75,17 @@ def print_roams(document: dict[str, Any], out: TextIO) -> None:
         if roams:
             console.print(_station_table(station["sta"], roams))
     console.print(_summary_table(document["summary"]))
+    _print_recovery(document, console)
     if document["findings"]:
         console.print(_findings_table(document["findings"]))
+
+
+def _print_recovery(document: dict[str, Any], console: Console) -> None:
+    from analyzer.report.recovery import recovery_table
+
+    table = recovery_table(document)
+    if table is not None:
+        console.print(table)
 
 
 def _ms(value: float | None) -> str:
