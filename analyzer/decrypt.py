@@ -418,8 +418,12 @@ class DecryptPass:
             else:
                 link.ptks.append((hs.key_id, hs.ptk))
             del link.ptks[_KEEP_PTKS + 1 :]
-        self.findings.append(replace(rekey(hs.group, hs.frames, hs.messages, roam.sta,
-                                           roam.to_bssid, inside=True), roam_id=roam.id))
+        found = rekey(hs.group, hs.frames, hs.messages, roam.sta, roam.to_bssid, inside=True)
+        if not hs.group and hs.ptk is None and "M2" in hs.messages:
+            found = replace(found, message=found.message + "; its PTK is not derived: no given "
+                            "key verifies its M2 (a new PMK after a re-authentication?), so "
+                            "the frames after it stay encrypted")
+        self.findings.append(replace(found, roam_id=roam.id))
         link.hs = None
 
     def _flush_eap(self, only: _Link | None = None) -> None:

@@ -61,10 +61,14 @@ def rekey(group: bool, frames: list[int], messages: list[str], sta: str, bssid: 
 
 def reauthentication(frames: list[int], what: list[str], sta: str, bssid: str) -> Finding:
     """An EAP exchange found by decryption inside protected frames of a keyed association:
-    a re-authentication (802.1X reauth timer, or the station's EAPOL-Start)."""
-    seen = ", ".join(f"{w} {i}" for w, i in zip(what, frames, strict=True))
-    return make("EAP_REAUTHENTICATION", frames[0], sta, bssid,
-                f"EAP re-authentication inside protected frames (decrypted): {seen}")
+    a re-authentication (802.1X reauth timer, or the station's EAPOL-Start). `what`: each EAP
+    packet as Request/Identity, Response/TLS, Success..."""
+    methods = sorted({w.split("/", 1)[1] for w in what if "/" in w} - {"Identity"})
+    end = what[-1] if what[-1] in ("Success", "Failure") else "no Success/Failure seen"
+    msg = (f"EAP re-authentication inside protected frames (decrypted): {len(frames)} EAP "
+           f"packets, frames {frames[0]}-{frames[-1]}, method {', '.join(methods) or 'none'}, "
+           f"ending {end}" + (f" (frame {frames[-1]})" if end in ("Success", "Failure") else ""))
+    return make("EAP_REAUTHENTICATION", frames[0], sta, bssid, msg)
 
 
 def aggregate(findings: list[Finding]) -> list[Finding]:

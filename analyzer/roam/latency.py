@@ -161,8 +161,8 @@ def _ack_to_ack(att: Attempt, ctx: Context) -> Rule:
     return _ms(ctx.old_ack_ns, att.first_ack_ns), None
 
 
-NOT_DECRYPTED = ("needs decryption: give the network's key (--key/--keys) and a capture file "
-                 "(analyzer.decrypt reads it again after the roam engine)")
+NOT_DECRYPTED = ("needs decryption: the network's key (--key/--keys) and one capture file, "
+                 "which analyzer.decrypt reads again after the roam engine")
 
 
 def _after_decryption(att: Attempt, ctx: Context) -> Rule:
