@@ -166,3 +166,30 @@ def test_tshark_decrypts_the_same_data_frames(path: Path, tshark: str, tmp_path:
         assert ours <= theirs
     else:
         assert ours == theirs
+
+
+def test_a_rekey_under_an_unknown_pmk_says_so() -> None:
+    """With only the first EAP-TLS PMK, the 4-way handshake after the first re-authentication
+    (a new PMK) cannot be followed: the finding says why the frames after it stay encrypted."""
+    from analyzer.config.keys import parse_key
+
+    path = public_dir() / "wpa-eap-tls.pcap.gz"
+    pmk = "a5001e18e0b3f792278825bc3abff72d7021d7c157b600470ef730e2490835d4"
+    analysis = run([str(path)], keys=parse_key(f"wpa-psk:{pmk}"))
+    (rekey,) = [f for f in analysis.findings if f.code == "PTK_REKEY" and f.frame == 50]
+    assert "its PTK is not derived" in rekey.message
+    assert analysis.decryption.undecryptable > 0
+
+
+def test_no_key_in_any_output() -> None:
+    """Neither the keys given nor any TK/GTK derived appears in the JSON document."""
+    import json
+
+    from analyzer.report.jsonout import analysis_document
+
+    secrets = [line.split('"')[3] for line in KEYS_FILE.read_text().splitlines()
+               if line.startswith('"') and '"wep"' not in line] if KEYS_FILE.is_file() else []
+    for name, tks, gtks in WIRESHARK_KEYS:
+        text = json.dumps(analysis_document(run([str(public_dir() / name)], keys=_keys())))
+        for secret in (*secrets, *tks, *gtks):
+            assert secret not in text, name
