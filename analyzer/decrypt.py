@@ -109,6 +109,8 @@ class _Acc:
     arp_req: _Seen | None = None
     arp_reply: _Seen | None = None
     arp_up: bool = True  # the station asked (else the gateway did)
+    sta_ip: str | None = None  # the DHCP ACK's address for the station
+    group: int = 0  # group frames decrypted for it
     decrypted: int = 0
     undecryptable: int = 0
 
@@ -120,6 +122,9 @@ class _Acc:
     def dhcp_pending(self) -> bool:
         names = [n for n, _ in self.dhcp]
         return bool(names) and "ACK" not in names and "NAK" not in names
+
+    def group_open(self, ts_ns: int) -> bool:
+        return self.group < WINDOW_FRAMES and self.open(ts_ns)
 
     def complete(self) -> bool:
         return (self.ip_up is not None and self.ip_down is not None
@@ -279,7 +284,7 @@ class DecryptPass:
 
     def _group(self, rec: RawRecord, bssid: bytes, header: bytes, body: bytes) -> bytes | None:
         waiting = [lk for lk in self.links.values()
-                   if lk.bssid == bssid and lk.acc and lk.acc.open(rec.ts_ns)]
+                   if lk.bssid == bssid and lk.acc and lk.acc.group_open(rec.ts_ns)]
         if not (self.everything or waiting):
             return None
         gtks = _ordered(self.gtks[bssid], ccmp_key_id(body) if len(body) > 3 else 0)
@@ -295,6 +300,7 @@ class DecryptPass:
         payload = classify(plain)
         for lk in waiting:
             if lk.acc is not None:
+                lk.acc.group += 1
                 _recover(lk.acc, rec, payload, False, lk.sta, group=True)
         return plain
 
@@ -604,8 +610,10 @@ def _dhcp(acc: _Acc, seen: _Seen, p: Payload, up: bool, not_ours: bool) -> None:
     if acc.dhcp and not acc.dhcp_pending():
         return
     acc.dhcp.append((DHCP_TYPES[dtype], seen))
-    if dtype == 5 and p.dhcp_router and acc.gateway is None:
-        acc.gateway = p.dhcp_router
+    if dtype == 5:
+        acc.sta_ip = p.dhcp_yiaddr
+        if p.dhcp_router and acc.gateway is None:
+            acc.gateway = p.dhcp_router
 
 
 def _arp(acc: _Acc, seen: _Seen, p: Payload, up: bool) -> None:
@@ -614,7 +622,8 @@ def _arp(acc: _Acc, seen: _Seen, p: Payload, up: bool) -> None:
     gateway asking for the station, then the answer."""
     if acc.arp_req is None and p.arp_op == 1:
         asks_gw = up and (acc.gateway is None or p.arp_target_ip == acc.gateway)
-        gw_asks = not up and acc.gateway is not None and p.arp_sender_ip == acc.gateway
+        gw_asks = (not up and acc.gateway is not None and p.arp_sender_ip == acc.gateway
+                   and acc.sta_ip in (None, p.arp_target_ip))
         if asks_gw or gw_asks:
             acc.arp_req = seen
             acc.gateway = acc.gateway or p.arp_target_ip

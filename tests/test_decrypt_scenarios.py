@@ -175,3 +175,30 @@ def test_ft_transitions_are_decrypted_with_the_ft_ptk(tmp_path: Path) -> None:
     assert p.stats.undecryptable == 0 and p.stats.decrypted == p.stats.protected
     ap2 = sc.aps["ap2"]
     assert (1, ap2.gtk) in p.gtks[ap2.bssid]
+
+
+def test_hostile_bytes_inside_keyed_frames_never_raise(tmp_path: Path) -> None:
+    """Protected frames of a keyed association with bytes flipped or cut (the MIC then fails,
+    or a peek sees garbage), and forged frames claiming the station's addresses: the pass
+    counts them undecryptable and goes on."""
+    import random
+
+    from analyzer.capture.writer import write_capture
+    from analyzer.simulate.frames import RADIOTAP_LEN as RT
+
+    sc = _pair()
+    sc.at(0.5).roam("s", "ap2", first_data=False).recover("s").data("s", 40)
+    sc.ptk_rekey("s").data("s", 10)
+    rng = random.Random(7)
+    frames = []
+    for ts, data in sc.frames():
+        if data[RT + 1] & 0x40 and rng.random() < 0.5:  # protected
+            data = bytearray(data)
+            for _ in range(rng.randrange(1, 4)):
+                data[rng.randrange(RT + 24, len(data))] ^= 1 << rng.randrange(8)
+            data = bytes(data[: rng.randrange(RT + 24, len(data) + 1)])
+        frames.append((ts, data))
+    path = tmp_path / "hostile.pcapng"
+    write_capture(path, frames, fmt="pcapng")
+    analysis = run([str(path)], keys=load_keys([KEY]))
+    assert analysis.decryption is not None and analysis.decryption.undecryptable > 0

@@ -36,6 +36,7 @@ class Payload(NamedTuple):
     dst_ip: str | None = None
     dhcp_type: int | None = None  # option 53
     dhcp_router: str | None = None  # option 3, first address
+    dhcp_yiaddr: str | None = None  # 'your' address (the client's, in an Offer/ACK)
     icmp_type: int | None = None
 
 
@@ -81,8 +82,9 @@ def _ipv4(body: bytes) -> Payload:
         ports = (int.from_bytes(l4[0:2], "big"), int.from_bytes(l4[2:4], "big"))
         if ports in ((68, 67), (67, 68)):
             dtype, router = _dhcp(l4[8:])
+            yiaddr = _ip4(l4[8 + 16 : 8 + 20]) if dtype is not None else None
             return Payload("ipv4", ETHERTYPE_IPV4, body, dhcp_type=dtype, dhcp_router=router,
-                           **fields)
+                           dhcp_yiaddr=yiaddr, **fields)
     return Payload("ipv4", ETHERTYPE_IPV4, body, **fields)
 
 
@@ -103,9 +105,9 @@ def _dhcp(msg: bytes) -> tuple[int | None, str | None]:
             break
         n = msg[pos + 1]
         value = msg[pos + 2 : pos + 2 + n]
-        if code == _DHCP_OPT_TYPE and n >= 1:
+        if code == _DHCP_OPT_TYPE and len(value) >= 1:
             dtype = value[0]
-        elif code == _DHCP_OPT_ROUTER and n >= 4:
+        elif code == _DHCP_OPT_ROUTER and len(value) >= 4:
             router = _ip4(value[:4])
         pos += 2 + n
     return dtype, router
