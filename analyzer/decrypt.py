@@ -225,6 +225,8 @@ class DecryptPass:
         header = bytes(data[at.start : at.start + at.hdr_len])
         body = bytes(data[at.body_at : at.end])
         a1, a2 = header[4:10], header[10:16]
+        if at.ftype == 0:
+            return self._management(rec, header, body)
         link = self.links.get(a2)
         if link is not None and link.bssid == a1:
             return self._unicast(rec, link, header, body, up=True)
@@ -247,7 +249,10 @@ class DecryptPass:
             off = 0
         else:
             return True
-        if len(data) < off + 24 or data[off] & 0x0C != 0x08 or not data[off + 1] & 0x40:
+        if len(data) < off + 24 or not data[off + 1] & 0x40:
+            return False
+        ftype = data[off] >> 2 & 3
+        if ftype != 2 and not (ftype == 0 and self.everything):
             return False
         a1, a2 = bytes(data[off + 4 : off + 10]), bytes(data[off + 10 : off + 16])
         links = self.links
@@ -282,6 +287,21 @@ class DecryptPass:
             _recover(acc, rec, payload, up, _mac(link.roam.sta))
         return plain
 
+    def _management(self, rec: RawRecord, header: bytes, body: bytes) -> bytes | None:
+        """A robust management frame protected with the PTK (PMF, 802.11-2020 12.5.3.3: the
+        nonce flags it as management): decrypted only for the copy (`everything`)."""
+        a1, a2 = header[4:10], header[10:16]
+        link = self.links.get(a2) or self.links.get(a1)
+        if not self.everything or link is None or link.bssid not in (a1, a2) or a1[0] & 1:
+            return None
+        plain, tk = _open(link.cipher, [k.tk for _, k in link.ptks], header, body)
+        if plain is None:
+            self.stats.undecryptable += 1
+            return None
+        self._opened(rec, plain)
+        self._fresh(tk, header, body)
+        return plain
+
     def _group(self, rec: RawRecord, bssid: bytes, header: bytes, body: bytes) -> bytes | None:
         waiting = [lk for lk in self.links.values()
                    if lk.bssid == bssid and lk.acc and lk.acc.group_open(rec.ts_ns)]
@@ -313,7 +333,10 @@ class DecryptPass:
     def _fresh(self, tk: bytes, header: bytes, body: bytes) -> bool:
         """The replay check (802.11-2020 12.5.3.4.4): PN above the last one of this key,
         transmitter and TID. A Retry-flagged copy of the last frame is a retransmission."""
-        tid = header[24] & 0x0F if header[0] & 0x80 and len(header) > 24 else 16
+        if header[0] & 0x0C == 0:
+            tid = 17  # robust management frames have their own counter (12.5.3.4.4)
+        else:
+            tid = header[24] & 0x0F if header[0] & 0x80 and len(header) > 24 else 16
         key = (tk, header[10:16], tid)
         pn, last = ccmp_pn(body), self._pn.get(key, -1)
         if pn > last:

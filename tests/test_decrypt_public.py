@@ -138,7 +138,7 @@ def test_without_keys_nothing_is_decrypted() -> None:
                                       if m.what == "latency.l3_up")
 
 
-# TKIP (WPA1), TDLS peer keys and protected management frames are not decrypted
+# TKIP (WPA1) and TDLS peer keys are not decrypted
 NOT_COVERED = {"wpa1-gtk-rekey.pcapng.gz": "TKIP", "wpa-test-decode-tdls.pcap.gz": "TDLS"}
 
 
@@ -149,7 +149,8 @@ def _tshark_decrypted(path: Path, tshark: str, tmp_path: Path) -> set[int]:
     (conf / "80211_keys").write_text("\n".join(lines) + "\n")
     out = subprocess.run(
         [tshark, "-n", "-r", str(path), "-o", "wlan.enable_decryption:TRUE", "-Y",
-         "wlan.fc.type == 2 && wlan.fc.protected == 1 && (wlan.analysis.tk || wlan.analysis.gtk)",
+         "(wlan.fc.type == 0 || wlan.fc.type == 2) && wlan.fc.protected == 1"
+         " && (wlan.analysis.tk || wlan.analysis.gtk)",
          "-T", "fields", "-e", "frame.number"],
         capture_output=True, text=True, check=True, timeout=300,
         env={**os.environ, "WIRESHARK_CONFIG_DIR": str(conf)})
@@ -158,8 +159,8 @@ def _tshark_decrypted(path: Path, tshark: str, tmp_path: Path) -> set[int]:
 
 @pytest.mark.parametrize("path", public_capture_params(), ids=lambda p: p.name)
 def test_tshark_decrypts_the_same_data_frames(path: Path, tshark: str, tmp_path: Path) -> None:
-    """With the same keys, every protected data frame tshark decrypts we decrypt, and no
-    other (TKIP and TDLS captures: ours are a subset, the rest is named in the report)."""
+    """With the same keys, every protected data and management frame tshark decrypts we
+    decrypt, and no other (TKIP and TDLS captures: ours are a subset)."""
     p, _ = _pass(path.name)
     ours, theirs = set(p.opened), _tshark_decrypted(path, tshark, tmp_path)
     if path.name in NOT_COVERED:
@@ -193,3 +194,20 @@ def test_no_key_in_any_output() -> None:
         text = json.dumps(analysis_document(run([str(public_dir() / name)], keys=_keys())))
         for secret in (*secrets, *tks, *gtks):
             assert secret not in text, name
+
+
+def test_protected_management_frames_in_the_decrypted_copy(tmp_path: Path, tshark: str) -> None:
+    """Wireshark's test_80211_wpa_psk_mfp: with decryption, 'wlan.fixed.reason_code == 2 ||
+    wlan.fixed.category_code == 3' matches exactly 3 frames. Our decrypted copy, read by
+    tshark without any key, matches the same 3 (two SA Query/Block Ack actions, the Deauth)."""
+    from analyzer.cli import main
+
+    path = public_dir() / "wpa-test-decode-mgmt.pcap.gz"
+    out = tmp_path / "dec.pcapng"
+    assert main(["analyze", str(path), "--quiet", "--format", "json", "--key",
+                 "wpa-pwd:12345678", "--decrypt-out", str(out)]) == 0
+    got = subprocess.run(
+        [tshark, "-n", "-r", str(out), "-Y",
+         "wlan.fixed.reason_code == 2 || wlan.fixed.category_code == 3", "-T", "fields",
+         "-e", "frame.number"], capture_output=True, text=True, check=True).stdout.split()
+    assert got == ["9", "10", "11"]

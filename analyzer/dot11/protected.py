@@ -19,27 +19,29 @@ class Layout(NamedTuple):
     body_at: int
     end: int
     fcs: bool  # the record carries an FCS after `end`
+    ftype: int  # 2 data, 0 management (a robust management frame under PMF)
 
 
 def protected_layout(linktype: int, data: bytes) -> Layout | None:
-    """Where the header and body of a protected data frame are; None for any other record."""
+    """Where the header and body of a protected data or management frame are; None for any
+    other record."""
     try:
         radio, start, end = decode_link(linktype, data)
         hdr = decode_header(data, start, end)
     except (DecodeError, IndexError, ValueError):
         return None
-    if hdr.ftype != 2 or not hdr.protected:
+    if hdr.ftype not in (0, 2) or not hdr.protected:
         return None
     body_at = hdr.length
     if radio is not None and radio.data_pad:
         body_at = (body_at + 3) & -4
     fcs = radio is not None and radio.fcs_present and len(data) >= end + 4
-    return Layout(start, hdr.length, start + body_at, end, fcs)
+    return Layout(start, hdr.length, start + body_at, end, fcs, hdr.ftype)
 
 
 def protected_parts(linktype: int, data: bytes) -> tuple[bytes, bytes] | None:
     """(MAC header, protected body) of a protected data frame; None for any other record."""
     at = protected_layout(linktype, data)
-    if at is None:
+    if at is None or at.ftype != 2:
         return None
     return bytes(data[at.start : at.start + at.hdr_len]), bytes(data[at.body_at : at.end])
