@@ -3,9 +3,10 @@ analyzer.prove, whose proof it performs on the way). Never on the hot path; with
 never runs.
 
 Each attempt whose 4-way handshake a key verifies (analyzer.roam.keycheck) keys its station's
-association from its M2 on: its PTKs (the Key ID KDE of an M3 chooses the key ID under Extended
-Key ID; else 0) and the GTKs its M3s carry (unwrapped with the KEK). Protected data frames of
-that association are then:
+association from its M2 on (an FT transition from its Reassociation Request, with the PTK of
+PMK-R1 and the FTE nonces): its PTKs (the Key ID KDE of an M3 chooses the key ID under
+Extended Key ID; else 0) and the GTKs its M3s (or the FT Reassociation Response) carry,
+unwrapped with the KEK. Protected data frames of that association are then:
 
 * decrypted in full (MIC checked) from the end of the control plane until the recovery is
   seen (first frame and IP packet each way, the first DHCP exchange, the ARP between the
@@ -20,49 +21,51 @@ that association are then:
 Every fully decrypted frame is replay-checked: its PN must grow per key, transmitter and TID
 (a Retry-flagged copy with the same PN is a retransmission, anything else a replay, not used).
 With `everything` (the `--decrypt-out` copy, and tests) every protected data frame a known key
-opens is decrypted. Keys, PTKs and GTKs stay in this module: no output carries them.
+opens is decrypted, and robust management frames under PMF too. Keys, PTKs and GTKs stay in
+this package: no output carries them.
 """
 
 from __future__ import annotations
 
 import time
-import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from analyzer.capture import RawRecord
 from analyzer.config.keys import KeyRing
-from analyzer.crypto.ccmp import (
-    GCMP_CIPHERS,
-    aes_unwrap,
-    ccmp_key_id,
-    ccmp_pn,
-    keystream_block,
-    unprotect,
-)
+from analyzer.crypto.ccmp import GCMP_CIPHERS, ccmp_key_id, ccmp_pn
 from analyzer.crypto.keys import Ptk
-from analyzer.dot11.eapol import decode_eapol, decode_eapol_key, walk_kdes
+from analyzer.decrypt.copy import DecryptedCopy
+from analyzer.decrypt.keys import (
+    ft_gtk,
+    keyed_from,
+    m3_keys,
+    open_body,
+    ordered,
+    peek_is_eapol,
+    promote,
+    unwrapped,
+)
+from analyzer.decrypt.recovery import (
+    Recovering,
+    cp_end,
+    cp_start,
+    latencies,
+    observe,
+    with_recovery,
+)
+from analyzer.dot11.eapol import decode_eapol, decode_eapol_key
 from analyzer.dot11.errors import DecodeError
-from analyzer.dot11.payload import DHCP_TYPES, ETHERTYPE_EAPOL, Payload, classify, ethertype_of
-from analyzer.dot11.protected import Layout, protected_layout
+from analyzer.dot11.payload import ETHERTYPE_EAPOL, Payload, classify
+from analyzer.dot11.protected import protected_layout
 from analyzer.dot11.records import Eap, EapolKey
 from analyzer.prove import prove_record
 from analyzer.roam.events import mic_length
 from analyzer.roam.findings import aggregate, reauthentication, rekey
-from analyzer.roam.keycheck import (
-    akm_of,
-    cipher_of,
-    ft_session_key,
-    key_mic_ok,
-    rekey_ptk,
-    session_keys,
-)
-from analyzer.roam.records import RECOVERY_KEYS, Finding, Missing, Recovery, Roam
+from analyzer.roam.keycheck import akm_of, cipher_of, ft_session_key, rekey_ptk, session_keys
+from analyzer.roam.records import Finding, Roam
 
-WINDOW_FRAMES = 64  # recovery is looked for in the first 64 decrypted frames after the roam
-KDE_GTK = 1  # 802.11-2020 12.7.2 Table 12-9
-KDE_KEY_ID = 10
 _KEEP_PTKS = 4
 _EAP_CODES = {1: "Request", 2: "Response", 3: "Success", 4: "Failure"}
 
@@ -87,49 +90,6 @@ class DecryptStats:
         return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
 
 
-@dataclass(slots=True)
-class _Seen:
-    frame: int
-    ts_ns: int
-
-
-@dataclass(slots=True)
-class _Acc:
-    """The recovery of one attempt, accumulated from its association's decrypted frames."""
-
-    roam_i: int
-    cp_start_ns: int | None
-    cp_end_ns: int
-    first_up: _Seen | None = None
-    first_down: _Seen | None = None
-    ip_up: _Seen | None = None
-    ip_down: _Seen | None = None
-    dhcp: list[tuple[str, _Seen]] = field(default_factory=list)
-    gateway: str | None = None
-    arp_req: _Seen | None = None
-    arp_reply: _Seen | None = None
-    arp_up: bool = True  # the station asked (else the gateway did)
-    sta_ip: str | None = None  # the DHCP ACK's address for the station
-    group: int = 0  # group frames decrypted for it
-    decrypted: int = 0
-    undecryptable: int = 0
-
-    def open(self, ts_ns: int) -> bool:
-        """Still looking: after the control plane, short of the frame budget, not complete."""
-        return (ts_ns >= self.cp_end_ns and self.decrypted < WINDOW_FRAMES
-                and not self.complete())
-
-    def dhcp_pending(self) -> bool:
-        names = [n for n, _ in self.dhcp]
-        return bool(names) and "ACK" not in names and "NAK" not in names
-
-    def group_open(self, ts_ns: int) -> bool:
-        return self.group < WINDOW_FRAMES and self.open(ts_ns)
-
-    def complete(self) -> bool:
-        return (self.ip_up is not None and self.ip_down is not None
-                and not self.dhcp_pending() and self.arp_reply is not None)
-
 
 @dataclass(slots=True)
 class _Handshake:
@@ -153,13 +113,15 @@ class _Link:
     roam: Roam
     cipher: int
     ptks: list[tuple[int, Ptk]]  # (key ID, PTK), newest first
-    acc: _Acc | None
+    acc: Recovering | None
     hs: _Handshake | None = None
     eap: list[tuple[str, int]] = field(default_factory=list)
 
 
+
 def _mac(text: str) -> bytes:
     return bytes.fromhex(text.replace(":", ""))
+
 
 
 class DecryptPass:
@@ -174,16 +136,16 @@ class DecryptPass:
         self.findings: list[Finding] = []
         self.links: dict[bytes, _Link] = {}
         self.gtks: dict[bytes, list[tuple[int, bytes]]] = {}  # BSSID -> (key ID, GTK)
-        self.accs: list[_Acc] = []
+        self.accs: list[Recovering] = []
         self.opened: list[int] = []  # every frame decrypted (tests compare with tshark)
         self.on_plain: Callable[[int, bytes], None] | None = None  # tests: (frame, MSDU)
         self._starts: dict[int, list[int]] = {}
         self._prove = {r.evidence.inferred_from: i for i, r in enumerate(roams)
                        if r.evidence.inferred_from is not None}  # fmt: skip
         self._pn: dict[tuple[bytes, bytes, int], int] = {}
-        self._out = None if writer is None else _Out(writer)
+        self._out = None if writer is None else DecryptedCopy(writer)
         for i, roam in enumerate(roams):
-            at = _keyed_from(roam)
+            at = keyed_from(roam)
             if at is not None:
                 self._starts.setdefault(at, []).append(i)
 
@@ -263,19 +225,19 @@ class DecryptPass:
         self.stats.protected += 1
         acc = link.acc
         window = acc is not None and acc.open(rec.ts_ns)
-        keys = _ordered(link.ptks, ccmp_key_id(body) if len(body) > 3 else 0)
+        keys = ordered(link.ptks, ccmp_key_id(body) if len(body) > 3 else 0)
         if not (self.everything or window):
             self.stats.peeked += 1
-            if not _peek_is_eapol(link.cipher, keys, header, body):
+            if not peek_is_eapol(link.cipher, keys, header, body):
                 return None
-        plain, tk = _open(link.cipher, [k.tk for k in keys], header, body)
+        plain, tk = open_body(link.cipher, [k.tk for k in keys], header, body)
         if plain is None:
             self.stats.undecryptable += 1
             if acc is not None and window:
                 acc.undecryptable += 1
             return None
         self._opened(rec, plain)
-        _promote(link.ptks, tk)
+        promote(link.ptks, tk)
         if not self._fresh(tk, header, body):
             return plain  # decrypts, but a copy: used for nothing
         payload = classify(plain)
@@ -284,7 +246,7 @@ class DecryptPass:
             self._eapol(link, rec.index, payload)
         if window and acc is not None:
             acc.decrypted += 1
-            _recover(acc, rec, payload, up, _mac(link.roam.sta))
+            observe(acc, rec, payload, up, _mac(link.roam.sta))
         return plain
 
     def _management(self, rec: RawRecord, header: bytes, body: bytes) -> bytes | None:
@@ -294,7 +256,7 @@ class DecryptPass:
         link = self.links.get(a2) or self.links.get(a1)
         if not self.everything or link is None or link.bssid not in (a1, a2) or a1[0] & 1:
             return None
-        plain, tk = _open(link.cipher, [k.tk for _, k in link.ptks], header, body)
+        plain, tk = open_body(link.cipher, [k.tk for _, k in link.ptks], header, body)
         if plain is None:
             self.stats.undecryptable += 1
             return None
@@ -307,11 +269,11 @@ class DecryptPass:
                    if lk.bssid == bssid and lk.acc and lk.acc.group_open(rec.ts_ns)]
         if not (self.everything or waiting):
             return None
-        gtks = _ordered(self.gtks[bssid], ccmp_key_id(body) if len(body) > 3 else 0)
+        gtks = ordered(self.gtks[bssid], ccmp_key_id(body) if len(body) > 3 else 0)
         family = next((lk.cipher for lk in self.links.values() if lk.bssid == bssid), 4)
-        plain, tk = _open(family, gtks, header, body)
+        plain, tk = open_body(family, gtks, header, body)
         if plain is None:
-            plain, tk = _open(8 if family not in GCMP_CIPHERS else 4, gtks, header, body)
+            plain, tk = open_body(8 if family not in GCMP_CIPHERS else 4, gtks, header, body)
         if plain is None:
             return None
         self._opened(rec, plain)
@@ -321,7 +283,7 @@ class DecryptPass:
         for lk in waiting:
             if lk.acc is not None:
                 lk.acc.group += 1
-                _recover(lk.acc, rec, payload, False, lk.sta, group=True)
+                observe(lk.acc, rec, payload, False, lk.sta, group=True)
         return plain
 
     def _opened(self, rec: RawRecord, plain: bytes) -> None:
@@ -362,7 +324,7 @@ class DecryptPass:
         ft = None if ptks else ft_session_key(roam, self.keys)
         if ft is not None:
             ptks = [ft]
-            gtk = _ft_gtk(roam, ft)
+            gtk = ft_gtk(roam, ft)
             if gtk is not None:
                 self._add_gtk(_mac(roam.to_bssid), *gtk)
         if not ptks:
@@ -371,14 +333,14 @@ class DecryptPass:
             return
         keyed: list[tuple[int, Ptk]] = []
         for ptk in ptks:
-            key_id, gtk = _m3_keys(roam, ptk)
+            key_id, gtk = m3_keys(roam, ptk)
             keyed.insert(0, (key_id, ptk))
             if gtk is not None:
                 self._add_gtk(_mac(roam.to_bssid), *gtk)
         acc = None
-        end = _cp_end(roam)
+        end = cp_end(roam)
         if roam.outcome != "failed" and end is not None:
-            acc = _Acc(i, _cp_start(roam), end)
+            acc = Recovering(i, cp_start(roam), end)
             self.accs.append(acc)
         self.links[sta] = _Link(sta, _mac(roam.to_bssid), i, roam, cipher_of(roam), keyed, acc)
 
@@ -426,13 +388,13 @@ class DecryptPass:
             if hs.ptk is not None:  # a candidate from now on, first once M4 is seen
                 link.ptks.append((hs.key_id, hs.ptk))
         elif msg == "M3" and hs.ptk is not None:
-            got = _unwrapped(hs.ptk, key)
+            got = unwrapped(hs.ptk, key)
             if got is not None:
                 hs.key_id, gtk = got
                 if gtk is not None:
                     self._add_gtk(link.bssid, *gtk)
         elif msg == "G1" and link.ptks:
-            got = _unwrapped(link.ptks[0][1], key)
+            got = unwrapped(link.ptks[0][1], key)
             if got is not None and got[1] is not None:
                 self._add_gtk(link.bssid, *got[1])
         if msg in ("M4", "G2"):
@@ -471,289 +433,9 @@ class DecryptPass:
         accs = {a.roam_i: a for a in self.accs}
         for i, roam in enumerate(self.roams):
             acc = accs.get(i)
-            values, reasons = _latencies(roam, acc)
-            self.roams[i] = _with_recovery(roam, values, reasons, acc)
+            values, reasons = latencies(roam, acc)
+            self.roams[i] = with_recovery(roam, values, reasons, acc)
 
-
-# --- pure helpers -------------------------------------------------------------------------------
-
-
-def _promote(ptks: list[tuple[int, Ptk]], tk: bytes) -> None:
-    """The key that opened a frame goes first: after a rekey whose M3/M4 were not captured,
-    the station's next frames show the new PTK is in use (as tshark assumes from M1+M2)."""
-    i = next((n for n, (_, p) in enumerate(ptks) if p.tk == tk), 0)
-    if i:
-        ptks.insert(0, ptks.pop(i))
-
-
-def _keyed_from(roam: Roam) -> int | None:
-    """The frame from which an attempt's keys apply: its first M2, else its FT Reassociation
-    Request, else its first frame."""
-    m2 = [f for m, f, _ in roam.evidence.eapol_keys if m == "M2"]
-    if m2:
-        return min(m2)
-    ft = [f for seq, f, *_ in roam.evidence.ft_frames if seq == 5]
-    if ft:
-        return min(ft)
-    return roam.frames[0] if roam.frames else None
-
-
-_FT_SUB_GTK = 2  # 802.11-2020 9.4.2.47 Table 9-241
-
-
-def _ft_gtk(roam: Roam, ptk: Ptk) -> tuple[int, bytes] | None:
-    """(Key ID, GTK) of the GTK subelement in the FT Reassociation Response's FTE: Key Info
-    (2, Key ID in bits 0-1), Key Length (1), RSC (8), the key wrapped with the KEK."""
-    mic_len = 24 if len(ptk.kck) == 24 else 16
-    for seq, _, _, _, fte_raw, _ in roam.evidence.ft_frames:
-        if seq != 6 or len(fte_raw) < 2:
-            continue
-        body = fte_raw[2:]
-        pos = 2 + mic_len + 64
-        while pos + 2 <= len(body):
-            sid, n = body[pos], body[pos + 1]
-            sub = body[pos + 2 : pos + 2 + n]
-            if sid == _FT_SUB_GTK and len(sub) >= 11 + 24:
-                key = aes_unwrap(ptk.kek, sub[11:])
-                if key is not None and sub[2] <= len(key):
-                    return sub[0] & 0x03, key[: sub[2]]
-            pos += 2 + n
-    return None
-
-
-def _cp_end(roam: Roam) -> int | None:
-    ends = [p.end_ns for p in roam.phases if p.name not in ("probe", "first_data")]
-    return max(ends) if ends else None
-
-
-def _cp_start(roam: Roam) -> int | None:
-    starts = [p.start_ns for p in roam.phases if p.name not in ("probe", "first_data")]
-    return min(starts) if starts else None
-
-
-def _ordered(keys: list[tuple[int, Any]], key_id: int) -> list[Any]:
-    """Keys of the frame's key ID first (newest first), then the others."""
-    return [k for i, k in keys if i == key_id] + [k for i, k in keys if i != key_id]
-
-
-def _open(cipher: int, tks: list[bytes], header: bytes, body: bytes
-          ) -> tuple[bytes | None, bytes]:  # fmt: skip
-    for tk in tks:
-        try:
-            plain = unprotect(cipher, tk, header, body)
-        except ValueError:
-            return None, b""
-        if plain is not None:
-            return plain, tk
-    return None, b""
-
-
-def _peek_is_eapol(cipher: int, ptks: list[Ptk], header: bytes, body: bytes) -> bool:
-    """One keystream block per key: does the MSDU start with LLC/SNAP and ethertype 0x888E?"""
-    for ptk in ptks:
-        try:
-            ks = keystream_block(cipher, ptk.tk, header, body)
-        except ValueError:
-            return False
-        if ks is None:
-            return False
-        head = bytes(a ^ b for a, b in zip(ks[:8], body[8:16], strict=True))
-        et = ethertype_of(head)
-        if et is not None:
-            return et == ETHERTYPE_EAPOL
-    return False
-
-
-def _m3_keys(roam: Roam, ptk: Ptk) -> tuple[int, tuple[int, bytes] | None]:
-    """(Key ID, (GTK key ID, GTK)) from the attempt's M3 that this PTK's KCK verifies."""
-    mic_len = mic_length(akm_of(roam))
-    for message, _, pdu in roam.evidence.eapol_keys:
-        if message != "M3" or not key_mic_ok(roam, ptk.kck, pdu):
-            continue
-        try:
-            key = decode_eapol_key(pdu[4:], mic_len)
-        except DecodeError:
-            continue
-        got = _unwrapped(ptk, key)
-        if got is not None:
-            return got
-    return 0, None
-
-
-def _unwrapped(ptk: Ptk, key: EapolKey) -> tuple[int, tuple[int, bytes] | None] | None:
-    """(Key ID KDE's key ID or 0, (GTK key ID, GTK) or None) of an M3's or G1's Key Data."""
-    if not key.key_data or key.key_version == 1:  # RC4-wrapped (TKIP) key data: not here
-        return None
-    data = aes_unwrap(ptk.kek, key.key_data)
-    if data is None:
-        return None
-    key_id, gtk = 0, None
-    for kde in walk_kdes(data):
-        if kde.type == KDE_GTK and len(kde.data) > 2:
-            gtk = (kde.data[0] & 0x03, kde.data[2:])
-        elif kde.type == KDE_KEY_ID and kde.data:
-            key_id = kde.data[0] & 0x03
-    return key_id, gtk
-
-
-def _dhcp_chaddr(p: Payload) -> bytes:
-    ihl = (p.body[0] & 0x0F) * 4 if p.body else 0
-    return p.body[ihl + 8 + 28 : ihl + 8 + 34]
-
-
-_CLIENT_DHCP = frozenset({1, 3, 4, 7, 8})  # Discover, Request, Decline, Release, Inform
-
-
-def _recover(acc: _Acc, rec: RawRecord, p: Payload, up: bool, sta: bytes,
-             group: bool = False) -> None:
-    """One decrypted frame of the association (uplink, downlink, or a group frame of its AP)
-    into the attempt's recovery."""
-    seen = _Seen(rec.index, rec.ts_ns)
-    if up and acc.first_up is None:
-        acc.first_up = seen
-    if not up and not group and acc.first_down is None:
-        acc.first_down = seen
-    if p.kind in ("ipv4", "ipv6") and not group:
-        if up and acc.ip_up is None:
-            acc.ip_up = seen
-        elif not up and acc.ip_down is None:
-            acc.ip_down = seen
-    if p.dhcp_type in DHCP_TYPES:
-        _dhcp(acc, seen, p, up, group and _dhcp_chaddr(p) != sta)
-    if p.kind == "arp":
-        _arp(acc, seen, p, up)
-
-
-def _dhcp(acc: _Acc, seen: _Seen, p: Payload, up: bool, not_ours: bool) -> None:
-    dtype = p.dhcp_type or 0
-    if not_ours or up != (dtype in _CLIENT_DHCP):
-        return  # a server's message uplink, a client's relayed back, another station's
-    if not acc.dhcp and dtype not in (1, 3):
-        return
-    if acc.dhcp and not acc.dhcp_pending():
-        return
-    acc.dhcp.append((DHCP_TYPES[dtype], seen))
-    if dtype == 5:
-        acc.sta_ip = p.dhcp_yiaddr
-        if p.dhcp_router and acc.gateway is None:
-            acc.gateway = p.dhcp_router
-
-
-def _arp(acc: _Acc, seen: _Seen, p: Payload, up: bool) -> None:
-    """The first ARP exchange between the station and its gateway, either way round: the
-    station asking for the gateway (the DHCP router, else its first ARP target), or the
-    gateway asking for the station, then the answer."""
-    if acc.arp_req is None and p.arp_op == 1:
-        asks_gw = up and (acc.gateway is None or p.arp_target_ip == acc.gateway)
-        gw_asks = (not up and acc.gateway is not None and p.arp_sender_ip == acc.gateway
-                   and acc.sta_ip in (None, p.arp_target_ip))
-        if asks_gw or gw_asks:
-            acc.arp_req = seen
-            acc.gateway = acc.gateway or p.arp_target_ip
-            acc.arp_up = up
-    elif acc.arp_req is not None and acc.arp_reply is None and p.arp_op == 2:
-        if up != acc.arp_up:
-            acc.arp_reply = seen
-
-
-def _ms(start: int | None, end: int | None) -> float | None:
-    if start is None or end is None or end < start:
-        return None
-    return round((end - start) / 1e6, 3)
-
-
-_WINDOW = (f"in the first {WINDOW_FRAMES} frames of the association decrypted after the "
-           "control plane")
-
-
-def _latencies(roam: Roam, acc: _Acc | None) -> tuple[dict[str, float | None], dict[str, str]]:
-    if acc is None:
-        why = ("not applicable: the attempt failed" if roam.outcome == "failed" else
-               "nothing decrypted: no given key verifies this attempt's 4-way handshake")
-        return dict.fromkeys(RECOVERY_KEYS), dict.fromkeys(RECOVERY_KEYS, why)
-    values: dict[str, float | None] = {
-        "l3_up": _ms(acc.cp_end_ns, acc.ip_up and acc.ip_up.ts_ns),
-        "l3_down": _ms(acc.cp_end_ns, acc.ip_down and acc.ip_down.ts_ns),
-        "dhcp": _dhcp_ms(acc),
-        "to_ip_traffic": None,
-    }
-    if acc.ip_up and acc.ip_down:
-        values["to_ip_traffic"] = _ms(acc.cp_start_ns, max(acc.ip_up.ts_ns, acc.ip_down.ts_ns))
-    why = {
-        "l3_up": f"no IP packet from the station decrypted {_WINDOW}",
-        "l3_down": f"no IP packet to the station decrypted {_WINDOW}",
-        "dhcp": _dhcp_why(acc),
-        "to_ip_traffic": ("control plane start unknown" if acc.cp_start_ns is None else
-                          "IP traffic not seen in both directions " + _WINDOW),
-    }
-    return values, {k: why[k] for k, v in values.items() if v is None}
-
-
-def _dhcp_ms(acc: _Acc) -> float | None:
-    start = next((s for n, s in acc.dhcp if n in ("Discover", "Request")), None)
-    end = next((s for n, s in acc.dhcp if n == "ACK"), None)
-    return _ms(start and start.ts_ns, end and end.ts_ns)
-
-
-def _dhcp_why(acc: _Acc) -> str:
-    if not acc.dhcp:
-        return f"no DHCP exchange {_WINDOW} (the station kept its address, or it is static)"
-    first = acc.dhcp[0][1].frame
-    if any(n == "NAK" for n, _ in acc.dhcp):
-        return f"the DHCP exchange from frame {first} ended with a NAK"
-    return f"the DHCP exchange from frame {first} got no ACK {_WINDOW}"
-
-
-def _with_recovery(roam: Roam, values: dict[str, float | None], reasons: dict[str, str],
-                   acc: _Acc | None) -> Roam:
-    latency = {**roam.latency_ms, **values}
-    missing = tuple(m for m in roam.missing if m.what[8:] not in RECOVERY_KEYS
-                    or not m.what.startswith("latency."))  # fmt: skip
-    missing += tuple(Missing(f"latency.{k}", reasons[k]) for k in RECOVERY_KEYS if k in reasons)
-    recovery = None if acc is None else Recovery(
-        first_up_frame=acc.first_up and acc.first_up.frame,
-        first_down_frame=acc.first_down and acc.first_down.frame,
-        first_ip_up_frame=acc.ip_up and acc.ip_up.frame,
-        first_ip_down_frame=acc.ip_down and acc.ip_down.frame,
-        dhcp=tuple((n, s.frame) for n, s in acc.dhcp),
-        gateway=acc.gateway,
-        arp_request_frame=acc.arp_req and acc.arp_req.frame,
-        arp_reply_frame=acc.arp_reply and acc.arp_reply.frame,
-        decrypted=acc.decrypted,
-        undecryptable=acc.undecryptable,
-    )
-    return replace(roam, latency_ms=latency, missing=missing, recovery=recovery)
-
-
-class _Out:
-    """The decrypted copy for Wireshark: every record as read, protected data frames that
-    decrypted with the Protected bit cleared, the plaintext in place of CCMP/GCMP header,
-    ciphertext and MIC, and a recomputed FCS where the record had one."""
-
-    def __init__(self, fileobj: BinaryIO) -> None:
-        from analyzer.capture.writer import PcapngWriter
-
-        self.writer = PcapngWriter(fileobj)
-        self.ifaces: dict[int, int] = {}
-
-    def write(self, rec: RawRecord, plain: bytes | None) -> None:
-        iface = self.ifaces.get(rec.linktype)
-        if iface is None:
-            iface = self.ifaces[rec.linktype] = self.writer.add_interface(rec.linktype)
-        data = bytes(rec.data)
-        if plain is not None:
-            at = protected_layout(rec.linktype, data)
-            if at is not None:
-                data = _decrypted_record(data, at, plain)
-        self.writer.write(iface, rec.ts_ns, data)
-
-
-def _decrypted_record(data: bytes, at: Layout, plain: bytes) -> bytes:
-    head = bytearray(data[: at.body_at])
-    head[at.start + 1] &= ~0x40 & 0xFF
-    frame = bytes(head[at.start :]) + plain
-    fcs = zlib.crc32(frame).to_bytes(4, "little") if at.fcs else b""
-    return bytes(head) + plain + fcs
 
 
 def decrypt_capture(roams: list[Roam], records: Iterable[RawRecord], keys: KeyRing,
@@ -786,3 +468,4 @@ def post_pass(analysis: Any, source: str, keys: KeyRing, decrypt_out: str | None
     if found:
         analysis.findings = aggregate(analysis.findings + found)
     return stats
+
