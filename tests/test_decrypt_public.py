@@ -62,8 +62,12 @@ WIRESHARK_KEYS = [  # test/suite_decryption.py, as MANIFEST.tsv quotes it
      {"7ff30f7a8dd67950eaaf2f20a869a62d"}),
     ("wpa_ptk_extended_key_id.pcap.gz",
      {"618b4d1829e2a496d7fd8c034a6d024d", "f31ecff5452f4c286cf66ef50d10dabe",
-      "28dd851decf3f1c2a35df8bcc22fa1d2"}, set()),
-    ("wpa-eap-tls.pcap.gz", {"7d9987daf5876249b6c773bf454a0da7"}, set()),
+      "28dd851decf3f1c2a35df8bcc22fa1d2"},
+     {"234a9a6ddcca3cb728751cea49d01bb0"}),  # GTK: tshark's wlan.analysis.gtk
+    ("wpa-eap-tls.pcap.gz", {"7d9987daf5876249b6c773bf454a0da7",  # asserted; tshark's:
+                             "b66e106f8b4ef82a0718a626f651c367",
+                             "134f140187adae8feb5dcf81065a0f4d"},
+     {"ee043ccdca063be67b2f408af12a8b88", "97da047806dab7253d001a4928a6d54e"}),
 ]
 
 
