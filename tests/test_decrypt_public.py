@@ -215,3 +215,11 @@ def test_protected_management_frames_in_the_decrypted_copy(tmp_path: Path, tshar
          "wlan.fixed.reason_code == 2 || wlan.fixed.category_code == 3", "-T", "fields",
          "-e", "frame.number"], capture_output=True, text=True, check=True).stdout.split()
     assert got == ["9", "10", "11"]
+
+
+@pytest.mark.parametrize("path", public_capture_params(), ids=lambda p: p.name)
+def test_no_replay_raised_on_real_captures(path: Path) -> None:
+    """Retransmissions (Retry bit) and a frame captured twice (wpa3-sae's frame 117: same
+    sequence number, same PN) are not replays: no PN_REPLAYED on any real capture."""
+    analysis = run([str(path)], keys=_keys())
+    assert not [f for f in analysis.findings if f.code == "PN_REPLAYED"]

@@ -138,6 +138,25 @@ def test_a_replayed_data_frame_is_not_used(tmp_path: Path) -> None:
     with open_capture(str(path)) as records:
         p.run(records)
     assert p.stats.replays == 1
+    analysis = run([str(path)], keys=load_keys([KEY]))  # bounded: the PN read from a peek
+    (found,) = [f for f in analysis.findings if f.code == "PN_REPLAYED"]
+    assert found.severity == "warning" and found.sta == STA and found.bssid == AP2
+
+
+def test_a_key_reinstalled_reuses_packet_numbers(tmp_path: Path) -> None:
+    """The AP resets its packet numbers under the same PTK (a key reinstallation): every
+    frame after it repeats a PN already used, each a PN_REPLAYED (one finding, counted)."""
+    sc = _pair()
+    sc.at(0.5).roam("s", "ap2", first_data=False).recover("s", dhcp=None, arp=False)
+    sc.data("s", 10)
+    link = sc.links[bytes.fromhex(STA.replace(":", ""))]
+    link.pn_up = link.pn_down = 0
+    sc.data("s", 6)
+    path = tmp_path / "s.pcapng"
+    sc.write(path)
+    analysis = run([str(path)], keys=load_keys([KEY]))
+    (found,) = [f for f in analysis.findings if f.code == "PN_REPLAYED"]
+    assert found.count == 6 and "key installed again" in found.message
 
 
 def test_only_the_frames_needed_are_decrypted(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from analyzer.crypto.ccmp import aes_unwrap, keystream_block, unprotect
 from analyzer.crypto.keys import Ptk
 from analyzer.dot11.eapol import decode_eapol_key, walk_kdes
 from analyzer.dot11.errors import DecodeError
-from analyzer.dot11.payload import ETHERTYPE_EAPOL, ethertype_of
+from analyzer.dot11.payload import ethertype_of
 from analyzer.dot11.records import EapolKey
 from analyzer.roam.events import mic_length
 from analyzer.roam.keycheck import akm_of, key_mic_ok
@@ -80,20 +80,22 @@ def open_body(cipher: int, tks: list[bytes], header: bytes, body: bytes
     return None, b""
 
 
-def peek_is_eapol(cipher: int, ptks: list[Ptk], header: bytes, body: bytes) -> bool:
-    """One keystream block per key: does the MSDU start with LLC/SNAP and ethertype 0x888E?"""
+def peek(cipher: int, ptks: list[Ptk], header: bytes, body: bytes) -> tuple[Ptk, int] | None:
+    """One keystream block per key: the key under which the MSDU starts with an LLC/SNAP
+    header (48 known bits: a wrong key shows one by chance once in 2^48), and its ethertype;
+    None when no key shows one (an unknown key, an A-MSDU, a damaged or forged frame)."""
     for ptk in ptks:
         try:
             ks = keystream_block(cipher, ptk.tk, header, body)
         except ValueError:
-            return False
+            return None
         if ks is None:
-            return False
+            return None
         head = bytes(a ^ b for a, b in zip(ks[:8], body[8:16], strict=True))
         et = ethertype_of(head)
         if et is not None:
-            return et == ETHERTYPE_EAPOL
-    return False
+            return ptk, et
+    return None
 
 
 def m3_keys(roam: Roam, ptk: Ptk) -> tuple[int, tuple[int, bytes] | None]:

@@ -43,7 +43,7 @@ from analyzer.decrypt.keys import (
     m3_keys,
     open_body,
     ordered,
-    peek_is_eapol,
+    peek,
     promote,
     unwrapped,
 )
@@ -62,7 +62,7 @@ from analyzer.dot11.protected import protected_layout
 from analyzer.dot11.records import Eap, EapolKey
 from analyzer.prove import prove_record
 from analyzer.roam.events import mic_length
-from analyzer.roam.findings import aggregate, reauthentication, rekey
+from analyzer.roam.findings import aggregate, pn_replayed, reauthentication, rekey
 from analyzer.roam.keycheck import akm_of, cipher_of, ft_session_key, rekey_ptk, session_keys
 from analyzer.roam.records import Finding, Roam
 
@@ -123,6 +123,10 @@ def _mac(text: str) -> bytes:
     return bytes.fromhex(text.replace(":", ""))
 
 
+def _colon(mac: bytes) -> str:
+    return ":".join(f"{b:02x}" for b in mac)
+
+
 
 class DecryptPass:
     """The post-pass over one capture file's records, in order."""
@@ -142,7 +146,7 @@ class DecryptPass:
         self._starts: dict[int, list[int]] = {}
         self._prove = {r.evidence.inferred_from: i for i, r in enumerate(roams)
                        if r.evidence.inferred_from is not None}  # fmt: skip
-        self._pn: dict[tuple[bytes, bytes, int], int] = {}
+        self._pn: dict[tuple[bytes, bytes, int], tuple[int, bytes]] = {}  # -> PN, seq ctrl
         self._out = None if writer is None else DecryptedCopy(writer)
         for i, roam in enumerate(roams):
             at = keyed_from(roam)
@@ -228,7 +232,11 @@ class DecryptPass:
         keys = ordered(link.ptks, ccmp_key_id(body) if len(body) > 3 else 0)
         if not (self.everything or window):
             self.stats.peeked += 1
-            if not peek_is_eapol(link.cipher, keys, header, body):
+            seen = peek(link.cipher, keys, header, body)
+            if seen is None:
+                return None
+            if seen[1] != ETHERTYPE_EAPOL:
+                self._fresh(seen[0].tk, header, body, rec.index, link)  # PN is in the clear
                 return None
         plain, tk = open_body(link.cipher, [k.tk for k in keys], header, body)
         if plain is None:
@@ -238,7 +246,7 @@ class DecryptPass:
             return None
         self._opened(rec, plain)
         promote(link.ptks, tk)
-        if not self._fresh(tk, header, body):
+        if not self._fresh(tk, header, body, rec.index, link):
             return plain  # decrypts, but a copy: used for nothing
         payload = classify(plain)
         if payload.kind == "eapol":
@@ -261,7 +269,7 @@ class DecryptPass:
             self.stats.undecryptable += 1
             return None
         self._opened(rec, plain)
-        self._fresh(tk, header, body)
+        self._fresh(tk, header, body, rec.index, link)
         return plain
 
     def _group(self, rec: RawRecord, bssid: bytes, header: bytes, body: bytes) -> bytes | None:
@@ -277,7 +285,7 @@ class DecryptPass:
         if plain is None:
             return None
         self._opened(rec, plain)
-        if not self._fresh(tk, header, body):
+        if not self._fresh(tk, header, body, rec.index, None, bssid):
             return plain
         payload = classify(plain)
         for lk in waiting:
@@ -292,22 +300,29 @@ class DecryptPass:
         if self.on_plain is not None:
             self.on_plain(rec.index, plain)
 
-    def _fresh(self, tk: bytes, header: bytes, body: bytes) -> bool:
+    def _fresh(self, tk: bytes, header: bytes, body: bytes, frame: int, link: _Link | None,
+               bssid: bytes = b"") -> bool:
         """The replay check (802.11-2020 12.5.3.4.4): PN above the last one of this key,
-        transmitter and TID. A Retry-flagged copy of the last frame is a retransmission."""
+        transmitter and TID. A Retry-flagged frame at or below it is a retransmission (in a
+        Block Ack session an MPDU is resent after later ones), so is the last frame again
+        under its own sequence number (a copy: wpa3-sae's frame 117); anything else is a
+        replay, which PN_REPLAYED names."""
         if header[0] & 0x0C == 0:
             tid = 17  # robust management frames have their own counter (12.5.3.4.4)
         else:
             tid = header[24] & 0x0F if header[0] & 0x80 and len(header) > 24 else 16
         key = (tk, header[10:16], tid)
-        pn, last = ccmp_pn(body), self._pn.get(key, -1)
+        pn, (last, last_sc) = ccmp_pn(body), self._pn.get(key, (-1, b""))
         if pn > last:
-            self._pn[key] = pn
+            self._pn[key] = (pn, header[22:24])
             return True
-        if pn == last and header[1] & 0x08:
-            self.stats.retransmissions += 1
+        if header[1] & 0x08 or (pn == last and header[22:24] == last_sc):
+            self.stats.retransmissions += 1  # or the same frame captured twice
         else:
             self.stats.replays += 1
+            sta = link.roam.sta if link is not None else None
+            ap = link.roam.to_bssid if link is not None else _colon(bssid)
+            self.findings.append(pn_replayed(frame, sta, ap))
         return False
 
     # --- keys ----------------------------------------------------------------------------------

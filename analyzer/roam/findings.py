@@ -25,6 +25,7 @@ SEVERITY: dict[str, str] = {
     "INVALID_RSNE_SELECTION": "error",
     "HANDSHAKE_RESTART_INJECTED": "warning",
     "M3_REPLAYED": "warning",
+    "PN_REPLAYED": "warning",
     "FT_REASSOC_REPLAYED": "warning",
     "GROUP_KEY_REPLAYED": "warning",
 }
@@ -69,6 +70,15 @@ def reauthentication(frames: list[int], what: list[str], sta: str, bssid: str) -
            f"packets, frames {frames[0]}-{frames[-1]}, method {', '.join(methods) or 'none'}, "
            f"ending {end}" + (f" (frame {frames[-1]})" if end in ("Success", "Failure") else ""))
     return make("EAP_REAUTHENTICATION", frames[0], sta, bssid, msg)
+
+
+def pn_replayed(frame: int, sta: str | None, bssid: str) -> Finding:
+    """A protected frame, without the Retry bit, whose packet number its transmitter already
+    used under this key and TID: found by the decryption pass (analyzer.decrypt)."""
+    msg = ("protected frame with a packet number at or below one already used under the same "
+           "key, transmitter and TID, and no Retry bit: a replayed frame, or a key installed "
+           "again (nonce reuse, the CVE-2017-13077 pattern); not used")
+    return make("PN_REPLAYED", frame, sta, bssid, msg)
 
 
 def aggregate(findings: list[Finding]) -> list[Finding]:
