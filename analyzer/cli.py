@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     _offset_option(analyze)
     _pmksa_options(analyze)
     _engine_option(analyze)
+    analyze.add_argument("--decrypt-out", metavar="F.pcapng",
+                         help="with --key/--keys and one capture file: write a decrypted copy "
+                         "for Wireshark (keys never in it)")
     check = sub.add_parser(
         "check", help="exit 1 when a PMKSA verdict or a roam time breaks the expectations"
     )
@@ -383,10 +386,11 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
     if args.out:
         sinks.append(_row_collector(frame_rows))
     inputs = _pmksa_inputs(args)
+    _check_decrypt_out(args, inputs)
     try:
         analysis = run(args.captures, sinks=[s for s in sinks if s is not None], **inputs,
-                       jobs=max(1, args.jobs),
-                       offsets=_offsets(args, args.captures), engine=args.engine)
+                       jobs=max(1, args.jobs), offsets=_offsets(args, args.captures),
+                       engine=args.engine, decrypt_out=args.decrypt_out)
     finally:  # errors and Ctrl-C too: the cursor is shown again before anything is printed
         if progress is not None:
             progress.close()
@@ -414,6 +418,16 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
               f"to {args.annotate}", file=sys.stderr)
     _warn_damage(document)
     return EXIT_DAMAGED if analysis.truncated else EXIT_OK
+
+
+def _check_decrypt_out(args: argparse.Namespace, inputs: dict[str, Any]) -> None:
+    if args.decrypt_out is None:
+        return
+    if not inputs["keys"]:
+        raise AnalyzerError("--decrypt-out needs the network's key (--key or --keys)")
+    if len(args.captures) != 1 or not os.path.isfile(args.captures[0]):
+        raise AnalyzerError("--decrypt-out reads one capture file again (not several, not a "
+                            "stream)")
 
 
 def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:

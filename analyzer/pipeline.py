@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 from analyzer.capture import Capture, CaptureInfo, RawRecord, open_capture
 from analyzer.config.expectations import Expectations
@@ -59,6 +60,7 @@ class Analysis:
     stations: list[StationSummary] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)  # of the expectations (check)
     sensors: SensorReport | None = None  # several captures: clocks and de-duplication
+    decryption: Any = None  # with keys: the decryption pass's DecryptStats (analyzer.decrypt)
 
     @property
     def truncated(self) -> bool:
@@ -159,6 +161,7 @@ def run(
     offsets: Mapping[str, float] | None = None,
     jobs: int = 1,
     engine: str = "python",
+    decrypt_out: str | None = None,
 ) -> Analysis:
     """Read, decode, take inventory, track roams and judge PMKSA caching against the
     expectations (default: hostapd's and wpa_supplicant's), verifying with `keys`; each sink
@@ -166,9 +169,12 @@ def run(
     moment it completes. Several captures are several sensors: aligned to the first one's
     clock (or by `offsets`, seconds per sensor) and de-duplicated (analyzer.merge).
     One capture is decoded by `jobs` processes when it is large enough (analyzer.parallel).
-    `engine="tshark"`: Wireshark's dissectors decode instead of ours (analyzer.tshark)."""
+    `engine="tshark"`: Wireshark's dissectors decode instead of ours (analyzer.tshark).
+    With keys, one capture is read again after the engine (analyzer.decrypt): recovery
+    latencies, what protected frames carried, and `decrypt_out` (a decrypted pcapng copy)."""
     if engine != "python":
-        return _run_tshark(sources, sinks, tracker, on_result, expectations, keys, engine)
+        return _run_tshark(sources, sinks, tracker, on_result, expectations, keys, engine,
+                           decrypt_out)
     if len(sources) > 1:
         from analyzer.merge import run_sensors
 
@@ -182,20 +188,20 @@ def run(
         run_parallel(engine, captures[0], jobs)
     else:
         engine.run_capture(captures[0])
-    return _read_again(engine.finish(), sources[0], keys)
+    return _read_again(engine.finish(), sources[0], keys, decrypt_out)
 
 
-def _read_again(analysis: Analysis, source: str, keys: KeyRing | None) -> Analysis:
-    """What a second read of one capture file adds, only when the first found a reason: a
-    success inferred from protected data proven with the keys (analyzer.prove), a key
-    reinstallation after a replay (analyzer.reinstall). A stream or FIFO is read once."""
+def _read_again(analysis: Analysis, source: str, keys: KeyRing | None,
+                decrypt_out: str | None = None) -> Analysis:
+    """What a second read of one capture file adds: with keys, what decryption shows
+    (analyzer.decrypt: recovery latencies, protected EAPOL, inferred successes proven); after
+    a replay, key reinstallation (analyzer.reinstall). A stream or FIFO is read once."""
     if not isinstance(source, str | PathLike) or not Path(source).is_file():
         return analysis
-    if keys and any(r.evidence.inferred_from is not None for r in analysis.roams):
-        from analyzer.prove import prove_inferred
+    if keys:
+        from analyzer.decrypt import post_pass
 
-        with open_capture(source) as again:  # read again up to those frames
-            prove_inferred(analysis.roams, again, keys)
+        analysis.decryption = post_pass(analysis, str(source), keys, decrypt_out)
     if any(f.code in _REPLAYS for f in analysis.findings):
         _reinstallations(analysis, source)
     return analysis
@@ -216,7 +222,7 @@ def _reinstallations(analysis: Analysis, source: str) -> None:
 def _run_tshark(
     sources: Sequence[str], sinks: Iterable[FrameSink], tracker: Tracker | None,
     on_result: ResultSink | None, expectations: Expectations | None, keys: KeyRing | None,
-    engine: str,
+    engine: str, decrypt_out: str | None = None,
 ) -> Analysis:
     """`run` with tshark decoding one capture: its records go through `Engine.feed`."""
     if engine != "tshark":
@@ -225,7 +231,7 @@ def _run_tshark(
     eng = Engine(analysis, sinks, tracker, on_result, expectations, keys)
     for _n, item in tshark_items(sources, analysis.captures):
         eng.feed(0, item)
-    return _read_again(eng.finish(), sources[0], keys)
+    return _read_again(eng.finish(), sources[0], keys, decrypt_out)
 
 
 def tshark_items(

@@ -30,6 +30,12 @@ def prove_inferred(roams: list[Roam], records: Iterable[RawRecord], keys: KeyRin
             return
 
 
+def prove_record(roam: Roam, rec: RawRecord, keys: KeyRing) -> Roam:
+    """The roam with what decrypting `rec` (the frame its success was inferred from) showed:
+    proven, or not proven and incomplete (analyzer.decrypt calls it on its own pass)."""
+    return _proved(roam, rec, keys)
+
+
 def _proved(roam: Roam, rec: RawRecord, keys: KeyRing) -> Roam:
     ptks = session_keys(roam, keys)
     parts = protected_parts(rec.linktype, rec.data)

@@ -10,7 +10,10 @@ bytes with a 16-byte TK (CCMP-128) and 16 bytes with a 32-byte TK (CCMP-256). GC
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM
 from cryptography.hazmat.primitives.keywrap import (
     InvalidUnwrap,
@@ -189,3 +192,24 @@ def aes_unwrap(kek: bytes, wrapped: bytes) -> bytes | None:
         return aes_key_unwrap(kek, wrapped)
     except InvalidUnwrap:
         return None
+
+
+def keystream_block(cipher: int, tk: bytes, mac_header: bytes, body: bytes) -> bytes | None:
+    """The CTR keystream that encrypts the first 16 plaintext bytes of a CCMP/GCMP body (one
+    AES block, MIC not checked): enough to read an MSDU's LLC/SNAP header and ethertype
+    before paying for a full, authenticated decryption. None when the body is too short.
+    CCM (RFC 3610 2.3): A_1 = flags(L-1 = 1) || nonce || 1; GCM (SP 800-38D 7.1): the
+    payload starts at inc32(J0) = nonce || 2."""
+    if len(body) < CCMP_HDR_LEN + 16:
+        return None
+    pn = ccmp_pn(body)
+    if cipher in GCMP_CIPHERS:
+        counter = gcmp_nonce(mac_header, pn) + b"\x00\x00\x00\x02"
+    else:
+        counter = b"\x01" + ccmp_nonce(mac_header, pn) + b"\x00\x01"
+    return _ecb(tk).update(counter)
+
+
+@lru_cache(maxsize=64)
+def _ecb(tk: bytes) -> CipherContext:
+    return Cipher(algorithms.AES(tk), modes.ECB()).encryptor()  # noqa: S305 (one counter block)

@@ -242,6 +242,11 @@ def _plain_kdes(desc: int, key_info: int, key_data: bytes) -> tuple[Kde, ...]:
     return tuple(_walk_kdes(key_data))
 
 
+def walk_kdes(key_data: bytes) -> tuple[Kde, ...]:
+    """KDEs and elements of Key Data already decrypted (unwrapped, padding kept)."""
+    return tuple(_walk_kdes(key_data))
+
+
 def _walk_kdes(key_data: bytes) -> Iterator[Kde]:
     """`DD len 00-0F-AC type data` as Kde(type, data); other elements as Kde(-id, body).
 

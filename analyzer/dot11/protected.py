@@ -3,24 +3,48 @@ CCMP/GCMP header, the ciphertext and the MIC), FCS and radiotap padding left out
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from analyzer.dot11.errors import DecodeError
 from analyzer.dot11.header import decode_header
 from analyzer.dot11.linklayer import decode_link
 
 
-def protected_parts(linktype: int, data: bytes) -> tuple[bytes, bytes] | None:
-    """(MAC header, protected body) of a protected data frame; None for any other record."""
+class Layout(NamedTuple):
+    """Offsets of a protected data frame in its record: the MAC header at `start` (of
+    `hdr_len` bytes), the protected body from `body_at` to `end` (FCS excluded)."""
+
+    start: int
+    hdr_len: int
+    body_at: int
+    end: int
+    fcs: bool  # the record carries an FCS after `end`
+    ftype: int  # 2 data, 0 management (a robust management frame under PMF)
+
+
+def protected_layout(linktype: int, data: bytes) -> Layout | None:
+    """Where the header and body of a protected data or management frame are; None for any
+    other record."""
     try:
         radio, start, end = decode_link(linktype, data)
         hdr = decode_header(data, start, end)
     except (DecodeError, IndexError, ValueError):
         return None
-    if hdr.ftype != 2 or not hdr.protected:
+    if hdr.ftype not in (0, 2) or not hdr.protected:
         return None
     body_at = hdr.length
     if radio is not None and radio.data_pad:
         body_at = (body_at + 3) & -4
-    return bytes(data[start : start + hdr.length]), bytes(data[start + body_at : end])
+    fcs = radio is not None and radio.fcs_present and len(data) >= end + 4
+    return Layout(start, hdr.length, start + body_at, end, fcs, hdr.ftype)
+
+
+def protected_parts(linktype: int, data: bytes) -> tuple[bytes, bytes] | None:
+    """(MAC header, protected body) of a protected data frame; None for any other record."""
+    at = protected_layout(linktype, data)
+    if at is None or at.ftype != 2:
+        return None
+    return bytes(data[at.start : at.start + at.hdr_len]), bytes(data[at.body_at : at.end])
 
 
 def packet_number(body: bytes) -> tuple[int, int] | None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from analyzer.report import charts
 from analyzer.report.ladder import ladder
+from analyzer.report.recovery import has_recovery, recovery_chart, recovery_html
 from analyzer.report.safe import clean
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ def chart_set(tables: Mapping[str, pd.DataFrame], ladders: bool = True
     yield "latency_breakdown", charts.latency_breakdown(roams)
     yield "latency_by_method", charts.latency_by_method(roams)
     yield "pmksa_verdicts", charts.pmksa_summary(roams)
+    if has_recovery(roams):
+        yield "recovery", recovery_chart(roams)
     for sta in busiest(roams)[:MAX_TIMELINES]:
         yield f"timeline_{sta.replace(':', '')}", charts.station_timeline(
             roams, tables.get("signal"), sta=sta, until=capture_end(tables))
@@ -108,6 +111,7 @@ def render_report(tables: Mapping[str, pd.DataFrame], title: str) -> str:
         page.station_cards(roams, findings),
         f"<h2>Attempts ({len(roams)})</h2>",
         page.attempts_table(roams),
+        recovery_html(roams),
         f"<h2>Findings ({len(findings)})</h2>",
         page.findings_by_code(findings),
         "<h2>Charts</h2>",

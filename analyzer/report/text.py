@@ -77,6 +77,7 @@ def print_roams(document: dict[str, Any], out: TextIO, sta: str | None = None) -
         n = len(document["captures"])
         console.print(Text(f"Station {sta}: no connection attempts in {plural(n, 'capture')}"))
     console.print(_summary_table(document["summary"]))
+    _print_recovery(document, console)
     if document["findings"]:
         console.print(findings_view(document["findings"], console.width))
 
@@ -101,6 +102,16 @@ def roam_groups(document: dict[str, Any]) -> list[tuple[str, float | None, list[
             title = f"Station {sta} in {clean(captures[where]['path'])}"
         out.append((title, origin, roams))
     return out
+def _print_recovery(document: dict[str, Any], console: Console) -> None:
+    from analyzer.report.recovery import recovery_table
+
+    table = recovery_table(document)
+    if table is not None:
+        console.print(table)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def _origin(captures: list[dict[str, Any]], roam: dict[str, Any]) -> float | None:

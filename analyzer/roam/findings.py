@@ -25,6 +25,7 @@ SEVERITY: dict[str, str] = {
     "INVALID_RSNE_SELECTION": "error",
     "HANDSHAKE_RESTART_INJECTED": "warning",
     "M3_REPLAYED": "warning",
+    "PN_REPLAYED": "warning",
     "FT_REASSOC_REPLAYED": "warning",
     "GROUP_KEY_REPLAYED": "warning",
     "KEY_REINSTALLATION": "error",
@@ -49,13 +50,36 @@ def replayed(
     return make("REPLAYED_FRAME", frame, sta, bssid, msg)
 
 
-def rekey(group: bool, frames: list[int], messages: list[str], sta: str, bssid: str
-          ) -> Finding:  # fmt: skip
-    """A handshake in the clear on an association already keyed (never a roam)."""
+def rekey(group: bool, frames: list[int], messages: list[str], sta: str, bssid: str,
+          inside: bool = False) -> Finding:  # fmt: skip
+    """A handshake in the clear on an association already keyed (never a roam); `inside`:
+    found by decrypting the protected frames that carried it (analyzer.decrypt)."""
     what = "Group key handshake" if group else "PTK rekey (new 4-way handshake)"
     seen = ", ".join(f"{m} {i}" for m, i in zip(messages, frames, strict=True))
     code = "GROUP_KEY_HANDSHAKE" if group else "PTK_REKEY"
-    return make(code, frames[0], sta, bssid, f"{what} on the association: {seen}")
+    where = " inside protected frames (decrypted)" if inside else ""
+    return make(code, frames[0], sta, bssid, f"{what} on the association{where}: {seen}")
+
+
+def reauthentication(frames: list[int], what: list[str], sta: str, bssid: str) -> Finding:
+    """An EAP exchange found by decryption inside protected frames of a keyed association:
+    a re-authentication (802.1X reauth timer, or the station's EAPOL-Start). `what`: each EAP
+    packet as Request/Identity, Response/TLS, Success..."""
+    methods = sorted({w.split("/", 1)[1] for w in what if "/" in w} - {"Identity"})
+    end = what[-1] if what[-1] in ("Success", "Failure") else "no Success/Failure seen"
+    msg = (f"EAP re-authentication inside protected frames (decrypted): {len(frames)} EAP "
+           f"packets, frames {frames[0]}-{frames[-1]}, method {', '.join(methods) or 'none'}, "
+           f"ending {end}" + (f" (frame {frames[-1]})" if end in ("Success", "Failure") else ""))
+    return make("EAP_REAUTHENTICATION", frames[0], sta, bssid, msg)
+
+
+def pn_replayed(frame: int, sta: str | None, bssid: str) -> Finding:
+    """A protected frame, without the Retry bit, whose packet number its transmitter already
+    used under this key and TID: found by the decryption pass (analyzer.decrypt)."""
+    msg = ("protected frame with a packet number at or below one already used under the same "
+           "key, transmitter and TID, and no Retry bit: a replayed frame, or a key installed "
+           "again (nonce reuse, the CVE-2017-13077 pattern); not used")
+    return make("PN_REPLAYED", frame, sta, bssid, msg)
 
 
 def aggregate(findings: list[Finding]) -> list[Finding]:

@@ -256,6 +256,56 @@ def session_keys(roam: Roam, keys: KeyRing) -> list[Ptk]:
     return out
 
 
+def ft_session_key(roam: Roam, keys: KeyRing) -> Ptk | None:
+    """The PTK of an FT transition (no 4-way handshake): from PMK-R1 and the nonces of the
+    Reassociation Request's FTE, under a key whose PMKR1Name the station named and whose PTK
+    verifies that FTE's MIC. For decryption only; the caller keeps it out of every output."""
+    akm = akm_of(roam)
+    if not keys or akm not in FT_AKMS:
+        return None
+    cands = _candidates(roam, keys, akm)
+    n = _ft_mic_len(akm)
+    aa, spa = _mac(roam.to_bssid), _mac(roam.sta)
+    for seq, _, rsne, mde, fte_raw, rsnxe in roam.evidence.ft_frames:
+        if seq != 5:
+            continue
+        try:
+            fte = decode_fte(fte_raw[2:], mic_len=n)
+            ids = decode_rsne(rsne[2:]).pmkids if len(rsne) > 2 else ()
+        except DecodeError:
+            continue
+        for cand in cands:
+            got = _ft_names(roam, cand, akm, fte.r0kh_id, fte.r1kh_id)
+            if got is None or got[2] not in ids:
+                continue
+            _, r1, r1_name = got
+            ptk = ft_ptk(r1, fte.snonce, fte.anonce, aa, spa, r1_name, cipher_of(roam), akm=akm)
+            if verify_ft_mic(ptk.kck, spa, aa, 5, rsne, mde, fte_raw, rsnxe):
+                return ptk
+    return None
+
+
+def rekey_ptk(roam: Roam, keys: KeyRing, anonce: bytes, m2_pdu: bytes) -> Ptk | None:
+    """The PTK of a later 4-way handshake on the attempt's association (a rekey, seen only
+    inside protected frames): the attempt's PMK with this ANonce and the M2's SNonce, when a
+    key verifies the M2's MIC. For decryption only; the caller keeps it out of every output."""
+    akm = akm_of(roam)
+    if not keys or akm is None or akm in (14, 15, 16, 17) or len(m2_pdu) < _NONCE.stop:
+        return None
+    pdu = _pdu(m2_pdu)
+    for cand in _candidates(roam, keys, akm):
+        ptk = _ptk(roam, cand, akm, anonce, pdu[_NONCE])
+        if _mic_ok(ptk.kck, pdu, akm):
+            return ptk
+    return None
+
+
+def key_mic_ok(roam: Roam, kck: bytes, pdu: bytes) -> bool:
+    """An EAPOL-Key PDU's MIC under `kck` with the attempt's AKM (which PTK sent an M3/G1)."""
+    akm = akm_of(roam)
+    return akm is not None and _mic_ok(kck, _pdu(pdu), akm)
+
+
 # --- FT: PMKR0Name, PMKR1Name, FTE MIC ---------------------------------------------------
 
 

@@ -161,6 +161,16 @@ def _ack_to_ack(att: Attempt, ctx: Context) -> Rule:
     return _ms(ctx.old_ack_ns, att.first_ack_ns), None
 
 
+NOT_DECRYPTED = ("needs decryption: the network's key (--key/--keys) and one capture file, "
+                 "which analyzer.decrypt reads again after the roam engine")
+
+
+def _after_decryption(att: Attempt, ctx: Context) -> Rule:
+    """The recovery latencies (IP traffic after the roam) are the decryption pass's; the
+    engine never sees inside protected frames."""
+    return None, NOT_DECRYPTED
+
+
 _RULES = {
     "auth": _auth,
     "assoc": _assoc,
@@ -170,6 +180,7 @@ _RULES = {
     "data_gap": _data_gap,
     "handoff": _handoff,
     "ack_to_ack": _ack_to_ack,
+    **{k: _after_decryption for k in ("l3_up", "l3_down", "dhcp", "to_ip_traffic")},
 }
 
 

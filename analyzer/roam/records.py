@@ -13,7 +13,10 @@ from typing import Any
 
 LATENCY_KEYS = (
     "auth", "assoc", "eap", "4way", "control_plane", "data_gap", "handoff", "ack_to_ack",
+    "l3_up", "l3_down", "dhcp", "to_ip_traffic",
 )
+# filled only by the decryption pass (analyzer.decrypt); None with a reason without keys
+RECOVERY_KEYS = ("l3_up", "l3_down", "dhcp", "to_ip_traffic")
 PHASE_NAMES = ("probe", "auth", "assoc", "eap", "4way", "first_data")
 METHODS = (
     "full_8021x", "pmksa_cache", "okc", "ft_over_air", "ft_over_ds", "sae", "sae_pmksa_cache",
@@ -295,6 +298,39 @@ class Steering:
 
 
 @dataclass(frozen=True, slots=True)
+class Recovery:
+    """What decrypting an attempt's first protected frames showed (analyzer.decrypt): the
+    first decrypted frame and IP packet each way after the control plane, the first DHCP
+    exchange and the station's ARP for its gateway. Frame indices are 1-based; None: not
+    seen within the frames decrypted for it."""
+
+    first_up_frame: int | None = None  # station -> AP
+    first_down_frame: int | None = None  # AP -> station (individually addressed)
+    first_ip_up_frame: int | None = None
+    first_ip_down_frame: int | None = None
+    dhcp: tuple[tuple[str, int], ...] = ()  # (Discover|Offer|Request|ACK|NAK, frame)
+    gateway: str | None = None  # the DHCP ACK's router, else the station's first ARP target
+    arp_request_frame: int | None = None  # the station's ARP for the gateway
+    arp_reply_frame: int | None = None
+    decrypted: int = 0  # frames of the association decrypted for it
+    undecryptable: int = 0  # protected frames of the association no known key opened
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "first_up_frame": self.first_up_frame,
+            "first_down_frame": self.first_down_frame,
+            "first_ip_up_frame": self.first_ip_up_frame,
+            "first_ip_down_frame": self.first_ip_down_frame,
+            "dhcp": [{"message": m, "frame": f} for m, f in self.dhcp],
+            "gateway": self.gateway,
+            "arp_request_frame": self.arp_request_frame,
+            "arp_reply_frame": self.arp_reply_frame,
+            "decrypted": self.decrypted,
+            "undecryptable": self.undecryptable,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class MldLinkInfo:
     """One link of an association between Wi-Fi 7 MLDs (analyzer.roam.mld): link ID, the
     station's and the AP's link addresses, channel."""
@@ -343,6 +379,7 @@ class Roam:
     ft: FtDetails | None = None  # an FT AKM's attempt
     steering: Steering | None = None  # the 802.11k/v offer the attempt followed
     mlo_links: tuple[MldLinkInfo, ...] = ()  # an association between MLDs: its links
+    recovery: Recovery | None = None  # with keys: what decryption showed (analyzer.decrypt)
 
     def phase(self, name: str) -> Phase | None:
         return next((p for p in self.phases if p.name == name), None)
@@ -379,6 +416,7 @@ class Roam:
             "ft": None if self.ft is None else self.ft.to_dict(),
             "steering": None if self.steering is None else self.steering.to_dict(),
             "mlo_links": [x.to_dict() for x in self.mlo_links],
+            "recovery": None if self.recovery is None else self.recovery.to_dict(),
         }
 
 

@@ -418,6 +418,15 @@ class Scenario:
                 self.gap(0.5, 2.0)
         return self
 
+    def recover(self, sta: str, after_ms: float = 5.0, dhcp: str | None = "renew",
+                arp: bool = True, step_ms: float = 2.0, **options: Any) -> Scenario:
+        """After a connect/roam: DHCP (``full``, ``renew`` or None), ARP for the gateway,
+        then an ICMP echo each way, all protected (steps.recover); faults by label
+        (``dhcp_1``..``dhcp_5``, ``arp_request``, ``arp_reply``)."""
+        with self._faults(options):
+            steps.recover(self, self.stas[sta], after_ms, dhcp, arp, step_ms)
+        return self
+
     def ptk_rekey(self, sta: str, clear: bool = False) -> Scenario:
         """A new 4-way handshake on the station's association (protected unless ``clear``)."""
         steps.ptk_rekey(self, self.stas[sta], clear)

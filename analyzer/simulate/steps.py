@@ -26,7 +26,19 @@ from .frames import (
     set_seq,
 )
 from .model import ApSpec, Link, StaSpec
-from .payloads import ETH_IPV4, icmp_echo, ip, llc
+from .payloads import (
+    DHCP_ACK,
+    DHCP_DISCOVER,
+    DHCP_OFFER,
+    DHCP_REQUEST,
+    ETH_ARP,
+    ETH_IPV4,
+    arp,
+    dhcp,
+    icmp_echo,
+    ip,
+    llc,
+)
 
 if TYPE_CHECKING:
     from .scenario import Scenario
@@ -99,6 +111,52 @@ def send_data(sc: Scenario, link: Link, uplink: bool, label: str = "data") -> No
     body = protect(ap.cipher, link.ptk.tk, header, pn, llc(ETH_IPV4, packet))
     sc.emit(header + body, ap, sta, not uplink, label, data=True)
     sc.last_data_ns[sta.mac] = sc.now_ns
+
+
+def send_msdu(sc: Scenario, link: Link, uplink: bool, msdu: bytes, label: str) -> None:
+    """One protected QoS data frame of the association carrying `msdu` (LLC/SNAP on)."""
+    sta, ap = link.sta, link.ap
+    if uplink:
+        link.pn_up += 1
+        pn = link.pn_up
+    else:
+        link.pn_down += 1
+        pn = link.pn_down
+    header = data_header(sta.mac, ap.bssid, uplink, protected=True, peer=ROUTER)
+    sc.emit(header + protect(ap.cipher, link.ptk.tk, header, pn, msdu), ap, sta, not uplink,
+            label, data=True)
+    sc.last_data_ns[sta.mac] = sc.now_ns
+
+
+def recover(sc: Scenario, sta: StaSpec, after_ms: float, dhcp_mode: str | None,
+            arp_gateway: bool, step_ms: float) -> None:
+    """What a station does once its keys are installed: `after_ms` later DHCP (`full`:
+    Discover, Offer, Request, ACK; `renew`: Request, ACK; None: none), then an ARP request
+    for the gateway and its reply, then an ICMP echo each way; `step_ms` between frames. The
+    ACK names the gateway (option 3)."""
+    link = _link(sc, sta)
+    xid = sc.rng.getrandbits(32)
+    sc.wait(after_ms)
+    server = GATEWAY
+    messages = {"full": (DHCP_DISCOVER, DHCP_OFFER, DHCP_REQUEST, DHCP_ACK),
+                "renew": (DHCP_REQUEST, DHCP_ACK)}.get(dhcp_mode or "", ())
+    for message in messages:
+        up = message in (DHCP_DISCOVER, DHCP_REQUEST)
+        router = GATEWAY if message == DHCP_ACK else None
+        packet = dhcp(message, xid, sta.mac, b"\0" * 4 if up else sta.ip, router,
+                      None if up else server)
+        send_msdu(sc, link, up, llc(ETH_IPV4, packet), f"dhcp_{message}")
+        sc.wait(step_ms)
+    if arp_gateway:
+        who = arp(1, sta.mac, sta.ip, bytes(6), GATEWAY)
+        send_msdu(sc, link, True, llc(ETH_ARP, who), "arp_request")
+        sc.wait(step_ms)
+        send_msdu(sc, link, False, llc(ETH_ARP, arp(2, ROUTER, GATEWAY, sta.mac, sta.ip)),
+                  "arp_reply")
+        sc.wait(step_ms)
+    send_data(sc, link, uplink=True)
+    sc.wait(step_ms)
+    send_data(sc, link, uplink=False)
 
 
 def send_eapol(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.roam.records import LATENCY_KEYS, Roam
+from analyzer.roam.records import LATENCY_KEYS, RECOVERY_KEYS, Roam
 from tests.roam.factory import AP1, AP2, PMKID_A, STA, Air
 
 
@@ -50,8 +50,12 @@ def test_every_latency_of_a_complete_roam() -> None:
     assert roam.latency_ms == {
         "auth": 1.0, "assoc": 1.0, "eap": 20.0, "4way": 3.0, "control_plane": 34.0,
         "data_gap": 140.0, "handoff": 63.0, "ack_to_ack": None,
+        "l3_up": None, "l3_down": None, "dhcp": None, "to_ip_traffic": None,
     }
-    assert [m.what for m in roam.missing] == ["latency.ack_to_ack"]
+    assert [m.what for m in roam.missing] == [
+        "latency.ack_to_ack", "latency.l3_up", "latency.l3_down", "latency.dhcp",
+        "latency.to_ip_traffic"]
+    assert "needs decryption" in _why(roam, "latency.l3_up")
     assert "no ACK or Block Ack frames captured" in _why(roam, "latency.ack_to_ack")
     assert [p.name for p in roam.phases] == ["probe", "auth", "assoc", "eap", "4way",
                                              "first_data"]
@@ -81,7 +85,7 @@ def test_each_missing_frame_nulls_its_latencies_with_a_reason(
         if key in nulls:
             assert roam.latency_ms[key] is None, key
             assert nulls[key] in _why(roam, f"latency.{key}")
-        elif key != "ack_to_ack":
+        elif key != "ack_to_ack" and key not in RECOVERY_KEYS:  # those need decryption
             assert roam.latency_ms[key] is not None, key
     if frame_missing is not None:
         assert frame_missing in {m.what for m in roam.missing}

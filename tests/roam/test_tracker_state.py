@@ -167,7 +167,9 @@ def test_to_dict_has_the_issue_json_shape() -> None:
                 "phases", "latency_ms", "missing", "pmkids_offered", "pmkid_m1", "frames"):
         assert key in d
     assert set(d["latency_ms"]) == {"auth", "assoc", "eap", "4way", "control_plane",
-                                    "data_gap", "handoff", "ack_to_ack"}
+                                    "data_gap", "handoff", "ack_to_ack",
+                                    "l3_up", "l3_down", "dhcp", "to_ip_traffic"}
+    assert d["recovery"] is None  # only the decryption pass fills it
     assert d["t_start"] == 0.02 and d["trigger"]["type"] == "deauth"
     assert d["phases"][0] == {"name": "auth", "start": 0.02, "end": 0.021, "frames": 2,
                               "retransmissions": 0}
