@@ -141,9 +141,12 @@ def _pmksa_inputs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from analyzer.procs import Stopped, stop_on_signals
+
     args = build_parser().parse_args(argv)
     try:
-        return _dispatch(args)
+        with stop_on_signals():  # SIGTERM/SIGHUP unwind like Ctrl-C: temporaries removed
+            return _dispatch(args)
     except AnalyzerError as exc:
         print(f"roam-analyzer: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -152,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+    except Stopped as stopped:
+        return 128 + stopped.signum
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -189,6 +194,7 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
         return _analyze_many(args, out)
     if is_many(args.captures):
         args.captures = expand(args.captures)
+    _refuse_analyze_outputs(args, args.captures)
     from analyzer.pipeline import run
     from analyzer.report.jsonout import analysis_document, only_station
     from analyzer.report.progress import progress_sink
@@ -242,6 +248,7 @@ def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:
         sites = [[p] for p in expand(args.captures)]
     if any("-" in site for site in sites):
         raise AnalyzerError("many captures: stdin (-) cannot be one of them")
+    _refuse_analyze_outputs(args, [p for site in sites for p in site])
     options = Options(frame_rows=bool(args.out), **_pmksa_inputs(args))
     if args.dask:
         from analyzer.daskrun import run_dask
@@ -269,6 +276,37 @@ def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:
             write_tables(Path(args.out), document, rows)
     _warn_damage(document)
     return EXIT_DAMAGED if any(c["truncated"] for c in document["captures"]) else EXIT_OK
+
+
+def _config_inputs(args: argparse.Namespace) -> list[str]:
+    return [*getattr(args, "expect", []), *getattr(args, "keys", [])]
+
+
+def _refuse_analyze_outputs(args: argparse.Namespace, captures: Sequence[str]) -> None:
+    """--out and --charts never write over an input (analyzer.capture.atomic)."""
+    from analyzer.capture.atomic import MARKER, refuse_inputs, refuse_inside
+
+    inputs = [*captures, *_config_inputs(args)]
+    for option, directory in (("--out", args.out), ("--charts", args.charts)):
+        if not directory:
+            continue
+        if os.path.exists(directory) and not os.path.isdir(directory):
+            raise AnalyzerError(f"{option} {directory}: not a directory")
+        refuse_inputs([directory, os.path.join(directory, MARKER)], inputs, option, made=True)
+    if args.out:
+        tables = ("roams", "findings", "frames")
+        names = [f"{t}.{ext}" for t in tables for ext in ("csv", "parquet")]
+        refuse_inputs([os.path.join(args.out, n) for n in names], inputs, "--out", made=True)
+        for table in ("roams", "findings", "frames"):
+            refuse_inside(os.path.join(args.out, table), (".parquet",), inputs, "--out")
+    if args.charts:
+        refuse_inside(args.charts, (".png", ".svg"), inputs, "--charts")
+
+
+def _refuse_output(output: str, inputs: Sequence[str], option: str = "-o") -> None:
+    from analyzer.capture.atomic import refuse_inputs
+
+    refuse_inputs([output], inputs, option)
 
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
@@ -382,6 +420,7 @@ def _report(args: argparse.Namespace, out: TextIO) -> int:
     from analyzer.pipeline import run
     from analyzer.report.jsonout import capture_entry
 
+    _refuse_output(args.output, [*args.captures, *_config_inputs(args)])
     inputs, collector = _pmksa_inputs(args), Collector()
     analysis = run(args.captures, sinks=[collector], **inputs,
                    offsets=_offsets(args, args.captures))
@@ -432,7 +471,11 @@ def _simulate(args: argparse.Namespace, out: TextIO) -> int:
     if not args.output:
         raise AnalyzerError("simulate needs -o FILE")
     fmt = args.format or ("pcapng" if args.output.endswith(".pcapng") else "pcap")
-    simulate(args.scenario, args.output, fmt=fmt, frames=args.frames)
+    from analyzer.capture.atomic import atomic_path
+
+    _refuse_output(args.output, [])
+    with atomic_path(args.output) as path:  # the real name only once complete
+        simulate(args.scenario, path, fmt=fmt, frames=args.frames)
     return EXIT_OK
 
 
@@ -484,6 +527,8 @@ def _live(args: argparse.Namespace, out: TextIO) -> int:
     if args.ring and not args.write:
         raise AnalyzerError("--ring needs --write FILE.pcapng")
     sources = args.read or args.interface
+    if args.write:
+        _refuse_output(args.write, [*args.read, *_config_inputs(args)], "--write")
     options = LiveOptions(args.interface, args.read, _offsets(args, sources, "-r streams"),
                           args.write, args.ring, args.duration, args.count, args.data_latency,
                           **_pmksa_inputs(args))
@@ -504,6 +549,7 @@ def _merge(args: argparse.Namespace, out: TextIO) -> int:
     from analyzer.merge import write_merged
     from analyzer.report.jsonout import capture_entry
 
+    _refuse_output(args.output, args.captures)
     merged = write_merged(args.captures, args.output, _offsets(args, args.captures))
     for clock, stats in zip(merged.clocks, merged.stats, strict=True):
         out.write(_sensor_line(clock, stats.copies) + "\n")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from analyzer.capture import CaptureInfo, RawRecord, open_capture
+from analyzer.capture.atomic import in_place, publish, temp_name
 from analyzer.capture.live import InterfaceStats, LiveInterface
 from analyzer.capture.writer import PcapngWriter
 from analyzer.config.expectations import Expectations
@@ -230,7 +231,10 @@ class _Stream:
 
 
 class Recorder:
-    """What the run kept, as pcapng; with a ring, `files` of `megabytes` each, oldest deleted."""
+    """What the run kept, as pcapng; with a ring, `files` of `megabytes` each, oldest deleted.
+    Each file is written under a hidden temporary name beside it and renamed to its real name
+    when it is closed (full, or at the end of the run, however it ends): a file under a real
+    name is a complete pcapng, and one that existed is replaced only then."""
 
     def __init__(self, path: str, ring: tuple[int, int] | None, names: list[str]) -> None:
         self.path = Path(path)
@@ -240,6 +244,7 @@ class Recorder:
         self.count = 0
         self._seq = 0
         self._file: BinaryIO | None = None
+        self._target: tuple[str, str] | None = None  # (temporary, real name) of the open file
         self._open()
 
     def _open(self) -> None:
@@ -247,7 +252,9 @@ class Recorder:
         name = self.path
         if self.ring is not None:
             name = self.path.with_name(f"{self.path.stem}_{self._seq:05d}{self.path.suffix}")
-        self._file = open(name, "wb")  # noqa: SIM115 - closed in rotate/close
+        tmp = str(name) if in_place(str(name)) else temp_name(str(name))
+        self._target = (tmp, str(name))
+        self._file = open(tmp, "wb")  # noqa: SIM115 - closed in rotate/close
         self._writer = PcapngWriter(self._file)
         self._ifaces: dict[int, int] = {}
         self.files.append(str(name))
@@ -274,6 +281,11 @@ class Recorder:
         if self._file is not None:
             self._file.close()
             self._file = None
+        if self._target is not None:
+            tmp, name = self._target
+            self._target = None
+            if tmp != name:
+                publish(tmp, name)
 
     def close(self) -> None:
         self._close_file()

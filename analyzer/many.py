@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer.errors import AnalyzerError
+from analyzer.procs import bind_to_parent
 
 SUFFIXES = (".pcap", ".pcapng", ".cap", ".gz")
 _GLOB_CHARS = frozenset("*?[")
@@ -133,7 +134,8 @@ def run_many(sites: Sequence[Sequence[str]], jobs: int, options: Options) -> lis
     tasks = [(list(paths), base, options) for paths, base in zip(sites, bases(sites), strict=True)]
     if jobs <= 1 or len(sites) <= 1:
         return [_task(t) for t in tasks]
-    with ProcessPoolExecutor(min(jobs, len(sites)), mp_context=_context()) as pool:
+    with ProcessPoolExecutor(min(jobs, len(sites)), mp_context=_context(),
+                             initializer=bind_to_parent, initargs=(os.getpid(),)) as pool:
         return list(pool.map(_task, tasks))
 
 

@@ -46,6 +46,7 @@ from analyzer.dot11 import decode, peek
 from analyzer.dot11.decode import FULL, ack_receiver, beacon_fields, data_fields
 from analyzer.dot11.records import Frame, Kind, MacHeader, Malformed, Radio
 from analyzer.pipeline import _count_malformed as count_malformed
+from analyzer.procs import bind_to_parent
 
 if TYPE_CHECKING:
     from analyzer.pipeline import Engine
@@ -424,7 +425,8 @@ class _Workers:
         jobs = max(1, min(jobs, len(tasks)))
         self._tasks = len(tasks)
         self._queues = [ctx.Queue() for _ in range(jobs)]
-        self._procs = [ctx.Process(target=_work, args=(tasks[k::jobs], q), daemon=True)
+        parent = os.getpid()
+        self._procs = [ctx.Process(target=_work, args=(tasks[k::jobs], q, parent), daemon=True)
                        for k, q in enumerate(self._queues)]  # fmt: skip
         for proc in self._procs:
             proc.start()
@@ -460,7 +462,8 @@ class _Workers:
             q.close()
 
 
-def _work(tasks: list[Task], out: Any) -> None:
+def _work(tasks: list[Task], out: Any, parent: int) -> None:
+    bind_to_parent(parent)  # a worker never outlives the parent (SIGTERM, SIGKILL, a crash)
     if hasattr(os, "nice"):
         os.nice(WORKER_NICE)
     try:
