@@ -290,9 +290,9 @@ def _refuse_analyze_outputs(args: argparse.Namespace, captures: Sequence[str]) -
     for option, directory in (("--out", args.out), ("--charts", args.charts)):
         if not directory:
             continue
+        refuse_inputs([directory, os.path.join(directory, MARKER)], inputs, option, made=True)
         if os.path.exists(directory) and not os.path.isdir(directory):
             raise AnalyzerError(f"{option} {directory}: not a directory")
-        refuse_inputs([directory, os.path.join(directory, MARKER)], inputs, option, made=True)
     if args.out:
         tables = ("roams", "findings", "frames")
         names = [f"{t}.{ext}" for t in tables for ext in ("csv", "parquet")]
