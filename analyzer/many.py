@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer.errors import AnalyzerError
-from analyzer.procs import bind_to_parent
+from analyzer.procs import bind_to_parent, signals_held
 
 SUFFIXES = (".pcap", ".pcapng", ".cap", ".gz")
 _GLOB_CHARS = frozenset("*?[")
@@ -136,7 +136,9 @@ def run_many(sites: Sequence[Sequence[str]], jobs: int, options: Options) -> lis
         return [_task(t) for t in tasks]
     with ProcessPoolExecutor(min(jobs, len(sites)), mp_context=_context(),
                              initializer=bind_to_parent, initargs=(os.getpid(),)) as pool:
-        return list(pool.map(_task, tasks))
+        with signals_held():  # the pool starts its processes as the tasks are submitted
+            results = pool.map(_task, tasks)
+        return list(results)
 
 
 def bases(sites: Sequence[Sequence[str]]) -> list[int]:

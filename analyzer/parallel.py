@@ -46,7 +46,7 @@ from analyzer.dot11 import decode, peek
 from analyzer.dot11.decode import FULL, ack_receiver, beacon_fields, data_fields
 from analyzer.dot11.records import Frame, Kind, MacHeader, Malformed, Radio
 from analyzer.pipeline import _count_malformed as count_malformed
-from analyzer.procs import bind_to_parent
+from analyzer.procs import bind_to_parent, signals_held
 
 if TYPE_CHECKING:
     from analyzer.pipeline import Engine
@@ -64,6 +64,7 @@ _TEMPLATED = (_DATA, _BEACON)
 _NONE = -1
 _SEQ = MacHeader._fields.index("seq")
 YEAR_S = 366 * 86_400
+INT64_MAX = (1 << 63) - 1
 
 Item = Frame | Malformed
 
@@ -307,7 +308,7 @@ def _fill(chunk: Chunk, cap: Capture, lean: bool) -> None:
 
 def _template(chunk: Chunk, ids: dict[Any, int], item: Item) -> int:
     """The template id of a decoded item (its counters appended), or _NONE: kept as is."""
-    key = None if isinstance(item, Malformed) else _key(item)
+    key = None if isinstance(item, Malformed) or _wide(item) else _key(item)
     if key is None:
         chunk.objects.append(item)
         return _NONE
@@ -322,6 +323,13 @@ def _template(chunk: Chunk, ids: dict[Any, int], item: Item) -> int:
         chunk.seq.append(_NONE if not isinstance(header, MacHeader) or header.seq is None
                          else header.seq)  # fmt: skip
     return n
+
+
+def _wide(frame: Frame) -> bool:
+    """A radiotap TSFT (an unsigned 64-bit field) beyond the chunk's int64 column: the frame
+    is kept whole, as one that does not repeat, so it reaches the parent exactly as read."""
+    radio = frame.radio
+    return radio is not None and radio.tsft_us is not None and radio.tsft_us > INT64_MAX
 
 
 def _key(frame: Frame) -> Any:
@@ -428,8 +436,9 @@ class _Workers:
         parent = os.getpid()
         self._procs = [ctx.Process(target=_work, args=(tasks[k::jobs], q, parent), daemon=True)
                        for k, q in enumerate(self._queues)]  # fmt: skip
-        for proc in self._procs:
-            proc.start()
+        with signals_held():
+            for proc in self._procs:
+                proc.start()
 
     def __enter__(self) -> _Workers:
         return self

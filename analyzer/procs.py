@@ -56,6 +56,24 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+_STOPS = tuple(s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None), signal.SIGINT)
+               if s is not None)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Starting worker processes: a stop signal waits until they are started (raised inside
+    `fork`'s own hooks, its exception would be printed and lost); the workers unblock it."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def bind_to_parent(parent: int | None = None) -> None:
     """Run first in a worker process: die with the parent (`parent`: its pid, by default the
     current parent's)."""
@@ -69,6 +87,8 @@ def bind_to_parent(parent: int | None = None) -> None:
             if sig is not None:
                 signal.signal(sig, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
 
 
 def _pdeathsig() -> bool:

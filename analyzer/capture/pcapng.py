@@ -16,6 +16,7 @@ MAX_BLOCK = MAX_RECORD
 _BOM = {struct.pack("<I", 0x1A2B3C4D): "<", struct.pack(">I", 0x1A2B3C4D): ">"}
 _OPT_TSRESOL, _OPT_TSOFFSET = 9, 14
 _NS = 1_000_000_000
+TS_MIN, TS_MAX = -(1 << 63), (1 << 63) - 1  # what int64 nanoseconds hold
 
 
 class _Layout(NamedTuple):
@@ -169,6 +170,8 @@ def _blocks(stream: BinaryIO, info: CaptureInfo) -> Records:
         data = body[start : start + caplen]
         if hi >= 0:
             ts = last_ts = (((hi << 32 | lo) * mul) >> shift) // div + off
+            if not TS_MIN <= ts <= TS_MAX:
+                ts = last_ts = _clamp(info, ts, offset, index + 1)
         else:
             ts = last_ts
         index += 1
@@ -180,6 +183,16 @@ def _blocks(stream: BinaryIO, info: CaptureInfo) -> Records:
         yield tnew(rr, (index, ts, linktype, data, gid, olen))
     if not primed:
         yield Prime
+
+
+def _clamp(info: CaptureInfo, ts: int, offset: int, index: int) -> int:
+    """A timestamp beyond what 64-bit nanoseconds hold (years 1677 to 2262: a corrupt or
+    bit-flipped one) is clamped to that range, with a warning: every path (one process,
+    `--jobs`, Dask, `merge`, `live --write`) then carries the same value."""
+    edge = TS_MIN if ts < TS_MIN else TS_MAX
+    warn(info, f"packet {index} at byte {offset}: timestamp {ts} ns out of range, "
+               f"clamped to {edge} ns")
+    return edge
 
 
 def _stop(info: CaptureInfo, short: bool, offset: int, index: int, what: str) -> None:
