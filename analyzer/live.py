@@ -8,8 +8,10 @@ interfaces or streams are several sensors (analyzer.live_sensors).
 
 from __future__ import annotations
 
+import os
 import queue
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -134,6 +136,19 @@ class _Interfaces:
             iface.close()
 
 
+def _private(path: str) -> str | BinaryIO:
+    """stdin as an unbuffered file of its own (a duplicate descriptor): the reading thread,
+    left blocked in a read when the run stops with the pipe still open, then holds no lock
+    that the interpreter's shutdown needs (sys.stdin's: "Fatal Python error", exit 134)."""
+    if path != "-":
+        return path
+    return os.fdopen(os.dup(sys.stdin.fileno()), "rb", buffering=0)
+
+
+def _label(path: str) -> str | None:
+    return "<stdin>" if path == "-" else None
+
+
 class _Stream:
     """A pcap/pcapng byte stream (stdin, FIFO, file) read by a thread, record by record, so
     the main loop stays free to tick, stop on a signal and leave a blocked read behind."""
@@ -152,7 +167,7 @@ class _Stream:
 
     def _read(self, path: str) -> None:
         try:
-            with open_capture(path) as capture:
+            with open_capture(_private(path), name=_label(path)) as capture:
                 self.info = capture.info
                 check_linktypes(capture.info)
                 self._ready.set()
@@ -292,7 +307,7 @@ class Recorder:
 
 
 class _Stop:
-    """SIGINT/SIGTERM set a reason; the loop notices within one tick."""
+    """SIGINT/SIGTERM/SIGHUP set a reason; the loop notices within one tick."""
 
     def __init__(self) -> None:
         self.reason = ""
@@ -304,8 +319,9 @@ class _Stop:
     def install(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            self._old[sig] = signal.signal(sig, self._handler)
+        for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if sig is not None:
+                self._old[sig] = signal.signal(sig, self._handler)
 
     def _handler(self, signum: int, _frame: object) -> None:
         self.reason = signal.Signals(signum).name
