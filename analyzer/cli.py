@@ -275,7 +275,8 @@ def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:
 
             write_tables(Path(args.out), document, rows)
     _warn_damage(document)
-    return EXIT_DAMAGED if any(c["truncated"] for c in document["captures"]) else EXIT_OK
+    bad = any(c["truncated"] or c.get("error") for c in document["captures"])
+    return EXIT_DAMAGED if bad else EXIT_OK
 
 
 def _config_inputs(args: argparse.Namespace) -> list[str]:
@@ -481,12 +482,14 @@ def _simulate(args: argparse.Namespace, out: TextIO) -> int:
 
 def _warn_damage(document: dict[str, Any]) -> None:
     for cap in document["captures"]:
+        if cap.get("error"):
+            print(f"roam-analyzer: error: {cap['error']} (not analysed)", file=sys.stderr)
         for warning in cap.get("warnings", []):
             print(f"roam-analyzer: warning: {cap['path']}: {warning}", file=sys.stderr)
         if cap["truncated"]:
             print(
-                f"roam-analyzer: warning: {cap['path']} is damaged; results stop at the "
-                f"damage ({cap['frames']} frames read)",
+                f"roam-analyzer: warning: {cap['path']} is damaged (truncated or corrupt); "
+                f"results cover the {cap['frames']} frames that could be read",
                 file=sys.stderr,
             )
 

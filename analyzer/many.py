@@ -91,9 +91,25 @@ def analyze_site(paths: Sequence[str], index: int, options: Options) -> FileResu
     from analyzer.pipeline import run
 
     sinks, rows = site_sinks(index, options)
-    analysis = run(list(paths), sinks=sinks, expectations=options.expectations,
-                   keys=options.keys)
+    try:
+        analysis = run(list(paths), sinks=sinks, expectations=options.expectations,
+                       keys=options.keys)
+    except AnalyzerError as exc:  # one bad file is the batch's news, not its end
+        return failed_site(paths, str(exc))
     return site_result(analysis, rows)
+
+
+def failed_site(paths: Sequence[str], error: str) -> FileResult:
+    """A site that could not be analysed (a file unreadable, not a capture, an unsupported
+    link type): its captures listed with the `error`, nothing else from it."""
+    from analyzer.report.summary import summarize
+
+    captures = [{"path": p, "format": None, "linktypes": [], "frames": 0, "malformed": 0,
+                 "truncated": False, "first_ts": None, "last_ts": None, "warnings": [],
+                 "malformed_reasons": {}, "error": error} for p in paths]  # fmt: skip
+    document = {"captures": captures, "counts": {}, "pmkids": [], "stations": [], "roams": [],
+                "findings": [], "summary": summarize([]), "sensors": None}
+    return FileResult(document, [])
 
 
 def site_sinks(index: int, options: Options) -> tuple[list[Any], list[dict[str, Any]]]:

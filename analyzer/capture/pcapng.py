@@ -137,7 +137,7 @@ def _blocks(stream: BinaryIO, info: CaptureInfo) -> Records:
             break
         if btype == IDB:
             if blen < 20:
-                warn(info, f"interface block too short at byte {offset}")
+                mark_truncated(info, f"corrupt interface block at byte {offset} skipped")
             else:
                 ifaces.append(parse_idb(body, lay, len(info.linktypes)))
                 info.linktypes.append(ifaces[-1].linktype)
@@ -158,11 +158,12 @@ def _blocks(stream: BinaryIO, info: CaptureInfo) -> Records:
             room = blen - 32
         else:
             if btype in (EPB, SPB, PB):
-                warn(info, f"unusable packet block {btype} at byte {offset} skipped")
+                mark_truncated(info, f"unusable packet block {btype} at byte {offset} skipped")
             offset += blen
             continue
         if caplen > room or iface_id >= len(ifaces):
-            warn(info, f"packet block at byte {offset}: bad length or interface, skipped")
+            mark_truncated(info, f"packet block at byte {offset}: bad length or interface, "
+                                 "skipped")
             offset += blen
             continue
         linktype, gid, _snaplen, mul, shift, div, off = ifaces[iface_id]
