@@ -11,17 +11,65 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from analyzer.errors import AnalyzerError
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_DAMAGED = 0, 1, 2, 3
 
 
+_OPTION_NAME = re.compile(r"--?[A-Za-z][A-Za-z0-9-]*")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but its error messages never show a value from the command line: a value may
+    be a passphrase or a PMK (`--kye wpa-pwd:...`, `--key` given to a command without it).
+    Option names are shown; values become `…`."""
+
+    argv: Sequence[str] = ()
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {_redacted(message, self.argv)}\n")
+
+
+def _redacted(message: str, argv: Sequence[str]) -> str:
+    head, sep, rest = message.partition("unrecognized arguments: ")
+    if sep:
+        tokens = rest.split()
+        names = [_shown(t) for t in tokens if t.startswith("-")]
+        values = len(tokens) - sum(1 for n in names if n)
+        shown = " ".join(n for n in names if n)
+        hidden = f"{values} value{'s' if values != 1 else ''} (not shown)" if values else ""
+        return head + sep + ", ".join(x for x in (shown, hidden) if x)
+    for token in sorted(argv, key=len, reverse=True):
+        name, eq, value = token.partition("=")
+        if eq and token.startswith("-"):
+            message = message.replace(token, f"{_option_name(name) or '…'}=…")
+            message = message.replace(repr(value), "'…'")
+        if not _OPTION_NAME.fullmatch(token):
+            message = message.replace(repr(token), "'…'")
+    return message
+
+
+def _shown(token: str) -> str:
+    """An option as it may be shown: its name (`=…` for an attached value), or ``."""
+    name, eq, _ = token.partition("=")
+    if not _OPTION_NAME.fullmatch(name):
+        return ""
+    return f"{name}=…" if eq else name
+
+
+def _option_name(token: str) -> str:
+    name = token.partition("=")[0]
+    return name if _OPTION_NAME.fullmatch(name) else ""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="roam-analyzer",
         description="Reassemble Wi-Fi roams from monitor-mode captures.",
     )
@@ -143,12 +191,14 @@ def _pmksa_inputs(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     from analyzer.procs import Stopped, stop_on_signals
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    _Parser.argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv)
     try:
         with stop_on_signals():  # SIGTERM/SIGHUP unwind like Ctrl-C: temporaries removed
             return _dispatch(args)
     except AnalyzerError as exc:
-        print(f"roam-analyzer: {exc}", file=sys.stderr)
+        print(f"roam-analyzer: {_redacted(str(exc), _Parser.argv)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         sys.stderr.close()
