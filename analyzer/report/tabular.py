@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from analyzer.capture.atomic import Staged
-from analyzer.report.safe import csv_cell
+from analyzer.report.safe import clean, csv_cell
 from analyzer.roam.records import LATENCY_KEYS
 
 ROAM_COLUMNS = (
@@ -28,6 +28,7 @@ FRAME_COLUMNS = (
 
 def roam_row(roam: dict[str, Any]) -> dict[str, Any]:
     row = {k: roam.get(k) for k in ROAM_COLUMNS if k in roam}
+    row["ssid"] = clean(roam.get("ssid"))  # off the air: escaped like the frames' (Parquet too)
     row["trigger"] = roam["trigger"]["type"]
     row["trigger_reason"] = roam["trigger"].get("reason")
     for key, value in roam["latency_ms"].items():
