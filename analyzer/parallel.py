@@ -40,7 +40,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from analyzer.capture import Capture, CaptureInfo, open_capture
-from analyzer.capture.pcap import MAGICS, SANE_SNAPLEN
+from analyzer.capture.pcap import MAGICS, MAX_EMPTY, SANE_SNAPLEN
 from analyzer.capture.pcapng import EPB, IDB, PB, SHB, SHB_MAGIC, SPB
 from analyzer.dot11 import decode, peek
 from analyzer.dot11.decode import FULL, ack_receiver, beacon_fields, data_fields
@@ -404,7 +404,7 @@ def feed_chunks(
             account(info, head)
     if trusted:
         for chunk in chunks:
-            if not good_reading(chunk.info, *expected):
+            if not good_reading(chunk.info, *expected, info.empty):
                 trusted = False
                 break
             account(info, chunk.info)
@@ -572,9 +572,13 @@ def _context() -> Any:
     return multiprocessing.get_context(method)
 
 
-def good_reading(read: CaptureInfo, warnings: list[str], linktypes: int) -> bool:
-    """Trust a chunk read from a true boundary that ended cleanly at its end."""
-    return not read.truncated and read.warnings == warnings and len(read.linktypes) == linktypes
+def good_reading(read: CaptureInfo, warnings: list[str], linktypes: int, empty: int = 0
+                 ) -> bool:
+    """Trust a chunk read from a true boundary that ended cleanly at its end, and whose empty
+    records, with the `empty` ones before it, stay below the reader's bound (MAX_EMPTY, which
+    only the single reader, counting from the start, can apply exactly)."""
+    return (not read.truncated and read.warnings == warnings
+            and len(read.linktypes) == linktypes and empty + read.empty < MAX_EMPTY)
 
 
 def account(info: CaptureInfo, read: CaptureInfo) -> None:
@@ -583,4 +587,5 @@ def account(info: CaptureInfo, read: CaptureInfo) -> None:
     if info.frames == 0:
         info.first_ts_ns = read.first_ts_ns
     info.frames += read.frames
+    info.empty += read.empty
     info.last_ts_ns = read.last_ts_ns

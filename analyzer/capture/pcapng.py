@@ -6,7 +6,16 @@ import struct
 from collections.abc import Callable
 from typing import BinaryIO, NamedTuple
 
-from .pcap import CHUNK, MAX_RECORD, Prime, Records, mark_truncated, read_exact, warn
+from .pcap import (
+    CHUNK,
+    MAX_RECORD,
+    Prime,
+    Records,
+    count_empty,
+    mark_truncated,
+    read_exact,
+    warn,
+)
 from .records import CaptureInfo, RawRecord
 
 SHB_MAGIC = b"\x0a\x0d\x0d\x0a"
@@ -166,6 +175,8 @@ def _blocks(stream: BinaryIO, info: CaptureInfo) -> Records:
                                  "skipped")
             offset += blen
             continue
+        if not caplen and count_empty(info, index + 1, offset):
+            break
         linktype, gid, _snaplen, mul, shift, div, off = ifaces[iface_id]
         start = 4 if btype == SPB else 20
         data = body[start : start + caplen]

@@ -35,3 +35,4 @@ class CaptureInfo:
     first_ts_ns: int | None = None
     last_ts_ns: int | None = None
     compressed: bool = False
+    empty: int = 0  # records that captured no byte (a bound on them: MAX_EMPTY)

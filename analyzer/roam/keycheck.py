@@ -67,6 +67,29 @@ def _psk(passphrase: bytes, ssid: bytes) -> bytes:
     return pmk_from_passphrase(passphrase, ssid)
 
 
+MAX_DERIVED = 1024  # passphrase PMKs derived per run: one PBKDF2 (~2 ms) per distinct SSID
+
+
+class Derivations:
+    """The passphrase PMKs of one run: one PBKDF2 per distinct (passphrase, SSID), at most
+    `limit` of them; an SSID beyond (forged SSIDs by the thousand) is not derived, and
+    `refused` counts the attempts checked without it."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = MAX_DERIVED if limit is None else limit
+        self.refused = 0
+        self._pmks: dict[tuple[bytes, bytes], bytes] = {}
+
+    def pmk(self, passphrase: bytes, ssid: bytes) -> bytes | None:
+        pmk = self._pmks.get((passphrase, ssid))
+        if pmk is None:
+            if len(self._pmks) >= self.limit:
+                self.refused += 1
+                return None
+            pmk = self._pmks[(passphrase, ssid)] = pmk_from_passphrase(passphrase, ssid)
+        return pmk
+
+
 def _mac(text: str) -> bytes:
     return bytes.fromhex(text.replace(":", ""))
 
@@ -81,13 +104,16 @@ def akm_of(roam: Roam) -> int | None:
     return None
 
 
-def _bases(keys: KeyRing, akm: int, ssid: bytes | None) -> Iterator[tuple[bytes, bytes]]:
+def _bases(keys: KeyRing, akm: int, ssid: bytes | None, derived: Derivations | None
+           ) -> Iterator[tuple[bytes, bytes]]:
     """Candidate (PMK, FT XXKey) pairs in the order they are tried (DOMAIN §6)."""
     if akm in PSK_AKMS:
         for pw, own in keys.passphrases:
             if own or ssid:
-                psk = _psk(pw, own or ssid or b"")
-                yield psk, psk
+                salt = own or ssid or b""
+                psk = _psk(pw, salt) if derived is None else derived.pmk(pw, salt)
+                if psk is not None:
+                    yield psk, psk
         yield from ((k, k) for k in keys.psks)
     elif akm in EAP_AKMS:
         for msk in keys.msks:
@@ -99,11 +125,12 @@ def _bases(keys: KeyRing, akm: int, ssid: bytes | None) -> Iterator[tuple[bytes,
         yield from ((k, k) for k in keys.pmks)
 
 
-def _candidates(roam: Roam, keys: KeyRing, akm: int) -> list[_Candidate]:
+def _candidates(roam: Roam, keys: KeyRing, akm: int, derived: Derivations | None = None
+                ) -> list[_Candidate]:
     ssid = roam.ssid.encode() if roam.ssid is not None else None
     aa, spa = _mac(roam.to_bssid), _mac(roam.sta)
     out = []
-    for pmk, xxkey in dict.fromkeys(_bases(keys, akm, ssid)):
+    for pmk, xxkey in dict.fromkeys(_bases(keys, akm, ssid, derived)):
         names = frozenset() if akm in _NO_PMKID_FROM_KEY else {_pmkid(pmk, aa, spa, akm)}
         if akm in FT_AKMS:
             cand = _ft_candidate(roam, xxkey, akm, ssid, frozenset(names))
@@ -191,12 +218,13 @@ def _check_mics(roam: Roam, cands: list[_Candidate], akm: int) -> KeyCheck:
 # --- the check -------------------------------------------------------------------------------
 
 
-def check(roam: Roam, keys: KeyRing) -> KeyCheck:
-    """Verify the attempt's PMKIDs (offered and M1) and its 4-way handshake MICs."""
+def check(roam: Roam, keys: KeyRing, derived: Derivations | None = None) -> KeyCheck:
+    """Verify the attempt's PMKIDs (offered and M1) and its 4-way handshake MICs; `derived`:
+    the run's passphrase PMKs (bounded), else a small process-wide cache."""
     akm = akm_of(roam)
     if not keys or akm is None or akm in (14, 15, 16, 17):
         return NO_CHECK
-    cands = _candidates(roam, keys, akm)
+    cands = _candidates(roam, keys, akm, derived)
     if not cands:
         return NO_CHECK
     mics = _check_mics(roam, cands, akm)
