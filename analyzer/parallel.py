@@ -54,6 +54,10 @@ if TYPE_CHECKING:
 MIN_SPLIT_BYTES = 1 << 20
 CHUNKS_PER_JOB = 4
 MAX_CHUNK_BYTES = 8 << 20
+# --jobs: a chunk of forged frames that share nothing holds ~2 KiB per frame until the parent
+# feeds it (175 MB for 8 MiB of Association Requests): smaller ranges bound that
+LOCAL_CHUNK_BYTES = 2 << 20
+QUEUED_CHUNKS = 1  # finished chunks a worker may hold before the parent takes them
 WORKER_NICE = 5  # the parent, which feeds every frame to the tracker, comes first
 SEARCH_BYTES = 1 << 20
 FIRST_SEARCH_BYTES = 64 << 10
@@ -96,11 +100,14 @@ class Chunk:
 # --- split ---------------------------------------------------------------------------------
 
 
-def plan_split(path: str, parts: int, min_bytes: int | None = None) -> Split | None:
-    """Byte ranges for `parts` or more workers; None when the file cannot or need not be split
-    (not a regular file, compressed, smaller than `min_bytes` (default MIN_SPLIT_BYTES), or no
-    valid boundary found)."""
+def plan_split(path: str, parts: int, min_bytes: int | None = None,
+               max_bytes: int | None = None) -> Split | None:
+    """Byte ranges for `parts` or more workers, each at most `max_bytes` (default
+    MAX_CHUNK_BYTES); None when the file cannot or need not be split (not a regular file,
+    compressed, smaller than `min_bytes` (default MIN_SPLIT_BYTES), or no valid boundary
+    found)."""
     least = MIN_SPLIT_BYTES if min_bytes is None else min_bytes
+    most = MAX_CHUNK_BYTES if max_bytes is None else max_bytes
     try:
         size = os.path.getsize(path)
         if not os.path.isfile(path) or size < least:
@@ -108,9 +115,9 @@ def plan_split(path: str, parts: int, min_bytes: int | None = None) -> Split | N
         with open(path, "rb") as f:
             head = f.read(4)
             if head in MAGICS:
-                return _split(path, f, size, parts, _pcap_layout(f, head))
+                return _split(path, f, size, parts, _pcap_layout(f, head), most)
             if head == SHB_MAGIC:
-                return _split(path, f, size, parts, _pcapng_layout(f))
+                return _split(path, f, size, parts, _pcapng_layout(f), most)
     except OSError:
         return None
     return None
@@ -120,14 +127,15 @@ Check = Callable[[bytes, int, bool], int]
 
 
 def _split(
-    path: str, f: Any, size: int, parts: int, layout: tuple[int, int, Check | None]
-) -> Split | None:
+    path: str, f: Any, size: int, parts: int, layout: tuple[int, int, Check | None],
+    most: int,
+) -> Split | None:  # fmt: skip
     start, align, check = layout
     if check is None or start >= size:
         return None
     f.seek(0)
     prefix = f.read(start)
-    n = max(parts, -(-(size - start) // MAX_CHUNK_BYTES))
+    n = max(parts, -(-(size - start) // most))
     cuts = [start]
     for k in range(1, n):
         target = start + (size - start) * k // n
@@ -372,7 +380,8 @@ def run_parallel(engine: Engine, capture: Capture, jobs: int) -> None:
     reading leaves it. The parent reads the first ranges itself (`Engine.run_capture`) while
     the workers decode the others, then feeds their results."""
     info = capture.info
-    split = None if info.compressed else plan_split(info.path, jobs * CHUNKS_PER_JOB)
+    split = None if info.compressed else plan_split(info.path, jobs * CHUNKS_PER_JOB,
+                                                     max_bytes=LOCAL_CHUNK_BYTES)
     if split is None:
         engine.run_capture(capture)
         return
@@ -432,7 +441,9 @@ class _Workers:
         ctx = _context()
         jobs = max(1, min(jobs, len(tasks)))
         self._tasks = len(tasks)
-        self._queues = [ctx.Queue() for _ in range(jobs)]
+        # bounded: a worker ahead of the parent waits, holding at most the chunk it has
+        # finished and the one it reads (memory by the chunks in flight, not the file)
+        self._queues = [ctx.Queue(QUEUED_CHUNKS) for _ in range(jobs)]
         parent = os.getpid()
         self._procs = [ctx.Process(target=_work, args=(tasks[k::jobs], q, parent), daemon=True)
                        for k, q in enumerate(self._queues)]  # fmt: skip
