@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import queue
 import signal
+import stat
 import sys
 import threading
 import time
@@ -35,7 +36,8 @@ from analyzer.roam.tracker import ACK_WAIT_LIVE_NS, Tracker
 
 TICK_S = 0.05
 FLUSH_S = 0.5
-QUEUED = 16_384  # records read ahead per stream when several streams are merged
+QUEUED = 16_384  # records read ahead per stream (a pipe's beyond are dropped and counted)
+_BEHIND = "the analysis fell behind the stream"
 
 
 class Output(Protocol):
@@ -79,12 +81,17 @@ class LiveStats:
         return sum(s.drops for s in self.sources)
 
     @property
+    def behind(self) -> int:
+        return sum(s.behind for s in self.sources)
+
+    @property
     def channels(self) -> set[int]:
         return set().union(*(s.channels for s in self.sources)) if self.sources else set()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "frames_received": self.frames, "kernel_drops": self.drops,
+            "dropped_behind": self.behind,
             "stopped_by": self.stopped_by, "duration_s": round(time.time() - self.started, 3),
             "written": self.written, "files": list(self.files), "warnings": list(self.warnings),
             "sources": [
@@ -145,6 +152,16 @@ def _private(path: str) -> str | BinaryIO:
     return os.fdopen(os.dup(sys.stdin.fileno()), "rb", buffering=0)
 
 
+def _regular(path: str) -> bool:
+    """A regular file waits for the analysis; a pipe or FIFO does not (a live source, whose
+    records beyond the read-ahead are dropped and counted, like the kernel's)."""
+    try:
+        st = os.fstat(sys.stdin.fileno()) if path == "-" else os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(st.st_mode)
+
+
 def _label(path: str) -> str | None:
     return "<stdin>" if path == "-" else None
 
@@ -154,8 +171,9 @@ class _Stream:
     the main loop stays free to tick, stop on a signal and leave a blocked read behind."""
 
     def __init__(self, path: str, arrived: threading.Event | None = None,
-                 limit: int = 0) -> None:
+                 limit: int = 0, drop: bool = False) -> None:
         self._q: queue.Queue[Any] = queue.Queue(limit)
+        self._drop = drop  # a full read-ahead drops (counted) instead of waiting
         self._arrived = arrived
         self.info: CaptureInfo | None = None
         self.stats = [InterfaceStats(path, 0)]
@@ -180,7 +198,14 @@ class _Stream:
             self._put(None)
 
     def _put(self, item: RawRecord | None) -> None:
-        self._q.put(item)
+        if self._drop and item is not None:
+            try:
+                self._q.put_nowait(item)
+            except queue.Full:
+                self.stats[0].behind += 1
+                return
+        else:
+            self._q.put(item)
         if self._arrived is not None:
             self._arrived.set()
 
@@ -376,7 +401,8 @@ def _open_source(options: LiveOptions, stop: _Stop) -> Source:
     if options.offsets:
         raise AnalyzerError("--offset is for several -r streams (one per sensor)")
     if options.streams:
-        stream = _Stream(options.streams[0])
+        path = options.streams[0]
+        stream = _Stream(path, limit=QUEUED, drop=not _regular(path))
         stream.wait_open(stop)
         return stream
     if not options.interfaces:
@@ -505,6 +531,11 @@ def _housekeeping(source: Source, recorder: Recorder | None, output: Output,
             output.warning(text)
         source.warnings.clear()
     source.housekeeping()
+    if stats.behind and not any(w.startswith(_BEHIND) for w in stats.warnings):
+        text = (f"{_BEHIND} (read-ahead of {QUEUED} records full): records are being "
+                "dropped, counted in dropped_behind")
+        stats.warnings.append(text)
+        output.warning(text)
     if recorder is not None:
         recorder.flush()
     output.status(stats)

@@ -43,9 +43,11 @@ def sensor_lines(sensors: dict[str, Any] | None) -> list[str]:
 def end_line(live: dict[str, Any], roams: int) -> str:
     channels = sorted({c for s in live["sources"] for c in s["channels"]})
     heard = ", ".join(map(str, channels)) or "none"
+    dropped = live.get("dropped_behind", 0)
+    behind = f"{dropped} dropped (the analysis fell behind), " if dropped else ""
     return (f"roam-analyzer: live: stopped by {live['stopped_by'] or 'request'}: "
             f"{live['frames_received']} frames received, {live['kernel_drops']} kernel drops, "
-            f"{roams} roams; channels heard: {heard}")
+            f"{behind}{roams} roams; channels heard: {heard}")
 
 
 class JsonLines:
