@@ -150,11 +150,18 @@ def run_many(sites: Sequence[Sequence[str]], jobs: int, options: Options) -> lis
     tasks = [(list(paths), base, options) for paths, base in zip(sites, bases(sites), strict=True)]
     if jobs <= 1 or len(sites) <= 1:
         return [_task(t) for t in tasks]
-    with ProcessPoolExecutor(min(jobs, len(sites)), mp_context=_context(),
-                             initializer=bind_to_parent, initargs=(os.getpid(),)) as pool:
+    pool = ProcessPoolExecutor(min(jobs, len(sites)), mp_context=_context(),
+                               initializer=bind_to_parent, initargs=(os.getpid(),))
+    try:
         with signals_held():  # the pool starts its processes as the tasks are submitted
             results = pool.map(_task, tasks)
         return list(results)
+    except BaseException:  # a stop signal, Ctrl-C, a failed task: the workers go now
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.kill()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def bases(sites: Sequence[Sequence[str]]) -> list[int]:

@@ -96,3 +96,19 @@ def test_no_dask_local_worker_survives_a_killed_client(big: Path) -> None:
                                   "--format", "json"], 2, signal.SIGKILL)
     assert code == -signal.SIGKILL
     assert left == set()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux /proc")
+def test_a_batch_stopped_by_sigterm_ends_its_pool_workers_at_once(big: Path) -> None:
+    """`analyze DIR --jobs 2`: the pool's workers are killed, not waited for."""
+    batch = big.parent / "batch"
+    batch.mkdir(exist_ok=True)
+    for n in range(3):
+        target = batch / f"c{n}.pcapng"
+        if not target.exists():
+            os.link(big, target)
+    code, left = _stop_and_watch(["analyze", str(batch), "--jobs", "2", "--quiet",
+                                  "--format", "json"], 2, signal.SIGTERM)
+    assert left == set()
+    assert code == 128 + signal.SIGTERM
+
