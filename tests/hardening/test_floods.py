@@ -95,3 +95,20 @@ def test_jobs_2_memory_stays_near_jobs_1_on_forged_association_requests(tmp_path
 
 
 WORKER_MB = 150  # a worker: the interpreter, one 2 MiB range's chunk built and one queued
+
+
+def test_the_html_report_draws_at_most_max_ladders_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A ladder costs ~0.1 s and ~30 KB: thousands of forged attempts made a 36 MB report in
+    minutes. Past MAX_LADDERS the rest are listed (the attempts table) but not drawn."""
+    import analyzer
+    from analyzer.report import html
+
+    loaded = analyzer.load(str(REPO / "pcaps" / "eap-pmksa-roam.pcapng"))
+    assert loaded.to_html().count("ladder of attempt") == 3
+    monkeypatch.setattr(html, "MAX_LADDERS", 2)
+    page = loaded.to_html()
+    assert page.count("ladder of attempt") == 2
+    assert "1 of 3 attempts have no ladder here" in page
+    assert "<h2>Attempts (3)</h2>" in page
