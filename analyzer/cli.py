@@ -1,8 +1,13 @@
 """The command line: parses arguments, calls the pipeline and the report layer, sets the exit code.
 
 Exit codes: 0 fine; 1 `check` found a violation of the expectations; 2 user error (one line on
-stderr); 3 a capture was damaged (results up to the damage are still printed); 4 `live`: an
-interface went away (everything up to then is reported, the pcapng closed valid).
+stderr, never an option's value: it may be a key); 3 a capture was damaged (results up to the
+damage are still printed), or a file of a batch could not be analysed; 4 `live`: an interface
+went away (everything up to then is reported, the pcapng closed valid); 128 + N: stopped by
+signal N (SIGTERM, SIGHUP), temporary outputs removed and workers ended.
+
+No output is ever written over an input (analyzer.capture.atomic): each is refused before
+any work when it is, or links to, one of the inputs.
 """
 
 from __future__ import annotations
