@@ -53,8 +53,8 @@ def refuse_inputs(
     made: bool = False,
 ) -> None:  # fmt: skip
     """A user error when an output is, or resolves to, one of the inputs (by device and
-    inode, then by resolved path); when an output's directory does not exist (unless `made`:
-    the run creates it)."""
+    inode, then by resolved path); unless `made` (the run creates the directory), also when
+    an output's directory does not exist or the output is a directory."""
     known = _inputs(inputs)
     for out in outputs:
         target = os.fspath(out)
@@ -65,9 +65,13 @@ def refuse_inputs(
                 raise AnalyzerError(
                     f"{what} {target} is an input{same}: refusing to overwrite it"
                 )
+        if made:
+            continue
         parent = os.path.dirname(os.path.abspath(target))
-        if not made and not os.path.isdir(parent):
+        if not os.path.isdir(parent):
             raise AnalyzerError(f"{what} {target}: no such directory {parent}")
+        if os.path.isdir(target):
+            raise AnalyzerError(f"{what} {target}: is a directory, not a file")
 
 
 def refuse_inside(

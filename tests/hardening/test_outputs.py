@@ -69,9 +69,14 @@ def test_an_output_that_is_an_input_or_a_link_to_one_is_refused_before_any_work(
     assert after == before  # nothing written, nothing left behind
 
 
-def test_an_output_in_a_missing_directory_is_a_user_error(capture: Path) -> None:
+def test_an_output_in_a_missing_directory_or_on_a_directory_is_a_user_error(
+    capture: Path,
+) -> None:
     done = cli("report", str(capture), "-o", str(capture.parent / "nowhere" / "r.html"))
     assert done.returncode == 2 and "no such directory" in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    done = cli("merge", str(capture), "-o", str(capture.parent))
+    assert done.returncode == 2 and "is a directory" in done.stderr
     assert len(done.stderr.splitlines()) == 1
 
 
