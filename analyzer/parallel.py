@@ -128,7 +128,7 @@ Check = Callable[[bytes, int, bool], int]
 
 def _split(
     path: str, f: Any, size: int, parts: int, layout: tuple[int, int, Check | None],
-    most: int,
+    most: int = MAX_CHUNK_BYTES,
 ) -> Split | None:  # fmt: skip
     start, align, check = layout
     if check is None or start >= size:
@@ -380,8 +380,8 @@ def run_parallel(engine: Engine, capture: Capture, jobs: int) -> None:
     reading leaves it. The parent reads the first ranges itself (`Engine.run_capture`) while
     the workers decode the others, then feeds their results."""
     info = capture.info
-    split = None if info.compressed else plan_split(info.path, jobs * CHUNKS_PER_JOB,
-                                                     max_bytes=LOCAL_CHUNK_BYTES)
+    split = None if info.compressed else plan_split(info.path, jobs * CHUNKS_PER_JOB, None,
+                                                     LOCAL_CHUNK_BYTES)
     if split is None:
         engine.run_capture(capture)
         return
