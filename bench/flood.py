@@ -127,6 +127,20 @@ def write_flood(path: Path, macs: int, seconds: float, seed: int, only: str = "m
         writer.flush()
 
 
+def write_malformed(path: Path, frames: int) -> None:
+    """`frames` radiotap frames each malformed for a reason of its own (the it_len and the
+    frame length vary): distinct `malformed_reasons` by the million."""
+    sys.path.insert(0, str(REPO))
+    from analyzer.capture.writer import PcapWriter
+
+    with path.open("wb") as f:
+        writer = PcapWriter(f, 127)
+        for n in range(frames):
+            it_len, pad = 60 + n % 65_000, n // 65_000
+            head = struct.pack("<BBHI", 0, 0, it_len, 0)
+            writer.write(1_700_000_000 * 10**9 + n * 1000, head + b"\x80\0" + bytes(22 + pad))
+
+
 def measure(mode: str, path: Path) -> dict[str, object]:
     out = subprocess.run(
         [sys.executable, "-c", MEASURE, mode, str(path)],
@@ -168,3 +182,4 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
