@@ -12,12 +12,12 @@ kept frame with that index that names the finding's station or BSSID).
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO, TypeVar
 
 from analyzer.capture import RawRecord
+from analyzer.capture.atomic import atomic_file
 from analyzer.capture.writer import PcapngWriter
 from analyzer.dot11 import decode, peek
 from analyzer.dot11.records import Frame
@@ -42,22 +42,10 @@ class Annotated:
 
 
 def replace_atomically(output: str, write: Callable[[BinaryIO], T]) -> T:
-    """Write through a temporary file in the target directory, renamed over `output` only when
-    `write` returned: a reader never sees half a file, a failure leaves no file behind."""
-    directory = os.path.dirname(os.path.abspath(output))
-    fd, tmp = tempfile.mkstemp(prefix=".annotate-", suffix=".tmp", dir=directory)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # as open(output, "wb") would have made it
-        with os.fdopen(fd, "wb") as f:
-            result = write(f)
-        os.replace(tmp, output)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return result
+    """Write through a temporary file beside `output` (analyzer.capture.atomic), renamed over
+    it only when `write` returned: a reader never sees half a file, a failure leaves none."""
+    with atomic_file(output) as f:
+        return write(f)
 
 
 def check_output(sources: Sequence[str], output: str) -> None:

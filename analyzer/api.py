@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analyzer import pipeline
+from analyzer.capture.atomic import Staged, atomic_file
 from analyzer.config import Expectations, KeyRing, load_expectations, load_keys
 from analyzer.dot11.records import Frame
 from analyzer.report import dataframes as df
@@ -193,7 +194,8 @@ class Analysis:
 
         text = render_report(self.report_tables(), title=title or self._title())
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            with atomic_file(path, "w", encoding="utf-8") as f:
+                f.write(text)
         return text
 
     def report_tables(self) -> dict[str, pd.DataFrame]:
@@ -209,14 +211,11 @@ class Analysis:
         """Every chart as PNG and SVG in `directory`; returns the files written."""
         from analyzer.report.html import chart_set
 
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, fig in chart_set(self.report_tables(), ladders=True):
-            for ext in ("png", "svg"):
-                fig.savefig(out / f"{name}.{ext}", dpi=110)
-                written.append(out / f"{name}.{ext}")
-        return written
+        with Staged(directory) as staged:  # renamed into place together, then _SUCCESS
+            for name, fig in chart_set(self.report_tables(), ladders=True):
+                for ext in ("png", "svg"):
+                    fig.savefig(staged.path(f"{name}.{ext}"), dpi=110, format=ext)
+        return staged.written
 
     def _repr_html_(self) -> str:
         from analyzer.report.html import analysis_summary_html

@@ -74,7 +74,7 @@ def run_part(
     expected = list(info.warnings), len(info.linktypes)
     fed = now = 0
     for chunk in chunks:
-        if not good_reading(chunk.info, *expected):
+        if not good_reading(chunk.info, *expected, info.empty):
             why = f"range from record {fed + 1} not trusted"
             return PartRun(part, None, why, info, result, inventory)
         account(info, chunk.info)

@@ -1,8 +1,13 @@
 """The command line: parses arguments, calls the pipeline and the report layer, sets the exit code.
 
 Exit codes: 0 fine; 1 `check` found a violation of the expectations; 2 user error (one line on
-stderr); 3 a capture was damaged (results up to the damage are still printed); 4 `live`: an
-interface went away (everything up to then is reported, the pcapng closed valid).
+stderr, never an option's value: it may be a key); 3 a capture was damaged (results up to the
+damage are still printed), or a file of a batch could not be analysed; 4 `live`: an interface
+went away (everything up to then is reported, the pcapng closed valid); 128 + N: stopped by
+signal N (SIGTERM, SIGHUP), temporary outputs removed and workers ended.
+
+No output is ever written over an input (analyzer.capture.atomic): each is refused before
+any work when it is, or links to, one of the inputs.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
@@ -26,14 +32,6 @@ EXIT_CODES = """exit codes:
   4  live: an interface went away"""
 
 
-class _OneLineParser(argparse.ArgumentParser):
-    """argparse whose usage errors (an invalid choice, a missing argument) are one line on
-    stderr, exit 2, like every other user error; `--help` shows the full usage."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
-
-
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -43,8 +41,57 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+_OPTION_NAME = re.compile(r"--?[A-Za-z][A-Za-z0-9-]*")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors (an invalid choice, a missing argument) are one line on
+    stderr, exit 2, like every other user error (`--help` shows the full usage), and never
+    show a value from the command line: a value may be a passphrase or a PMK (`--kye
+    wpa-pwd:...`, `--key` given to a command without it). Option names are shown; values
+    become `…`."""
+
+    argv: Sequence[str] = ()
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE,
+                  f"{self.prog}: {_redacted(message, self.argv)} (see {self.prog} --help)\n")
+
+
+def _redacted(message: str, argv: Sequence[str]) -> str:
+    head, sep, rest = message.partition("unrecognized arguments: ")
+    if sep:
+        tokens = rest.split()
+        names = [_shown(t) for t in tokens if t.startswith("-")]
+        values = len(tokens) - sum(1 for n in names if n)
+        shown = " ".join(n for n in names if n)
+        hidden = f"{values} value{'s' if values != 1 else ''} (not shown)" if values else ""
+        return head + sep + ", ".join(x for x in (shown, hidden) if x)
+    for token in sorted(argv, key=len, reverse=True):
+        name, eq, value = token.partition("=")
+        if eq and token.startswith("-"):
+            message = message.replace(token, f"{_option_name(name) or '…'}=…")
+            message = message.replace(repr(value), "'…'")
+        if not _OPTION_NAME.fullmatch(token):
+            message = message.replace(repr(token), "'…'")
+    return message
+
+
+def _shown(token: str) -> str:
+    """An option as it may be shown: its name (`=…` for an attached value), or ``."""
+    name, eq, _ = token.partition("=")
+    if not _OPTION_NAME.fullmatch(name):
+        return ""
+    return f"{name}=…" if eq else name
+
+
+def _option_name(token: str) -> str:
+    name = token.partition("=")[0]
+    return name if _OPTION_NAME.fullmatch(name) else ""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _OneLineParser(
+    parser = _Parser(
         prog="roam-analyzer",
         description="Reassemble Wi-Fi roams from monitor-mode captures.",
         epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -244,17 +291,24 @@ def _pmksa_inputs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    from analyzer.procs import Stopped, stop_on_signals
+
+    parser = build_parser()
+    _Parser.argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv)
     try:
-        return _dispatch(args)
+        with stop_on_signals():  # SIGTERM/SIGHUP unwind like Ctrl-C: temporaries removed
+            return _dispatch(args)
     except AnalyzerError as exc:
-        print(f"roam-analyzer: {exc}", file=sys.stderr)
+        print(f"roam-analyzer: {_redacted(str(exc), _Parser.argv)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         sys.stderr.close()
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+    except Stopped as stopped:
+        return 128 + stopped.signum
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -375,6 +429,7 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
         from analyzer.annotate import check_output
 
         check_output(args.captures, args.annotate)
+    _refuse_analyze_outputs(args, args.captures)
     from analyzer.pipeline import run
     from analyzer.report.jsonout import analysis_document, only_station
     from analyzer.report.progress import progress_sink
@@ -451,6 +506,7 @@ def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:
         sites = [[p] for p in expand(args.captures)]
     if any("-" in site for site in sites):
         raise AnalyzerError("many captures: stdin (-) cannot be one of them")
+    _refuse_analyze_outputs(args, [p for site in sites for p in site])
     options = Options(frame_rows=bool(args.out), **_pmksa_inputs(args))
     if args.dask:
         from analyzer.daskrun import run_dask
@@ -477,7 +533,39 @@ def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:
 
             _written_tables(write_tables(Path(args.out), document, rows), document)
     _warn_damage(document)
-    return EXIT_DAMAGED if any(c["truncated"] for c in document["captures"]) else EXIT_OK
+    bad = any(c["truncated"] or c.get("error") for c in document["captures"])
+    return EXIT_DAMAGED if bad else EXIT_OK
+
+
+def _config_inputs(args: argparse.Namespace) -> list[str]:
+    return [*getattr(args, "expect", []), *getattr(args, "keys", [])]
+
+
+def _refuse_analyze_outputs(args: argparse.Namespace, captures: Sequence[str]) -> None:
+    """--out and --charts never write over an input (analyzer.capture.atomic)."""
+    from analyzer.capture.atomic import MARKER, refuse_inputs, refuse_inside
+
+    inputs = [*captures, *_config_inputs(args)]
+    for option, directory in (("--out", args.out), ("--charts", args.charts)):
+        if not directory:
+            continue
+        refuse_inputs([directory, os.path.join(directory, MARKER)], inputs, option, made=True)
+        if os.path.exists(directory) and not os.path.isdir(directory):
+            raise AnalyzerError(f"{option} {directory}: not a directory")
+    if args.out:
+        tables = ("roams", "findings", "frames")
+        names = [f"{t}.{ext}" for t in tables for ext in ("csv", "parquet")]
+        refuse_inputs([os.path.join(args.out, n) for n in names], inputs, "--out", made=True)
+        for table in ("roams", "findings", "frames"):
+            refuse_inside(os.path.join(args.out, table), (".parquet",), inputs, "--out")
+    if args.charts:
+        refuse_inside(args.charts, (".png", ".svg"), inputs, "--charts")
+
+
+def _refuse_output(output: str, inputs: Sequence[str], option: str = "-o") -> None:
+    from analyzer.capture.atomic import refuse_inputs
+
+    refuse_inputs([output], inputs, option)
 
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
@@ -625,6 +713,7 @@ def _report(args: argparse.Namespace, out: TextIO) -> int:
     from analyzer.pipeline import run
     from analyzer.report.jsonout import capture_entry
 
+    _refuse_output(args.output, [*args.captures, *_config_inputs(args)])
     inputs, collector = _pmksa_inputs(args), Collector()
     analysis = run(args.captures, sinks=[collector], **inputs,
                    offsets=_offsets(args, args.captures), engine=args.engine)
@@ -690,19 +779,25 @@ def _simulate(args: argparse.Namespace, out: TextIO) -> int:
     if not args.output:
         raise AnalyzerError("simulate needs -o FILE")
     fmt = args.format or ("pcapng" if args.output.endswith(".pcapng") else "pcap")
-    frames = simulate(args.scenario, args.output, fmt=fmt, frames=args.frames)
+    from analyzer.capture.atomic import atomic_path
+
+    _refuse_output(args.output, [])
+    with atomic_path(args.output) as path:  # the real name only once complete
+        frames = simulate(args.scenario, path, fmt=fmt, frames=args.frames)
     confirm_written([args.output], f"{fmt} of {frames} frames, scenario {args.scenario}")
     return EXIT_OK
 
 
 def _warn_damage(document: dict[str, Any]) -> None:
     for cap in document["captures"]:
+        if cap.get("error"):
+            print(f"roam-analyzer: error: {cap['error']} (not analysed)", file=sys.stderr)
         for warning in cap.get("warnings", []):
             print(f"roam-analyzer: warning: {cap['path']}: {warning}", file=sys.stderr)
         if cap["truncated"]:
             print(
-                f"roam-analyzer: warning: {cap['path']} is damaged; results stop at the "
-                f"damage ({cap['frames']} frames read)",
+                f"roam-analyzer: warning: {cap['path']} is damaged (truncated or corrupt); "
+                f"results cover the {cap['frames']} frames that could be read",
                 file=sys.stderr,
             )
 
@@ -743,6 +838,8 @@ def _live(args: argparse.Namespace, out: TextIO) -> int:
     if args.ring and not args.write:
         raise AnalyzerError("--ring needs --write FILE.pcapng")
     sources = args.read or args.interface
+    if args.write:
+        _refuse_output(args.write, [*args.read, *_config_inputs(args)], "--write")
     options = LiveOptions(args.interface, args.read, _offsets(args, sources, "-r streams"),
                           args.write, args.ring, args.duration, args.count, args.data_latency,
                           **_pmksa_inputs(args))
@@ -765,6 +862,7 @@ def _merge(args: argparse.Namespace, out: TextIO) -> int:
     from analyzer.merge import write_merged
     from analyzer.report.jsonout import capture_entry
 
+    _refuse_output(args.output, args.captures)
     merged = write_merged(args.captures, args.output, _offsets(args, args.captures))
     if args.format == "json":
         json.dump({"output": args.output, "frames": merged.frames,

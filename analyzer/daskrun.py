@@ -99,11 +99,29 @@ def client_for(address: str, processes: bool = True) -> tuple[Any, Any]:
             processes=processes,
             dashboard_address=None,
         )
-        return distributed.Client(cluster), cluster
+        client = distributed.Client(cluster)
+        if processes:
+            client.register_plugin(_parent_bound(distributed))
+        return client, cluster
     try:
         return distributed.Client(address, timeout="20s"), None
     except OSError as exc:
         raise AnalyzerError(f"--dask {address}: cannot reach the scheduler ({exc})") from None
+
+
+def _parent_bound(distributed: Any) -> Any:
+    """A worker plugin binding each local worker process to its parent, the client's process
+    (analyzer.procs.bind_to_parent): no worker outlives a killed client."""
+
+    class ParentBound(distributed.WorkerPlugin):  # type: ignore[misc]
+        name = "roam-analyzer-parent-bound"
+
+        def setup(self, worker: Any) -> None:
+            from analyzer.procs import bind_to_parent
+
+            bind_to_parent()
+
+    return ParentBound()
 
 
 def run_dask(
@@ -301,6 +319,7 @@ def write_dataset(
         raise AnalyzerError(
             "--dask --out needs pyarrow: pip install 'roam-analyzer[dask]'"
         ) from None
+    from analyzer.capture.atomic import Staged  # noqa: PLC0415
     from analyzer.report.tabular import (  # noqa: PLC0415
         FINDING_COLUMNS,
         FRAME_COLUMNS,
@@ -318,16 +337,12 @@ def write_dataset(
         "findings": ((*tagged, *FINDING_COLUMNS), document["findings"]),
         "frames": (FRAME_COLUMNS, frame_rows),
     }
-    written: list[Path] = []
     n_captures = len(document["captures"])
-    for name, (columns, rows) in tables.items():
-        table = pa.table({c: [_flat(r.get(c)) for r in rows] for c in columns})
-        root = directory / name
-        root.mkdir(parents=True, exist_ok=True)
-        capture = table.column("capture")
-        for n in range(n_captures):
-            part = table.filter(pc.equal(capture, n)) if len(table) else table
-            path = root / f"part-{n:05d}.parquet"
-            pq.write_table(part, path)
-            written.append(path)
-    return written
+    with Staged(directory) as staged:  # renamed into place together, then _SUCCESS
+        for name, (columns, rows) in tables.items():
+            table = pa.table({c: [_flat(r.get(c)) for r in rows] for c in columns})
+            capture = table.column("capture")
+            for n in range(n_captures):
+                part = table.filter(pc.equal(capture, n)) if len(table) else table
+                pq.write_table(part, staged.path(f"{name}/part-{n:05d}.parquet"))
+    return staged.written

@@ -8,8 +8,11 @@ interfaces or streams are several sensors (analyzer.live_sensors).
 
 from __future__ import annotations
 
+import os
 import queue
 import signal
+import stat
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from analyzer.capture import CaptureInfo, RawRecord, open_capture
+from analyzer.capture.atomic import in_place, publish, temp_name
 from analyzer.capture.live import InterfaceStats, LiveInterface
 from analyzer.capture.writer import PcapngWriter
 from analyzer.config.expectations import Expectations
@@ -32,7 +36,8 @@ from analyzer.roam.tracker import ACK_WAIT_LIVE_NS, Tracker
 
 TICK_S = 0.05
 FLUSH_S = 0.5
-QUEUED = 16_384  # records read ahead per stream when several streams are merged
+QUEUED = 16_384  # records read ahead per stream (a pipe's beyond are dropped and counted)
+_BEHIND = "the analysis fell behind the stream"
 
 
 class Output(Protocol):
@@ -76,12 +81,17 @@ class LiveStats:
         return sum(s.drops for s in self.sources)
 
     @property
+    def behind(self) -> int:
+        return sum(s.behind for s in self.sources)
+
+    @property
     def channels(self) -> set[int]:
         return set().union(*(s.channels for s in self.sources)) if self.sources else set()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "frames_received": self.frames, "kernel_drops": self.drops,
+            "dropped_behind": self.behind,
             "stopped_by": self.stopped_by, "duration_s": round(time.time() - self.started, 3),
             "written": self.written, "files": list(self.files), "warnings": list(self.warnings),
             "sources": [
@@ -133,13 +143,37 @@ class _Interfaces:
             iface.close()
 
 
+def _private(path: str) -> str | BinaryIO:
+    """stdin as an unbuffered file of its own (a duplicate descriptor): the reading thread,
+    left blocked in a read when the run stops with the pipe still open, then holds no lock
+    that the interpreter's shutdown needs (sys.stdin's: "Fatal Python error", exit 134)."""
+    if path != "-":
+        return path
+    return os.fdopen(os.dup(sys.stdin.fileno()), "rb", buffering=0)
+
+
+def _regular(path: str) -> bool:
+    """A regular file waits for the analysis; a pipe or FIFO does not (a live source, whose
+    records beyond the read-ahead are dropped and counted, like the kernel's)."""
+    try:
+        st = os.fstat(sys.stdin.fileno()) if path == "-" else os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(st.st_mode)
+
+
+def _label(path: str) -> str | None:
+    return "<stdin>" if path == "-" else None
+
+
 class _Stream:
     """A pcap/pcapng byte stream (stdin, FIFO, file) read by a thread, record by record, so
     the main loop stays free to tick, stop on a signal and leave a blocked read behind."""
 
     def __init__(self, path: str, arrived: threading.Event | None = None,
-                 limit: int = 0) -> None:
+                 limit: int = 0, drop: bool = False) -> None:
         self._q: queue.Queue[Any] = queue.Queue(limit)
+        self._drop = drop  # a full read-ahead drops (counted) instead of waiting
         self._arrived = arrived
         self.info: CaptureInfo | None = None
         self.stats = [InterfaceStats(path, 0)]
@@ -151,7 +185,7 @@ class _Stream:
 
     def _read(self, path: str) -> None:
         try:
-            with open_capture(path) as capture:
+            with open_capture(_private(path), name=_label(path)) as capture:
                 self.info = capture.info
                 check_linktypes(capture.info)
                 self._ready.set()
@@ -164,7 +198,14 @@ class _Stream:
             self._put(None)
 
     def _put(self, item: RawRecord | None) -> None:
-        self._q.put(item)
+        if self._drop and item is not None:
+            try:
+                self._q.put_nowait(item)
+            except queue.Full:
+                self.stats[0].behind += 1
+                return
+        else:
+            self._q.put(item)
         if self._arrived is not None:
             self._arrived.set()
 
@@ -230,7 +271,10 @@ class _Stream:
 
 
 class Recorder:
-    """What the run kept, as pcapng; with a ring, `files` of `megabytes` each, oldest deleted."""
+    """What the run kept, as pcapng; with a ring, `files` of `megabytes` each, oldest deleted.
+    Each file is written under a hidden temporary name beside it and renamed to its real name
+    when it is closed (full, or at the end of the run, however it ends): a file under a real
+    name is a complete pcapng, and one that existed is replaced only then."""
 
     def __init__(self, path: str, ring: tuple[int, int] | None, names: list[str]) -> None:
         self.path = Path(path)
@@ -240,6 +284,7 @@ class Recorder:
         self.count = 0
         self._seq = 0
         self._file: BinaryIO | None = None
+        self._target: tuple[str, str] | None = None  # (temporary, real name) of the open file
         self._open()
 
     def _open(self) -> None:
@@ -247,7 +292,9 @@ class Recorder:
         name = self.path
         if self.ring is not None:
             name = self.path.with_name(f"{self.path.stem}_{self._seq:05d}{self.path.suffix}")
-        self._file = open(name, "wb")  # noqa: SIM115 - closed in rotate/close
+        tmp = str(name) if in_place(str(name)) else temp_name(str(name))
+        self._target = (tmp, str(name))
+        self._file = open(tmp, "wb")  # noqa: SIM115 - closed in rotate/close
         self._writer = PcapngWriter(self._file)
         self._ifaces: dict[int, int] = {}
         self.files.append(str(name))
@@ -274,13 +321,18 @@ class Recorder:
         if self._file is not None:
             self._file.close()
             self._file = None
+        if self._target is not None:
+            tmp, name = self._target
+            self._target = None
+            if tmp != name:
+                publish(tmp, name)
 
     def close(self) -> None:
         self._close_file()
 
 
 class _Stop:
-    """SIGINT/SIGTERM set a reason; the loop notices within one tick."""
+    """SIGINT/SIGTERM/SIGHUP set a reason; the loop notices within one tick."""
 
     def __init__(self) -> None:
         self.reason = ""
@@ -292,8 +344,9 @@ class _Stop:
     def install(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            self._old[sig] = signal.signal(sig, self._handler)
+        for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if sig is not None:
+                self._old[sig] = signal.signal(sig, self._handler)
 
     def _handler(self, signum: int, _frame: object) -> None:
         self.reason = signal.Signals(signum).name
@@ -348,7 +401,8 @@ def _open_source(options: LiveOptions, stop: _Stop) -> Source:
     if options.offsets:
         raise AnalyzerError("--offset is for several -r streams (one per sensor)")
     if options.streams:
-        stream = _Stream(options.streams[0])
+        path = options.streams[0]
+        stream = _Stream(path, limit=QUEUED, drop=not _regular(path))
         stream.wait_open(stop)
         return stream
     if not options.interfaces:
@@ -477,6 +531,11 @@ def _housekeeping(source: Source, recorder: Recorder | None, output: Output,
             output.warning(text)
         source.warnings.clear()
     source.housekeeping()
+    if stats.behind and not any(w.startswith(_BEHIND) for w in stats.warnings):
+        text = (f"{_BEHIND} (read-ahead of {QUEUED} records full): records are being "
+                "dropped, counted in dropped_behind")
+        stats.warnings.append(text)
+        output.warning(text)
     if recorder is not None:
         recorder.flush()
     output.status(stats)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer.errors import AnalyzerError
+from analyzer.procs import bind_to_parent, signals_held
 
 SUFFIXES = (".pcap", ".pcapng", ".cap", ".gz")
 _GLOB_CHARS = frozenset("*?[")
@@ -90,9 +91,25 @@ def analyze_site(paths: Sequence[str], index: int, options: Options) -> FileResu
     from analyzer.pipeline import run
 
     sinks, rows = site_sinks(index, options)
-    analysis = run(list(paths), sinks=sinks, expectations=options.expectations,
-                   keys=options.keys)
+    try:
+        analysis = run(list(paths), sinks=sinks, expectations=options.expectations,
+                       keys=options.keys)
+    except AnalyzerError as exc:  # one bad file is the batch's news, not its end
+        return failed_site(paths, str(exc))
     return site_result(analysis, rows)
+
+
+def failed_site(paths: Sequence[str], error: str) -> FileResult:
+    """A site that could not be analysed (a file unreadable, not a capture, an unsupported
+    link type): its captures listed with the `error`, nothing else from it."""
+    from analyzer.report.summary import summarize
+
+    captures = [{"path": p, "format": None, "linktypes": [], "frames": 0, "malformed": 0,
+                 "truncated": False, "first_ts": None, "last_ts": None, "warnings": [],
+                 "malformed_reasons": {}, "error": error} for p in paths]  # fmt: skip
+    document = {"captures": captures, "counts": {}, "pmkids": [], "stations": [], "roams": [],
+                "findings": [], "summary": summarize([]), "sensors": None}
+    return FileResult(document, [])
 
 
 def site_sinks(index: int, options: Options) -> tuple[list[Any], list[dict[str, Any]]]:
@@ -133,8 +150,18 @@ def run_many(sites: Sequence[Sequence[str]], jobs: int, options: Options) -> lis
     tasks = [(list(paths), base, options) for paths, base in zip(sites, bases(sites), strict=True)]
     if jobs <= 1 or len(sites) <= 1:
         return [_task(t) for t in tasks]
-    with ProcessPoolExecutor(min(jobs, len(sites)), mp_context=_context()) as pool:
-        return list(pool.map(_task, tasks))
+    pool = ProcessPoolExecutor(min(jobs, len(sites)), mp_context=_context(),
+                               initializer=bind_to_parent, initargs=(os.getpid(),))
+    try:
+        with signals_held():  # the pool starts its processes as the tasks are submitted
+            results = pool.map(_task, tasks)
+        return list(results)
+    except BaseException:  # a stop signal, Ctrl-C, a failed task: the workers go now
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.kill()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def bases(sites: Sequence[Sequence[str]]) -> list[int]:

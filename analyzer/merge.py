@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from analyzer.capture import Capture, RawRecord
+from analyzer.capture.atomic import atomic_file
 from analyzer.capture.writer import PcapngWriter
 from analyzer.config.expectations import Expectations
 from analyzer.config.keys import KeyRing
@@ -203,7 +204,7 @@ def write_merged(
     results = [CaptureResult(c.info) for c in captures]
     _warn_unaligned(clocks, results)
     dedup = CrossDedup(len(captures))
-    with open(output, "wb") as f:
+    with atomic_file(output, "wb") as f:  # the real name only once complete
         writer = PcapngWriter(f)
         interfaces: dict[tuple[int, int], int] = {}
         for n, rec in aligned_records(captures, clocks):

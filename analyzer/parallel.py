@@ -40,12 +40,13 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from analyzer.capture import Capture, CaptureInfo, open_capture
-from analyzer.capture.pcap import MAGICS, SANE_SNAPLEN
+from analyzer.capture.pcap import MAGICS, MAX_EMPTY, SANE_SNAPLEN
 from analyzer.capture.pcapng import EPB, IDB, PB, SHB, SHB_MAGIC, SPB
 from analyzer.dot11 import decode, peek
 from analyzer.dot11.decode import FULL, ack_receiver, beacon_fields, data_fields
 from analyzer.dot11.records import Frame, Kind, MacHeader, Malformed, Radio
 from analyzer.pipeline import _count_malformed as count_malformed
+from analyzer.procs import bind_to_parent, signals_held
 
 if TYPE_CHECKING:
     from analyzer.pipeline import Engine
@@ -53,6 +54,10 @@ if TYPE_CHECKING:
 MIN_SPLIT_BYTES = 1 << 20
 CHUNKS_PER_JOB = 4
 MAX_CHUNK_BYTES = 8 << 20
+# --jobs: a chunk of forged frames that share nothing holds ~2 KiB per frame until the parent
+# feeds it (175 MB for 8 MiB of Association Requests): smaller ranges bound that
+LOCAL_CHUNK_BYTES = 2 << 20
+QUEUED_CHUNKS = 1  # finished chunks a worker may hold before the parent takes them
 WORKER_NICE = 5  # the parent, which feeds every frame to the tracker, comes first
 SEARCH_BYTES = 1 << 20
 FIRST_SEARCH_BYTES = 64 << 10
@@ -63,6 +68,7 @@ _TEMPLATED = (_DATA, _BEACON)
 _NONE = -1
 _SEQ = MacHeader._fields.index("seq")
 YEAR_S = 366 * 86_400
+INT64_MAX = (1 << 63) - 1
 
 Item = Frame | Malformed
 
@@ -94,11 +100,14 @@ class Chunk:
 # --- split ---------------------------------------------------------------------------------
 
 
-def plan_split(path: str, parts: int, min_bytes: int | None = None) -> Split | None:
-    """Byte ranges for `parts` or more workers; None when the file cannot or need not be split
-    (not a regular file, compressed, smaller than `min_bytes` (default MIN_SPLIT_BYTES), or no
-    valid boundary found)."""
+def plan_split(path: str, parts: int, min_bytes: int | None = None,
+               max_bytes: int | None = None) -> Split | None:
+    """Byte ranges for `parts` or more workers, each at most `max_bytes` (default
+    MAX_CHUNK_BYTES); None when the file cannot or need not be split (not a regular file,
+    compressed, smaller than `min_bytes` (default MIN_SPLIT_BYTES), or no valid boundary
+    found)."""
     least = MIN_SPLIT_BYTES if min_bytes is None else min_bytes
+    most = MAX_CHUNK_BYTES if max_bytes is None else max_bytes
     try:
         size = os.path.getsize(path)
         if not os.path.isfile(path) or size < least:
@@ -106,9 +115,9 @@ def plan_split(path: str, parts: int, min_bytes: int | None = None) -> Split | N
         with open(path, "rb") as f:
             head = f.read(4)
             if head in MAGICS:
-                return _split(path, f, size, parts, _pcap_layout(f, head))
+                return _split(path, f, size, parts, _pcap_layout(f, head), most)
             if head == SHB_MAGIC:
-                return _split(path, f, size, parts, _pcapng_layout(f))
+                return _split(path, f, size, parts, _pcapng_layout(f), most)
     except OSError:
         return None
     return None
@@ -118,14 +127,15 @@ Check = Callable[[bytes, int, bool], int]
 
 
 def _split(
-    path: str, f: Any, size: int, parts: int, layout: tuple[int, int, Check | None]
-) -> Split | None:
+    path: str, f: Any, size: int, parts: int, layout: tuple[int, int, Check | None],
+    most: int = MAX_CHUNK_BYTES,
+) -> Split | None:  # fmt: skip
     start, align, check = layout
     if check is None or start >= size:
         return None
     f.seek(0)
     prefix = f.read(start)
-    n = max(parts, -(-(size - start) // MAX_CHUNK_BYTES))
+    n = max(parts, -(-(size - start) // most))
     cuts = [start]
     for k in range(1, n):
         target = start + (size - start) * k // n
@@ -306,7 +316,7 @@ def _fill(chunk: Chunk, cap: Capture, lean: bool) -> None:
 
 def _template(chunk: Chunk, ids: dict[Any, int], item: Item) -> int:
     """The template id of a decoded item (its counters appended), or _NONE: kept as is."""
-    key = None if isinstance(item, Malformed) else _key(item)
+    key = None if isinstance(item, Malformed) or _wide(item) else _key(item)
     if key is None:
         chunk.objects.append(item)
         return _NONE
@@ -321,6 +331,13 @@ def _template(chunk: Chunk, ids: dict[Any, int], item: Item) -> int:
         chunk.seq.append(_NONE if not isinstance(header, MacHeader) or header.seq is None
                          else header.seq)  # fmt: skip
     return n
+
+
+def _wide(frame: Frame) -> bool:
+    """A radiotap TSFT (an unsigned 64-bit field) beyond the chunk's int64 column: the frame
+    is kept whole, as one that does not repeat, so it reaches the parent exactly as read."""
+    radio = frame.radio
+    return radio is not None and radio.tsft_us is not None and radio.tsft_us > INT64_MAX
 
 
 def _key(frame: Frame) -> Any:
@@ -363,7 +380,8 @@ def run_parallel(engine: Engine, capture: Capture, jobs: int) -> None:
     reading leaves it. The parent reads the first ranges itself (`Engine.run_capture`) while
     the workers decode the others, then feeds their results."""
     info = capture.info
-    split = None if info.compressed else plan_split(info.path, jobs * CHUNKS_PER_JOB)
+    split = None if info.compressed else plan_split(info.path, jobs * CHUNKS_PER_JOB, None,
+                                                     LOCAL_CHUNK_BYTES)
     if split is None:
         engine.run_capture(capture)
         return
@@ -395,7 +413,7 @@ def feed_chunks(
             account(info, head)
     if trusted:
         for chunk in chunks:
-            if not good_reading(chunk.info, *expected):
+            if not good_reading(chunk.info, *expected, info.empty):
                 trusted = False
                 break
             account(info, chunk.info)
@@ -423,11 +441,15 @@ class _Workers:
         ctx = _context()
         jobs = max(1, min(jobs, len(tasks)))
         self._tasks = len(tasks)
-        self._queues = [ctx.Queue() for _ in range(jobs)]
-        self._procs = [ctx.Process(target=_work, args=(tasks[k::jobs], q), daemon=True)
+        # bounded: a worker ahead of the parent waits, holding at most the chunk it has
+        # finished and the one it reads (memory by the chunks in flight, not the file)
+        self._queues = [ctx.Queue(QUEUED_CHUNKS) for _ in range(jobs)]
+        parent = os.getpid()
+        self._procs = [ctx.Process(target=_work, args=(tasks[k::jobs], q, parent), daemon=True)
                        for k, q in enumerate(self._queues)]  # fmt: skip
-        for proc in self._procs:
-            proc.start()
+        with signals_held():
+            for proc in self._procs:
+                proc.start()
 
     def __enter__(self) -> _Workers:
         return self
@@ -460,7 +482,8 @@ class _Workers:
             q.close()
 
 
-def _work(tasks: list[Task], out: Any) -> None:
+def _work(tasks: list[Task], out: Any, parent: int) -> None:
+    bind_to_parent(parent)  # a worker never outlives the parent (SIGTERM, SIGKILL, a crash)
     if hasattr(os, "nice"):
         os.nice(WORKER_NICE)
     try:
@@ -560,9 +583,13 @@ def _context() -> Any:
     return multiprocessing.get_context(method)
 
 
-def good_reading(read: CaptureInfo, warnings: list[str], linktypes: int) -> bool:
-    """Trust a chunk read from a true boundary that ended cleanly at its end."""
-    return not read.truncated and read.warnings == warnings and len(read.linktypes) == linktypes
+def good_reading(read: CaptureInfo, warnings: list[str], linktypes: int, empty: int = 0
+                 ) -> bool:
+    """Trust a chunk read from a true boundary that ended cleanly at its end, and whose empty
+    records, with the `empty` ones before it, stay below the reader's bound (MAX_EMPTY, which
+    only the single reader, counting from the start, can apply exactly)."""
+    return (not read.truncated and read.warnings == warnings
+            and len(read.linktypes) == linktypes and empty + read.empty < MAX_EMPTY)
 
 
 def account(info: CaptureInfo, read: CaptureInfo) -> None:
@@ -571,4 +598,5 @@ def account(info: CaptureInfo, read: CaptureInfo) -> None:
     if info.frames == 0:
         info.first_ts_ns = read.first_ts_ns
     info.frames += read.frames
+    info.empty += read.empty
     info.last_ts_ns = read.last_ts_ns

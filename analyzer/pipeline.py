@@ -145,10 +145,19 @@ def decoded_frames(
             yield n, item
 
 
+MAX_REASONS = 100  # distinct malformed reasons listed per capture
+OTHER_REASONS = "(other reasons)"
+
+
 def _count_malformed(result: CaptureResult, item: Malformed) -> None:
+    """Count a malformed frame by its reason; reasons quote lengths and values from the frame,
+    so past MAX_REASONS distinct ones the rest are counted together under OTHER_REASONS."""
     result.malformed += 1
     key = f"{item.layer}: {item.reason}"
-    result.malformed_reasons[key] = result.malformed_reasons.get(key, 0) + 1
+    reasons = result.malformed_reasons
+    if key not in reasons and len(reasons) >= MAX_REASONS:
+        key = OTHER_REASONS
+    reasons[key] = reasons.get(key, 0) + 1
 
 
 def run(

@@ -88,12 +88,14 @@ def mgmt(subtype: int, da: bytes, sa: bytes, bssid: bytes, seq: int) -> bytes:
     return RADIOTAP + struct.pack("<HH6s6s6sH", subtype << 4, 0, da, sa, bssid, seq << 4)
 
 
-def flood_frames(macs: int, seconds: float, seed: int) -> Iterator[tuple[int, bytes]]:
+def flood_frames(macs: int, seconds: float, seed: int, only: str = "mix"
+                 ) -> Iterator[tuple[int, bytes]]:
+    """The mix below, or (`only="assoc"`) Association Requests alone (issue 16's flood)."""
     rng = random.Random(seed)
     step = int(seconds * 1e9 / macs)
     ts = 1_700_000_000 * 10**9
     for i in range(macs):
-        mac, seq, roll = random_mac(rng), i & 0xFFF, i % 10
+        mac, seq, roll = random_mac(rng), i & 0xFFF, (6 if only == "assoc" else i % 10)
         if roll < 4:  # Probe Request, wildcard SSID
             frame = mgmt(4, BROADCAST, mac, BROADCAST, seq) + b"\x00\x00"
         elif roll < 6:  # Authentication request nobody answers
@@ -114,15 +116,29 @@ def flood_frames(macs: int, seconds: float, seed: int) -> Iterator[tuple[int, by
         yield ts, frame
 
 
-def write_flood(path: Path, macs: int, seconds: float, seed: int) -> None:
+def write_flood(path: Path, macs: int, seconds: float, seed: int, only: str = "mix") -> None:
     sys.path.insert(0, str(REPO))
     from analyzer.capture.writer import PcapWriter
 
     with path.open("wb") as f:
         writer = PcapWriter(f, 127)
-        for ts, frame in flood_frames(macs, seconds, seed):
+        for ts, frame in flood_frames(macs, seconds, seed, only):
             writer.write(ts, frame)
         writer.flush()
+
+
+def write_malformed(path: Path, frames: int) -> None:
+    """`frames` radiotap frames each malformed for a reason of its own (the it_len and the
+    frame length vary): distinct `malformed_reasons` by the million."""
+    sys.path.insert(0, str(REPO))
+    from analyzer.capture.writer import PcapWriter
+
+    with path.open("wb") as f:
+        writer = PcapWriter(f, 127)
+        for n in range(frames):
+            it_len, pad = 60 + n % 65_000, n // 65_000
+            head = struct.pack("<BBHI", 0, 0, it_len, 0)
+            writer.write(1_700_000_000 * 10**9 + n * 1000, head + b"\x80\0" + bytes(22 + pad))
 
 
 def measure(mode: str, path: Path) -> dict[str, object]:
@@ -141,11 +157,17 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--modes", default="file,live")
     parser.add_argument("--keep", action="store_true", help="keep the capture (path printed)")
+    parser.add_argument("--only", choices=("mix", "assoc"), default="mix",
+                        help="assoc: forged Association Requests only")
+    parser.add_argument("--write", metavar="FILE", help="only write the capture there")
     args = parser.parse_args()
+    if args.write:
+        write_flood(Path(args.write), args.macs, args.seconds, args.seed, args.only)
+        return 0
     tmp = Path(tempfile.mkdtemp(prefix="flood-"))
     path = tmp / "flood.pcap"
     began = time.perf_counter()
-    write_flood(path, args.macs, args.seconds, args.seed)
+    write_flood(path, args.macs, args.seconds, args.seed, args.only)
     print(f"wrote {args.macs} frames ({path.stat().st_size >> 20} MiB) "
           f"in {time.perf_counter() - began:.1f} s", file=sys.stderr)
     for mode in args.modes.split(","):
@@ -160,3 +182,4 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+

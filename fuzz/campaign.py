@@ -2,7 +2,7 @@
 pipeline. Every input runs under a hang guard; any exception, slow input or hang is counted
 and the input saved for replay.
 
-    python -m fuzz.campaign --frames 1000000 --files 10000 --jobs 2
+    python -m fuzz.campaign --frames 1000000 --files 10000 --cli 500 --jobs 2
     python -m fuzz.campaign --replay fuzz/findings/frame-127-....bin
 """
 
@@ -18,12 +18,12 @@ import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from fuzz import corpus
 from fuzz.mutate import mutate_capture, mutate_frame
-from fuzz.targets import LINKTYPES, FrameTarget, run_file
+from fuzz.targets import LINKTYPES, FrameTarget, run_cli, run_file
 
 MAX_SAMPLES = 20
 
@@ -55,7 +55,7 @@ class Stats:
 
 @dataclass(frozen=True)
 class Job:
-    kind: str  # "frames" | "files"
+    kind: str  # "frames" | "files" | "cli"
     seed: int
     count: int
     root: str
@@ -145,24 +145,56 @@ def files_job(job: Job) -> Stats:
     return stats
 
 
+def cli_job(job: Job) -> Stats:
+    """Mutated captures through the command line: analyze --jobs 1 vs --jobs 2, merge, and
+    every 20th through report (fuzz.targets.run_cli)."""
+    import tempfile
+
+    rng = random.Random(job.seed)
+    root = Path(job.root)
+    blobs = corpus.load_files(root)
+    frames = [data for _lt, data in corpus.load_frames(root)]
+    stats = Stats("cli")
+    begin = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="fuzz-cli-") as work:
+        for i in range(1, job.count + 1):
+            blob = mutate_capture(rng, rng.choice(blobs), frames)
+            start = time.perf_counter()
+            try:
+                with guard(job.hang_s):
+                    run_cli(blob, Path(work), report=i % 20 == 0)
+            except Exception as exc:  # noqa: BLE001
+                _record(stats, job, f"cli-{job.seed}-{i}.bin", blob, exc)
+            _timed(stats, job, start)
+            stats.inputs += 1
+    stats.seconds = time.perf_counter() - begin
+    return stats
+
+
 def _run(job: Job) -> Stats:
-    return frames_job(job) if job.kind == "frames" else files_job(job)
+    runs = {"frames": frames_job, "files": files_job, "cli": cli_job}
+    return runs[job.kind](job)
 
 
 def campaign(args: argparse.Namespace) -> dict[str, Stats]:
     root = str(corpus.build(Path(args.cache)))
     jobs = []
-    for kind, total in (("frames", args.frames), ("files", args.files)):
+    for kind, total in (("frames", args.frames), ("files", args.files), ("cli", args.cli)):
         share, extra = divmod(total, args.jobs)
         for n in range(args.jobs):
             count = share + (n < extra)
             if count:
-                seed = args.seed * 1000 + n + (500 if kind == "files" else 0)
+                seed = args.seed * 1000 + n + {"frames": 0, "files": 500, "cli": 700}[kind]
                 jobs.append(Job(kind, seed, count, root, args.findings, args.slow, args.hang))
-    totals = {"frames": Stats("frames"), "files": Stats("files")}
+    totals = {"frames": Stats("frames"), "files": Stats("files"), "cli": Stats("cli")}
+    # command-line inputs fork `--jobs 2` workers of their own: not from a (daemonic) pool
+    # worker, so here, one after another; slow is their hang guard (a run is whole processes)
+    cli = [replace(j, slow_s=j.hang_s) for j in jobs if j.kind == "cli"]
     with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
-        for stats in pool.imap_unordered(_run, jobs):
+        for stats in pool.imap_unordered(_run, [j for j in jobs if j.kind != "cli"]):
             totals[stats.kind].merge(stats)
+    for job in cli:
+        totals["cli"].merge(cli_job(job))
     return totals
 
 
@@ -183,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fuzz.campaign", description=__doc__)
     parser.add_argument("--frames", type=int, default=100_000, help="mutated frames")
     parser.add_argument("--files", type=int, default=1_000, help="mutated capture files")
+    parser.add_argument("--cli", type=int, default=0,
+                        help="mutated captures through the command line (analyze --jobs 1 "
+                        "and 2, merge, report)")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cache", default=str(corpus.DEFAULT_CACHE), help="corpus directory")

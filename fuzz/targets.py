@@ -5,9 +5,12 @@ every output format. Shared by the campaign, the atheris entry point and the tes
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
 from analyzer.capture import RawRecord
 from analyzer.dot11 import Frame, Malformed, decode, peek
@@ -77,3 +80,53 @@ def run_file(blob: bytes, render_text: bool = False) -> Analysis | None:
         print_analysis(document, out)
         print_roams(document, out)
     return analysis
+
+
+EXIT_CODES = (0, 2, 3)  # fine, refused (one line on stderr), damaged
+
+
+def run_cli(blob: bytes, workdir: Path, report: bool = False) -> None:
+    """One capture through the command line as a user runs it: `analyze --jobs 1` and
+    `--jobs 2` (cut into small ranges) print the same JSON with the same exit code, `merge`
+    (and with `report`, `report`) exits 0, 2 or 3; an exit 2 is one line on stderr, nothing
+    prints a traceback, and the input is never changed."""
+    path = workdir / "input.pcapng"
+    path.write_bytes(blob)
+    argv = ["analyze", str(path), "--format", "json", "--quiet", "--jobs"]
+    one = _cli([*argv, "1"])
+    with _small_ranges():
+        two = _cli([*argv, "2"])
+    if one != two:
+        raise AssertionError(f"--jobs 2 differs from --jobs 1 (exit {one[0]} vs {two[0]})")
+    _cli(["merge", str(path), "-o", str(workdir / "merged.pcapng")])
+    if report:
+        _cli(["report", str(path), "-o", str(workdir / "report.html")])
+    if path.read_bytes() != blob:
+        raise AssertionError("an input was changed")
+
+
+def _cli(argv: list[str]) -> tuple[int, str]:
+    from analyzer.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    text = err.getvalue()
+    if code not in EXIT_CODES or "Traceback" in text:
+        raise AssertionError(f"{argv[0]}: exit {code}: {text[-300:]}")
+    if code == 2 and len(text.strip().splitlines()) != 1:
+        raise AssertionError(f"{argv[0]}: exit 2 without one line on stderr: {text[-300:]}")
+    return code, out.getvalue()
+
+
+@contextlib.contextmanager
+def _small_ranges() -> Iterator[None]:
+    from analyzer import parallel
+
+    old = parallel.MIN_SPLIT_BYTES
+    parallel.MIN_SPLIT_BYTES = 0
+    try:
+        yield
+    finally:
+        parallel.MIN_SPLIT_BYTES = old
+

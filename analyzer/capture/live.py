@@ -140,6 +140,7 @@ class InterfaceStats:
     frames: int = 0
     bytes: int = 0
     drops: int = 0  # by the kernel: the socket buffer was full
+    behind: int = 0  # by us: a stream's read-ahead was full (the analysis fell behind)
     gone: bool = False
     channels: set[int] = field(default_factory=set)
 

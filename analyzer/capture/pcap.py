@@ -20,6 +20,7 @@ MAX_RECORD = 0x4000000
 SANE_SNAPLEN = 262144
 CHUNK = 1 << 20
 MAX_WARNINGS = 100
+MAX_EMPTY = 1_000_000  # records of no byte read before a capture is taken for garbage
 
 _REC = {"<": struct.Struct("<IIII"), ">": struct.Struct(">IIII")}
 _HDR = {"<": struct.Struct("<HHiIII"), ">": struct.Struct(">HHiIII")}
@@ -122,6 +123,8 @@ def read_pcap(stream: BinaryIO, info: CaptureInfo, on_end: Callable[[], None]) -
                 if n < stop:
                     mark_truncated(info, f"file ends inside record {index + 1} at byte {base}")
                     return
+            if not caplen and count_empty(info, index, base + pos):
+                return
             data = buf[pos + 16 : stop]
             pos = stop
             index += 1
@@ -133,6 +136,17 @@ def read_pcap(stream: BinaryIO, info: CaptureInfo, on_end: Callable[[], None]) -
             yield tnew(rr, (index, ts, linktype, data, 0, olen))
     finally:
         on_end()
+
+
+def count_empty(info: CaptureInfo, index: int, offset: int) -> bool:
+    """Count an empty record; True (the capture marked damaged) at the MAX_EMPTY + 1st: a
+    file of zeros (a gzip of them costs nothing to send) is not read for hours."""
+    if info.empty < MAX_EMPTY:
+        info.empty += 1
+        return False
+    mark_truncated(info, f"{info.empty} empty records (no byte captured) by record {index} "
+                         f"at byte {offset}: not a real capture, the rest is not read")
+    return True
 
 
 def _corrupt(info: CaptureInfo, index: int, offset: int, caplen: int, limit: int) -> None:

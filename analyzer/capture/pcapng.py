@@ -6,7 +6,16 @@ import struct
 from collections.abc import Callable
 from typing import BinaryIO, NamedTuple
 
-from .pcap import CHUNK, MAX_RECORD, Prime, Records, mark_truncated, read_exact, warn
+from .pcap import (
+    CHUNK,
+    MAX_RECORD,
+    Prime,
+    Records,
+    count_empty,
+    mark_truncated,
+    read_exact,
+    warn,
+)
 from .records import CaptureInfo, RawRecord
 
 SHB_MAGIC = b"\x0a\x0d\x0d\x0a"
@@ -16,6 +25,7 @@ MAX_BLOCK = MAX_RECORD
 _BOM = {struct.pack("<I", 0x1A2B3C4D): "<", struct.pack(">I", 0x1A2B3C4D): ">"}
 _OPT_TSRESOL, _OPT_TSOFFSET = 9, 14
 _NS = 1_000_000_000
+TS_MIN, TS_MAX = -(1 << 63), (1 << 63) - 1  # what int64 nanoseconds hold
 
 
 class _Layout(NamedTuple):
@@ -136,7 +146,7 @@ def _blocks(stream: BinaryIO, info: CaptureInfo) -> Records:
             break
         if btype == IDB:
             if blen < 20:
-                warn(info, f"interface block too short at byte {offset}")
+                mark_truncated(info, f"corrupt interface block at byte {offset} skipped")
             else:
                 ifaces.append(parse_idb(body, lay, len(info.linktypes)))
                 info.linktypes.append(ifaces[-1].linktype)
@@ -157,18 +167,23 @@ def _blocks(stream: BinaryIO, info: CaptureInfo) -> Records:
             room = blen - 32
         else:
             if btype in (EPB, SPB, PB):
-                warn(info, f"unusable packet block {btype} at byte {offset} skipped")
+                mark_truncated(info, f"unusable packet block {btype} at byte {offset} skipped")
             offset += blen
             continue
         if caplen > room or iface_id >= len(ifaces):
-            warn(info, f"packet block at byte {offset}: bad length or interface, skipped")
+            mark_truncated(info, f"packet block at byte {offset}: bad length or interface, "
+                                 "skipped")
             offset += blen
             continue
+        if not caplen and count_empty(info, index + 1, offset):
+            break
         linktype, gid, _snaplen, mul, shift, div, off = ifaces[iface_id]
         start = 4 if btype == SPB else 20
         data = body[start : start + caplen]
         if hi >= 0:
             ts = last_ts = (((hi << 32 | lo) * mul) >> shift) // div + off
+            if not TS_MIN <= ts <= TS_MAX:
+                ts = last_ts = _clamp(info, ts, offset, index + 1)
         else:
             ts = last_ts
         index += 1
@@ -180,6 +195,16 @@ def _blocks(stream: BinaryIO, info: CaptureInfo) -> Records:
         yield tnew(rr, (index, ts, linktype, data, gid, olen))
     if not primed:
         yield Prime
+
+
+def _clamp(info: CaptureInfo, ts: int, offset: int, index: int) -> int:
+    """A timestamp beyond what 64-bit nanoseconds hold (years 1677 to 2262: a corrupt or
+    bit-flipped one) is clamped to that range, with a warning: every path (one process,
+    `--jobs`, Dask, `merge`, `live --write`) then carries the same value."""
+    edge = TS_MIN if ts < TS_MIN else TS_MAX
+    warn(info, f"packet {index} at byte {offset}: timestamp {ts} ns out of range, "
+               f"clamped to {edge} ns")
+    return edge
 
 
 def _stop(info: CaptureInfo, short: bool, offset: int, index: int, what: str) -> None:

@@ -29,8 +29,10 @@ class CaptureInfo:
     format: str  # "pcap" | "pcapng"
     linktypes: list[int] = field(default_factory=list)  # one per interface, in IDB order
     frames: int = 0
-    truncated: bool = False  # the file ended or broke inside a record/block
+    truncated: bool = False  # damaged: the file ended or broke inside a record/block, or a
+    # corrupt block was skipped (the reading went on after it)
     warnings: list[str] = field(default_factory=list)
     first_ts_ns: int | None = None
     last_ts_ns: int | None = None
     compressed: bool = False
+    empty: int = 0  # records that captured no byte (a bound on them: MAX_EMPTY)

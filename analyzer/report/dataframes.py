@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from analyzer.report.safe import clean
 from analyzer.roam.records import LATENCY_KEYS, PHASE_NAMES
 
 if TYPE_CHECKING:
@@ -153,6 +154,7 @@ def roam_rows(roams: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 def roam_row(roam: Mapping[str, Any]) -> dict[str, Any]:
     """Flatten one `Roam.to_dict()` (with or without `pmksa`) into a roams-table row."""
     row = {k: roam.get(k) for k in ROAM_SCHEMA if k in roam}
+    row["ssid"] = clean(roam.get("ssid"))  # off the air: escaped like the frames table's
     trigger = roam.get("trigger") or {}
     row["trigger"], row["trigger_reason"] = trigger.get("type"), trigger.get("reason")
     row["start"] = roam.get("t_start")
@@ -194,7 +196,9 @@ def pmksa_rows(roams: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         if not pmksa:
             continue
         keep = ("sta", "from_bssid", "to_bssid", "ssid", "method")
-        rows.append({"roam_id": roam.get("id"), **{k: roam.get(k) for k in keep}, **pmksa})
+        row = {"roam_id": roam.get("id"), **{k: roam.get(k) for k in keep}, **pmksa}
+        row["ssid"] = clean(roam.get("ssid"))  # off the air: escaped like the frames table's
+        rows.append(row)
     return rows
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 MAX_TIMELINES = 12  # stations with a timeline chart, busiest first
+MAX_LADDERS = 200  # attempts with a ladder in the HTML report (a ladder is ~30 KB and ~0.1 s)
 ROAM_COLUMNS = (
     "id", "sta", "from_bssid", "to_bssid", "ssid", "kind", "method", "trigger", "outcome",
     "latency_control_plane_ms", "latency_data_gap_ms", "missing_phases", "pmksa_verdict",
@@ -87,6 +88,18 @@ def capture_end(tables: Mapping[str, pd.DataFrame]) -> float | None:
 
 def busiest(roams: pd.DataFrame) -> list[str]:
     return [str(s) for s in roams["sta"].value_counts(sort=True).index]
+
+
+def laddered(roams: pd.DataFrame) -> pd.DataFrame:
+    """The attempts the HTML report draws a ladder for: all, or (thousands of attempts, as a
+    flood of forged stations makes) MAX_LADDERS of them, those that failed or broke the
+    expectations first, in id order."""
+    if len(roams) <= MAX_LADDERS:
+        return roams
+    bad = (roams["outcome"] != "success") | (roams["pmksa_as_expected"] == False)  # noqa: E712
+    order = roams.assign(_bad=bad.fillna(False).astype(bool)).sort_values(
+        ["_bad", "id"], ascending=[False, True], kind="stable")
+    return order.head(MAX_LADDERS).drop(columns="_bad").sort_values("id", kind="stable")
 
 
 def roam_ladders(roams: pd.DataFrame, frames: pd.DataFrame) -> Iterator[tuple[int, Figure]]:
@@ -210,7 +223,13 @@ def _ladder_sections(roams: pd.DataFrame, frames: pd.DataFrame) -> Iterator[str]
         return
     rows = {int(r["id"]): r for r in roams.to_dict("records")}
     open_all = len(rows) <= 5
-    for roam_id, fig in roam_ladders(roams, frames):
+    drawn = laddered(roams)
+    if len(drawn) < len(roams):
+        yield (f'<p class="note">{len(roams) - len(drawn)} of {len(roams)} attempts have no '
+               f"ladder here: the report draws at most {MAX_LADDERS}, those that failed or "
+               "broke the expectations first (`analyze --charts DIR` or the notebook's "
+               "`roam(id).ladder()` draw any)</p>")
+    for roam_id, fig in roam_ladders(drawn, frames):
         row = rows[roam_id]
         flag = " open" if open_all or flag_of(row.get("pmksa_as_expected")) is False else ""
         yield (

@@ -49,9 +49,12 @@ def end_line(live: dict[str, Any], attempts: Sequence[Roam]) -> str:
     channels = sorted({c for s in live["sources"] for c in s["channels"]})
     heard = ", ".join(map(str, channels)) or "none"
     roams = sum(1 for r in attempts if r.kind == "roam")
+    dropped = live.get("dropped_behind", 0)
+    behind = (f"{plural(dropped, 'frame')} dropped (the analysis fell behind), "
+              if dropped else "")
     return (f"roam-analyzer: live: stopped by {live['stopped_by'] or 'request'}: "
             f"{plural(live['frames_received'], 'frame')} received, "
-            f"{plural(live['kernel_drops'], 'kernel drop')}, "
+            f"{plural(live['kernel_drops'], 'kernel drop')}, {behind}"
             f"{plural(len(attempts), 'attempt')}, {plural(roams, 'roam')}; "
             f"channels heard: {heard}")
 

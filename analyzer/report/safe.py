@@ -34,16 +34,21 @@ def clean(text: str | None) -> str | None:
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# a separator a spreadsheet may split on (`,`, `;` in many locales, tab), then a formula start
+_AFTER_SEPARATOR = re.compile(r"([,;\t])( *)(?=[=+\-@\t\r])")
 
 
 def csv_cell(value: object) -> object:
     """Neutralise spreadsheet formulas and terminal escapes in strings (numbers are left alone).
 
     A CSV goes to spreadsheets (OWASP "CSV injection": a leading = + - @ starts a formula)
-    and, with `--format csv`, straight to the terminal.
+    and, with `--format csv`, straight to the terminal. A spreadsheet that splits on `;` or
+    tab (or `,` in a cell it does not read as quoted) starts a new cell after each one, so a
+    formula start after any of them is neutralised too.
     """
     if not isinstance(value, str):
         return value
     if value.startswith(FORMULA_PREFIXES):
         value = "'" + value
+    value = _AFTER_SEPARATOR.sub(r"\1\2'", value)
     return clean(value)

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from analyzer.report.safe import csv_cell
+from analyzer.capture.atomic import Staged
+from analyzer.report.safe import clean, csv_cell
 from analyzer.roam.records import LATENCY_KEYS
 
 ROAM_COLUMNS = (
@@ -27,6 +28,7 @@ FRAME_COLUMNS = (
 
 def roam_row(roam: dict[str, Any]) -> dict[str, Any]:
     row = {k: roam.get(k) for k in ROAM_COLUMNS if k in roam}
+    row["ssid"] = clean(roam.get("ssid"))  # off the air: escaped like the frames' (Parquet too)
     row["trigger"] = roam["trigger"]["type"]
     row["trigger_reason"] = roam["trigger"].get("reason")
     for key, value in roam["latency_ms"].items():
@@ -57,29 +59,28 @@ def _flat(value: Any) -> Any:
 def write_tables(
     directory: Path, document: dict[str, Any], frame_rows: list[dict[str, Any]]
 ) -> list[Path]:
-    """roams.csv, findings.csv, frames.csv (and .parquet beside each when pyarrow is there)."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """roams.csv, findings.csv, frames.csv (and .parquet beside each when pyarrow is there),
+    all renamed into place together once written, then a `_SUCCESS` marker
+    (analyzer.capture.atomic.Staged)."""
     tables = {
         "roams": (ROAM_COLUMNS, [roam_row(r) for r in document["roams"]]),
         "findings": (FINDING_COLUMNS, document["findings"]),
         "frames": (FRAME_COLUMNS, frame_rows),
     }
-    written = []
-    for name, (columns, rows) in tables.items():
-        path = directory / f"{name}.csv"
-        with path.open("w", newline="", encoding="utf-8") as out:
-            write_csv(out, columns, rows)
-        written.append(path)
-        written.extend(_parquet(directory / f"{name}.parquet", columns, rows))
-    return written
+    with Staged(directory) as staged:
+        for name, (columns, rows) in tables.items():
+            with open(staged.path(f"{name}.csv"), "w", newline="", encoding="utf-8") as out:
+                write_csv(out, columns, rows)
+            _parquet(staged, f"{name}.parquet", columns, rows)
+    return staged.written
 
 
-def _parquet(path: Path, columns: Sequence[str], rows: list[dict[str, Any]]) -> list[Path]:
+def _parquet(staged: Staged, name: str, columns: Sequence[str], rows: list[dict[str, Any]]
+             ) -> None:
     try:
         import pyarrow as pa  # noqa: PLC0415
         import pyarrow.parquet as pq  # noqa: PLC0415
     except ImportError:
-        return []
+        return
     data = {c: [_flat(r.get(c)) for r in rows] for c in columns}
-    pq.write_table(pa.table(data), path)
-    return [path]
+    pq.write_table(pa.table(data), staged.path(name))

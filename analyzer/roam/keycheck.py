@@ -87,6 +87,29 @@ def _psk(passphrase: bytes, ssid: bytes) -> bytes:
     return pmk_from_passphrase(passphrase, ssid)
 
 
+MAX_DERIVED = 1024  # passphrase PMKs derived per run: one PBKDF2 (~2 ms) per distinct SSID
+
+
+class Derivations:
+    """The passphrase PMKs of one run: one PBKDF2 per distinct (passphrase, SSID), at most
+    `limit` of them; an SSID beyond (forged SSIDs by the thousand) is not derived, and
+    `refused` counts the attempts checked without it."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = MAX_DERIVED if limit is None else limit
+        self.refused = 0
+        self._pmks: dict[tuple[bytes, bytes], bytes] = {}
+
+    def pmk(self, passphrase: bytes, ssid: bytes) -> bytes | None:
+        pmk = self._pmks.get((passphrase, ssid))
+        if pmk is None:
+            if len(self._pmks) >= self.limit:
+                self.refused += 1
+                return None
+            pmk = self._pmks[(passphrase, ssid)] = pmk_from_passphrase(passphrase, ssid)
+        return pmk
+
+
 def _mac(text: str) -> bytes:
     return bytes.fromhex(text.replace(":", ""))
 
@@ -101,13 +124,16 @@ def akm_of(roam: Roam) -> int | None:
     return None
 
 
-def _bases(keys: KeyRing, akm: int, ssid: bytes | None) -> Iterator[tuple[bytes, bytes]]:
+def _bases(keys: KeyRing, akm: int, ssid: bytes | None, derived: Derivations | None
+           ) -> Iterator[tuple[bytes, bytes]]:
     """Candidate (PMK, FT XXKey) pairs in the order they are tried (DOMAIN §6)."""
     if akm in PSK_AKMS:
         for pw, own in keys.passphrases:
             if own or ssid:
-                psk = _psk(pw, own or ssid or b"")
-                yield psk, psk
+                salt = own or ssid or b""
+                psk = _psk(pw, salt) if derived is None else derived.pmk(pw, salt)
+                if psk is not None:
+                    yield psk, psk
     elif akm in EAP_AKMS:
         for msk in keys.msks:
             pmk = msk[:48] if akm in _SHA384_EAP else msk[:32]
@@ -120,11 +146,12 @@ def _bases(keys: KeyRing, akm: int, ssid: bytes | None) -> Iterator[tuple[bytes,
                 yield k, k
 
 
-def _candidates(roam: Roam, keys: KeyRing, akm: int) -> list[_Candidate]:
+def _candidates(roam: Roam, keys: KeyRing, akm: int, derived: Derivations | None = None
+                ) -> list[_Candidate]:
     ssid = roam.ssid.encode() if roam.ssid is not None else None
     aa, spa = _mac(roam.to_bssid), _mac(roam.sta)
     out = []
-    for pmk, xxkey in dict.fromkeys(_bases(keys, akm, ssid)):
+    for pmk, xxkey in dict.fromkeys(_bases(keys, akm, ssid, derived)):
         names = frozenset() if akm in _NO_PMKID_FROM_KEY else {_pmkid(pmk, aa, spa, akm)}
         if akm in FT_AKMS:
             cand = _ft_candidate(roam, xxkey, akm, ssid, frozenset(names))
@@ -395,13 +422,15 @@ def keyless_names(roam: Roam) -> frozenset[bytes]:
     return frozenset() if value is None else frozenset({value})
 
 
-def check(roam: Roam, keys: KeyRing, known: frozenset[bytes] = frozenset()) -> KeyCheck:
+def check(roam: Roam, keys: KeyRing, known: frozenset[bytes] = frozenset(),
+          derived: Derivations | None = None) -> KeyCheck:
     """Verify the attempt's PMKIDs (offered, M1, M2, FT) and its MICs (4-way handshake, or the
     FTE MICs of an FT reassociation). `known`: PMKIDs earlier attempts of this station with
-    this AP proved (SAE, Suite-B), so an offer of one verifies."""
+    this AP proved (SAE, Suite-B), so an offer of one verifies; `derived`: the run's
+    passphrase PMKs (bounded), else a small process-wide cache."""
     akm = akm_of(roam)
     sae = keyless_names(roam)
-    cands = _candidates(roam, keys, akm) if keys and akm is not None and akm not in (
+    cands = _candidates(roam, keys, akm, derived) if keys and akm is not None and akm not in (
         14, 15, 16, 17) else []
     mics = _check_mics(roam, cands, akm) if cands and akm is not None else NO_CHECK
     ft = NO_CHECK

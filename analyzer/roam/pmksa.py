@@ -71,14 +71,18 @@ class PmksaJudge:
         # (station, AA) -> PMKIDs an attempt proved (SAE scalars, Suite-B KCK): an offer of
         # one in a later attempt verifies
         self.proved: dict[tuple[str, str], frozenset[bytes]] = {}
+        self.derived = keycheck.Derivations()  # one PBKDF2 per SSID, bounded per run
 
     def feed(self, roam: Roam) -> tuple[Roam, list[Finding]]:
         """The roam with `pmksa` and `mic_valid` set, and the findings they raise."""
         pre = roam.evidence.preauths
         before = [p for p in pre if p.end_ns <= roam.t_start_ns]
         out = self._preauths(before, roam.ssid)
+        refused = self.derived.refused
         keys = keycheck.check(roam, self.keys, self.proved.get((roam.sta, roam.to_bssid),
-                                                               frozenset()))
+                                                               frozenset()), self.derived)
+        if refused == 0 < self.derived.refused:
+            out.append(_derivation_cap(roam, self.derived.limit))
         ctx = self._context(roam, keys)
         verdict = judge(ctx)
         self._learn(roam, verdict, ctx, keys)
@@ -183,3 +187,13 @@ def _pmkids(roam: Roam, keys: KeyCheck) -> frozenset[bytes]:
     if not ids and roam.outcome == "success" and not roam.evidence.eap_seen:
         ids.update(bytes.fromhex(p) for p in roam.pmkids_offered)
     return frozenset(ids)
+
+
+def _derivation_cap(roam: Roam, limit: int) -> Finding:
+    """STATE_CAP_REACHED, once: SSIDs beyond the first `limit` get no passphrase PMK."""
+    from analyzer.roam import findings as fnd
+
+    msg = (f"passphrase keys derived for {limit} distinct SSIDs (one PBKDF2 each): attempts "
+           "on further SSIDs (from this one on) are checked without them")
+    return fnd.make("STATE_CAP_REACHED", roam.evidence.assoc_req_frame, roam.sta,
+                    roam.to_bssid, msg, roam.id)

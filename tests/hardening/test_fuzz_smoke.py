@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuzz import corpus
-from fuzz.campaign import Job, files_job, frames_job, replay
+from fuzz.campaign import Job, cli_job, files_job, frames_job, replay
 from fuzz.mutate import mutate_capture, mutate_frame
 from fuzz.targets import LINKTYPES, FrameTarget, run_file
 
@@ -87,3 +87,12 @@ def test_any_prefix_of_a_scenario_frame_plus_noise_goes_through_decode_roam_and_
 def test_any_bytes_after_a_valid_pcap_header_go_through_the_whole_pipeline(data: bytes) -> None:
     header = bytes.fromhex("d4c3b2a1020004000000000000000000ffff00007f000000")
     run_file(header + data, render_text=True)
+
+
+def test_smoke_campaign_mutated_captures_through_the_command_line(root: Path,
+                                                                  tmp_path: Path) -> None:
+    """analyze --jobs 1 and --jobs 2 agree byte for byte, merge and report exit 0, 2 (one
+    line) or 3, nothing raises, no input changes (fuzz.targets.run_cli)."""
+    stats = cli_job(job("cli", root, 20, tmp_path))
+    assert stats.inputs == 20
+    assert (stats.exceptions, stats.hangs, stats.samples) == (0, 0, [])

@@ -23,6 +23,8 @@ VECTORS = {
     "script": "<script>alert(1)</script>",
     "formula": "=cmd|' /C calc'!A0",
     "bidi": "abc\u202egpj.exe",
+    "semicolon": "net;=cmd|' /C calc'!A0",
+    "tab": "net\t@SUM(1+1)",
 }
 FORMULA = ("=", "+", "-", "@")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -58,9 +60,12 @@ def assert_terminal_safe(text: str) -> None:
 
 
 def assert_no_formula(cells: list[str]) -> None:
+    """Not in a cell, nor after a `;` or tab a spreadsheet may split the cell on."""
     for cell in cells:
-        if cell and cell.startswith(FORMULA):
-            float(cell)  # only numbers may start with a sign
+        for piece in re.split("[;\t,]", cell or ""):
+            piece = piece.lstrip(" ")
+            if piece and piece.startswith(FORMULA):
+                float(piece)  # only numbers may start with a sign
 
 
 def test_terminal_table_shows_the_vector_as_text(hostile: tuple, capsys) -> None:
@@ -91,7 +96,7 @@ def test_csv_on_stdout_neutralises_formulas_and_escapes(hostile: tuple, capsys) 
     out = cli(capsys, "analyze", "--quiet", "--format", "csv", path)
     assert_terminal_safe(out)
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert [r["ssid"] for r in rows] == [csv_cell(vector)] * 2
+    assert [r["ssid"] for r in rows] == [csv_cell(clean(vector))] * 2
     assert_no_formula([cell for row in rows for cell in row.values()])
 
 
@@ -145,7 +150,25 @@ def test_notebook_reprs_escape_every_value(hostile: tuple) -> None:
     assert_html_inert(analysis._repr_html_(), vector)
     assert_html_inert(analysis.roam(1)._repr_html_(), vector)
     assert_html_inert(analysis.roams.to_html(), vector, ours=False)  # pandas' own escaping
-    assert vector in set(analysis.roams["ssid"])
+    assert clean(vector) in set(analysis.roams["ssid"])
+
+
+def test_roams_and_pmksa_tables_and_roams_parquet_carry_the_ssid_escaped(
+    hostile: tuple, tmp_path: Path, capsys
+) -> None:
+    """Like the frames table: escaped where it has controls, the text itself otherwise."""
+    import pandas as pd  # noqa: TID251 - reading back the Parquet table
+
+    from analyzer import api
+
+    vector, path = hostile
+    analysis = api.load(path)
+    for table in (analysis.roams, analysis.pmksa):
+        assert set(table["ssid"]) == {clean(vector)}
+        assert_terminal_safe(" ".join(table["ssid"]))
+    cli(capsys, "analyze", "--quiet", "--out", str(tmp_path), path)
+    parquet = pd.read_parquet(tmp_path / "roams.parquet")
+    assert set(parquet["ssid"]) == {clean(vector)}
 
 
 def test_csv_cell_escapes_terminal_controls() -> None:
@@ -153,6 +176,15 @@ def test_csv_cell_escapes_terminal_controls() -> None:
     assert csv_cell("\x1b]8;;http://x\x07a") == "\\x1b]8;;http://x\\x07a"
     assert csv_cell("=1+1\x1b[2J") == "'=1+1\\x1b[2J"
     assert csv_cell(-45) == -45 and csv_cell(None) is None
+
+
+def test_csv_cell_neutralises_a_formula_after_any_separator() -> None:
+    """A spreadsheet splitting on `;` or tab starts a cell after each one."""
+    assert csv_cell("net;=1+1") == "net;'=1+1"
+    assert csv_cell("a; @x") == "a; '@x"
+    assert csv_cell("a,-x") == "a,'-x"
+    assert csv_cell("a\t+x") == "a\\x09'+x"
+    assert csv_cell("plain; text, here") == "plain; text, here"
 
 
 def test_bidi_overrides_are_escaped_in_text() -> None:

@@ -30,8 +30,9 @@ def test_analyze_charts_writes_png_and_svg(public_dir: Path, tmp_path: Path, cap
     assert main(["analyze", str(public_dir / "wpa2-psk-linksys.cap"), "--charts", str(charts),
                  "--quiet"]) == 0
     assert "reconnect" in capsys.readouterr().out  # the table is still printed
-    names = sorted(p.name for p in charts.iterdir())
+    names = sorted(p.name for p in charts.iterdir() if p.name != "_SUCCESS")
     stems = {n.rsplit(".", 1)[0] for n in names}
+    assert sorted((charts / "_SUCCESS").read_text().split()) == names  # written last
     assert {"latency_breakdown", "latency_by_method", "pmksa_verdicts",
             "timeline_0013ce5598ef", "ladder_1", "ladder_4"} <= stems
     assert all(f"{s}.png" in names and f"{s}.svg" in names for s in stems)
