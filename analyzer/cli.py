@@ -340,15 +340,20 @@ def _dispatch(args: argparse.Namespace) -> int:
 OUTPUTS = (  # (attribute, option, a directory?)
     ("out", "--out", True), ("charts", "--charts", True), ("output", "-o", False),
     ("write", "--write", False), ("annotate", "--annotate", False),
+    ("decrypt_out", "--decrypt-out", False),
 )
 
 
 def check_outputs(args: argparse.Namespace) -> None:
     """Every output path of the command is writable as what it must be (file or directory),
     or a one-line user error before any capture is read."""
+    from analyzer.capture.atomic import refuse_inputs
+
+    inputs = [*(getattr(args, "captures", None) or []), *_config_inputs(args)]
     for attr, option, is_dir in OUTPUTS:
         path = getattr(args, attr, None)
         if path and path != "-":
+            refuse_inputs([path], inputs, option, made=True)  # an input first: never overwrite
             problem = _dir_problem(path) if is_dir else _file_problem(path)
             if problem:
                 raise AnalyzerError(f"{option} {path}: {problem}")

@@ -61,6 +61,7 @@ class Analysis:
     violations: list[Violation] = field(default_factory=list)  # of the expectations (check)
     sensors: SensorReport | None = None  # several captures: clocks and de-duplication
     decryption: Any = None  # with keys: the decryption pass's DecryptStats (analyzer.decrypt)
+    derivations: Any = None  # the run's passphrase PMKs, shared with that pass (bounded)
 
     @property
     def truncated(self) -> bool:
@@ -404,6 +405,7 @@ class Engine:
         per-station partitions, analyzer.bystation)."""
         analysis = self.analysis
         _collect(analysis, self.judge, final, self.on_result)
+        analysis.derivations = self.judge.derived
         analysis.stations = stations
         if analysis.inventory.pmkids_dropped:
             analysis.findings.append(pmkid_cap_finding(analysis.inventory))

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from analyzer.capture import RawRecord
+from analyzer.capture.atomic import atomic_file
 from analyzer.config.keys import KeyRing
 from analyzer.crypto.ccmp import GCMP_CIPHERS, ccmp_key_id, ccmp_pn
 from analyzer.crypto.keys import Ptk
@@ -132,9 +133,10 @@ class DecryptPass:
     """The post-pass over one capture file's records, in order."""
 
     def __init__(self, roams: list[Roam], keys: KeyRing, everything: bool = False,
-                 writer: BinaryIO | None = None) -> None:
+                 writer: BinaryIO | None = None, derived: Any = None) -> None:
         self.roams = roams
         self.keys = keys
+        self.derived = derived  # the run's passphrase PMKs (bounded: keycheck.Derivations)
         self.everything = everything or writer is not None
         self.stats = DecryptStats()
         self.findings: list[Finding] = []
@@ -335,7 +337,7 @@ class DecryptPass:
             if old.hs is not None:
                 self._handshake_done(old, old.hs)
             self._flush_eap(old)
-        ptks = session_keys(roam, self.keys)
+        ptks = session_keys(roam, self.keys, self.derived)
         ft = None if ptks else ft_session_key(roam, self.keys)
         if ft is not None:
             ptks = [ft]
@@ -454,11 +456,12 @@ class DecryptPass:
 
 
 def decrypt_capture(roams: list[Roam], records: Iterable[RawRecord], keys: KeyRing,
-                    everything: bool = False, writer: BinaryIO | None = None
+                    everything: bool = False, writer: BinaryIO | None = None,
+                    derived: Any = None,
                     ) -> tuple[list[Finding], DecryptStats, list[int]]:  # fmt: skip
     """Run the pass: `roams` are replaced in place (recovery, latencies, proofs); returns the
     findings decryption revealed, what it cost, and the frames it decrypted."""
-    p = DecryptPass(roams, keys, everything, writer)
+    p = DecryptPass(roams, keys, everything, writer, derived)
     p.run(records)
     p.finish()
     return p.findings, p.stats, p.opened
@@ -475,11 +478,13 @@ def post_pass(analysis: Any, source: str, keys: KeyRing, decrypt_out: str | None
     if not os.path.isfile(source):  # stdin or a FIFO cannot be read again
         return None
     with open_capture(source) as again:
+        derived = getattr(analysis, "derivations", None)
         if decrypt_out is None:
-            found, stats, _ = decrypt_capture(analysis.roams, again, keys)
+            found, stats, _ = decrypt_capture(analysis.roams, again, keys, derived=derived)
         else:
-            with open(decrypt_out, "wb") as f:
-                found, stats, _ = decrypt_capture(analysis.roams, again, keys, writer=f)
+            with atomic_file(decrypt_out) as f:  # the real name only once complete
+                found, stats, _ = decrypt_capture(analysis.roams, again, keys, writer=f,
+                                                  derived=derived)
     if found:
         analysis.findings = aggregate(analysis.findings + found)
     return stats

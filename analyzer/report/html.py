@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 MAX_TIMELINES = 12  # stations with a timeline chart, busiest first
-MAX_LADDERS = 200  # attempts with a ladder in the HTML report (a ladder is ~30 KB and ~0.1 s)
+MAX_LADDERS = 400  # attempts with a ladder in the HTML report (an inline SVG ladder: a few KB)
 ROAM_COLUMNS = (
     "id", "sta", "from_bssid", "to_bssid", "ssid", "kind", "method", "trigger", "outcome",
     "latency_control_plane_ms", "latency_data_gap_ms", "missing_phases", "pmksa_verdict",
@@ -215,27 +215,6 @@ def _tone(column: str, value: Any) -> str:
         return _TONES.get(column, {}).get(value, "")
     except TypeError:  # unhashable
         return ""
-
-
-def _ladder_sections(roams: pd.DataFrame, frames: pd.DataFrame) -> Iterator[str]:
-    if roams.empty:
-        yield '<p class="note">no attempts</p>'
-        return
-    rows = {int(r["id"]): r for r in roams.to_dict("records")}
-    open_all = len(rows) <= 5
-    drawn = laddered(roams)
-    if len(drawn) < len(roams):
-        yield (f'<p class="note">{len(roams) - len(drawn)} of {len(roams)} attempts have no '
-               f"ladder here: the report draws at most {MAX_LADDERS}, those that failed or "
-               "broke the expectations first (`analyze --charts DIR` or the notebook's "
-               "`roam(id).ladder()` draw any)</p>")
-    for roam_id, fig in roam_ladders(drawn, frames):
-        row = rows[roam_id]
-        flag = " open" if open_all or flag_of(row.get("pmksa_as_expected")) is False else ""
-        yield (
-            f"<details{flag}><summary>{_roam_line(row)}</summary>"
-            f"{png_img(fig, f'ladder of attempt {roam_id}')}</details>"
-        )
 
 
 def _roam_line(row: Mapping[str, Any]) -> str:

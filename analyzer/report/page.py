@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SCROLL_ROWS = 25  # a longer attempts table scrolls in its own box, its header kept in view
-MAX_LADDERS = 400  # beyond: the page stays bounded; the notebook's roam(id).ladder() has all
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SCRIPT = (
     "document.querySelectorAll('table.sortable').forEach(function(t){"
@@ -177,20 +176,23 @@ def findings_by_code(findings: pd.DataFrame) -> str:
 
 
 def ladder_sections(roams: pd.DataFrame, frames: pd.DataFrame) -> Iterator[str]:
-    from analyzer.report.html import _roam_line
+    """A ladder per attempt as inline SVG, at most html.MAX_LADDERS of them (those that failed
+    or broke the expectations first), with a note saying how many are not drawn."""
+    from analyzer.report import html
 
     if roams.empty:
         yield '<p class="note">no attempts</p>'
         return
     records = roams.to_dict("records")
     open_all = len(records) <= 5
+    drawn = html.laddered(roams)
+    if len(drawn) < len(roams):
+        yield (f'<p class="note">{len(roams) - len(drawn)} of {len(roams)} attempts have no '
+               f"ladder here: the report draws at most {html.MAX_LADDERS}, those that failed "
+               "or broke the expectations first (`analyze --charts DIR` or the notebook's "
+               "`roam(id).ladder()` draw any)</p>")
     by_roam = dict(tuple(frames.groupby("roam_id"))) if not frames.empty else {}
-    for k, row in enumerate(records):
-        if k == MAX_LADDERS:
-            yield (f'<p class="note">{len(records) - MAX_LADDERS} more attempts: their ladders '
-                   "are left out to keep the page small (analyzer.load(...).roam(id).ladder() "
-                   "draws any of them)</p>")
-            return
+    for row in drawn.to_dict("records"):
         flag = " open" if open_all or flag_of(row.get("pmksa_as_expected")) is False else ""
         svg = ladder_svg(row, by_roam.get(row["id"], frames.iloc[:0]))
-        yield f"<details{flag}><summary>{_roam_line(row)}</summary>{svg}</details>"
+        yield f"<details{flag}><summary>{html._roam_line(row)}</summary>{svg}</details>"

@@ -106,7 +106,8 @@ class Derivations:
             if len(self._pmks) >= self.limit:
                 self.refused += 1
                 return None
-            pmk = self._pmks[(passphrase, ssid)] = pmk_from_passphrase(passphrase, ssid)
+            # through the process-wide cache the decryption pass's key lookups share
+            pmk = self._pmks[(passphrase, ssid)] = _psk(passphrase, ssid)
         return pmk
 
 
@@ -260,14 +261,14 @@ def _suite_b_names(roam: Roam, akm: int, ptk: Ptk) -> frozenset[bytes]:
     return frozenset({pmkid(ptk.kck, _mac(roam.to_bssid), _mac(roam.sta), akm)})
 
 
-def session_keys(roam: Roam, keys: KeyRing) -> list[Ptk]:
+def session_keys(roam: Roam, keys: KeyRing, derived: Derivations | None = None) -> list[Ptk]:
     """The PTK of each 4-way handshake of the attempt whose M2 MIC a key verifies (M1/M3
     ANonce with the M2 SNonce after it), in order: for decrypting frames, and for tests.
     The caller must keep them out of every output."""
     akm = akm_of(roam)
     if not keys or akm is None or akm in (14, 15, 16, 17):
         return []
-    cands = _candidates(roam, keys, akm)
+    cands = _candidates(roam, keys, akm, derived)
     pdus = [(m, f, _pdu(raw)) for m, f, raw in roam.evidence.eapol_keys]
     out: list[Ptk] = []
     anonce: bytes | None = None

@@ -73,7 +73,7 @@ def test_an_output_in_a_missing_directory_or_on_a_directory_is_a_user_error(
     capture: Path,
 ) -> None:
     done = cli("report", str(capture), "-o", str(capture.parent / "nowhere" / "r.html"))
-    assert done.returncode == 2 and "no such directory" in done.stderr
+    assert done.returncode == 2 and "does not exist" in done.stderr
     assert len(done.stderr.splitlines()) == 1
     done = cli("merge", str(capture), "-o", str(capture.parent))
     assert done.returncode == 2 and "is a directory" in done.stderr
