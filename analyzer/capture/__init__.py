@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
+from analyzer import _core
 from analyzer.errors import CaptureError
 
 from .pcap import MAGICS, Records, read_exact, read_pcap, warn
@@ -158,6 +159,9 @@ def open_capture(source: str | os.PathLike | BinaryIO, name: str | None = None) 
                 break
         close()
 
+    compiled = _core.core()  # the compiled readers when built and not switched off
+    if compiled is not None:
+        reader = compiled.pcap_records if fmt == "pcap" else compiled.pcapng_records
     records = reader(io.BufferedReader(raw, _BUFFER), info, on_end)
     next(records)
     return Capture(info, records, close)
