@@ -55,7 +55,7 @@ def engine() -> str:
     if _compiled is None:
         return "engine: python (compiled core not built; pure-Python path)"
     if pure():
-        return f"engine: python ({ENV}=1; compiled core available)"
+        return f"engine: python ({ENV}=1)"
     return "engine: core (compiled, Cython)"
 
 

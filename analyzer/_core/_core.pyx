@@ -22,7 +22,7 @@ from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
-from libc.string cimport memcmp, memmove
+from libc.string cimport memcmp, memcpy, memmove
 
 from analyzer.capture import pcap as _pcap
 from analyzer.capture import pcapng as _pcapng
@@ -92,13 +92,15 @@ cdef class _Source:
 
     cdef bytearray buf
     cdef Py_ssize_t pos, end, cap
-    cdef object readinto
+    cdef object read1
 
     def __cinit__(self, stream):
         self.buf = bytearray(BUFSIZE)
         self.cap = BUFSIZE
         self.pos = self.end = 0
-        self.readinto = stream.readinto
+        # read1: what the stream has buffered, else at most one raw read, so a pipe's records
+        # come as they arrive (BufferedReader.readinto1 would block for more when it had some)
+        self.read1 = getattr(stream, "read1", None) or stream.read
 
     cdef inline const uint8_t* at(self, Py_ssize_t off) noexcept:
         return <const uint8_t*>PyByteArray_AS_STRING(self.buf) + off
@@ -125,10 +127,15 @@ cdef class _Source:
                     grow = need + BUFSIZE
                 PyByteArray_Resize(self.buf, grow)
                 self.cap = grow
-            with memoryview(self.buf) as view:
-                got = self.readinto(view[self.end:self.cap]) or 0
+            chunk = self.read1(self.cap - self.end)
+            if chunk is not None and type(chunk) is not bytes:
+                chunk = bytes(chunk)
+            got = len(chunk) if chunk else 0
             if got <= 0:
                 break
+            if got > self.cap - self.end:
+                raise ValueError("read1 returned more than asked")
+            memcpy(PyByteArray_AS_STRING(self.buf) + self.end, PyBytes_AS_STRING(chunk), got)
             self.end += got
         return min(self.end - self.pos, need)
 
@@ -890,3 +897,30 @@ def scan(capture) -> tuple:
                     bad += 1
     return count, relevant, bad
 
+
+def lean(int kind, index, ts_ns, interface, bytes data not None):
+    """data_fields / beacon_fields / ack_receiver of analyzer.dot11.decode (by `kind`: DATA,
+    BEACON, CONTROL) on a radiotap record's bytes, compiled: the same fields, the same
+    Malformed, or decode.FULL (for tests and the fuzz targets)."""
+    from analyzer.dot11.decode import _ERRORS, _MEMO, FULL
+    from analyzer.dot11.mgmt import _beacon_after_tsf
+    from analyzer.dot11.records import Kind, Malformed
+
+    _init_kinds()
+    cdef _Lean lf = _Lean(_MEMO, Kind.BEACON, _beacon_after_tsf, _ERRORS)
+    cdef const uint8_t* d = <const uint8_t*>PyBytes_AS_STRING(data)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(data)
+    cdef int r
+    if kind == K_DATA:
+        r = lf.data(d, n)
+    elif kind == K_BEACON:
+        r = lf.beacon(d, n)
+    elif kind == K_CONTROL:
+        r = lf.ack(d, n)
+    else:
+        raise ValueError(f"no lean path for kind {kind}")
+    if r == LEAN_FIELDS:
+        return lf.out
+    if r == LEAN_FCS:
+        return Malformed(index, ts_ns, interface, "link", "FCS mismatch")
+    return FULL

@@ -159,7 +159,9 @@ def open_capture(source: str | os.PathLike | BinaryIO, name: str | None = None) 
                 break
         close()
 
-    compiled = _core.core()  # the compiled readers when built and not switched off
+    # The compiled readers when built and not switched off; a gzip stream keeps the Python
+    # readers, whose read sizes decide whether a broken stream's tail is reached at all.
+    compiled = None if compressed else _core.core()
     if compiled is not None:
         reader = compiled.pcap_records if fmt == "pcap" else compiled.pcapng_records
     records = reader(io.BufferedReader(raw, _BUFFER), info, on_end)
