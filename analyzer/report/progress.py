@@ -7,9 +7,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
 DELAY_S = 2.0
 EVERY = 4096
 
@@ -28,6 +25,10 @@ def progress_sink(quiet: bool = False) -> Callable[[int, Any], None] | None:
         if state["bar"] is None:
             if time.monotonic() - start < DELAY_S:
                 return
+            # rich only once a bar is due: `analyze` starts without it (start-up time)
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
             bar = Progress(
                 SpinnerColumn(),
                 TextColumn("{task.completed:,} relevant frames"),
