@@ -45,10 +45,12 @@ def engine(pure: bool):
         _core.set_pure(before)
 
 
-def analyze_json(path: Path | str, pure: bool, *extra: str) -> tuple[int, str, str]:
+def analyze_json(path: Path | str, pure: bool, *extra: str | Path) -> tuple[int, str, str]:
+    """`analyze --format json` of `path` (and any further paths or options in `extra`)."""
     out, err = io.StringIO(), io.StringIO()
     with engine(pure), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(["analyze", "--format", "json", "--quiet", "--jobs", "1", *extra, str(path)])
+        rc = main(["analyze", "--format", "json", "--quiet", "--jobs", "1", str(path),
+                   *map(str, extra)])
     return rc, out.getvalue(), err.getvalue()
 
 
@@ -64,7 +66,7 @@ def read_all(source: Path | bytes, pure: bool) -> tuple:
         return records, asdict(cap.info)
 
 
-def assert_same(path: Path | str, *extra: str) -> str:
+def assert_same(path: Path | str, *extra: str | Path) -> str:
     pure = analyze_json(path, True, *extra)
     core = analyze_json(path, False, *extra)
     assert pure[0] in (0, 2, 3), pure[2]  # 2: refused up front (not a capture)
@@ -161,6 +163,18 @@ def test_builder_scenarios_identical(tmp_path: Path) -> None:
         path.write_bytes(blob)
         assert_same(path)
         assert_same_records(blob)
+
+
+@needs_core
+def test_runners_identical(library: list[Path]) -> None:
+    """--jobs 2 (analyzer.parallel: worker processes read byte ranges with the core's
+    readers, the parent feeds the engine) and two captures as sensors (analyzer.merge)."""
+    by_name = {p.name: p for p in library}
+    bench = by_name["bench-mix.pcap"]
+    assert bench.stat().st_size > 1 << 20  # large enough to be split
+    assert_same(bench, "--jobs", "2")
+    assert_same(by_name["psk-roam.pcap"], by_name["eap-pmksa-roam.pcapng"])
+    assert_same(SHIPPED[0], SHIPPED[1], SHIPPED[2])
 
 
 # --- damaged and truncated ---------------------------------------------------------------
