@@ -44,7 +44,7 @@ def extensions() -> list:
     ext = Extension(
         "analyzer._core._core",
         ["analyzer/_core/_core.pyx"],
-        extra_compile_args=["-O2"] if os.name == "posix" else [],
+        extra_compile_args=["-O2", "-g0"] if os.name == "posix" else [],
     )
     try:
         return cythonize(
