@@ -366,3 +366,32 @@ def test_lean_fields_identical_on_corpus_frames(corpus_root: Path) -> None:
                 assert compiled.lean(kind, 7, 1_000, 0, frame) == want
                 seen += want is not FULL
     assert seen > 100
+
+
+def test_version_names_the_engine(capsys: pytest.CaptureFixture[str],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(_core.ENV, raising=False)
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("roam-analyzer ") and _core.engine() in out
+
+
+def test_pure_option_selects_the_pure_path_and_restores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(_core.ENV, raising=False)
+    seen = []
+    import analyzer.pipeline as pipeline
+
+    real = pipeline.Engine.run_capture
+
+    def spy(self, records):  # type: ignore[no-untyped-def]
+        seen.append(_core.core())
+        return real(self, records)
+
+    monkeypatch.setattr(pipeline.Engine, "run_capture", spy)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--pure", "analyze", "--format", "json", "--jobs", "1",
+                     str(SHIPPED[0])]) == 0
+    assert seen == [None] and not _core.pure()
