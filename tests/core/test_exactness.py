@@ -14,6 +14,7 @@ import contextlib
 import gzip
 import io
 import random
+import struct
 import zlib
 from dataclasses import asdict
 from pathlib import Path
@@ -395,3 +396,81 @@ def test_pure_option_selects_the_pure_path_and_restores(monkeypatch: pytest.Monk
         assert main(["--pure", "analyze", "--format", "json", "--jobs", "1",
                      str(SHIPPED[0])]) == 0
     assert seen == [None] and not _core.pure()
+
+
+# --- reader corners: timestamps, sections, block kinds (Hypothesis) ------------------------
+
+_TSRESOL = st.sampled_from([None, 0, 3, 6, 9, 10, 12, 19, 0x80 | 10, 0x80 | 20, 0x80 | 63, 0xFF])
+
+
+@st.composite
+def _pcapng_corner(draw: st.DrawFn) -> bytes:
+    from tests.capture.capbytes import block, epb, idb, shb, spb
+
+    out = b""
+    for _ in range(draw(st.integers(1, 3))):
+        endian = draw(st.sampled_from("<>"))
+        out += shb(endian)
+        n_if = draw(st.integers(0, 3))
+        for _ in range(n_if):
+            out += idb(draw(st.sampled_from([127, 105, 1, 999])), endian, draw(_TSRESOL),
+                       draw(st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1))),
+                       draw(st.integers(0, 70)))
+        for _ in range(draw(st.integers(0, 6))):
+            data = draw(st.binary(max_size=60))
+            kind = draw(st.sampled_from(["epb", "spb", "pb", "other"]))
+            if kind == "epb":
+                out += epb(draw(st.integers(0, 3)), draw(st.integers(0, 2**64 - 1)), data, endian,
+                           draw(st.one_of(st.none(), st.integers(0, 2**32 - 1))))
+            elif kind == "spb":
+                out += spb(data, draw(st.one_of(st.none(), st.integers(0, 100))), endian)
+            elif kind == "pb":
+                ts = draw(st.integers(0, 2**64 - 1))
+                head = struct.pack(endian + "HHIIII", draw(st.integers(0, 3)), 0, ts >> 32,
+                                   ts & 0xFFFFFFFF, len(data), len(data))
+                out += block(2, head + data, endian)
+            else:
+                out += block(draw(st.sampled_from([4, 5, 0x0BAD])), data, endian)
+    return out
+
+
+@needs_core
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(blob=_pcapng_corner(), cut=st.integers(0, 10**6))
+def test_pcapng_corners_identical(blob: bytes, cut: int) -> None:
+    """if_tsresol in powers of 10 and 2 (the core's fast path and its Python fallback),
+    if_tsoffset, 64-bit timestamps, SPB/PB, unknown blocks, several sections in both byte
+    orders, bad interface ids, and a cut anywhere."""
+    assert_same_records(blob)
+    assert_same_records(blob[: cut % (len(blob) + 1)])
+
+
+@needs_core
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(endian=st.sampled_from("<>"), nano=st.booleans(), snaplen=st.integers(0, 2**32 - 1),
+       records=st.lists(st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1),
+                                  st.binary(max_size=40)), max_size=5),
+       cut=st.integers(0, 10**6))
+def test_pcap_corners_identical(endian: str, nano: bool, snaplen: int, records: list,
+                                cut: int) -> None:
+    from tests.capture.capbytes import pcap
+
+    blob = pcap(records, endian, nano, 127, snaplen)
+    assert_same_records(blob)
+    assert_same_records(blob[: cut % (len(blob) + 1)])
+
+
+@needs_core
+def test_records_larger_than_the_buffer_identical() -> None:
+    """Records and blocks over the core's 512 KiB buffer: it grows, then shrinks back."""
+    from tests.capture.capbytes import epb, idb, pcap, shb
+
+    sizes = [10, 600_000, 5, 2_100_000, 300_000, 7, 1 << 19, (1 << 19) - 16, 3]
+    blobs = [
+        pcap([(1, n, bytes([n & 0xFF]) * n) for n in sizes], snaplen=0),
+        shb() + idb(127) + b"".join(epb(0, n, bytes([n & 0xFF]) * n) for n in sizes),
+    ]
+    for blob in blobs:
+        assert_same_records(blob)
+        for cut in (len(blob) - 1, len(blob) // 2, 700_000, 600_020):
+            assert_same_records(blob[:cut])
