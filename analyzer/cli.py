@@ -32,15 +32,6 @@ EXIT_CODES = """exit codes:
   4  live: an interface went away"""
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("wifi-roam-analyzer")
-    except PackageNotFoundError:
-        return "unknown (not installed)"
-
-
 _OPTION_NAME = re.compile(r"--?[A-Za-z][A-Za-z0-9-]*")
 
 
@@ -96,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Reassemble Wi-Fi roams from monitor-mode captures.",
         epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"roam-analyzer {_version()}")
+    _engine_options(parser)
     sub = parser.add_subparsers(dest="command", required=True)
     analyze = sub.add_parser("analyze", help="per-station roams, latencies and findings")
     analyze.add_argument("captures", nargs="+", metavar="CAPTURE", help="pcap/pcapng file, or -")
@@ -290,12 +281,49 @@ def _pmksa_inputs(args: argparse.Namespace) -> dict[str, Any]:
     return {"expectations": load_expectations(args.expect), "keys": keys}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from analyzer.procs import Stopped, stop_on_signals
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    """--version (with the engine in use) and --pure (analyzer._core decides what they mean)."""
+    from analyzer import _core
 
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="the version and which engine runs (compiled core or pure Python)")
+    parser.add_argument("--pure", action="store_true",
+                        help=f"the pure-Python engine, not the compiled core ({_core.ENV}=1)")
+
+
+class _Version(argparse.Action):
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from analyzer import _core
+
+        try:
+            number = version("wifi-roam-analyzer")
+        except PackageNotFoundError:
+            number = "unknown"
+        print(f"roam-analyzer {number}\n{_core.engine()}")
+        parser.exit()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     _Parser.argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    if args.pure:
+        from analyzer import _core
+
+        before = _core.pure()
+        _core.set_pure(True)  # worker processes inherit it
+        try:
+            return main_args(args)
+        finally:
+            _core.set_pure(before)
+    return main_args(args)
+
+
+def main_args(args: argparse.Namespace) -> int:
+    from analyzer.procs import Stopped, stop_on_signals
+
     try:
         with stop_on_signals():  # SIGTERM/SIGHUP unwind like Ctrl-C: temporaries removed
             return _dispatch(args)

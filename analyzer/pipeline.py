@@ -9,6 +9,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from analyzer import _core
 from analyzer.capture import Capture, CaptureInfo, RawRecord, open_capture
 from analyzer.config.expectations import Expectations
 from analyzer.config.keys import KeyRing
@@ -314,7 +315,12 @@ class Engine:
         the prefilter, decode and inventory inlined (data frames are never counted). When
         `lean`, data frames, beacons and ACKs come straight from the decoder's memo (same
         checks, same Malformed) without building the Radio, header and Frame; Block Acks are
-        decoded in full."""
+        decoded in full. A capture read by the compiled core runs the same loop there
+        (analyzer._core), with the same calls into the engine."""
+        compiled = _core.core()
+        if compiled is not None and compiled.accepts(records):
+            compiled.run_capture(self, records, _collect, _count_malformed)
+            return
         result = self.analysis.captures[0]
         add, sinks, tracker_feed = self._add, self._sinks, self.tracker.feed
         analysis, judge, on_result = self.analysis, self.judge, self.on_result

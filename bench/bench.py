@@ -4,6 +4,11 @@ Usage: python bench/bench.py [--frames 1000000] [--keep]
 Generates a bench_mix capture with the scenario builder, then runs, each in its own process:
   walk     - the floor of any pure-Python reader: a loop that only steps from one pcap record
              header to the next (struct.unpack_from of the captured length), no decoding
+  core-walk - the compiled core's reader (analyzer._core) stepping over every record
+  core-scan - the compiled core walking, classifying every record (peek) and checking the FCS
+             of every relevant radiotap frame that carries one
+  analyze-core / analyze-pure - `analyze --format json --jobs 1` with the compiled core, and
+             with ROAM_ANALYZER_PURE=1 (the pure-Python reference path)
   decode   - read + prefilter + decode every relevant frame into its record (no output)
   lean     - the decode path `analyze` takes: data frames, beacons and ACKs known to the
              decoder's memo reduced to the fields the roam tracker reads, the rest decoded
@@ -15,7 +20,8 @@ Generates a bench_mix capture with the scenario builder, then runs, each in its 
   dask2-warm-parts - the same with `--station-parts 2`: the roam engine as two per-station
              partitions on the workers (analyzer.bystation), the client merging their results
   tshark   - `tshark -T fields` extracting the same management/EAPOL fields
-and prints frames/s and peak RSS of each, and the ratios to tshark.
+and prints wall and CPU seconds (user + system, of the child), frames/s of each, peak RSS, and
+the ratios to tshark in the same run. The core runs are skipped when the extension is not built.
 
 With --many: 20 files (--files) of bench_mix (--file-frames, 50 k each; one generated, the rest
 copies) analysed as a directory of independent captures, each run in its own process:
@@ -113,14 +119,36 @@ print(n)
 """
 
 
-def measure(argv: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one child process."""
+CORE_WALK = """
+import sys
+from analyzer._core import _core
+from analyzer.capture import open_capture
+print(_core.walk(open_capture(sys.argv[1])))
+"""
+
+CORE_SCAN = """
+import sys
+from analyzer._core import _core
+from analyzer.capture import open_capture
+print(_core.scan(open_capture(sys.argv[1])))
+"""
+
+PURE = {"ROAM_ANALYZER_PURE": "1"}
+CPU: dict[str, float] = {}  # run name -> CPU seconds of its child (user + system)
+
+
+def measure(argv: list[str], env: dict[str, str] | None = None,
+            name: str | None = None) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one child process; its CPU seconds go to CPU[name]."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=None if env is None else {**os.environ, **env})
     _pid, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in (0, 3):
         raise SystemExit(f"{argv[0]} failed with status {status}")
+    if name is not None:
+        CPU[name] = usage.ru_utime + usage.ru_stime
     return elapsed, usage.ru_maxrss
 
 
@@ -153,6 +181,16 @@ def main() -> int:
         runs[f"jobs{jobs}"] = [sys.executable, "-m", "analyzer", "analyze", "--format", "json",
                                "--quiet", "--jobs", str(jobs), str(capture)]
     runs["analyze"] = runs["jobs1"]
+    from analyzer import _core
+
+    envs: dict[str, dict[str, str]] = {"analyze-pure": PURE, "lean": PURE, "decode": PURE}
+    runs["analyze-pure"] = runs["jobs1"]
+    if _core.available():
+        runs["core-walk"] = [sys.executable, "-c", CORE_WALK, str(capture)]
+        runs["core-scan"] = [sys.executable, "-c", CORE_SCAN, str(capture)]
+        runs["analyze-core"] = runs["jobs1"]
+    else:
+        print(f"compiled core not built: no core runs ({_core.why_missing()})")
     tshark = shutil.which("tshark")
     if tshark and not args.no_tshark:
         fields = [a for f in TSHARK_FIELDS for a in ("-e", f)]
@@ -160,22 +198,33 @@ def main() -> int:
     if not args.no_dask:
         runs["dask2"] = [sys.executable, "-m", "analyzer", "analyze", "--format", "json",
                          "--quiet", "--dask", "local", str(capture)]
-    results = {name: measure(argv) for name, argv in runs.items() if name != "analyze"}
+    results = {name: measure(argv, envs.get(name), name)
+               for name, argv in runs.items() if name != "analyze"}
     results["analyze"] = results["jobs1"]
+    CPU["analyze"] = CPU["jobs1"]
     if not args.no_dask:
         with dask_cluster(workdir / "scheduler.json") as address:
             for name, parts in (("dask2-warm", "0"), ("dask2-warm-parts", "2")):
                 argv = [sys.executable, "-m", "analyzer", "analyze", "--format", "json",
                         "--quiet", "--dask", address, "--station-parts", parts, str(capture)]
-                results[name] = measure(argv)
-    print(f"{'run':<17} {'seconds':>8} {'frames/s':>12} {'peak RSS MiB':>13}")
+                results[name] = measure(argv, name=name)
+    print(f"engine of jobs1/jobs2/analyze: {_core.engine()}")
+    print(f"{'run':<17} {'wall s':>8} {'CPU s':>8} {'frames/s CPU':>13} {'frames/s wall':>14} "
+          f"{'peak RSS MiB':>13}")
     for name, (secs, rss) in results.items():
-        print(f"{name:<17} {secs:8.2f} {args.frames / secs:12,.0f} {rss / 1024:13.1f}")
+        cpu = CPU.get(name)
+        cpu_s = f"{cpu:8.2f} {args.frames / cpu:13,.0f}" if cpu else f"{'-':>8} {'-':>13}"
+        print(f"{name:<17} {secs:8.2f} {cpu_s} {args.frames / secs:14,.0f} {rss / 1024:13.1f}")
     if "tshark" in results:
         t_secs, t_rss = results["tshark"]
-        for name in ("walk", "decode", "lean", "analyze"):
+        t_cpu = CPU["tshark"]
+        for name in ("walk", "decode", "lean", "core-walk", "core-scan", "analyze-core",
+                     "analyze-pure"):
+            if name not in results:
+                continue
             secs, rss = results[name]
-            print(f"{name} vs tshark: {t_secs / secs:.1f}x faster, {rss / t_rss:.2f}x the memory")
+            print(f"{name} vs tshark: {t_cpu / CPU[name]:.1f}x faster in CPU, "
+                  f"{t_secs / secs:.1f}x in wall time, {rss / t_rss:.2f}x the memory")
     print(f"jobs2 vs jobs1: {results['jobs1'][0] / results['jobs2'][0]:.2f}x")
     for name in ("dask2", "dask2-warm", "dask2-warm-parts"):
         if name in results:

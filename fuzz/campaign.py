@@ -23,7 +23,7 @@ from pathlib import Path
 
 from fuzz import corpus
 from fuzz.mutate import mutate_capture, mutate_frame
-from fuzz.targets import LINKTYPES, FrameTarget, run_cli, run_file
+from fuzz.targets import LINKTYPES, CoreDifference, FrameTarget, run_cli, run_file
 
 MAX_SAMPLES = 20
 
@@ -38,6 +38,7 @@ class Stats:
     inputs: int = 0
     exceptions: int = 0
     hangs: int = 0
+    differences: int = 0  # the compiled core disagreed with the pure path
     slow: int = 0  # inputs over the slow threshold
     max_s: float = 0.0
     seconds: float = 0.0
@@ -47,6 +48,7 @@ class Stats:
         self.inputs += other.inputs
         self.exceptions += other.exceptions
         self.hangs += other.hangs
+        self.differences += other.differences
         self.slow += other.slow
         self.max_s = max(self.max_s, other.max_s)
         self.seconds = max(self.seconds, other.seconds)
@@ -83,6 +85,8 @@ def guard(seconds: float) -> Iterator[None]:
 def _record(stats: Stats, job: Job, name: str, data: bytes, exc: BaseException) -> None:
     if isinstance(exc, Hang):
         stats.hangs += 1
+    elif isinstance(exc, CoreDifference):
+        stats.differences += 1
     else:
         stats.exceptions += 1
     if len(stats.samples) >= MAX_SAMPLES:
@@ -136,7 +140,7 @@ def files_job(job: Job) -> Stats:
         start = time.perf_counter()
         try:
             with guard(job.hang_s):
-                run_file(blob, render_text=i % 50 == 0)
+                run_file(blob, render_text=i % 50 == 0, core=True)
         except Exception as exc:  # noqa: BLE001
             _record(stats, job, f"file-{job.seed}-{i}.bin", blob, exc)
         _timed(stats, job, start)
@@ -206,7 +210,7 @@ def replay(path: Path) -> int:
         for fcs in (True, False):
             target(1, 1, linktype, data, fcs)
     else:
-        run_file(data, render_text=True)
+        run_file(data, render_text=True, core=True)
     print(f"{path}: no exception")
     return 0
 
@@ -234,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     report["wall_s"] = round(time.perf_counter() - began, 1)  # type: ignore[assignment]
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
-    bad = sum(s.exceptions + s.hangs + s.slow for s in totals.values())
+    bad = sum(s.exceptions + s.hangs + s.differences + s.slow for s in totals.values())
     return 1 if bad else 0
 
 

@@ -1,6 +1,10 @@
 """What one fuzz input goes through: a frame through `peek`/`decode` (and on into the roam
 engine and the frame report), a capture file through `open_capture` + `pipeline.run` and
 every output format. Shared by the campaign, the atheris entry point and the test smoke run.
+
+When the compiled core (analyzer._core) is built, every input also goes through it and must
+give what the pure path gives: a frame's `peek` and lean fields, a file's whole JSON document
+(its readers and hot loop). A difference raises CoreDifference.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from analyzer import _core
 from analyzer.capture import RawRecord
 from analyzer.dot11 import Frame, Malformed, decode, peek
 from analyzer.errors import AnalyzerError
@@ -26,6 +31,45 @@ from analyzer.roam.tracker import Tracker
 LINKTYPES = (1, 105, 119, 127, 163, 192)
 
 
+class CoreDifference(AssertionError):
+    """The compiled core and the pure path disagree on an input."""
+
+
+def _lean_paths() -> dict:
+    from analyzer.dot11.decode import ack_receiver, beacon_fields, data_fields
+    from analyzer.dot11.records import Kind
+
+    return {int(Kind.DATA): data_fields, int(Kind.BEACON): beacon_fields,
+            int(Kind.CONTROL): ack_receiver}
+
+
+def core_frame(index: int, ts_ns: int, linktype: int, data: bytes) -> None:
+    """The core's classifier and lean fields against decode's, on one record (after `decode`
+    saw it, so the memo may know it)."""
+    from analyzer.dot11.decode import FULL
+
+    compiled = _core.core()
+    if compiled is None:
+        return
+    if compiled.peek(linktype, data) != peek(linktype, data):
+        raise CoreDifference(f"peek: core {compiled.peek(linktype, data)}, "
+                             f"python {peek(linktype, data)}")
+    if linktype != 127:
+        return
+    rec = RawRecord(index, ts_ns, linktype, data, 0, len(data))
+    for kind, python in _LEAN.items():
+        want = python(rec)
+        if kind == _ACK and type(want) is not str:
+            want = FULL
+        got = compiled.lean(kind, index, ts_ns, 0, data)
+        if got != want:
+            raise CoreDifference(f"lean kind {kind}: core {got!r}, python {want!r}")
+
+
+_LEAN = _lean_paths()
+_ACK = 18
+
+
 class FrameTarget:
     """Decodes records and feeds the results to one long-lived tracker and inventory."""
 
@@ -38,6 +82,7 @@ class FrameTarget:
     def __call__(self, index: int, ts_ns: int, linktype: int, data: bytes, fcs: bool) -> None:
         peek(linktype, data)
         item = decode(RawRecord(index, ts_ns, linktype, data, 0, len(data)), check_fcs=fcs)
+        core_frame(index, ts_ns, linktype, data)
         if item is None:
             self.ignored += 1
             return
@@ -61,8 +106,22 @@ class FrameTarget:
         self.inventory = Inventory()
 
 
-def run_file(blob: bytes, render_text: bool = False) -> Analysis | None:
-    """The whole pipeline and every output on one capture; None when it is refused up front."""
+def run_file(blob: bytes, render_text: bool = False, core: bool = False) -> Analysis | None:
+    """The whole pipeline and every output on one capture; None when it is refused up front.
+    `core`: also through the compiled core (when built), whose document must be the same."""
+    if core and _core.available():
+        before = _core.pure()
+        try:
+            _core.set_pure(True)
+            pure = _document(run_file(blob, render_text))
+            _core.set_pure(False)
+            analysis = run_file(blob, render_text)
+        finally:
+            _core.set_pure(before)
+        compiled = _document(analysis)
+        if compiled != pure:
+            raise CoreDifference("the core's JSON document differs from the pure path's")
+        return analysis
     try:
         analysis = run([io.BytesIO(blob)])  # type: ignore[list-item]
     except AnalyzerError:
@@ -130,3 +189,7 @@ def _small_ranges() -> Iterator[None]:
     finally:
         parallel.MIN_SPLIT_BYTES = old
 
+def _document(analysis: Analysis | None) -> str | None:
+    if analysis is None:
+        return None
+    return json.dumps(analysis_document(analysis), sort_keys=True)

@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
+from analyzer import _core
 from analyzer.errors import CaptureError
 
 from .pcap import MAGICS, Records, read_exact, read_pcap, warn
@@ -158,6 +159,11 @@ def open_capture(source: str | os.PathLike | BinaryIO, name: str | None = None) 
                 break
         close()
 
+    # The compiled readers when built and not switched off; a gzip stream keeps the Python
+    # readers, whose read sizes decide whether a broken stream's tail is reached at all.
+    compiled = None if compressed else _core.core()
+    if compiled is not None:
+        reader = compiled.pcap_records if fmt == "pcap" else compiled.pcapng_records
     records = reader(io.BufferedReader(raw, _BUFFER), info, on_end)
     next(records)
     return Capture(info, records, close)

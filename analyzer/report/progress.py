@@ -10,19 +10,11 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    SpinnerColumn,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 DELAY_S = 2.0
 EVERY = 4096
@@ -54,6 +46,17 @@ class FileProgress:
         self.bar.update(self.task, completed=self.bytes_read(), frames=self.frames)
 
     def _open(self) -> None:
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            SpinnerColumn,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
         columns: list[Any] = [SpinnerColumn(), TextColumn("{task.fields[frames]:,} frames")]
         if self.total and self.bytes_read() == 0:
             self.total = None  # decoded by worker processes: this process reads no bytes
@@ -107,4 +110,6 @@ def progress_sink(quiet: bool = False, sources: Sequence[str] = ()) -> FileProgr
     """The progress display for reading `sources`, or None (no terminal, or --quiet)."""
     if quiet or not sys.stderr.isatty():
         return None
+    from rich.console import Console  # only on a terminal: `analyze` starts without rich
+
     return FileProgress(sources, Console(stderr=True))

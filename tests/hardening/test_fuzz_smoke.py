@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from analyzer import _core
 from fuzz import corpus
 from fuzz.campaign import Job, cli_job, files_job, frames_job, replay
 from fuzz.mutate import mutate_capture, mutate_frame
@@ -37,13 +38,33 @@ def test_corpus_holds_scenario_frames_and_capture_seeds(root: Path) -> None:
 def test_smoke_campaign_mutated_frames_raise_nothing(root: Path, tmp_path: Path) -> None:
     stats = frames_job(job("frames", root, 20_000, tmp_path))
     assert stats.inputs == 20_000
-    assert (stats.exceptions, stats.hangs, stats.samples) == (0, 0, [])
+    assert (stats.exceptions, stats.hangs, stats.differences, stats.samples) == (0, 0, 0, [])
 
 
 def test_smoke_campaign_mutated_files_raise_nothing(root: Path, tmp_path: Path) -> None:
     stats = files_job(job("files", root, 200, tmp_path))
     assert stats.inputs == 200
-    assert (stats.exceptions, stats.hangs, stats.samples) == (0, 0, [])
+    assert (stats.exceptions, stats.hangs, stats.differences, stats.samples) == (0, 0, 0, [])
+
+
+@pytest.mark.skipif(not _core.available(), reason="compiled core not built")
+def test_smoke_campaign_notices_a_core_difference(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The comparison is live: a core that misclassified would be counted, not missed."""
+    from analyzer._core import _core as compiled
+
+    class Wrong:
+        def __getattr__(self, name: str) -> object:
+            return getattr(compiled, name)
+
+        @staticmethod
+        def peek(linktype: int, data: bytes) -> int:
+            return 42
+
+    monkeypatch.setattr(_core, "core", lambda: Wrong())
+    stats = frames_job(job("frames", root, 50, tmp_path))
+    assert stats.differences == 50 and stats.exceptions == 0
 
 
 def test_mutator_is_deterministic_for_a_seed(root: Path) -> None:

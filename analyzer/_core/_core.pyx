@@ -1,0 +1,926 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""The compiled core: pcap/pcapng record walk, frame classifier, FCS, lean header fields.
+
+Every function here is a port of a pure-Python reference and must give exactly its result:
+
+  PcapReader     analyzer.capture.pcap.read_pcap      (records, CaptureInfo, warnings)
+  PcapngReader   analyzer.capture.pcapng.read_pcapng
+  peek           analyzer.dot11.decode.peek
+  crc32          zlib.crc32
+  run_capture    analyzer.pipeline.Engine.run_capture (with data_fields, beacon_fields and
+                 ack_receiver of analyzer.dot11.decode, sharing their memo)
+
+Safety: bounds checking is off for speed, so every read of record bytes goes through a length
+checked here first (`n`, the record's captured length, or the buffer's filled length). A reader
+never reads past what the stream gave it; a length field that lies costs what the file holds
+(the buffer grows by doubling only as bytes arrive).
+"""
+
+from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_Resize
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.dict cimport PyDict_GetItem
+from cpython.object cimport PyObject
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+from libc.string cimport memcmp, memcpy, memmove
+
+from analyzer.capture import pcap as _pcap
+from analyzer.capture import pcapng as _pcapng
+from analyzer.capture.records import RawRecord
+
+cdef object _tnew = tuple.__new__
+cdef object _RawRecord = RawRecord
+cdef object _warn = _pcap.warn
+cdef object _mark_truncated = _pcap.mark_truncated
+
+cdef Py_ssize_t BUFSIZE = 1 << 19  # 512 KiB reads into one reused buffer
+cdef uint32_t MAX_RECORD = 0x4000000
+cdef int64_t NS = 1000000000
+
+
+# --- CRC-32 (IEEE 802.3, as zlib.crc32), slice-by-8 ------------------------------------------
+
+cdef uint32_t _crc_table[8][256]
+
+
+cdef void _crc_init() noexcept:
+    cdef uint32_t c, i, k
+    for i in range(256):
+        c = i
+        for k in range(8):
+            c = (c >> 1) ^ 0xEDB88320 if c & 1 else c >> 1
+        _crc_table[0][i] = c
+    for i in range(256):
+        c = _crc_table[0][i]
+        for k in range(1, 8):
+            c = _crc_table[0][c & 0xFF] ^ (c >> 8)
+            _crc_table[k][i] = c
+
+
+_crc_init()
+
+
+cdef inline uint32_t _crc32(const uint8_t* p, Py_ssize_t n) noexcept nogil:
+    cdef uint32_t c = ~(<uint32_t>0)
+    cdef uint32_t a, b
+    while n >= 8:
+        a = c ^ (<uint32_t>p[0] | <uint32_t>p[1] << 8 | <uint32_t>p[2] << 16
+                 | <uint32_t>p[3] << 24)
+        b = <uint32_t>p[4] | <uint32_t>p[5] << 8 | <uint32_t>p[6] << 16 | <uint32_t>p[7] << 24
+        c = (_crc_table[7][a & 0xFF] ^ _crc_table[6][(a >> 8) & 0xFF]
+             ^ _crc_table[5][(a >> 16) & 0xFF] ^ _crc_table[4][a >> 24]
+             ^ _crc_table[3][b & 0xFF] ^ _crc_table[2][(b >> 8) & 0xFF]
+             ^ _crc_table[1][(b >> 16) & 0xFF] ^ _crc_table[0][b >> 24])
+        p += 8
+        n -= 8
+    while n > 0:
+        c = _crc_table[0][(c ^ p[0]) & 0xFF] ^ (c >> 8)
+        p += 1
+        n -= 1
+    return ~c
+
+
+def crc32(const uint8_t[::1] data not None) -> int:
+    """zlib.crc32(data) (for tests)."""
+    return _crc32(&data[0] if data.shape[0] else NULL, data.shape[0])
+
+
+# --- the buffered source ---------------------------------------------------------------------
+
+cdef class _Source:
+    """A byte stream read in BUFSIZE pieces into one bytearray; `pos` is the next unread byte."""
+
+    cdef bytearray buf
+    cdef Py_ssize_t pos, end, cap
+    cdef object read1
+
+    def __cinit__(self, stream):
+        self.buf = bytearray(BUFSIZE)
+        self.cap = BUFSIZE
+        self.pos = self.end = 0
+        # read1: what the stream has buffered, else at most one raw read, so a pipe's records
+        # come as they arrive (BufferedReader.readinto1 would block for more when it had some)
+        self.read1 = getattr(stream, "read1", None) or stream.read
+
+    cdef inline const uint8_t* at(self, Py_ssize_t off) noexcept:
+        return <const uint8_t*>PyByteArray_AS_STRING(self.buf) + off
+
+    cdef Py_ssize_t want(self, Py_ssize_t need) except -1:
+        """Make up to `need` bytes from `pos` available; returns how many are (< need: EOF)."""
+        cdef Py_ssize_t have = self.end - self.pos
+        cdef Py_ssize_t got, grow
+        if have >= need:
+            return need
+        if self.pos:
+            if have:
+                memmove(PyByteArray_AS_STRING(self.buf), PyByteArray_AS_STRING(self.buf) + self.pos,
+                        have)
+            self.pos = 0
+            self.end = have
+            if self.cap > BUFSIZE and have < BUFSIZE and need <= BUFSIZE:
+                PyByteArray_Resize(self.buf, BUFSIZE)  # a huge record passed: shrink back
+                self.cap = BUFSIZE
+        while self.end < need:
+            if self.end == self.cap:
+                grow = self.cap * 2
+                if grow > need + BUFSIZE:
+                    grow = need + BUFSIZE
+                PyByteArray_Resize(self.buf, grow)
+                self.cap = grow
+            chunk = self.read1(self.cap - self.end)
+            if chunk is not None and type(chunk) is not bytes:
+                chunk = bytes(chunk)
+            got = len(chunk) if chunk else 0
+            if got <= 0:
+                break
+            if got > self.cap - self.end:
+                raise ValueError("read1 returned more than asked")
+            memcpy(PyByteArray_AS_STRING(self.buf) + self.end, PyBytes_AS_STRING(chunk), got)
+            self.end += got
+        return min(self.end - self.pos, need)
+
+
+# --- readers ---------------------------------------------------------------------------------
+
+cdef inline uint32_t _u32(const uint8_t* p, bint big) noexcept:
+    if big:
+        return <uint32_t>p[0] << 24 | <uint32_t>p[1] << 16 | <uint32_t>p[2] << 8 | p[3]
+    return <uint32_t>p[3] << 24 | <uint32_t>p[2] << 16 | <uint32_t>p[1] << 8 | p[0]
+
+
+cdef inline uint32_t _u16(const uint8_t* p, bint big) noexcept:
+    if big:
+        return <uint32_t>p[0] << 8 | p[1]
+    return <uint32_t>p[1] << 8 | p[0]
+
+
+cdef class Reader:
+    """What both readers share: the generator protocol of the Python readers (the first
+    `next` primes and gives None, then RawRecords), the current record for the compiled loop,
+    and CaptureInfo kept as the Python reader keeps it."""
+
+    cdef _Source src
+    cdef object info, on_end, stream
+    cdef int state  # 0: not primed, 1: records, 2: the end is due, 3: ended
+    # the current record: bytes at src.at(cur_off), cur_len of them
+    cdef Py_ssize_t cur_off, cur_len
+    cdef Py_ssize_t index
+    cdef object cur_ts, first_ts
+    cdef int cur_linktype
+    cdef object cur_gid
+    cdef object cur_olen
+    cdef Py_ssize_t flushed
+
+    def __cinit__(self, stream, info, on_end):
+        self.src = _Source(stream)
+        self.stream = stream
+        self.info = info
+        self.on_end = on_end
+        self.state = 0
+        self.index = 0
+        self.flushed = 0
+        self.cur_ts = None
+        self.first_ts = None
+
+    cdef int prime(self) except -1:
+        return 0
+
+    cdef int advance(self) except -1:
+        """Step to the next record: 1 with the current record set, 0 at the end."""
+        return 0
+
+    cdef inline void took(self, object ts) noexcept:
+        self.index += 1
+        self.cur_ts = ts
+        if self.index == 1:
+            self.first_ts = ts
+
+    cdef int flush(self) except -1:
+        """CaptureInfo as the Python reader leaves it after yielding the current record."""
+        if self.flushed != self.index:
+            self.flushed = self.index
+            info = self.info
+            info.frames = self.index
+            info.last_ts_ns = self.cur_ts
+            if info.first_ts_ns is None and self.first_ts is not None:
+                info.first_ts_ns = self.first_ts
+        return 0
+
+    cdef int finish(self) except -1:
+        if self.state != 3:
+            self.state = 3
+            self.flush()
+            self.on_end()
+        return 0
+
+    cdef int next_raw(self) except -1:
+        """The compiled loop's step: 1 with the current record set, 0 at the end (on_end
+        called, as the Python generator's `finally`)."""
+        if self.state == 0:
+            self.prime()
+            if self.state == 0:
+                self.state = 1
+        if self.state == 1:
+            try:
+                if self.advance():
+                    return 1
+            except BaseException:
+                self.finish()
+                raise
+            self.state = 2
+        self.finish()
+        return 0
+
+    cdef object record(self):
+        """The current record as the Python reader yields it."""
+        return _tnew(_RawRecord, (self.index, self.cur_ts, self.cur_linktype,
+                                  PyBytes_FromStringAndSize(<char*>self.src.at(self.cur_off),
+                                                            self.cur_len),
+                                  self.cur_gid, self.cur_olen))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.state == 0:
+            try:
+                self.prime()
+            except BaseException:
+                self.finish()
+                raise
+            if self.state == 0:
+                self.state = 1
+            return None  # analyzer.capture.pcap.Prime
+        if self.next_raw():
+            self.flush()
+            return self.record()
+        raise StopIteration
+
+    def close(self):
+        if self.state != 3:
+            self.finish()
+
+    def __del__(self):
+        # the generator's `finally` runs when it is collected unfinished
+        if self.state != 3 and self.state != 0:
+            try:
+                self.finish()
+            except Exception:
+                pass
+
+
+cdef class PcapReader(Reader):
+    cdef bint big
+    cdef int64_t fmul
+    cdef uint32_t limit
+    cdef Py_ssize_t base  # file offset of src byte 0
+
+    cdef int prime(self) except -1:
+        header = _pcap._header(self.stream, self.info)  # before the buffer reads anything
+        if header is None:
+            self.state = 2
+            return 0
+        endian, fmul, linktype, limit = header
+        self.big = endian == ">"
+        self.fmul = fmul
+        self.cur_linktype = linktype
+        self.limit = limit
+        self.cur_gid = 0
+        self.base = 24
+        return 0
+
+    cdef int advance(self) except -1:
+        cdef _Source src = self.src
+        cdef Py_ssize_t have = src.want(16)
+        cdef const uint8_t* h
+        cdef uint32_t sec, frac, caplen, olen
+        cdef Py_ssize_t start
+        if have < 16:
+            src.pos += have
+            if have:
+                self.flush()
+                _mark_truncated(self.info,
+                                f"file ends inside record {self.index + 1} at byte {self.base}")
+            return 0
+        h = src.at(src.pos)
+        sec = _u32(h, self.big)
+        frac = _u32(h + 4, self.big)
+        caplen = _u32(h + 8, self.big)
+        olen = _u32(h + 12, self.big)
+        start = self.base  # the record's offset in the file
+        if caplen > self.limit:
+            self.flush()
+            _mark_truncated(self.info, f"corrupt record {self.index + 1} at byte {start}: "
+                            f"captured length {caplen} exceeds {self.limit}")
+            return 0
+        have = src.want(16 + <Py_ssize_t>caplen)
+        if have < 16 + <Py_ssize_t>caplen:
+            self.flush()
+            _mark_truncated(self.info,
+                            f"file ends inside record {self.index + 1} at byte {start}")
+            return 0
+        self.cur_off = src.pos + 16
+        self.cur_len = caplen
+        self.cur_olen = olen
+        self.took(<int64_t>sec * NS + <int64_t>frac * self.fmul)
+        src.pos += 16 + caplen
+        self.base += 16 + caplen
+        return 1
+
+
+def pcap_records(stream, info, on_end):
+    """analyzer.capture.pcap.read_pcap, compiled."""
+    reader = PcapReader(stream, info, on_end)
+    return reader
+
+
+cdef class PcapngReader(Reader):
+    cdef bint big
+    cdef list ifaces
+    cdef Py_ssize_t offset
+    cdef bint pending, primed
+    cdef Py_ssize_t blk_pos, blk_len, next_pos
+    cdef uint32_t btype
+    cdef object last_ts
+    # the interface the previous record used
+    cdef Py_ssize_t c_iface
+    cdef int c_linktype
+    cdef object c_gid
+    cdef int64_t c_mul
+    cdef bint c_simple
+    cdef object c_params
+
+    cdef int prime(self) except -1:
+        self.ifaces = []
+        self.offset = 0
+        self.last_ts = 0
+        self.big = False
+        self.c_iface = -1
+        self.next_pos = -1
+        self.primed = False
+        if self.read_block():
+            self.pending = True
+        else:
+            self.state = 2
+        self.primed = True
+        return 0
+
+    cdef int stop(self, bint short, str what) except -1:
+        self.flush()
+        where = f"at byte {self.offset} (after record {self.index})"
+        if short:
+            _mark_truncated(self.info, f"file ends inside {what} {where}")
+        else:
+            _mark_truncated(self.info, f"corrupt {what} {where}")
+        return 0
+
+    cdef int read_block(self) except -1:
+        """Read blocks until one that is not a section header or an interface: 1 with it at
+        blk_pos (blk_len bytes, type btype), 0 at the end (warnings as the Python reader)."""
+        cdef _Source src = self.src
+        cdef Py_ssize_t have, blen
+        cdef const uint8_t* h
+        cdef uint32_t btype, bl
+        while True:
+            if self.next_pos >= 0:
+                src.pos = self.next_pos
+                self.next_pos = -1
+            have = src.want(8)
+            if have < 8:
+                src.pos += have
+                if have:
+                    self.stop(True, "block header")
+                return 0
+            h = src.at(src.pos)
+            if h[0] == 0x0A and h[1] == 0x0D and h[2] == 0x0D and h[3] == 0x0A:
+                have = src.want(12)
+                if have < 12:
+                    self.stop(True, "section header byte-order magic")
+                    return 0
+                h = src.at(src.pos)
+                if h[8] == 0x4D and h[9] == 0x3C and h[10] == 0x2B and h[11] == 0x1A:
+                    self.big = False
+                elif h[8] == 0x1A and h[9] == 0x2B and h[10] == 0x3C and h[11] == 0x4D:
+                    self.big = True
+                else:
+                    self.stop(False, "section header byte-order magic")
+                    return 0
+                bl = _u32(h + 4, self.big)
+                if bl < 12 or bl & 3 or bl > MAX_RECORD or bl < 28:
+                    self.stop(False, f"section header length {bl}")
+                    return 0
+                blen = bl
+                have = src.want(blen)
+                h = src.at(src.pos)
+                if have < blen or memcmp(h + blen - 4, h + 4, 4) != 0:
+                    self.stop(have < blen, "section header")
+                    return 0
+                self.ifaces = []
+                self.c_iface = -1
+                self.offset += blen
+                src.pos += blen
+                continue
+            btype = _u32(h, self.big)
+            bl = _u32(h + 4, self.big)
+            if bl < 12 or bl & 3 or bl > MAX_RECORD:
+                self.stop(False, f"block length {bl}")
+                return 0
+            blen = bl
+            have = src.want(blen)
+            h = src.at(src.pos)
+            if have < blen or memcmp(h + blen - 4, h + 4, 4) != 0:
+                self.stop(have < blen, f"block type {btype:#x}")
+                return 0
+            if btype == 1:  # IDB
+                if blen < 20:
+                    self.flush()
+                    _warn(self.info, f"interface block too short at byte {self.offset}")
+                else:
+                    lay = _pcapng._LAYOUTS[">" if self.big else "<"]
+                    body = PyBytes_FromStringAndSize(<char*>h + 8, blen - 8)
+                    iface = _pcapng.parse_idb(body, lay, len(self.info.linktypes))
+                    self.ifaces.append(iface)
+                    self.info.linktypes.append(iface.linktype)
+                    self.c_iface = -1
+                self.offset += blen
+                src.pos += blen
+                continue
+            self.btype = btype
+            self.blk_pos = src.pos
+            self.blk_len = blen
+            self.next_pos = src.pos + blen
+            return 1
+
+    cdef int advance(self) except -1:
+        cdef _Source src
+        cdef const uint8_t* b
+        cdef Py_ssize_t blen, room, caplen, start
+        cdef uint32_t btype, iface_id, hi, lo, olen, snaplen
+        cdef bint has_ts
+        while True:
+            if self.pending:
+                self.pending = False
+            elif not self.read_block():
+                return 0
+            src = self.src
+            btype = self.btype
+            blen = self.blk_len
+            b = src.at(self.blk_pos) + 8  # the body, trailer included
+            has_ts = True
+            if btype == 6 and blen >= 32:  # EPB
+                iface_id = _u32(b, self.big)
+                hi = _u32(b + 4, self.big)
+                lo = _u32(b + 8, self.big)
+                caplen = _u32(b + 12, self.big)
+                olen = _u32(b + 16, self.big)
+                room = blen - 32
+            elif btype == 3 and blen >= 16 and self.ifaces:  # SPB
+                iface_id = 0
+                has_ts = False
+                hi = lo = 0
+                olen = _u32(b, self.big)
+                snaplen = self.ifaces[0].snaplen
+                caplen = olen
+                if blen - 16 < caplen:
+                    caplen = blen - 16
+                if (snaplen if snaplen else olen) < caplen:
+                    caplen = snaplen if snaplen else olen
+                room = caplen
+            elif btype == 2 and blen >= 32:  # PB
+                iface_id = _u16(b, self.big)
+                hi = _u32(b + 4, self.big)
+                lo = _u32(b + 8, self.big)
+                caplen = _u32(b + 12, self.big)
+                olen = _u32(b + 16, self.big)
+                room = blen - 32
+            else:
+                if btype == 6 or btype == 3 or btype == 2:
+                    self.flush()
+                    _warn(self.info, f"unusable packet block {btype} at byte {self.offset} "
+                          "skipped")
+                self.offset += blen
+                continue
+            if caplen > room or iface_id >= <uint32_t>len(self.ifaces):
+                self.flush()
+                _warn(self.info, f"packet block at byte {self.offset}: bad length or "
+                      "interface, skipped")
+                self.offset += blen
+                continue
+            if <Py_ssize_t>iface_id != self.c_iface:
+                self.use_iface(iface_id)
+            start = 4 if btype == 3 else 20
+            self.cur_off = self.blk_pos + 8 + start
+            self.cur_len = caplen
+            self.cur_olen = olen
+            self.cur_linktype = self.c_linktype
+            self.cur_gid = self.c_gid
+            if has_ts:
+                self.last_ts = self.timestamp((<uint64_t>hi) << 32 | lo)
+            self.offset += blen
+            self.took(self.last_ts)
+            return 1
+
+    cdef int use_iface(self, uint32_t iface_id) except -1:
+        linktype, gid, _snaplen, mul, shift, div, off = self.ifaces[iface_id]
+        self.c_iface = iface_id
+        self.c_linktype = linktype
+        self.c_gid = gid
+        self.c_params = (mul, shift, div, off)
+        self.c_simple = shift == 0 and div == 1 and off == 0 and 0 < mul <= NS
+        self.c_mul = mul if self.c_simple else 0
+        return 0
+
+    cdef object timestamp(self, uint64_t raw):
+        if self.c_simple and raw <= <uint64_t>(0x7FFFFFFFFFFFFFFF // self.c_mul):
+            return <int64_t>raw * self.c_mul
+        mul, shift, div, off = self.c_params
+        return ((int(raw) * mul) >> shift) // div + off
+
+
+def pcapng_records(stream, info, on_end):
+    """analyzer.capture.pcapng.read_pcapng, compiled."""
+    return PcapngReader(stream, info, on_end)
+
+
+# --- the classifier --------------------------------------------------------------------------
+
+cdef int K_DATA = 17
+cdef int K_EAPOL = 16
+cdef int K_CONTROL = 18
+cdef int K_BEACON = 8
+cdef int UNSURE = 99
+cdef int _mgmt_kind[16]
+_mgmt_kind[:] = [0, 1, 2, 3, 4, 5, 15, 15, 8, 15, 10, 11, 12, 13, 15, 15]
+cdef bint _kinds_ready = False
+
+
+cdef int _init_kinds() except -1:
+    """The Kind values and the management table from analyzer.dot11 (imported on first use,
+    so that the readers, used by the capture stage, import nothing to its right)."""
+    import importlib
+
+    d = importlib.import_module("analyzer.dot11.decode")
+    from analyzer.dot11.records import Kind
+
+    global K_DATA, K_EAPOL, K_CONTROL, K_BEACON, UNSURE, _kinds_ready
+    if _kinds_ready:
+        return 0
+    K_DATA, K_EAPOL, K_CONTROL, K_BEACON = (int(Kind.DATA), int(Kind.EAPOL), int(Kind.CONTROL),
+                                            int(Kind.BEACON))
+    UNSURE = d.UNSURE
+    for i, k in enumerate(d._MGMT_KIND):
+        _mgmt_kind[i] = k
+    _kinds_ready = True
+    return 0
+
+
+cdef inline bint _eapol_llc(const uint8_t* d, Py_ssize_t n, Py_ssize_t p) noexcept:
+    """data[p : p + 8] in (SNAP + 88 8e, SNAP + 88 c7)."""
+    if p < 0 or p + 8 > n:
+        return False
+    return (d[p] == 0xAA and d[p + 1] == 0xAA and d[p + 2] == 0x03 and d[p + 3] == 0
+            and d[p + 4] == 0 and d[p + 5] == 0 and d[p + 6] == 0x88
+            and (d[p + 7] == 0x8E or d[p + 7] == 0xC7))
+
+
+cdef int _peek(int linktype, const uint8_t* d, Py_ssize_t n) noexcept:
+    """analyzer.dot11.decode.peek on d[:n]; an IndexError there is UNSURE here."""
+    cdef Py_ssize_t s, h, p
+    cdef uint32_t t
+    cdef int fc0, fc1, ty
+    if linktype == 127 or linktype == 192:
+        if n < 4:
+            return UNSURE
+        s = d[2] | d[3] << 8
+    elif linktype == 105:
+        s = 0
+    elif linktype == 1:
+        if n < 14:
+            return UNSURE
+        t = d[12] << 8 | d[13]
+        if t == 0x8100 or t == 0x88A8:
+            if n < 18:
+                return UNSURE
+            t = d[16] << 8 | d[17]
+        return K_EAPOL if t == 0x888E or t == 0x88C7 else -1
+    elif linktype == 163:
+        if n < 8:
+            return UNSURE
+        s = <Py_ssize_t>(<uint32_t>d[4] << 24 | <uint32_t>d[5] << 16 | <uint32_t>d[6] << 8 | d[7])
+    elif linktype == 119:
+        if n < 1:
+            return UNSURE
+        if d[0] == 0x80:
+            if n < 8:
+                return UNSURE
+            s = <Py_ssize_t>(<uint32_t>d[4] << 24 | <uint32_t>d[5] << 16
+                             | <uint32_t>d[6] << 8 | d[7])
+        else:
+            s = 144
+    else:
+        return -1
+    if s >= n:
+        return UNSURE
+    fc0 = d[s]
+    if fc0 & 0x03:
+        return UNSURE
+    ty = fc0 & 0x0C
+    if ty == 0:
+        return _mgmt_kind[fc0 >> 4]
+    if ty != 8:
+        return K_CONTROL if fc0 == 0xD4 or fc0 == 0x94 else -1
+    if s + 1 >= n:
+        return UNSURE
+    fc1 = d[s + 1]
+    if fc1 & 0x40 or fc0 & 0x40:
+        return K_DATA
+    h = 30 if fc1 & 0x03 == 0x03 else 24
+    if fc0 & 0x80:
+        h += 6 if fc1 & 0x80 else 2
+    p = s + h
+    if _eapol_llc(d, n, p):
+        return K_EAPOL
+    if h & 3:
+        p += 4 - (h & 3)
+        if _eapol_llc(d, n, p):
+            return K_EAPOL
+    return K_DATA
+
+
+def peek(int linktype, const uint8_t[::1] data not None) -> int:
+    """analyzer.dot11.decode.peek, compiled (for tests and the fuzz targets)."""
+    _init_kinds()
+    return _peek(linktype, &data[0] if data.shape[0] else NULL, data.shape[0])
+
+
+# --- the lean fields (analyzer.dot11.decode's memo) ------------------------------------------
+
+cdef enum:
+    LEAN_FULL = 0     # call decode(rec)
+    LEAN_FIELDS = 1   # `out` holds the fields
+    LEAN_FCS = 2      # an FCS mismatch: the Malformed decode would give
+
+
+cdef class _Lean:
+    """data_fields, beacon_fields and ack_receiver of analyzer.dot11.decode, on a pointer."""
+
+    cdef dict memo
+    cdef object beacon_kind, after_tsf, errors
+    cdef object out
+
+    def __cinit__(self, memo, beacon_kind, after_tsf, errors):
+        self.memo = memo
+        self.beacon_kind = beacon_kind
+        self.after_tsf = after_tsf
+        self.errors = errors
+
+    cdef object entry(self, const uint8_t* d, Py_ssize_t n, Py_ssize_t it_len):
+        """The memo entry for these bytes whose prefix matches, else None."""
+        cdef Py_ssize_t stop = it_len + 22
+        cdef PyObject* hit
+        cdef object ent, prefix
+        if stop > n:
+            stop = n
+        key = PyBytes_FromStringAndSize(<char*>d + 16, stop - 16 if stop > 16 else 0)
+        hit = PyDict_GetItem(self.memo, key)
+        if hit == NULL:
+            return None
+        ent = <object>hit
+        prefix = <object>PyTuple_GET_ITEM(ent, 0)
+        if (PyBytes_GET_SIZE(prefix) > n
+                or memcmp(PyBytes_AS_STRING(prefix), d, PyBytes_GET_SIZE(prefix)) != 0):
+            return None
+        return ent
+
+    cdef int data(self, const uint8_t* d, Py_ssize_t n) except -1:
+        cdef Py_ssize_t it_len, hlen, p
+        if n < 16:
+            return LEAN_FULL
+        it_len = d[2] | d[3] << 8
+        ent = self.entry(d, n, it_len)
+        if ent is None or ent[4] != 2:
+            return LEAN_FULL
+        hlen = ent[3]
+        if ent[2]:
+            if n - 4 - it_len < hlen:
+                return LEAN_FULL
+            if _crc32(d + it_len, n - it_len) != 0x2144DF1C:
+                return LEAN_FCS
+        elif n - it_len < hlen:
+            return LEAN_FULL
+        extra = ent[11]
+        if extra is not None:
+            p = it_len + <Py_ssize_t>extra
+            if _eapol_llc(d, n, p):
+                return LEAN_FULL
+        self.out = ent[12]
+        return LEAN_FIELDS
+
+    cdef int beacon(self, const uint8_t* d, Py_ssize_t n) except -1:
+        cdef Py_ssize_t it_len
+        if n < 16:
+            return LEAN_FULL
+        it_len = d[2] | d[3] << 8
+        ent = self.entry(d, n, it_len)
+        if ent is None or ent[11] is not self.beacon_kind:
+            return LEAN_FULL
+        if ent[2]:
+            if n - 4 - it_len < 24:
+                return LEAN_FULL
+            if _crc32(d + it_len, n - it_len) != 0x2144DF1C:
+                return LEAN_FCS
+            n -= 4
+        if n - it_len < 36:
+            return LEAN_FULL
+        try:
+            elements = self.after_tsf(PyBytes_FromStringAndSize(<char*>d + it_len + 32,
+                                                                n - it_len - 32))[2]
+        except self.errors:
+            return LEAN_FULL
+        self.out = (ent[12], elements)
+        return LEAN_FIELDS
+
+    cdef int ack(self, const uint8_t* d, Py_ssize_t n) except -1:
+        cdef Py_ssize_t it_len
+        if n < 16:
+            return LEAN_FULL
+        it_len = d[2] | d[3] << 8
+        ent = self.entry(d, n, it_len)
+        if ent is None or ent[4] != 1:
+            return LEAN_FULL
+        ra = ent[12].addr1
+        if type(ra) is not str:
+            return LEAN_FULL
+        self.out = ra
+        return LEAN_FIELDS
+
+
+# --- the hot loop ----------------------------------------------------------------------------
+
+def accepts(records) -> bool:
+    """`records` is a Capture read by a compiled reader that has not yielded a record yet."""
+    inner = getattr(records, "_records", None)
+    return isinstance(inner, Reader) and (<Reader>inner).index == 0
+
+
+def run_capture(engine, capture, collect, count_malformed):
+    """analyzer.pipeline.Engine.run_capture over a compiled reader: the same calls into the
+    engine, in the same order, with the same values; records the prefilter drops are never
+    built, and lean data frames, beacons and ACKs never become RawRecords."""
+    from analyzer.dot11.decode import _ERRORS, _MEMO, decode
+    from analyzer.dot11.mgmt import _beacon_after_tsf
+    from analyzer.dot11.records import Kind, Malformed
+    from analyzer.pipeline import _UNCOUNTED
+
+    cdef Reader rd = <Reader>capture._records
+    cdef _Lean lean_fields = _Lean(_MEMO, Kind.BEACON, _beacon_after_tsf, _ERRORS)
+    cdef int kind, lt, r
+    cdef const uint8_t* d
+    cdef Py_ssize_t n
+    cdef int lean_data, lean_beacon, lean_ack
+    cdef object ts, index, item, rec, results, fields
+
+    _init_kinds()
+    analysis = engine.analysis
+    result = analysis.captures[0]
+    add, sinks, tracker_feed = engine._add, engine._sinks, engine.tracker.feed
+    judge, on_result = engine.judge, engine.on_result
+    uncounted = _UNCOUNTED
+    malformed = Malformed
+    if engine.lean:
+        lean_data, lean_beacon, lean_ack = K_DATA, K_BEACON, K_CONTROL
+    else:
+        lean_data = lean_beacon = lean_ack = -2
+    data_seen, beacon_seen = engine.tracker.data_seen, engine.tracker.beacon_seen
+    ack_seen = engine.tracker.ack_seen
+    count_beacon = analysis.inventory.count_beacon
+    while rd.next_raw():
+        d = rd.src.at(rd.cur_off)
+        n = rd.cur_len
+        lt = rd.cur_linktype
+        kind = _peek(lt, d, n)
+        if kind < 0:
+            continue
+        if kind == lean_data and lt == 127:
+            r = lean_fields.data(d, n)
+            if r == LEAN_FIELDS:
+                fields = lean_fields.out
+                results = data_seen(rd.cur_ts, rd.index, <object>PyTuple_GET_ITEM(fields, 0),
+                                    <object>PyTuple_GET_ITEM(fields, 1),
+                                    <object>PyTuple_GET_ITEM(fields, 2),
+                                    <object>PyTuple_GET_ITEM(fields, 3))
+                if results:
+                    rd.flush()
+                    collect(analysis, judge, results, on_result)
+                continue
+            if r == LEAN_FCS:
+                item = malformed(rd.index, rd.cur_ts, rd.cur_gid, "link", "FCS mismatch")
+            else:
+                rd.flush()
+                item = decode(rd.record())
+        elif kind == lean_beacon and lt == 127:
+            r = lean_fields.beacon(d, n)
+            if r == LEAN_FIELDS:
+                (fc_flags, addr3, signal, freq), elements = lean_fields.out
+                count_beacon(fc_flags)
+                results = beacon_seen(rd.cur_ts, rd.index, addr3, signal, freq, elements)
+                if results:
+                    rd.flush()
+                    collect(analysis, judge, results, on_result)
+                continue
+            if r == LEAN_FCS:
+                item = malformed(rd.index, rd.cur_ts, rd.cur_gid, "link", "FCS mismatch")
+            else:
+                rd.flush()
+                item = decode(rd.record())
+        elif kind == lean_ack and lt == 127:
+            r = lean_fields.ack(d, n)
+            if r == LEAN_FIELDS:
+                results = ack_seen(rd.cur_ts, lean_fields.out)
+                if results:
+                    rd.flush()
+                    collect(analysis, judge, results, on_result)
+                continue
+            rd.flush()
+            item = decode(rd.record())
+        else:
+            rd.flush()
+            item = decode(rd.record())
+        if item is None:
+            continue
+        rd.flush()
+        if type(item) is malformed:
+            count_malformed(result, item)
+        else:
+            if item.kind not in uncounted:
+                add(0, item)
+            for sink in sinks:
+                sink(0, item)
+        results = tracker_feed(item)
+        if results:
+            collect(analysis, judge, results, on_result)
+
+
+# --- the walk and the scan (bench) -----------------------------------------------------------
+
+def walk(capture) -> int:
+    """Step over every record of a Capture opened with a compiled reader (the floor)."""
+    cdef Reader rd = <Reader>capture._records
+    cdef Py_ssize_t count = 0
+    while rd.next_raw():
+        count += 1
+    return count
+
+
+def scan(capture) -> tuple:
+    """Walk, classify every record and check the FCS of the radiotap frames whose flags say
+    it is there: (records, relevant, fcs_bad)."""
+    cdef Reader rd = <Reader>capture._records
+    cdef Py_ssize_t count = 0, relevant = 0, bad = 0, rt_len
+    cdef const uint8_t* d
+    cdef Py_ssize_t n
+    cdef int kind
+    _init_kinds()
+    while rd.next_raw():
+        count += 1
+        d = rd.src.at(rd.cur_off)
+        n = rd.cur_len
+        kind = _peek(rd.cur_linktype, d, n)
+        if kind < 0:
+            continue
+        relevant += 1
+        if rd.cur_linktype == 127 and n >= 17 and d[4] & 0x02 and not d[7] & 0x80:
+            # radiotap Flags (present bit 1) after an optional TSFT (bit 0, 8 aligned)
+            rt_len = d[2] | d[3] << 8
+            if rt_len <= n - 4 and d[(16 if d[4] & 0x01 else 8)] & 0x10:
+                if _crc32(d + rt_len, n - rt_len) != 0x2144DF1C:
+                    bad += 1
+    return count, relevant, bad
+
+
+def lean(int kind, index, ts_ns, interface, bytes data not None):
+    """data_fields / beacon_fields / ack_receiver of analyzer.dot11.decode (by `kind`: DATA,
+    BEACON, CONTROL) on a radiotap record's bytes, compiled: the same fields, the same
+    Malformed, or decode.FULL (for tests and the fuzz targets)."""
+    from analyzer.dot11.decode import _ERRORS, _MEMO, FULL
+    from analyzer.dot11.mgmt import _beacon_after_tsf
+    from analyzer.dot11.records import Kind, Malformed
+
+    _init_kinds()
+    cdef _Lean lf = _Lean(_MEMO, Kind.BEACON, _beacon_after_tsf, _ERRORS)
+    cdef const uint8_t* d = <const uint8_t*>PyBytes_AS_STRING(data)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(data)
+    cdef int r
+    if kind == K_DATA:
+        r = lf.data(d, n)
+    elif kind == K_BEACON:
+        r = lf.beacon(d, n)
+    elif kind == K_CONTROL:
+        r = lf.ack(d, n)
+    else:
+        raise ValueError(f"no lean path for kind {kind}")
+    if r == LEAN_FIELDS:
+        return lf.out
+    if r == LEAN_FCS:
+        return Malformed(index, ts_ns, interface, "link", "FCS mismatch")
+    return FULL
