@@ -4,17 +4,16 @@ monitor-mode captures. The notebook face is `load()`; the command line is `roam-
 `analyzer.api` (and the DataFrame schemas it brings) is imported on first use of these names,
 so that the command line starts without it."""
 
-from __future__ import annotations
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from analyzer.api import Analysis, Roam, load
+if _TYPE_CHECKING:
+    from analyzer.api import Analysis, Roam, load  # noqa: F401
 
 __all__ = ["Analysis", "Roam", "load"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     if name in __all__:
         from analyzer import api
 

@@ -32,6 +32,10 @@ cdef object _tnew = tuple.__new__
 cdef object _RawRecord = RawRecord
 cdef object _warn = _pcap.warn
 cdef object _mark_truncated = _pcap.mark_truncated
+cdef object _count_empty = _pcap.count_empty
+cdef object _clamp = _pcapng._clamp
+cdef object TS_MIN = _pcapng.TS_MIN
+cdef object TS_MAX = _pcapng.TS_MAX
 
 cdef Py_ssize_t BUFSIZE = 1 << 19  # 512 KiB reads into one reused buffer
 cdef uint32_t MAX_RECORD = 0x4000000
@@ -319,6 +323,10 @@ cdef class PcapReader(Reader):
             _mark_truncated(self.info,
                             f"file ends inside record {self.index + 1} at byte {start}")
             return 0
+        if caplen == 0:
+            self.flush()
+            if _count_empty(self.info, self.index, start):
+                return 0
         self.cur_off = src.pos + 16
         self.cur_len = caplen
         self.cur_olen = olen
@@ -434,7 +442,8 @@ cdef class PcapngReader(Reader):
             if btype == 1:  # IDB
                 if blen < 20:
                     self.flush()
-                    _warn(self.info, f"interface block too short at byte {self.offset}")
+                    _mark_truncated(self.info,
+                                    f"corrupt interface block at byte {self.offset} skipped")
                 else:
                     lay = _pcapng._LAYOUTS[">" if self.big else "<"]
                     body = PyBytes_FromStringAndSize(<char*>h + 8, blen - 8)
@@ -496,16 +505,20 @@ cdef class PcapngReader(Reader):
             else:
                 if btype == 6 or btype == 3 or btype == 2:
                     self.flush()
-                    _warn(self.info, f"unusable packet block {btype} at byte {self.offset} "
-                          "skipped")
+                    _mark_truncated(self.info, f"unusable packet block {btype} at byte "
+                                    f"{self.offset} skipped")
                 self.offset += blen
                 continue
             if caplen > room or iface_id >= <uint32_t>len(self.ifaces):
                 self.flush()
-                _warn(self.info, f"packet block at byte {self.offset}: bad length or "
-                      "interface, skipped")
+                _mark_truncated(self.info, f"packet block at byte {self.offset}: bad length "
+                                "or interface, skipped")
                 self.offset += blen
                 continue
+            if caplen == 0:
+                self.flush()
+                if _count_empty(self.info, self.index + 1, self.offset):
+                    return 0
             if <Py_ssize_t>iface_id != self.c_iface:
                 self.use_iface(iface_id)
             start = 4 if btype == 3 else 20
@@ -516,6 +529,9 @@ cdef class PcapngReader(Reader):
             self.cur_gid = self.c_gid
             if has_ts:
                 self.last_ts = self.timestamp((<uint64_t>hi) << 32 | lo)
+                if not TS_MIN <= self.last_ts <= TS_MAX:  # beyond int64 ns: clamped, warned
+                    self.flush()
+                    self.last_ts = _clamp(self.info, self.last_ts, self.offset, self.index + 1)
             self.offset += blen
             self.took(self.last_ts)
             return 1
@@ -632,10 +648,14 @@ cdef int _peek(int linktype, const uint8_t* d, Py_ssize_t n) noexcept:
     if s + 1 >= n:
         return UNSURE
     fc1 = d[s + 1]
-    if fc1 & 0x40 or fc0 & 0x40:
+    if fc1 & 0x44 or fc0 & 0x40:  # protected or a fragment, or a subtype without a body
         return K_DATA
     h = 30 if fc1 & 0x03 == 0x03 else 24
     if fc0 & 0x80:
+        if s + h >= n:
+            return UNSURE
+        if d[s + h] & 0x80:  # QoS Control: A-MSDU Present, the body is subframes
+            return K_DATA
         h += 6 if fc1 & 0x80 else 2
     p = s + h
     if _eapol_llc(d, n, p):
