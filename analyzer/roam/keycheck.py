@@ -294,13 +294,8 @@ def ft_session_key(roam: Roam, keys: KeyRing) -> Ptk | None:
     cands = _candidates(roam, keys, akm)
     n = _ft_mic_len(akm)
     aa, spa = _mac(roam.to_bssid), _mac(roam.sta)
-    for seq, _, rsne, mde, fte_raw, rsnxe in roam.evidence.ft_frames:
+    for seq, _, rsne, mde, fte_raw, rsnxe, fte, ids in _ft_frames(roam, n):
         if seq != 5:
-            continue
-        try:
-            fte = decode_fte(fte_raw[2:], mic_len=n)
-            ids = decode_rsne(rsne[2:]).pmkids if len(rsne) > 2 else ()
-        except DecodeError:
             continue
         for cand in cands:
             got = _ft_names(roam, cand, akm, fte.r0kh_id, fte.r1kh_id)
@@ -365,6 +360,21 @@ def _ft_names(roam: Roam, cand: _Candidate, akm: int, r0kh: bytes | None,
     return r0_name, r1, r1_name
 
 
+FtFrame = tuple[int, int, bytes, bytes, bytes, bytes, Fte, tuple[bytes, ...]]
+
+
+def _ft_frames(roam: Roam, mic_len: int) -> Iterator[FtFrame]:
+    """The attempt's FT frames with their FTE and RSNE PMKIDs decoded (those that decode):
+    (transaction sequence, frame, RSNE, MDE, FTE element, RSNXE, FTE, PMKIDs)."""
+    for seq, frame, rsne, mde, fte_raw, rsnxe in roam.evidence.ft_frames:
+        try:
+            fte = decode_fte(fte_raw[2:], mic_len=mic_len)
+            ids = decode_rsne(rsne[2:]).pmkids if len(rsne) > 2 else ()
+        except DecodeError:
+            continue
+        yield seq, frame, rsne, mde, fte_raw, rsnxe, fte, ids
+
+
 def _check_ft(roam: Roam, cands: list[_Candidate], akm: int) -> KeyCheck:
     """The FTE MICs of the Reassociation Request/Response, and the names the keys imply.
 
@@ -374,12 +384,7 @@ def _check_ft(roam: Roam, cands: list[_Candidate], akm: int) -> KeyCheck:
     shown = set(_ft_pmkids(roam))
     verdicts: list[tuple[bool, int, int]] = []
     n = _ft_mic_len(akm)
-    for seq, frame, rsne, mde, fte_raw, rsnxe in roam.evidence.ft_frames:
-        try:
-            fte = decode_fte(fte_raw[2:], mic_len=n)
-            ids = decode_rsne(rsne[2:]).pmkids if len(rsne) > 2 else ()
-        except DecodeError:
-            continue
+    for seq, frame, rsne, mde, fte_raw, rsnxe, fte, ids in _ft_frames(roam, n):
         for cand in cands:
             got = _ft_names(roam, cand, akm, fte.r0kh_id, fte.r1kh_id)
             if got is None:
