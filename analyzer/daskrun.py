@@ -206,6 +206,7 @@ class SplitFile:
         capture.close()
         self.info = capture.info
         sinks, self.rows = site_sinks(index, options)
+        self.expectations = options.expectations
         self.engine = Engine(Analysis([CaptureResult(self.info)]), sinks,
                              expectations=options.expectations, keys=options.keys)
         lean = self.engine.lean  # no frame sink: workers send the tracker's fields only
@@ -236,9 +237,10 @@ class SplitFile:
                 self._client.unpublish_dataset(self._dataset)
             if self.why is None:
                 self.ranges.stop()
-                return site_result(settle(self.engine, self.info, runs), self.rows)
+                return site_result(settle(self.engine, self.info, runs), self.rows,
+                                   self.expectations)
         feed_chunks(self.engine, self.info, self.ranges)
-        result = site_result(self.engine.finish(), self.rows)
+        result = site_result(self.engine.finish(), self.rows, self.expectations)
         if self.parts or self.why is not None:
             result.notes.append(f"{self.info.path}: the roam engine ran in the client, not in "
                                 f"per-station partitions: {self.why}")  # fmt: skip

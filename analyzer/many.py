@@ -96,7 +96,7 @@ def analyze_site(paths: Sequence[str], index: int, options: Options) -> FileResu
                        keys=options.keys)
     except AnalyzerError as exc:  # one bad file is the batch's news, not its end
         return failed_site(paths, str(exc))
-    return site_result(analysis, rows)
+    return site_result(analysis, rows, options.expectations)
 
 
 def failed_site(paths: Sequence[str], error: str) -> FileResult:
@@ -128,10 +128,14 @@ def site_sinks(index: int, options: Options) -> tuple[list[Any], list[dict[str, 
     return [collect], rows
 
 
-def site_result(analysis: Any, rows: list[dict[str, Any]]) -> FileResult:
-    """A finished site's analysis (pipeline.Analysis) as its worker sends it back."""
+def site_result(analysis: Any, rows: list[dict[str, Any]], expectations: Any = None
+                ) -> FileResult:  # fmt: skip
+    """A finished site's analysis (pipeline.Analysis) as its worker sends it back; SLOW_ROAM
+    decided by the expectations' `max_roam_ms` exactly as `analyze FILE` and `check` do."""
+    from analyzer.report.expect import slow_roams_as_checked
     from analyzer.report.jsonout import analysis_document
 
+    slow_roams_as_checked(analysis, expectations)
     return FileResult(analysis_document(analysis), list(analysis.roams), rows)
 
 

@@ -104,3 +104,22 @@ def test_max_roam_ms_drives_slow_roam_in_the_report_and_notebook(tmp_path: Path)
     out = tmp_path / "r.html"
     assert main(["report", path, "-o", str(out), "--expect", str(toml)]) == 0
     assert out.read_text().count("max_roam_ms 1") >= 3
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_max_roam_ms_drives_slow_roam_in_directory_runs_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: str
+) -> None:
+    """A directory of captures (one worker per file) judges SLOW_ROAM by `max_roam_ms` as
+    `analyze FILE` does."""
+    captures = tmp_path / "captures"
+    captures.mkdir()
+    for n in range(2):
+        (tmp_path / f"c{n}").mkdir()
+        Path(_capture(tmp_path / f"c{n}")).rename(captures / f"c{n}.pcap")
+    toml = tmp_path / "lab.toml"
+    toml.write_text("[defaults.sta]\nmax_roam_ms = 1\n")
+    argv = ["analyze", str(captures), "--format", "json", "--expect", str(toml), "--jobs", jobs]
+    assert main(argv) == 0
+    slow = _slow(json.loads(capsys.readouterr().out)["findings"])
+    assert len(slow) == 6 and all("max_roam_ms 1" in m for m in slow)
