@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.simulate.library import simulate
+from bench.rss import tree
 
 REPO = Path(__file__).resolve().parents[2]
 WAIT_S = 60  # a bound on waiting, not a speed requirement
@@ -19,23 +20,7 @@ WAIT_S = 60  # a bound on waiting, not a speed requirement
 
 def children(pid: int) -> set[int]:
     """Every descendant of `pid` (Linux /proc)."""
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            tasks = os.listdir(f"/proc/{p}/task")
-        except OSError:
-            continue
-        for t in tasks:
-            try:
-                with open(f"/proc/{p}/task/{t}/children") as f:
-                    kids = {int(k) for k in f.read().split()}
-            except OSError:
-                continue
-            todo.extend(kids - found)
-            found |= kids
-    return found
+    return tree(pid) - {pid}
 
 
 def alive(pid: int) -> bool:
