@@ -29,9 +29,11 @@ from analyzer.parallel import (
     LEAN_ACK,
     LEAN_BEACON,
     LEAN_DATA,
+    LEAN_PN,
     Chunk,
     account,
     good_reading,
+    pn_fields,
     rebuilt,
     renumbered,
 )
@@ -86,6 +88,7 @@ def run_part(
 
 # What a partition does with a template's frames (`_actions`).
 _FOREIGN_DATA, _OWN_DATA, _BEACON, _ACK, _FULL, _FOREIGN_FULL, _FOREIGN_SENT = range(7)
+_OWN_PN, _FOREIGN_PN = 7, 8  # data frames with PN fields (their own column)
 
 
 def _actions(tracker: PartTracker, templates: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
@@ -95,9 +98,13 @@ def _actions(tracker: PartTracker, templates: list[tuple[int, Any]]) -> list[tup
     owns = tracker.owns
     actions: list[tuple[int, Any]] = []
     for op, t in templates:
-        if op == LEAN_DATA:
+        if op == LEAN_DATA or op == LEAN_PN:
             sta = lean_station(t[0], t[1], t[2])
-            actions.append((_OWN_DATA if sta is None or owns(sta) else _FOREIGN_DATA, t[2]))
+            own = sta is None or owns(sta)
+            if op == LEAN_PN:
+                actions.append((_OWN_PN if own else _FOREIGN_PN, t[2]))
+            else:
+                actions.append((_OWN_DATA if own else _FOREIGN_DATA, t[2]))
         elif op == LEAN_BEACON:
             actions.append((_BEACON, t))
         elif op == LEAN_ACK:
@@ -123,6 +130,7 @@ def _feed(
     templates = chunk.templates
     actions = _actions(tracker, templates)
     objects, seqs, tsfts = iter(chunk.objects), iter(chunk.seq), iter(chunk.tsft)
+    pns = pn_fields(chunk)
     tick_at, take, advance = tracker.tick_at, tracker.take, tracker.advance
     data_seen, beacon_seen, ack_seen = tracker.data_seen, tracker.beacon_seen, tracker.ack_seen
     unacked, unacked_max = tracker.unacked, tracker.unacked_max
@@ -145,9 +153,16 @@ def _feed(
             if action == _FOREIGN_DATA:
                 unacked.pop(t, None)
                 continue
-            if action == _OWN_DATA:
+            if action == _FOREIGN_PN:
+                next(pns)
+                unacked.pop(t, None)
+                continue
+            if action == _OWN_DATA or action == _OWN_PN:
                 tracker.pos = index
-                results = data_seen(ts, index, *templates[n][1])
+                if action == _OWN_PN:
+                    results = data_seen(ts, index, *templates[n][1], next(pns))
+                else:
+                    results = data_seen(ts, index, *templates[n][1])
                 if results:
                     take(results)
                 if len(unacked) > unacked_max:

@@ -681,6 +681,25 @@ cdef enum:
     LEAN_FCS = 2      # an FCS mismatch: the Malformed decode would give
 
 
+cdef object _pn_fields(const uint8_t* d, Py_ssize_t it_len, Py_ssize_t at, Py_ssize_t end):
+    """analyzer.dot11.protected.ccmp_at and analyzer.dot11.decode.pn_fields on a pointer:
+    (PN, key ID, TID or None, sequence number, MIC), or None for no CCMP/GCMP header."""
+    cdef uint64_t pn, mic = 0
+    cdef int i
+    cdef const uint8_t* h = d + at
+    if end - at < 16:
+        return None
+    if not h[3] & 0x20 or h[2] or h[1] == ((h[0] | 0x20) & 0x7F):
+        return None
+    pn = (<uint64_t>h[0] | <uint64_t>h[1] << 8 | <uint64_t>h[4] << 16 | <uint64_t>h[5] << 24
+          | <uint64_t>h[6] << 32 | <uint64_t>h[7] << 40)
+    for i in range(8):
+        mic |= <uint64_t>d[end - 8 + i] << (8 * i)
+    p = it_len + 22
+    tid = d[p + 2] & 0x0F if d[it_len] & 0x80 else None
+    return pn, h[3] >> 6, tid, (d[p] | d[p + 1] << 8) >> 4, mic
+
+
 cdef class _Lean:
     """data_fields, beacon_fields and ack_receiver of analyzer.dot11.decode, on a pointer."""
 
@@ -713,7 +732,7 @@ cdef class _Lean:
         return ent
 
     cdef int data(self, const uint8_t* d, Py_ssize_t n) except -1:
-        cdef Py_ssize_t it_len, hlen, p
+        cdef Py_ssize_t it_len, hlen, p, end
         if n < 16:
             return LEAN_FULL
         it_len = d[2] | d[3] << 8
@@ -721,11 +740,13 @@ cdef class _Lean:
         if ent is None or ent[4] != 2:
             return LEAN_FULL
         hlen = ent[3]
+        end = n
         if ent[2]:
             if n - 4 - it_len < hlen:
                 return LEAN_FULL
             if _crc32(d + it_len, n - it_len) != 0x2144DF1C:
                 return LEAN_FCS
+            end = n - 4
         elif n - it_len < hlen:
             return LEAN_FULL
         extra = ent[11]
@@ -733,7 +754,14 @@ cdef class _Lean:
             p = it_len + <Py_ssize_t>extra
             if _eapol_llc(d, n, p):
                 return LEAN_FULL
+            self.out = ent[12]
+            return LEAN_FIELDS
+        at = ent[13]
         self.out = ent[12]
+        if at is not None:
+            pn = _pn_fields(d, it_len, it_len + <Py_ssize_t>at, end)
+            if pn is not None:
+                self.out = (*self.out, pn)
         return LEAN_FIELDS
 
     cdef int beacon(self, const uint8_t* d, Py_ssize_t n) except -1:
@@ -825,10 +853,13 @@ def run_capture(engine, capture, collect, count_malformed):
             r = lean_fields.data(d, n)
             if r == LEAN_FIELDS:
                 fields = lean_fields.out
-                results = data_seen(rd.cur_ts, rd.index, <object>PyTuple_GET_ITEM(fields, 0),
-                                    <object>PyTuple_GET_ITEM(fields, 1),
-                                    <object>PyTuple_GET_ITEM(fields, 2),
-                                    <object>PyTuple_GET_ITEM(fields, 3))
+                if PyTuple_GET_SIZE(fields) == 5:  # with PN fields
+                    results = data_seen(rd.cur_ts, rd.index, *fields)
+                else:
+                    results = data_seen(rd.cur_ts, rd.index, <object>PyTuple_GET_ITEM(fields, 0),
+                                        <object>PyTuple_GET_ITEM(fields, 1),
+                                        <object>PyTuple_GET_ITEM(fields, 2),
+                                        <object>PyTuple_GET_ITEM(fields, 3))
                 if results:
                     rd.flush()
                     collect(analysis, judge, results, on_result)

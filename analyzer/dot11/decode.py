@@ -23,7 +23,8 @@ from analyzer.dot11.errors import DecodeError
 from analyzer.dot11.header import decode_header
 from analyzer.dot11.linklayer import decode_ethernet, decode_link
 from analyzer.dot11.mgmt import _beacon_after_tsf, decode_mgmt_body
-from analyzer.dot11.records import Beacon, Frame, Kind, MacHeader, Malformed, Radio
+from analyzer.dot11.protected import ccmp_at
+from analyzer.dot11.records import Beacon, Ccmp, Frame, Kind, MacHeader, Malformed, Radio
 
 # Anything a decoder may raise on hostile bytes; DecodeError is a ValueError.
 _ERRORS = (struct.error, IndexError, ValueError, KeyError, OverflowError)
@@ -149,7 +150,7 @@ def _fast(
     ent = memo_get(data[16 : it_len + 22])
     if ent is None:
         return _learn(rec, data, it_len, check_fcs)
-    prefix, rest, fcs, hlen, ftype, subtype, fc1, dur, a1, a2, a3, extra, fields = ent
+    prefix, rest, fcs, hlen, ftype, subtype, fc1, dur, a1, a2, a3, extra, fields, ccmp = ent
     if not data.startswith(prefix):
         return SLOW
     n = len(data)
@@ -175,7 +176,8 @@ def _fast(
             p = it_len + extra
             if data[p : p + 8] in _EAPOL_LLC:
                 return SLOW
-        return tnew(Frame, (index, ts_ns, interface, DATA, radio, hdr, None))
+        body = None if ccmp is None else ccmp_at(data, it_len + ccmp, end)
+        return tnew(Frame, (index, ts_ns, interface, DATA, radio, hdr, body))
     hdr = tnew(MacHeader, (0, subtype, fc1, dur, a1, a2, a3, None, seq >> 4, seq & 0x0F, None,
                            None, 24))  # fmt: skip
     kind = extra
@@ -200,7 +202,8 @@ def data_fields(
 ) -> object:  # fmt: skip
     """A data frame as `decode(rec)` would see it, reduced to the header fields the roam
     tracker reads: (fc_flags, addr1, addr2, subtype) when `decode` would return a DATA frame,
-    the same `Malformed` when it would return one (FCS mismatch), else `FULL`: call `decode`.
+    and `pn_fields` as a fifth when that frame carries a CCMP/GCMP header; the same
+    `Malformed` when it would return one (FCS mismatch), else `FULL`: call `decode`.
     For the pipeline's hot loop when no frame sink wants the decoded frame."""
     index, ts_ns, _lt, data, interface, _orig = rec
     if type(data) is not bytes or len(data) < 16:
@@ -215,6 +218,7 @@ def data_fields(
             return SLOW
         if crc32(data[it_len:]) != 0x2144DF1C:  # _CRC_RESIDUE
             return Malformed(index, ts_ns, interface, "link", "FCS mismatch")
+        n -= 4
     elif n - it_len < ent[3]:
         return SLOW
     extra = ent[11]
@@ -222,7 +226,23 @@ def data_fields(
         p = it_len + extra
         if data[p : p + 8] in _EAPOL_LLC:
             return SLOW
-    return ent[12]
+        return ent[12]
+    at = ent[13]
+    if at is None:
+        return ent[12]
+    ccmp = ccmp_at(data, it_len + at, n)
+    if ccmp is None:
+        return ent[12]
+    fields = ent[12]
+    return (*fields, pn_fields(ccmp, fields[3], data, it_len))
+
+
+def pn_fields(ccmp: Ccmp, subtype: int, data: bytes, it_len: int) -> tuple:
+    """What the packet-number tracker reads of a protected data frame: (PN, key ID, TID or
+    None, sequence number, MIC) (analyzer.roam.pn)."""
+    p = it_len + 22
+    tid = data[p + 2] & 0x0F if subtype & 0x08 else None
+    return ccmp.pn, ccmp.key_id, tid, (data[p] | data[p + 1] << 8) >> 4, ccmp.mic
 
 
 def beacon_fields(
@@ -291,18 +311,17 @@ def _learn(rec: RawRecord, data: bytes, it_len: int, check_fcs: bool) -> object:
     if hdr.ftype == 2:
         if hdr.length != (26 if hdr.subtype & 0x08 else 24) or item.kind is not _KIND_DATA:
             return item
-        if hdr.protected or hdr.subtype & 0x04:
-            extra = None
-        else:
-            extra = (hdr.length + 3) & -4 if radio.data_pad else hdr.length
+        at = _body_offset(hdr.length, radio)
+        extra = None if hdr.protected or hdr.subtype & 0x04 else at
+        ccmp = at if hdr.protected and not hdr.subtype & 0x04 else None
     elif hdr.ftype == 0:
         if hdr.length != 24:
             return item
-        extra = item.kind
+        extra, ccmp = item.kind, None
     elif hdr.ftype == 1:  # an ACK, nothing after its header and FCS: the key holds it all
         if hdr.subtype != 13 or len(data) != it_len + hdr.length + (4 if radio.fcs_present else 0):
             return item
-        extra = item.kind
+        extra, ccmp = item.kind, None
     else:
         return item
     if len(_MEMO) >= _MEMO_MAX:
@@ -313,6 +332,7 @@ def _learn(rec: RawRecord, data: bytes, it_len: int, check_fcs: bool) -> object:
         (hdr.fc_flags, hdr.addr1, hdr.addr2, hdr.subtype) if hdr.ftype == 2
         else hdr if hdr.ftype == 1
         else (hdr.fc_flags, hdr.addr3, radio.signal_dbm, radio.freq_mhz),
+        ccmp,
     )  # fmt: skip
     return item
 
@@ -382,14 +402,15 @@ def _data(
     (IEEE 802.11-2020 10.6), which the decoder does not do; so is an A-MSDU (QoS Control
     bit 7), whose body is subframes, not an LLC header (9.3.2.2; the FragAttacks A-MSDU
     injection makes one look like another frame to a receiver that ignores the bit)."""
-    if hdr.protected or hdr.subtype & 0x04 or hdr.fc_flags & 0x04:
+    if hdr.protected:
+        at = start + _body_offset(hdr.length, radio)
+        body = ccmp_at(data, at, end) if not hdr.subtype & 0x04 else None
+        return Frame(rec.index, rec.ts_ns, rec.interface, Kind.DATA, radio, hdr, body)
+    if hdr.subtype & 0x04 or hdr.fc_flags & 0x04:
         return Frame(rec.index, rec.ts_ns, rec.interface, Kind.DATA, radio, hdr, None)
     if hdr.subtype & 0x08 and data[start + (30 if hdr.addr4 is not None else 24)] & 0x80:
         return Frame(rec.index, rec.ts_ns, rec.interface, Kind.DATA, radio, hdr, None)
-    length = hdr.length
-    if radio is not None and radio.data_pad:
-        length = (length + 3) & -4
-    p = start + length
+    p = start + _body_offset(hdr.length, radio)
     if data[p : p + 8] not in _EAPOL_LLC:
         return Frame(rec.index, rec.ts_ns, rec.interface, Kind.DATA, radio, hdr, None)
     ethertype = data[p + 6] << 8 | data[p + 7]
@@ -398,6 +419,11 @@ def _data(
     except _ERRORS as e:
         return _malformed(rec, e, "eapol", Kind.EAPOL, hdr)
     return Frame(rec.index, rec.ts_ns, rec.interface, Kind.EAPOL, radio, hdr, body)
+
+
+def _body_offset(length: int, radio: Radio | None) -> int:
+    """Where a data frame's body starts after its header: radiotap may pad it to 4 bytes."""
+    return (length + 3) & -4 if radio is not None and radio.data_pad else length
 
 
 def _ethernet(rec: RawRecord) -> Frame | Malformed | None:

@@ -187,6 +187,13 @@ class PartTracker(Tracker):
             self._mark(out, self.phase, _LAST)
             out.extend(mine)
 
+    def _pn_reused(self, finding: Finding, out: Output) -> None:
+        """A station's PN_REUSE from its partition, one of group or other traffic (every
+        partition sees it) from the first."""
+        if self.part == 0 if finding.sta is None else self.owns(finding.sta):
+            self._mark(out, ITEM, _FIRST)
+            out.append(finding)
+
     def _station(self, mac: str, ts_ns: int, index: int, out: Output) -> Station:
         if mac not in self._stations:
             self._created[mac] = self.pos

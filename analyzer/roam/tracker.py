@@ -14,6 +14,7 @@ from analyzer.dot11.records import (
     BlockAck,
     BtmRequest,
     BtmResponse,
+    Ccmp,
     Disconnect,
     Eapol,
     EapolKey,
@@ -42,6 +43,7 @@ from analyzer.roam.events import (
 )
 from analyzer.roam.floods import FloodWatch
 from analyzer.roam.mld import MldMap, learns
+from analyzer.roam.pn import PnFields, PnTracker
 from analyzer.roam.records import Finding, Roam, StationSummary
 from analyzer.roam.station import (
     Bss,
@@ -67,6 +69,7 @@ ACK_WAIT_NS = 1_000_000_000
 ACK_WAIT_LIVE_NS = 50_000_000
 MAX_REPORTED = 4096
 _DISCONNECTS = frozenset({E.DEAUTH, E.DISASSOC})
+_KEYING = frozenset({E.AUTH, E.ASSOC_REQ, E.ASSOC_RESP, E.DEAUTH, E.DISASSOC, E.EAPOL_KEY})
 _STEERING = frozenset({E.NEIGHBOR_REQ, E.NEIGHBOR_RESP, E.BTM_REQUEST, E.BTM_RESPONSE,
                        E.PROBE_REQ, E.PROBE_RESP})
 _FRESH = frozenset({Verdict.NEW, Verdict.REPLAY})  # a frame transmitted again, not a retry
@@ -110,6 +113,7 @@ class Tracker:
         self._tally: dict[str, Tally] = {}
         self._dedup = Dedup()
         self._floods = FloodWatch()
+        self._pn = PnTracker()
         self._mld = MldMap()  # Wi-Fi 7: link addresses -> MLD MAC addresses
         self._mld_links = self._mld.links
         self._limits = limits or Limits()
@@ -284,6 +288,8 @@ class Tracker:
         ev = to_event(frame)
         if ev is None:
             return
+        if ev.type in _KEYING and isinstance(header, MacHeader):
+            self._keying(header, ev)
         if self._mld_links or learns(ev):
             ev = self._mld_event(ev)
         if ev.from_ap and ev.via is None:
@@ -304,6 +310,14 @@ class Tracker:
                 self._replay(ev, first, out)
             case Verdict.NEW:
                 self._event(ev, out)
+
+    def _keying(self, header: MacHeader, ev: Event) -> None:
+        """A frame that installs or drops a key: the pair's packet numbers restart (and an
+        AP's group ones after its group key message in the clear)."""
+        self._pn.forget(header.addr1, header.addr2)
+        key = ev.detail
+        if ev.from_ap and isinstance(key, EapolKey) and not key.pairwise and header.addr2:
+            self._pn.forget_group(header.addr2)
 
     def _flood_frame(self, frame: Frame, ev: Event, out: Output) -> None:
         header = frame.header
@@ -485,15 +499,21 @@ class Tracker:
         header = frame.header
         if not isinstance(header, MacHeader):
             return
+        body = frame.body
+        if type(body) is Ccmp and header.seq is not None:
+            self._pn_seen(header.addr2, header.addr1, header.fc_flags, frame.index,
+                          (body.pn, body.key_id, header.tid, header.seq, body.mic), out)
         self._data_fields(frame.ts_ns, frame.index, header.fc_flags, header.addr1,
                           header.addr2, header.subtype, out)  # fmt: skip
 
     def data_seen(
-        self, ts_ns: int, index: int, fc_flags: int, addr1: str, addr2: str | None, subtype: int
+        self, ts_ns: int, index: int, fc_flags: int, addr1: str, addr2: str | None, subtype: int,
+        pn: PnFields | None = None,
     ) -> Output:
         """`feed` of a DATA frame given only the header fields the tracker reads (the
-        pipeline's lean path when no frame sink needs the decoded frame); `_clock` inlined:
-        this runs for every data frame."""
+        pipeline's lean path when no frame sink needs the decoded frame), and `pn` when it
+        is protected by CCMP/GCMP (analyzer.dot11.decode.pn_fields); `_clock` inlined: this
+        runs for every data frame."""
         out: Output = []
         if ts_ns > self._now:
             self._now = ts_ns
@@ -503,8 +523,19 @@ class Tracker:
             self._next_sweep = self._now + SWEEP_NS
             self._sweep(out)
         self.frames += 1
+        if pn is not None:
+            self._pn_seen(addr2, addr1, fc_flags, index, pn, out)
         self._data_fields(ts_ns, index, fc_flags, addr1, addr2, subtype, out)
         return out
+
+    def _pn_seen(self, ta: str | None, ra: str, fc_flags: int, index: int, pn: PnFields,
+                 out: Output) -> None:  # fmt: skip
+        reused = self._pn.seen(ta, ra, fc_flags, index, pn)
+        if reused is not None:
+            self._pn_reused(reused, out)
+
+    def _pn_reused(self, finding: Finding, out: Output) -> None:
+        out.append(finding)
 
     def ack_seen(self, ts_ns: int, ra: str) -> Output:
         """`feed` of an ACK given only its receiver address (the pipeline's lean path)."""
