@@ -11,7 +11,15 @@ unless it is explained:
   after later ones;
 - a new key: another key ID (a group key rotation, Extended Key ID), or an Authentication,
   (Re)Association, Deauthentication/Disassociation or EAPOL-Key frame between the two
-  (`forget`): the PN restarts under the new key.
+  (`forget`): the PN restarts under the new key;
+- a rekey inside protected frames (a PTK rekey or an EAP re-authentication after the first
+  handshake travels encrypted, invisible without keys): both ends install the new key, so
+  both directions of the pair restart. A restart of one direction waits for the other's next
+  frame: restarted too (after the first one's earlier frame), neither is reported; counting
+  on, the restart is reported then; never heard again, it is not (a rekey or a reinstallation:
+  the capture cannot tell). A key reinstallation
+  restarts one end only. A group address's PN that restarts at a fresh key's first numbers
+  (FRESH_PN or below) is a group key handed out inside protected frames.
 
 After a PN_REUSE the tracking follows the new sequence, so a restart is one event. The same PN
 with another MIC (another MPDU) is an error: two frames under one nonce; a PN that went back
@@ -27,6 +35,7 @@ from analyzer.roam.events import roles_of
 from analyzer.roam.records import Finding
 
 MAX_KEYS = 1 << 20  # (transmitter, receiver, TID) kept; past it the table starts again
+FRESH_PN = 16  # a group PN at or below this after a higher one: a new group key
 
 # (PN, key ID, TID or None, sequence number, MIC): analyzer.dot11.decode.pn_fields
 PnFields = tuple[int, int, int | None, int, int]
@@ -40,6 +49,8 @@ class PnTracker:
     def __init__(self) -> None:
         self._last: dict[Key, list] = {}  # key -> [key ID, PN, frame, sequence number, MIC]
         self._of_pair: dict[tuple[str, str], list[Key]] = {}
+        # one direction's restart waiting for the other direction: (earlier, later, finding)
+        self._pending: dict[tuple[str, str], tuple[int, int, Finding]] = {}
 
     def seen(self, ta: str | None, ra: str, fc_flags: int, index: int, fields: PnFields
              ) -> Finding | None:  # fmt: skip
@@ -53,15 +64,22 @@ class PnTracker:
             return None
         if key_id != last[0] or pn > last[1]:
             last[0], last[1], last[2], last[3], last[4] = key_id, pn, index, seq, mic
-            return None
+            return self._pending.pop((ra, ta), (0, 0, None))[2] if self._pending else None
         if pn == last[1] and mic == last[4]:
             return None  # the same MPDU again
         if fc_flags & 0x08 and pn < last[1]:
             return None  # a retransmission of an earlier MPDU
-        earlier = last[2]
-        same = pn == last[1]
+        earlier, same, group = last[2], pn == last[1], int(ra[:2], 16) & 1
         last[0], last[1], last[2], last[3], last[4] = key_id, pn, index, seq, mic
-        return _finding(ta, ra, fc_flags, tid, key_id, earlier, index, same)
+        if group:
+            return None if pn <= FRESH_PN else _finding(ta, ra, fc_flags, tid, key_id,
+                                                         earlier, index, same)
+        other = self._pending.pop((ra, ta), None)
+        if other is not None and other[1] > earlier:
+            return None  # both ends restarted: a rekey inside protected frames
+        self._pending[(ta, ra)] = (earlier, index,
+                                   _finding(ta, ra, fc_flags, tid, key_id, earlier, index, same))
+        return other[2] if other is not None else None
 
     def forget(self, a: str | None, b: str | None) -> None:
         """A frame between `a` and `b` that installs or drops a key (Authentication,
@@ -96,15 +114,15 @@ def _finding(ta: str, ra: str, fc_flags: int, tid: int | None, key_id: int, earl
     on = f"{ta} -> {ra}, key ID {key_id}, " + ("non-QoS" if tid is None else f"TID {tid}")
     if same:
         msg = (f"packet number used twice for different frames ({on}): the same PN with "
-               "another MIC, no Authentication, (Re)Association or EAPOL-Key frame of the pair "
-               "in between: nonce reuse under one key (frames: each earlier frame, then the "
-               "later one)")
+               "another MIC, the other direction not restarting with it, no Authentication, "
+               "(Re)Association or EAPOL-Key frame of the pair in between: nonce reuse under "
+               "one key (frames: each earlier frame, then the later one)")
         return _with_frames(fnd.make("PN_REUSE", later, sta, bssid, msg), earlier, later, "error")
-    msg = (f"packet number went back ({on}) without the Retry bit and with no "
+    msg = (f"packet number went back ({on}) without the Retry bit, the other direction not "
+           "restarting with it (as a rekey inside protected frames would) and no "
            "Authentication, (Re)Association or EAPOL-Key frame of the pair captured in "
-           "between: a key installed again (nonce reuse), a replay of earlier frames, or a "
-           "rekey not seen in the clear (a PTK rekey's handshake is protected); frames: each "
-           "earlier frame with the higher PN, then the later one")
+           "between: a key installed again (nonce reuse) or a replay of earlier frames; "
+           "frames: each earlier frame with the higher PN, then the later one")
     return _with_frames(fnd.make("PN_REUSE", later, sta, bssid, msg), earlier, later, "warning")
 
 
