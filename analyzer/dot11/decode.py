@@ -199,6 +199,7 @@ def _fast(
 def data_fields(
     rec: RawRecord,
     memo_get=_MEMO.get, crc32=_crc32, SLOW=_SLOW, bytes=bytes, type=type, len=len,
+    from_bytes=int.from_bytes,
 ) -> object:  # fmt: skip
     """A data frame as `decode(rec)` would see it, reduced to the header fields the roam
     tracker reads: (fc_flags, addr1, addr2, subtype) when `decode` would return a DATA frame,
@@ -230,19 +231,24 @@ def data_fields(
     at = ent[13]
     if at is None:
         return ent[12]
-    ccmp = ccmp_at(data, it_len + at, n)
-    if ccmp is None:
+    at += it_len
+    # analyzer.dot11.protected.ccmp_at, inlined: this runs for most data frames
+    if n - at < 16:
         return ent[12]
-    fields = ent[12]
-    return (*fields, pn_fields(ccmp, fields[3], data, it_len))
-
-
-def pn_fields(ccmp: Ccmp, subtype: int, data: bytes, it_len: int) -> tuple:
-    """What the packet-number tracker reads of a protected data frame: (PN, key ID, TID or
-    None, sequence number, MIC) (analyzer.roam.pn)."""
+    b0, b1, b3 = data[at], data[at + 1], data[at + 3]
+    if not b3 & 0x20 or data[at + 2] or b1 == (b0 | 0x20) & 0x7F:
+        return ent[12]
     p = it_len + 22
-    tid = data[p + 2] & 0x0F if subtype & 0x08 else None
-    return ccmp.pn, ccmp.key_id, tid, (data[p] | data[p + 1] << 8) >> 4, ccmp.mic
+    fields = ent[12]
+    return (*fields, (b0 | b1 << 8 | from_bytes(data[at + 4 : at + 8], "little") << 16, b3 >> 6,
+                      data[p + 2] & 0x0F if fields[3] & 0x08 else None,
+                      (data[p] | data[p + 1] << 8) >> 4, from_bytes(data[n - 8 : n], "little")))
+
+
+def pn_fields(ccmp: Ccmp, header: MacHeader) -> tuple:
+    """What the packet-number tracker reads of a protected data frame: (PN, key ID, TID or
+    None, sequence number, MIC) (analyzer.roam.pn); `data_fields` gives the same."""
+    return ccmp.pn, ccmp.key_id, header.tid, header.seq, ccmp.mic
 
 
 def beacon_fields(

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from analyzer.dot11.consts import reason_name
+from analyzer.dot11.decode import pn_fields
 from analyzer.dot11.records import (
     AssocReq,
     AssocResp,
@@ -502,7 +503,7 @@ class Tracker:
         body = frame.body
         if type(body) is Ccmp and header.seq is not None:
             self._pn_seen(header.addr2, header.addr1, header.fc_flags, frame.index,
-                          (body.pn, body.key_id, header.tid, header.seq, body.mic), out)
+                          pn_fields(body, header), out)
         self._data_fields(frame.ts_ns, frame.index, header.fc_flags, header.addr1,
                           header.addr2, header.subtype, out)  # fmt: skip
 
