@@ -38,6 +38,7 @@ from analyzer.parallel import (
 from analyzer.pipeline import _UNCOUNTED, Analysis, CaptureResult, Engine
 from analyzer.pipeline import _count_malformed as count_malformed
 from analyzer.roam.caps import Limits
+from analyzer.roam.clock import BACK_NS
 from analyzer.roam.inventory import Inventory
 from analyzer.roam.partition import (
     PartOutput,
@@ -129,8 +130,15 @@ def _feed(
     count_beacon = inventory.count_beacon if inventory is not None else None
     add = inventory.add if inventory is not None else None
     due = tracker.due
+    last_ts, last_index = tracker.last_frame
+    forward_ns = tracker.forward_ns
     for index, ts, n in zip(chunk.index, chunk.ts, chunk.tid, strict=True):
         index += base
+        if (ts < last_ts - BACK_NS or ts - last_ts > forward_ns) and last_index:
+            if tracker.jumped(index, last_index, last_ts, ts, now):
+                now = ts
+            due = tracker.due
+        last_ts, last_index = ts, index
         if ts > now:
             now = ts
         elif ts < now:  # the item's own clock would lag the capture's
@@ -165,7 +173,7 @@ def _feed(
             if action == _ACK:
                 if t in unacked:
                     tracker.pos = index
-                    results = ack_seen(ts, t)
+                    results = ack_seen(ts, index, t)
                     if results:
                         take(results)
                 elif not tracker.acks:  # no pending data of `t` here: it only says ACKs
@@ -199,6 +207,7 @@ def _feed(
             take(results)
         tracker.check_unacked()
         due = tracker.due
+    tracker.last_frame = (last_ts, last_index)
     return now
 
 

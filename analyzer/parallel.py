@@ -548,7 +548,7 @@ def _feed(engine: Engine, chunk: Chunk, base: int) -> None:
                     collect(results)
                 continue
             if op == lean_ack:
-                results = ack_seen(ts, t)
+                results = ack_seen(ts, index, t)
                 if results:
                     collect(results)
                 continue

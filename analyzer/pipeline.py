@@ -357,7 +357,7 @@ class Engine:
             elif kind == lean_ack and rec.linktype == 127:
                 item = ack_receiver(rec)
                 if type(item) is str:
-                    results = ack_seen(rec.ts_ns, item)
+                    results = ack_seen(rec.ts_ns, rec.index, item)
                     if results:
                         _collect(analysis, judge, results, on_result)
                     continue

@@ -856,7 +856,7 @@ def run_capture(engine, capture, collect, count_malformed):
         elif kind == lean_ack and lt == 127:
             r = lean_fields.ack(d, n)
             if r == LEAN_FIELDS:
-                results = ack_seen(rd.cur_ts, lean_fields.out)
+                results = ack_seen(rd.cur_ts, rd.index, lean_fields.out)
                 if results:
                     rd.flush()
                     collect(analysis, judge, results, on_result)

@@ -29,6 +29,7 @@ SEVERITY: dict[str, str] = {
     "FT_REASSOC_REPLAYED": "warning",
     "GROUP_KEY_REPLAYED": "warning",
     "KEY_REINSTALLATION": "error",
+    "CLOCK_JUMP": "warning",
 }
 
 DEFAULT_SLOW_ROAM_MS = 150.0
