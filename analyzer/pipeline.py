@@ -17,6 +17,7 @@ from analyzer.dot11 import SUPPORTED_LINKTYPES, decode, peek
 from analyzer.dot11.decode import FULL, ack_receiver, beacon_fields, data_fields
 from analyzer.dot11.records import Frame, Kind, Malformed
 from analyzer.errors import ConfigError, UnsupportedLinkType
+from analyzer.roam.caps import Unanswered
 from analyzer.roam.findings import aggregate
 from analyzer.roam.inventory import Inventory, pmkid_cap_finding
 from analyzer.roam.pmksa import PmksaJudge
@@ -61,6 +62,7 @@ class Analysis:
     stations: list[StationSummary] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)  # of the expectations (check)
     sensors: SensorReport | None = None  # several captures: clocks and de-duplication
+    unanswered: Unanswered = field(default_factory=Unanswered)  # attempts counted, not listed
     decryption: Any = None  # with keys: the decryption pass's DecryptStats (analyzer.decrypt)
     derivations: Any = None  # the run's passphrase PMKs, shared with that pass (bounded)
 
@@ -415,6 +417,9 @@ class Engine:
         analysis.stations = stations
         if analysis.inventory.pmkids_dropped:
             analysis.findings.append(pmkid_cap_finding(analysis.inventory))
+        folded = analysis.unanswered.finding()
+        if folded is not None:
+            analysis.findings.append(folded)
         if self.judge.keys or self.judge.verified:  # SAE PMKIDs verify without a key
             _verify_sightings(analysis.inventory, self.judge)
         analysis.findings = aggregate(analysis.findings)
@@ -425,9 +430,12 @@ def _collect(
     analysis: Analysis, judge: PmksaJudge, results: list[Roam | Finding],
     on_result: ResultSink | None,
 ) -> None:
+    keep = analysis.unanswered.keep
     for result in results:
         extra: list[Finding] = []
         if isinstance(result, Roam):
+            if not keep(result):
+                continue
             result, extra = judge.feed(result)
             analysis.roams.append(result)
             analysis.violations.extend(judge.violations(result))

@@ -30,6 +30,7 @@ SEVERITY: dict[str, str] = {
     "GROUP_KEY_REPLAYED": "warning",
     "KEY_REINSTALLATION": "error",
     "CLOCK_JUMP": "warning",
+    "UNANSWERED_ATTEMPTS": "warning",
 }
 
 DEFAULT_SLOW_ROAM_MS = 150.0
