@@ -319,8 +319,9 @@ def _warm_up() -> None:
     `analyzer.run.many.analyze_site`, range and partition tasks import on their first call."""
     import importlib
 
-    for name in ("analyzer.run.many", "analyzer.run.engine", "analyzer.report.frames",
-                 "analyzer.report.jsonout", "analyzer.run.partitions", "analyzer.run.jobs"):
+    for name in ("analyzer.run.many", "analyzer.run.dispatch", "analyzer.run.engine",
+                 "analyzer.report.frames", "analyzer.report.jsonout",
+                 "analyzer.run.partitions", "analyzer.run.jobs"):
         importlib.import_module(name)
 
 
