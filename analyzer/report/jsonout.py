@@ -6,10 +6,10 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from analyzer.pipeline import Analysis, CaptureResult
 from analyzer.report.safe import seconds
 from analyzer.report.summary import summarize
 from analyzer.roam.inventory import PmkidSighting
+from analyzer.run.engine import Analysis, CaptureResult
 
 
 def analysis_document(analysis: Analysis) -> dict[str, Any]:

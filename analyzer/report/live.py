@@ -12,12 +12,12 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from analyzer.pipeline import Analysis
 from analyzer.report.attempts import failure_text
 from analyzer.report.jsonout import analysis_document, jsonl_lines
 from analyzer.report.safe import clean
 from analyzer.report.text import clock, console_for, pmksa_label
 from analyzer.roam.records import Finding, Roam
+from analyzer.run.engine import Analysis
 
 SHOWN = 25  # roams kept on screen
 

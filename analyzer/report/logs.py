@@ -228,9 +228,9 @@ def logs_report(log_paths: Sequence[str], capture_paths: Sequence[str] = ()
     from datetime import UTC, datetime
 
     from analyzer.logs.files import load_lines, parse_logs
-    from analyzer.pipeline import run
     from analyzer.report.jsonout import capture_entry
     from analyzer.roam.logmatch import AirCollector, correlate
+    from analyzer.run.dispatch import run
 
     texts = load_lines(log_paths)
     if not capture_paths:

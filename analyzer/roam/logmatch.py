@@ -40,7 +40,7 @@ class AirFrame:
 
 
 class AirCollector:
-    """A frame sink for `pipeline.run`: keeps the station's Authentication and Probe
+    """A frame sink for `analyzer.run.dispatch.run`: keeps the station's Authentication and Probe
     Request frames (first transmissions only), the anchors of the alignment."""
 
     def __init__(self) -> None:

@@ -14,8 +14,8 @@ from analyzer.capture.writer import write_capture
 from analyzer.dot11 import decode, peek
 from analyzer.dot11.decode import _MEMO, FULL, _decode, ack_receiver, beacon_fields, data_fields
 from analyzer.dot11.records import Frame, Kind
-from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
+from analyzer.run.dispatch import run
 from analyzer.simulate.bench import bench_mix
 
 REPO = Path(__file__).resolve().parents[2]

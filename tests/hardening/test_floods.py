@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import parallel
 from analyzer.cli import main
-from analyzer.pipeline import MAX_REASONS, OTHER_REASONS
 from analyzer.roam.caps import MAX_UNANSWERED
+from analyzer.run.engine import MAX_REASONS, OTHER_REASONS
 from bench.flood import write_flood, write_malformed
 from bench.rss import measure
 
@@ -50,7 +49,7 @@ def test_distinct_malformed_reasons_are_capped_with_a_count_of_the_rest(
     reasons = cap["malformed_reasons"]
     assert cap["malformed"] == 20_000 == sum(reasons.values())
     assert len(reasons) == MAX_REASONS + 1 and reasons[OTHER_REASONS] == 20_000 - MAX_REASONS
-    monkeypatch.setattr(parallel, "MIN_SPLIT_BYTES", 0)
+    monkeypatch.setattr("analyzer.run.jobs.MIN_SPLIT_BYTES", 0)
     assert _json(["analyze", str(path), "--jobs", "2"]) == one  # counted in capture order
 
 
@@ -129,7 +128,7 @@ def test_forged_unanswered_attempts_past_the_cap_are_counted_not_listed(
     (folded,) = [f for f in doc["findings"] if f["code"] == "UNANSWERED_ATTEMPTS"]
     assert folded["severity"] == "warning" and folded["message"].startswith("500 more attempts")
     assert len(folded["frames"]) == 500 and folded["frames"][0] == doc["roams"][-1]["frames"][0] + 1
-    monkeypatch.setattr(parallel, "MIN_SPLIT_BYTES", 0)
+    monkeypatch.setattr("analyzer.run.jobs.MIN_SPLIT_BYTES", 0)
     assert _json(["analyze", str(path), "--jobs", "2"]) == one
 
 

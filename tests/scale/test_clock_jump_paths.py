@@ -10,8 +10,8 @@ import pytest
 
 from analyzer.capture import open_capture
 from analyzer.capture.writer import write_capture
-from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
+from analyzer.run.dispatch import run
 from tests.conftest import REPO
 from tests.core.test_exactness import analyze_json
 
@@ -44,6 +44,6 @@ def test_clock_jump_in_the_roam_is_the_same_on_every_path(
     assert roam["outcome"] == ("success" if delta_ns == -30_000_000 else "incomplete")
     assert analyze_json(path, pure=True)[1] == core
     single = analysis_document(run([str(path)]))
-    monkeypatch.setattr("analyzer.parallel.MIN_SPLIT_BYTES", 0)
+    monkeypatch.setattr("analyzer.run.jobs.MIN_SPLIT_BYTES", 0)
     assert analysis_document(run([str(path)], jobs=2)) == single
     assert _by_station(path, 2) == single

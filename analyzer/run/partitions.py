@@ -1,5 +1,5 @@
 """One large capture's roam engine as per-station partitions (analyzer.roam.partition), each
-fed the compact chunks of the capture's byte ranges (analyzer.parallel) in range order.
+fed the compact chunks of the capture's byte ranges (analyzer.run.jobs) in range order.
 
 Every partition reads every chunk: it processes the data frames and the own management and
 EAPOL frames of its own stations and, of the others' stations, only drops the transmitter's
@@ -13,7 +13,7 @@ sightings) and the reading's accounting, which every partition would keep alike.
 roams in one tracker's order), which then gives exactly `analyze FILE`'s analysis. A partition
 that met a range it does not trust (a false boundary, damage, a truncated end) or reached its
 share of a cap says so (`PartRun.why`): the caller feeds one engine instead
-(analyzer.parallel.feed_chunks), which reads the rest of the file itself where needed.
+(analyzer.run.jobs.feed_chunks), which reads the rest of the file itself where needed.
 """
 
 from __future__ import annotations
@@ -24,19 +24,6 @@ from typing import Any
 
 from analyzer.capture import CaptureInfo
 from analyzer.dot11.records import MacHeader, Malformed
-from analyzer.parallel import (
-    COUNTED,
-    LEAN_ACK,
-    LEAN_BEACON,
-    LEAN_DATA,
-    Chunk,
-    account,
-    good_reading,
-    rebuilt,
-    renumbered,
-)
-from analyzer.pipeline import _UNCOUNTED, Analysis, CaptureResult, Engine
-from analyzer.pipeline import _count_malformed as count_malformed
 from analyzer.roam.caps import Limits
 from analyzer.roam.clock import BACK_NS
 from analyzer.roam.inventory import Inventory
@@ -47,6 +34,18 @@ from analyzer.roam.partition import (
     lean_station,
     merge,
     sent_by_station,
+)
+from analyzer.run.engine import UNCOUNTED, Analysis, CaptureResult, Engine, count_malformed
+from analyzer.run.jobs import (
+    COUNTED,
+    LEAN_ACK,
+    LEAN_BEACON,
+    LEAN_DATA,
+    Chunk,
+    account,
+    good_reading,
+    rebuilt,
+    renumbered,
 )
 
 
@@ -119,7 +118,7 @@ def _feed(
     tracker: PartTracker, chunk: Chunk, base: int, now: int, result: CaptureResult,
     inventory: Inventory | None,
 ) -> int:  # fmt: skip
-    """One chunk into one partition (analyzer.parallel._feed's loop, with the capture's clock
+    """One chunk into one partition (analyzer.run.jobs._feed's loop, with the capture's clock
     and the station routing of analyzer.roam.partition); returns the capture's clock."""
     templates = chunk.templates
     actions = _actions(tracker, templates)
@@ -182,7 +181,7 @@ def _feed(
             op, frame = templates[n]
             item = rebuilt(op == COUNTED, frame, index, ts, seqs, tsfts)
             if action >= _FOREIGN_FULL:
-                if add is not None and item.kind not in _UNCOUNTED:
+                if add is not None and item.kind not in UNCOUNTED:
                     add(0, item)
                 unacked.pop(t, None)
                 if action == _FOREIGN_SENT:
@@ -191,7 +190,7 @@ def _feed(
         if isinstance(item, Malformed):
             count_malformed(result, item)
         else:
-            if add is not None and item.kind not in _UNCOUNTED:
+            if add is not None and item.kind not in UNCOUNTED:
                 add(0, item)
             sent = sent_by_station(item) if n < 0 else None
             sta = (data_station(item) or sent) if n < 0 else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
@@ -27,7 +27,7 @@ from analyzer.roam.tracker import Tracker
 from analyzer.roam.verdicts import Violation
 
 # Kinds Inventory.add never counts (no count key, no PMKID): the loop skips the call.
-_UNCOUNTED = frozenset({Kind.DATA, Kind.OTHER_MGMT, Kind.CONTROL})
+UNCOUNTED = frozenset({Kind.DATA, Kind.OTHER_MGMT, Kind.CONTROL})
 _DATA = int(Kind.DATA)
 _BEACON = int(Kind.BEACON)
 _ACK = int(Kind.CONTROL)  # ACKs (the lean path) and Block Acks (decoded in full)
@@ -118,7 +118,7 @@ def decoded_items(
         if item is None:
             continue
         if isinstance(item, Malformed):
-            _count_malformed(results[n], item)
+            count_malformed(results[n], item)
         yield n, item
 
 
@@ -133,7 +133,7 @@ def _decoded_one(
         if item is None:
             continue
         if isinstance(item, Malformed):
-            _count_malformed(result, item)
+            count_malformed(result, item)
         yield 0, item
 
 
@@ -153,7 +153,7 @@ MAX_REASONS = 100  # distinct malformed reasons listed per capture
 OTHER_REASONS = "(other reasons)"
 
 
-def _count_malformed(result: CaptureResult, item: Malformed) -> None:
+def count_malformed(result: CaptureResult, item: Malformed) -> None:
     """Count a malformed frame by its reason; reasons quote lengths and values from the frame,
     so past MAX_REASONS distinct ones the rest are counted together under OTHER_REASONS."""
     result.malformed += 1
@@ -164,47 +164,7 @@ def _count_malformed(result: CaptureResult, item: Malformed) -> None:
     reasons[key] = reasons.get(key, 0) + 1
 
 
-def run(
-    sources: Sequence[str],
-    sinks: Iterable[FrameSink] = (),
-    tracker: Tracker | None = None,
-    on_result: ResultSink | None = None,
-    expectations: Expectations | None = None,
-    keys: KeyRing | None = None,
-    offsets: Mapping[str, float] | None = None,
-    jobs: int = 1,
-    engine: str = "python",
-    decrypt_out: str | None = None,
-) -> Analysis:
-    """Read, decode, take inventory, track roams and judge PMKSA caching against the
-    expectations (default: hostapd's and wpa_supplicant's), verifying with `keys`; each sink
-    sees every relevant frame and `on_result` every roam (with its verdict) and finding the
-    moment it completes. Several captures are several sensors: aligned to the first one's
-    clock (or by `offsets`, seconds per sensor) and de-duplicated (analyzer.merge).
-    One capture is decoded by `jobs` processes when it is large enough (analyzer.parallel).
-    `engine="tshark"`: Wireshark's dissectors decode instead of ours (analyzer.tshark).
-    With keys, one capture is read again after the engine (analyzer.decrypt): recovery
-    latencies, what protected frames carried, and `decrypt_out` (a decrypted pcapng copy)."""
-    if engine != "python":
-        return _run_tshark(sources, sinks, tracker, on_result, expectations, keys, engine,
-                           decrypt_out)
-    if len(sources) > 1:
-        from analyzer.merge import run_sensors
-
-        return run_sensors(sources, offsets, sinks, tracker, on_result, expectations, keys)
-    captures = open_captures(sources)
-    engine = Engine(Analysis([CaptureResult(c.info) for c in captures]),
-                    sinks, tracker, on_result, expectations, keys)
-    if jobs > 1:
-        from analyzer.parallel import run_parallel
-
-        run_parallel(engine, captures[0], jobs)
-    else:
-        engine.run_capture(captures[0])
-    return _read_again(engine.finish(), sources[0], keys, decrypt_out)
-
-
-def _read_again(analysis: Analysis, source: str, keys: KeyRing | None,
+def read_again(analysis: Analysis, source: str, keys: KeyRing | None,
                 decrypt_out: str | None = None) -> Analysis:
     """What a second read of one capture file adds: with keys, what decryption shows
     (analyzer.decrypt: recovery latencies, protected EAPOL, inferred successes proven); after
@@ -232,7 +192,7 @@ def _reinstallations(analysis: Analysis, source: str) -> None:
         analysis.findings.extend(find_reinstallations(watches(analysis.findings), again))
 
 
-def _run_tshark(
+def run_tshark(
     sources: Sequence[str], sinks: Iterable[FrameSink], tracker: Tracker | None,
     on_result: ResultSink | None, expectations: Expectations | None, keys: KeyRing | None,
     engine: str, decrypt_out: str | None = None,
@@ -244,7 +204,7 @@ def _run_tshark(
     eng = Engine(analysis, sinks, tracker, on_result, expectations, keys)
     for _n, item in tshark_items(sources, analysis.captures):
         eng.feed(0, item)
-    return _read_again(eng.finish(), sources[0], keys, decrypt_out)
+    return read_again(eng.finish(), sources[0], keys, decrypt_out)
 
 
 def tshark_items(
@@ -261,7 +221,7 @@ def tshark_items(
     results.append(result)
     for item in capture:
         if isinstance(item, Malformed):
-            _count_malformed(result, item)
+            count_malformed(result, item)
         yield 0, item
 
 
@@ -304,7 +264,7 @@ class Engine:
 
     def feed(self, n: int, item: Frame | Malformed) -> None:
         if not isinstance(item, Malformed):
-            if item.kind not in _UNCOUNTED:
+            if item.kind not in UNCOUNTED:
                 self._add(n, item)
             for sink in self._sinks:
                 sink(n, item)
@@ -321,12 +281,12 @@ class Engine:
         (analyzer._core), with the same calls into the engine."""
         compiled = _core.core()
         if compiled is not None and compiled.accepts(records):
-            compiled.run_capture(self, records, _collect, _count_malformed)
+            compiled.run_capture(self, records, _collect, count_malformed)
             return
         result = self.analysis.captures[0]
         add, sinks, tracker_feed = self._add, self._sinks, self.tracker.feed
         analysis, judge, on_result = self.analysis, self.judge, self.on_result
-        uncounted = _UNCOUNTED
+        uncounted = UNCOUNTED
         malformed = Malformed
         lean_data, lean_beacon, lean_ack = (_DATA, _BEACON, _ACK) if self.lean else (-2, -2, -2)
         data_seen, beacon_seen, full = self.tracker.data_seen, self.tracker.beacon_seen, FULL
@@ -369,7 +329,7 @@ class Engine:
             if item is None:
                 continue
             if type(item) is malformed:
-                _count_malformed(result, item)
+                count_malformed(result, item)
             else:
                 if item.kind not in uncounted:
                     add(0, item)
@@ -393,7 +353,7 @@ class Engine:
             return None
         item = decode(rec, check_fcs=rec.orig_len <= len(rec.data))
         if isinstance(item, Malformed):
-            _count_malformed(self.analysis.captures[n], item)
+            count_malformed(self.analysis.captures[n], item)
         return item
 
     def tick(self, now_ns: int) -> None:
@@ -410,7 +370,7 @@ class Engine:
         self, final: list[Roam | Finding], stations: list[StationSummary]
     ) -> Analysis:
         """`finish` given the tracker's last results and its station totals (or those of
-        per-station partitions, analyzer.bystation)."""
+        per-station partitions, analyzer.run.partitions)."""
         analysis = self.analysis
         _collect(analysis, self.judge, final, self.on_result)
         analysis.derivations = self.judge.derived

@@ -3,7 +3,7 @@
 Each roam and finding goes to the output the moment the engine completes it; the run stops on
 SIGINT/SIGTERM, `duration_s`, `count`, the end of a stream or an interface going away, and then
 reports attempts in progress as incomplete and closes the pcapng it was writing. Several
-interfaces or streams are several sensors (analyzer.live_sensors).
+interfaces or streams are several sensors (analyzer.run.live_sensors).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from analyzer.config.expectations import Expectations
 from analyzer.config.keys import KeyRing
 from analyzer.dot11.records import Frame
 from analyzer.errors import AnalyzerError
-from analyzer.live_sensors import LiveSensors, StreamMerge, same_clock
-from analyzer.pipeline import Analysis, CaptureResult, Engine, check_linktypes
 from analyzer.roam.records import Finding, Roam
 from analyzer.roam.station import channel_of
 from analyzer.roam.tracker import ACK_WAIT_LIVE_NS, Tracker
+from analyzer.run.engine import Analysis, CaptureResult, Engine, check_linktypes
+from analyzer.run.live_sensors import LiveSensors, StreamMerge, same_clock
 
 TICK_S = 0.05
 FLUSH_S = 0.5
@@ -411,7 +411,7 @@ def _open_source(options: LiveOptions, stop: _Stop) -> Source:
 
 
 def _merge_streams(options: LiveOptions, stop: _Stop) -> StreamMerge:
-    from analyzer.merge import resolve_offsets
+    from analyzer.run.sensors import resolve_offsets
 
     paths = options.streams
     if paths.count("-") > 1:
