@@ -20,6 +20,7 @@ from analyzer.capture.writer import PcapngWriter
 from analyzer.config.expectations import Expectations
 from analyzer.config.keys import KeyRing
 from analyzer.dot11 import decode, peek
+from analyzer.dot11.decode import response_key
 from analyzer.dot11.records import Frame, Kind, Malformed
 from analyzer.errors import AnalyzerError
 from analyzer.roam.records import Finding, Roam
@@ -44,7 +45,8 @@ from analyzer.run.engine import (
     open_captures,
 )
 
-_NO_BODY = (int(Kind.DATA), int(Kind.CONTROL))
+_CONTROL = int(Kind.CONTROL)
+_NO_BODY = (int(Kind.DATA), _CONTROL)
 
 
 def resolve_offsets(sources: Sequence[str], offsets: Mapping[str, float]) -> dict[int, float]:
@@ -220,7 +222,12 @@ def write_merged(
 
 
 def is_copy(dedup: CrossDedup, n: int, rec: RawRecord) -> bool:
-    if peek(rec.linktype, rec.data) < 0:
+    kind = peek(rec.linktype, rec.data)
+    if kind == _CONTROL or kind < 0:  # an ACK or a CTS is told by its octets and its time
+        response = response_key(rec.linktype, rec.data)
+        if response is not None:
+            return not dedup.keep_response(n, response, rec.ts_ns)
+    if kind < 0:
         return False
     item = decode(rec)
     return isinstance(item, Frame) and not dedup.keep(n, item)
