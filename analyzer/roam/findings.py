@@ -31,6 +31,7 @@ SEVERITY: dict[str, str] = {
     "KEY_REINSTALLATION": "error",
     "CLOCK_JUMP": "warning",
     "UNANSWERED_ATTEMPTS": "warning",
+    "PMKID_NOT_AS_LOGGED": "warning",
 }
 
 DEFAULT_SLOW_ROAM_MS = 150.0
