@@ -23,6 +23,7 @@ from analyzer.roam.inventory import Inventory, pmkid_cap_finding
 from analyzer.roam.pmksa import PmksaJudge
 from analyzer.roam.records import Finding, Roam, StationSummary
 from analyzer.roam.sensors import SensorReport
+from analyzer.roam.tally import RoamTally
 from analyzer.roam.tracker import Tracker
 from analyzer.roam.verdicts import Violation
 
@@ -65,6 +66,9 @@ class Analysis:
     unanswered: Unanswered = field(default_factory=Unanswered)  # attempts counted, not listed
     decryption: Any = None  # with keys: the decryption pass's DecryptStats (analyzer.decrypt)
     derivations: Any = None  # the run's passphrase PMKs, shared with that pass (bounded)
+    # A streaming run (live): roams and findings go to the result sink and are not kept; the
+    # tally keeps what the summary needs (analyzer.roam.tally).
+    tally: RoamTally | None = None
 
     @property
     def truncated(self) -> bool:
@@ -391,17 +395,22 @@ def _collect(
     on_result: ResultSink | None,
 ) -> None:
     keep = analysis.unanswered.keep
+    tally = analysis.tally
     for result in results:
         extra: list[Finding] = []
         if isinstance(result, Roam):
             if not keep(result):
                 continue
             result, extra = judge.feed(result)
-            analysis.roams.append(result)
-            analysis.violations.extend(judge.violations(result))
-        else:
+            if tally is not None:
+                tally.add(result)
+            else:
+                analysis.roams.append(result)
+                analysis.violations.extend(judge.violations(result))
+        elif tally is None:
             analysis.findings.append(result)
-        analysis.findings.extend(extra)
+        if tally is None:
+            analysis.findings.extend(extra)
         if on_result is not None:
             on_result(result)
             for f in extra:
