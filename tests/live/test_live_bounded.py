@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from analyzer.cli import main
-from analyzer.live import LiveOptions, run_live
-from analyzer.pipeline import run
 from analyzer.report.summary import summarize
 from analyzer.roam import tally
 from analyzer.roam.records import Finding, Roam
 from analyzer.roam.tally import RoamTally
+from analyzer.run.dispatch import run
+from analyzer.run.live import LiveOptions, run_live
 from analyzer.simulate import Scenario
 
 AP1, AP2, STA = "00:1f:f3:c0:89:0f", "00:1f:f3:c0:89:1f", "02:00:00:00:00:01"

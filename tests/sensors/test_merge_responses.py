@@ -13,8 +13,8 @@ import pytest
 from analyzer.capture.writer import write_capture
 from analyzer.cli import main
 from analyzer.dot11.records import Frame, Kind, MacHeader
-from analyzer.pipeline import run
 from analyzer.roam.sensors import CrossDedup
+from analyzer.run.dispatch import run
 from analyzer.simulate import Scenario
 from analyzer.simulate.frames import RADIOTAP_LEN, Radio, cts, mac, on_air
 
