@@ -7,7 +7,7 @@ Every function here is a port of a pure-Python reference and must give exactly i
   PcapngReader   analyzer.capture.pcapng.read_pcapng
   peek           analyzer.dot11.decode.peek
   crc32          zlib.crc32
-  run_capture    analyzer.pipeline.Engine.run_capture (with data_fields, beacon_fields and
+  run_capture    analyzer.run.engine.Engine.run_capture (with data_fields, beacon_fields and
                  ack_receiver of analyzer.dot11.decode, sharing their memo)
 
 Safety: bounds checking is off for speed, so every read of record bytes goes through a length
@@ -812,13 +812,13 @@ def accepts(records) -> bool:
 
 
 def run_capture(engine, capture, collect, count_malformed):
-    """analyzer.pipeline.Engine.run_capture over a compiled reader: the same calls into the
+    """analyzer.run.engine.Engine.run_capture over a compiled reader: the same calls into the
     engine, in the same order, with the same values; records the prefilter drops are never
     built, and lean data frames, beacons and ACKs never become RawRecords."""
     from analyzer.dot11.decode import _ERRORS, _MEMO, decode
     from analyzer.dot11.mgmt import _beacon_after_tsf
     from analyzer.dot11.records import Kind, Malformed
-    from analyzer.pipeline import _UNCOUNTED
+    from analyzer.run.engine import UNCOUNTED
 
     cdef Reader rd = <Reader>capture._records
     cdef _Lean lean_fields = _Lean(_MEMO, Kind.BEACON, _beacon_after_tsf, _ERRORS)
@@ -833,7 +833,7 @@ def run_capture(engine, capture, collect, count_malformed):
     result = analysis.captures[0]
     add, sinks, tracker_feed = engine._add, engine._sinks, engine.tracker.feed
     judge, on_result = engine.judge, engine.on_result
-    uncounted = _UNCOUNTED
+    uncounted = UNCOUNTED
     malformed = Malformed
     if engine.lean:
         lean_data, lean_beacon, lean_ack = K_DATA, K_BEACON, K_CONTROL
@@ -887,7 +887,7 @@ def run_capture(engine, capture, collect, count_malformed):
         elif kind == lean_ack and lt == 127:
             r = lean_fields.ack(d, n)
             if r == LEAN_FIELDS:
-                results = ack_seen(rd.cur_ts, lean_fields.out)
+                results = ack_seen(rd.cur_ts, rd.index, lean_fields.out)
                 if results:
                     rd.flush()
                     collect(analysis, judge, results, on_result)

@@ -469,7 +469,7 @@ def decrypt_capture(roams: list[Roam], records: Iterable[RawRecord], keys: KeyRi
 
 def post_pass(analysis: Any, source: str, keys: KeyRing, decrypt_out: str | None = None
               ) -> DecryptStats | None:  # fmt: skip
-    """pipeline.run's call: read `source` again and merge what decryption showed into
+    """analyzer.run.dispatch.run's call: read `source` again and merge what decryption showed into
     `analysis` (its roams, and its findings, aggregated again)."""
     import os
 

@@ -44,6 +44,8 @@ _DATA = int(Kind.DATA)
 _CONTROL = int(Kind.CONTROL)
 FC0_ACK = 0xD4  # Frame Control octet 0 of an ACK: subtype 13, type 1 (control), version 0
 FC0_BLOCK_ACK = 0x94  # of a Block Ack: subtype 9, type 1
+FC0_CTS = 0xC4  # of a CTS: subtype 12, type 1
+_RESPONSE_LEN = 10  # an ACK or a CTS: Frame Control, Duration, RA (9.3.1.3, 9.3.1.2)
 UNSURE = 99  # peek() could not classify the record; decode() will say why
 
 
@@ -369,6 +371,24 @@ def _decode(rec: RawRecord, check_fcs: bool = True) -> Frame | Malformed | None:
     if hdr.ftype == 1:
         return _control(rec, radio, hdr, data, start, end)
     return _data(rec, radio, hdr, data, start, end)
+
+
+def response_key(linktype: int, data: bytes) -> tuple[int, int, int, str] | None:
+    """An ACK or a CTS as (FC0, FC1, Duration, RA): every octet of it but the FCS, which is
+    their function when it verifies. None for any other frame, and for an ACK or a CTS whose
+    FCS fails (a damaged reception is nobody's copy)."""
+    try:
+        radio, start, end = decode_link(linktype, data)
+    except _ERRORS:
+        return None
+    if end - start != _RESPONSE_LEN or data[start] not in (FC0_ACK, FC0_CTS):
+        return None
+    if radio is not None and radio.fcs_present and (
+        radio.bad_fcs or not _fcs_ok(data, start, end)
+    ):
+        return None
+    ra = data[start + 4 : start + 10].hex(":")
+    return data[start], data[start + 1], data[start + 2] | data[start + 3] << 8, ra
 
 
 def _fcs_ok(data: bytes, start: int, end: int) -> bool:

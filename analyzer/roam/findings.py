@@ -29,6 +29,9 @@ SEVERITY: dict[str, str] = {
     "FT_REASSOC_REPLAYED": "warning",
     "GROUP_KEY_REPLAYED": "warning",
     "KEY_REINSTALLATION": "error",
+    "CLOCK_JUMP": "warning",
+    "UNANSWERED_ATTEMPTS": "warning",
+    "PMKID_NOT_AS_LOGGED": "warning",
     "PN_REUSE": "warning",  # error when the same PN carries another frame (analyzer.roam.pn)
 }
 

@@ -22,8 +22,8 @@ from analyzer.dot11.decode import (
     pn_fields,
 )
 from analyzer.dot11.records import Frame, Kind
-from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
+from analyzer.run.dispatch import run
 from analyzer.simulate.bench import bench_mix
 
 REPO = Path(__file__).resolve().parents[2]

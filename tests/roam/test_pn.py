@@ -13,9 +13,9 @@ import pytest
 from analyzer import _core
 from analyzer.cli import main
 from analyzer.config.keys import load_keys
-from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
 from analyzer.roam.pn import PnTracker
+from analyzer.run.dispatch import run
 from analyzer.simulate.library import SCENARIOS, simulate
 from analyzer.simulate.scenario import Scenario
 from tests.conftest import public_capture_params
@@ -234,6 +234,6 @@ def test_jobs_and_station_partitions_give_the_same_pn_findings(
     _pn_scenario("pcap").write(path)
     one = analysis_document(run([str(path)]))
     assert len(found(one, "PN_REUSE")) == 2
-    monkeypatch.setattr("analyzer.parallel.MIN_SPLIT_BYTES", 0)
+    monkeypatch.setattr("analyzer.run.jobs.MIN_SPLIT_BYTES", 0)
     assert analysis_document(run([str(path)], jobs=2)) == one
     _assert_equal(path)

@@ -22,7 +22,7 @@ the records already fed, so warnings and byte offsets stay those of the single r
 
 `feed_chunks` is that feeding (trust check, accounting, fallback) for any ordered source of
 chunks: the local worker processes here, or the Dask range tasks of one large file
-(analyzer.daskrun), whose client reads no head ranges itself.
+(analyzer.run.dask), whose client reads no head ranges itself.
 """
 
 from __future__ import annotations
@@ -45,11 +45,11 @@ from analyzer.capture.pcapng import EPB, IDB, PB, SHB, SHB_MAGIC, SPB
 from analyzer.dot11 import decode, peek
 from analyzer.dot11.decode import FULL, ack_receiver, beacon_fields, data_fields
 from analyzer.dot11.records import Frame, Kind, MacHeader, Malformed, Radio
-from analyzer.pipeline import _count_malformed as count_malformed
-from analyzer.procs import bind_to_parent, signals_held
+from analyzer.run.engine import count_malformed
+from analyzer.run.procs import bind_to_parent, signals_held
 
 if TYPE_CHECKING:
-    from analyzer.pipeline import Engine
+    from analyzer.run.engine import Engine
 
 MIN_SPLIT_BYTES = 1 << 20
 CHUNKS_PER_JOB = 4
@@ -580,7 +580,7 @@ def _feed(engine: Engine, chunk: Chunk, base: int) -> None:
                     collect(results)
                 continue
             if op == lean_ack:
-                results = ack_seen(ts, t)
+                results = ack_seen(ts, index, t)
                 if results:
                     collect(results)
                 continue
