@@ -130,24 +130,31 @@ def _with_frames(f: Finding, earlier: int, later: int, severity: str) -> Finding
     return replace(f, severity=severity, frames=(earlier, later))
 
 
-def judged_with_keys(findings: list[Finding]) -> list[Finding]:
-    """With keys, the decryption pass (analyzer.decrypt) checks every frame it opens against
-    the PNs of the same temporal key, transmitter and TID, and names a repeat PN_REPLAYED: a
-    PN_REUSE whose later frame it named reused a PN under the same temporal key, so nonce
-    reuse is proven (an error); the decryption pass's finding stays, its own evidence."""
-    replayed = {n for f in findings if f.code == "PN_REPLAYED"
-                for n in (f.frames or (f.frame,))}  # fmt: skip
-    if not replayed:
-        return findings
-    return [_proven(f, replayed) if f.code == "PN_REUSE" else f for f in findings]
+def reuse_frames(findings: list[Finding]) -> list[int]:
+    """The frames of every PN_REUSE (each earlier frame, then the later one)."""
+    return [n for f in findings if f.code == "PN_REUSE" for n in f.frames]
 
 
-def _proven(f: Finding, replayed: set[int | None]) -> Finding:
-    frames = f.frames or (f.frame,)
-    later = [n for n in frames[1::2] if n in replayed]
-    if not later:
+def judged_with_keys(findings: list[Finding], tk_of: dict[int, bytes]) -> list[Finding]:
+    """With keys, the decryption pass (analyzer.decrypt) knows which temporal key opened each
+    frame of a PN_REUSE (`tk_of`, empty when none did): the same key for the earlier and the
+    later frame proves nonce reuse (an error); another key shows a new key was installed
+    between them (info: no nonce reused)."""
+    return [_judged(f, tk_of) if f.code == "PN_REUSE" else f for f in findings]
+
+
+def _judged(f: Finding, tk_of: dict[int, bytes]) -> Finding:
+    pairs = list(zip(f.frames[0::2], f.frames[1::2], strict=True))
+    known = [(a, b, tk_of[a] == tk_of[b]) for a, b in pairs if tk_of.get(a) and tk_of.get(b)]
+    if not known:
         return f
-    said = ", ".join(str(n) for n in later)
-    return replace(f, severity="error",
-                   message=f"{f.message}; with the key: frame {said} reused a PN of the same "
-                           "temporal key (PN_REPLAYED): nonce reuse proven")
+    same = [f"{a}/{b}" for a, b, s in known if s]
+    new = [f"{a}/{b}" for a, b, s in known if not s]
+    said = []
+    if same:
+        said.append(f"frames {', '.join(same)} under the same temporal key: nonce reuse proven")
+    if new:
+        said.append(f"frames {', '.join(new)} under different temporal keys: a new key was "
+                    "installed between them, no nonce reused")
+    severity = "error" if same else "info" if len(known) == len(pairs) else f.severity
+    return replace(f, severity=severity, message=f"{f.message}; with the key: {'; '.join(said)}")

@@ -21,7 +21,6 @@ from analyzer.roam.caps import Unanswered
 from analyzer.roam.findings import aggregate
 from analyzer.roam.inventory import Inventory, pmkid_cap_finding
 from analyzer.roam.pmksa import PmksaJudge
-from analyzer.roam.pn import judged_with_keys
 from analyzer.roam.records import Finding, Roam, StationSummary
 from analyzer.roam.sensors import SensorReport
 from analyzer.roam.tally import RoamTally
@@ -180,7 +179,6 @@ def read_again(analysis: Analysis, source: str, keys: KeyRing | None,
         from analyzer.decrypt import post_pass
 
         analysis.decryption = post_pass(analysis, str(source), keys, decrypt_out)
-        analysis.findings = judged_with_keys(analysis.findings)
     if any(f.code in _REPLAYS for f in analysis.findings):
         _reinstallations(analysis, source)
     return analysis

@@ -90,7 +90,22 @@ def test_with_the_key_nonce_reuse_is_proven(tmp_path: Path) -> None:
     sc.write(path)
     analysis = run([str(path)], keys=load_keys([f"wpa-pwd:{PASS}:lab"]))
     (reuse,) = [f for f in analysis.findings if f.code == "PN_REUSE"]
-    assert reuse.severity == "error" and "nonce reuse proven" in reuse.message
+    assert reuse.severity == "error" and "same temporal key: nonce reuse proven" in reuse.message
+
+
+def test_with_the_key_a_new_key_installed_is_said(tmp_path: Path) -> None:
+    """A protected PTK rekey after which the AP's PNs go on high (the capture cannot tell it
+    from a reinstallation by the station): the key shows the new temporal key."""
+    sc = one_ap()
+    sc.connect("c", "ap1").data("c", 6).ptk_rekey("c")
+    restarted(sc, up=None, down=1000).data("c", 4)
+    path = tmp_path / "k.pcapng"
+    sc.write(path)
+    (warned,) = found(analysis_document(run([str(path)])), "PN_REUSE")
+    assert warned["severity"] == "warning"
+    analysis = run([str(path)], keys=load_keys([f"wpa-pwd:{PASS}:lab"]))
+    (reuse,) = [f for f in analysis.findings if f.code == "PN_REUSE"]
+    assert reuse.severity == "info" and "a new key was installed" in reuse.message
 
 
 # --- explained: nothing raised -----------------------------------------------------------------
