@@ -252,3 +252,18 @@ def test_jobs_and_station_partitions_give_the_same_pn_findings(
     monkeypatch.setattr("analyzer.run.jobs.MIN_SPLIT_BYTES", 0)
     assert analysis_document(run([str(path)], jobs=2)) == one
     _assert_equal(path)
+
+
+def test_the_decoded_frame_path_gives_the_same_pn_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a frame sink the engine feeds decoded frames (live, --out frames): the PN comes
+    from the Frame's CCMP header, in one process and with --jobs."""
+    path = tmp_path / "pn.pcap"
+    _pn_scenario("pcap").write(path)
+    lean = analysis_document(run([str(path)]))
+    full = analysis_document(run([str(path)], sinks=[lambda n, f: None]))
+    assert found(full, "PN_REUSE") == found(lean, "PN_REUSE") and len(found(lean, "PN_REUSE")) == 2
+    monkeypatch.setattr("analyzer.run.jobs.MIN_SPLIT_BYTES", 0)
+    jobs = analysis_document(run([str(path)], sinks=[lambda n, f: None], jobs=2))
+    assert found(jobs, "PN_REUSE") == found(lean, "PN_REUSE")
