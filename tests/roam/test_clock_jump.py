@@ -4,6 +4,8 @@ partitions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from analyzer.dot11.records import Frame, Malformed
 from analyzer.roam.partition import merge
 from analyzer.roam.records import Finding, Roam
@@ -90,39 +92,34 @@ def test_clock_leaping_forward_ends_the_open_attempt_incomplete_not_failed() -> 
     assert roam.latency_ms["auth"] == 1.0  # measured before the jump: kept
 
 
-def test_latencies_from_before_a_jump_to_after_it_are_null_the_others_kept() -> None:
-    """The clock steps back after STA's last data on AP1; the roam to AP2 is all after the
-    step: its own phases are measured, its data gap (from that data frame) is not."""
+def roam_after_a_step_back(frame_after_step: Callable[[Air], object]) -> Roam:
+    """STA connects to AP1 and sends acknowledged data; the clock steps back 150 ms at the
+    frame `frame_after_step` adds; STA then roams to AP2 and sends data there."""
     air = Air()
     air.beacon(0, AP1)
     air.beacon(0.5, AP2)
     air.psk_connect(10, STA, AP1)
     air.acked_data(100, STA, AP1)
     step = len(air.frames) + 1
-    air.beacon(140, AP1)
+    frame_after_step(air)
     m4 = air.psk_connect(500, STA, AP2, reassoc=True, current_ap=AP1)
     air.acked_data(m4 + 10, STA, AP2)
     roams, found = fed(as_captured(air, step, -150))
     assert len(jumps(found)) == 1
-    roam = next(r for r in roams if r.to_bssid == AP2)
+    return next(r for r in roams if r.to_bssid == AP2)
+
+
+def test_latencies_from_before_a_jump_to_after_it_are_null_the_others_kept() -> None:
+    """The roam to AP2 is all after the step: its own phases are measured, its data gap
+    (from STA's last data on AP1, before the step) is not."""
+    roam = roam_after_a_step_back(lambda air: air.beacon(140, AP1))
     assert all(roam.latency_ms[k] is not None for k in MEASURED_INSIDE)
     assert roam.latency_ms["data_gap"] is None and roam.latency_ms["ack_to_ack"] is None
     assert "went back" in {m.what: m.why for m in roam.missing}["latency.data_gap"]
 
 
 def test_data_sent_after_the_jump_is_measured_from_again() -> None:
-    air = Air()
-    air.beacon(0, AP1)
-    air.beacon(0.5, AP2)
-    air.psk_connect(10, STA, AP1)
-    air.acked_data(100, STA, AP1)
-    step = len(air.frames) + 1
-    air.acked_data(200, STA, AP1)
-    m4 = air.psk_connect(500, STA, AP2, reassoc=True, current_ap=AP1)
-    air.acked_data(m4 + 10, STA, AP2)
-    roams, found = fed(as_captured(air, step, -150))
-    assert len(jumps(found)) == 1
-    roam = next(r for r in roams if r.to_bssid == AP2)
+    roam = roam_after_a_step_back(lambda air: air.acked_data(200, STA, AP1))
     assert roam.latency_ms["data_gap"] is not None and roam.latency_ms["ack_to_ack"] is not None
 
 
