@@ -687,6 +687,8 @@ cdef class _Lean:
     cdef dict memo
     cdef object beacon_kind, after_tsf, errors
     cdef object out
+    cdef Py_ssize_t body_off, body_len  # a beacon's body after the TSF (beacon_head)
+    cdef object body  # those bytes (beacon_elements)
 
     def __cinit__(self, memo, beacon_kind, after_tsf, errors):
         self.memo = memo
@@ -737,6 +739,14 @@ cdef class _Lean:
         return LEAN_FIELDS
 
     cdef int beacon(self, const uint8_t* d, Py_ssize_t n) except -1:
+        cdef int r = self.beacon_head(d, n)
+        if r != LEAN_FIELDS:
+            return r
+        return self.beacon_elements(d)
+
+    cdef int beacon_head(self, const uint8_t* d, Py_ssize_t n) except -1:
+        """beacon_fields up to the element walk: LEAN_FIELDS with `out` the header fields
+        and the body after the TSF at d[body_off : body_off + body_len]."""
         cdef Py_ssize_t it_len
         if n < 16:
             return LEAN_FULL
@@ -752,12 +762,19 @@ cdef class _Lean:
             n -= 4
         if n - it_len < 36:
             return LEAN_FULL
+        self.body_off = it_len + 32
+        self.body_len = n - it_len - 32
+        self.out = ent[12]
+        return LEAN_FIELDS
+
+    cdef int beacon_elements(self, const uint8_t* d) except -1:
+        """After beacon_head: `out` becomes (header fields, elements), or LEAN_FULL."""
+        self.body = PyBytes_FromStringAndSize(<char*>d + self.body_off, self.body_len)
         try:
-            elements = self.after_tsf(PyBytes_FromStringAndSize(<char*>d + it_len + 32,
-                                                                n - it_len - 32))[2]
+            elements = self.after_tsf(self.body)[2]
         except self.errors:
             return LEAN_FULL
-        self.out = (ent[12], elements)
+        self.out = (self.out, elements)
         return LEAN_FIELDS
 
     cdef int ack(self, const uint8_t* d, Py_ssize_t n) except -1:
@@ -773,6 +790,231 @@ cdef class _Lean:
             return LEAN_FULL
         self.out = ra
         return LEAN_FIELDS
+
+
+# --- the tracker's per-frame tables, kept from here ------------------------------------------
+
+cdef Py_ssize_t BODIES_PER_BSS = 4  # beacon bodies remembered per BSSID (the TIM's DTIM
+                                    # count cycles through a few)
+cdef Py_ssize_t BODIES_BSS = 1024  # BSSIDs whose bodies are remembered (forged ones churn)
+
+
+cdef class _Tables:
+    """Tracker.data_seen, beacon_seen and ack_seen, for the frames that change nothing but the
+    tracker's per-frame tables, done here on the tracker's own objects in the order those
+    methods would (analyzer.roam.tracker and analyzer.roam.acks are the reference): the time
+    (`_now`), the frame and ACK counters, the station's last data and last acknowledged data
+    per BSSID, the pending data frame per transmitter for ACK matching, the BSS's last time
+    and signal, the inventory's beacon counts. Each method returns True when it did the whole
+    of the call, False (having changed nothing) when the frame may change roam state: a
+    deadline of the clock is due (a sweep, a held attempt), the station has an attempt, a
+    table is full, an unknown station or BSS, a beacon body not seen before or one whose
+    elements would teach the BSS something, Wi-Fi 7 link addresses. Then the Python method
+    runs, with the same clock."""
+
+    cdef object tracker
+    cdef dict stations, unacked, bss, mld_links, counts
+    cdef dict bodies  # BSSID -> [(beacon body after the TSF, what Bss.learn would set), ...]
+    cdef object ack_window
+    cdef Py_ssize_t max_unacked, max_bssids
+
+    def __cinit__(self, tracker, counts):
+        from analyzer.roam import acks, events, station
+
+        self.tracker = tracker
+        self.stations = tracker._stations
+        self.unacked = tracker._unacked
+        self.bss = tracker._bss
+        self.mld_links = tracker._mld_links
+        self.counts = counts
+        self.bodies = {}
+        if events._ODD_HEX != frozenset("13579bdfBDF"):
+            raise ValueError("events._ODD_HEX changed: update _Tables.data")
+        self.ack_window = acks.ACK_WINDOW_NS
+        self.max_unacked = acks.MAX_UNACKED
+        self.max_bssids = station.MAX_BSSIDS
+        for table in (self.stations, self.unacked, self.bss, self.mld_links, self.counts):
+            if type(table) is not dict:
+                raise TypeError("the tracker's tables are dicts")
+
+    cdef bint clock(self, object ts) except -1:
+        """Tracker._clock when it has nothing to do at `ts`: True with `_now` advanced."""
+        tracker = self.tracker
+        now = tracker._now
+        if ts > now:
+            now = ts
+        if now >= tracker._hold_due or now >= tracker._next_sweep:
+            return False
+        tracker._now = now
+        return True
+
+    cdef inline int counted(self) except -1:
+        tracker = self.tracker
+        tracker.frames = tracker.frames + 1
+        return 0
+
+    cdef inline int drop_pending(self, object tx) except -1:
+        if tx in self.unacked:
+            del self.unacked[tx]
+        return 0
+
+    cdef bint data(self, object ts, object fields) except -1:
+        """Tracker.data_seen(ts, index, *fields)."""
+        cdef int fc_flags, subtype
+        cdef bint from_ap
+        cdef Py_UCS4 c
+        cdef Py_ssize_t n
+        fc = <object>PyTuple_GET_ITEM(fields, 0)
+        addr1 = <object>PyTuple_GET_ITEM(fields, 1)
+        addr2 = <object>PyTuple_GET_ITEM(fields, 2)
+        st_fields = <object>PyTuple_GET_ITEM(fields, 3)
+        if type(fc) is not int or type(st_fields) is not int:
+            return False
+        fc_flags = fc & 0x03
+        subtype = st_fields
+        if not self.clock(ts):
+            return False
+        if fc_flags == 0x01:
+            sta, bssid, from_ap = addr2, addr1, False
+        elif fc_flags == 0x02:
+            sta, bssid, from_ap = addr1, addr2, True
+        else:
+            self.drop_pending(addr2)
+            return self.counted() == 0
+        if sta is None or bssid is None:
+            self.drop_pending(addr2)
+            return self.counted() == 0
+        if type(sta) is not str or len(<str>sta) < 2:
+            return False
+        c = (<str>sta)[1]
+        if c in u"13579bdfBDF":  # events._ODD_HEX
+            self.drop_pending(addr2)
+            return self.counted() == 0
+        if self.mld_links:
+            return False
+        hit = PyDict_GetItem(self.stations, sta)
+        if hit == NULL:
+            if from_ap:
+                self.drop_pending(addr2)
+                return self.counted() == 0
+            return False
+        st = <object>hit
+        if subtype & 0x04:
+            if ts > st.last_ns:
+                st.last_ns = ts
+            self.drop_pending(addr2)
+            return self.counted() == 0
+        if st.attempt is not None:
+            return False
+        n = len(self.unacked)
+        if n >= self.max_unacked and addr2 not in self.unacked:
+            return False
+        last_data = st.last_data
+        if type(last_data) is not dict:
+            return False
+        if len(<dict>last_data) >= self.max_bssids and bssid not in <dict>last_data:
+            return False
+        if ts > st.last_ns:
+            st.last_ns = ts
+        self.unacked[addr2] = (ts, st, bssid)
+        (<dict>last_data)[bssid] = ts
+        if not from_ap:
+            st.current_bssid = bssid
+        return self.counted() == 0
+
+    cdef bint ack(self, object ts, object ra) except -1:
+        """Tracker.ack_seen(ts, ra)."""
+        if not self.clock(ts):
+            return False
+        hit = PyDict_GetItem(self.unacked, ra)
+        if hit != NULL:
+            pending = <object>hit
+            data_ns = <object>PyTuple_GET_ITEM(pending, 0)
+            if ts - data_ns <= self.ack_window:
+                st = <object>PyTuple_GET_ITEM(pending, 1)
+                bssid = <object>PyTuple_GET_ITEM(pending, 2)
+                if st.attempt is not None:
+                    return False
+                last_acked = st.last_acked
+                if type(last_acked) is not dict:
+                    return False
+                if len(<dict>last_acked) >= self.max_bssids and bssid not in <dict>last_acked:
+                    return False
+                (<dict>last_acked)[bssid] = ts
+            del self.unacked[ra]
+        tracker = self.tracker
+        tracker.acks = tracker.acks + 1
+        return self.counted() == 0
+
+    cdef bint beacon(self, object ts, object fields, const uint8_t* body,
+                     Py_ssize_t body_len) except -1:
+        """Inventory.count_beacon and Tracker.beacon_seen for a body after the TSF seen
+        before from this BSSID, whose elements would change nothing on its Bss."""
+        cdef object known, entry, learned
+        cdef Py_ssize_t i
+        addr3 = <object>PyTuple_GET_ITEM(fields, 1)
+        hit = PyDict_GetItem(self.bodies, addr3)
+        if hit == NULL:
+            return False
+        known = <object>hit
+        learned = None
+        for i in range(len(<list>known)):
+            entry = (<list>known)[i]
+            b = <object>PyTuple_GET_ITEM(entry, 0)
+            if (PyBytes_GET_SIZE(b) == body_len
+                    and memcmp(PyBytes_AS_STRING(b), body, body_len) == 0):
+                learned = entry
+                break
+        if learned is None:
+            return False
+        hit = PyDict_GetItem(self.bss, addr3)
+        if hit == NULL:
+            return False
+        bss = <object>hit
+        if bss.channel is None:
+            return False
+        ssid = <object>PyTuple_GET_ITEM(learned, 1)
+        if ssid is not None and ssid != bss.ssid:
+            return False
+        channel = <object>PyTuple_GET_ITEM(learned, 2)
+        if channel is not None and channel != bss.channel:
+            return False
+        if <object>PyTuple_GET_ITEM(learned, 3):  # an RSNE (or WPA element)
+            if (<object>PyTuple_GET_ITEM(learned, 4) != bss.akms
+                    or <object>PyTuple_GET_ITEM(learned, 5) != bss.rsn_capabilities):
+                return False
+        if not self.clock(ts):
+            return False
+        counts = self.counts
+        counts["beacon"] = counts["beacon"] + 1
+        if <int>(<object>PyTuple_GET_ITEM(fields, 0)) & 0x08:
+            counts["retransmissions"] = counts["retransmissions"] + 1
+        bss.last_ns = ts
+        signal = <object>PyTuple_GET_ITEM(fields, 2)
+        if signal is not None:
+            bss.signal_dbm = signal
+        return self.counted() == 0
+
+    cdef int learned(self, object fields, object body, object elements) except -1:
+        """A beacon body the tracker saw from this BSSID: what Bss.learn takes from it, unless
+        its elements say more than that (a Basic Multi-Link element: Tracker.beacon_seen
+        goes on to the MLD map)."""
+        if elements.multi_link is not None:
+            return 0
+        addr3 = <object>PyTuple_GET_ITEM(fields, 1)
+        rsne = elements.rsne or elements.wpa
+        entry = (body, elements.ssid, elements.channel, rsne is not None,
+                 None if rsne is None else rsne.akms,
+                 None if rsne is None else rsne.capabilities)
+        known = self.bodies.get(addr3)
+        if known is None:
+            if len(self.bodies) >= BODIES_BSS:
+                self.bodies.clear()
+            known = self.bodies[addr3] = []
+        if len(<list>known) >= BODIES_PER_BSS:
+            del (<list>known)[0]
+        (<list>known).append(entry)
+        return 0
 
 
 # --- the hot loop ----------------------------------------------------------------------------
@@ -798,7 +1040,7 @@ def run_capture(engine, capture, collect, count_malformed):
     cdef const uint8_t* d
     cdef Py_ssize_t n
     cdef int lean_data, lean_beacon, lean_ack
-    cdef object ts, index, item, rec, results, fields
+    cdef object ts, index, item, rec, results, fields, elements
 
     _init_kinds()
     analysis = engine.analysis
@@ -814,6 +1056,8 @@ def run_capture(engine, capture, collect, count_malformed):
     data_seen, beacon_seen = engine.tracker.data_seen, engine.tracker.beacon_seen
     ack_seen = engine.tracker.ack_seen
     count_beacon = analysis.inventory.count_beacon
+    cdef _Tables tables = _Tables(engine.tracker, analysis.inventory.counts) if engine.lean \
+        else None
     while rd.next_raw():
         d = rd.src.at(rd.cur_off)
         n = rd.cur_len
@@ -825,6 +1069,8 @@ def run_capture(engine, capture, collect, count_malformed):
             r = lean_fields.data(d, n)
             if r == LEAN_FIELDS:
                 fields = lean_fields.out
+                if tables is not None and tables.data(rd.cur_ts, fields):
+                    continue
                 results = data_seen(rd.cur_ts, rd.index, <object>PyTuple_GET_ITEM(fields, 0),
                                     <object>PyTuple_GET_ITEM(fields, 1),
                                     <object>PyTuple_GET_ITEM(fields, 2),
@@ -839,11 +1085,19 @@ def run_capture(engine, capture, collect, count_malformed):
                 rd.flush()
                 item = decode(rd.record())
         elif kind == lean_beacon and lt == 127:
-            r = lean_fields.beacon(d, n)
+            r = lean_fields.beacon_head(d, n)
+            if r == LEAN_FIELDS and tables is not None and tables.beacon(
+                    rd.cur_ts, lean_fields.out, d + lean_fields.body_off, lean_fields.body_len):
+                continue
             if r == LEAN_FIELDS:
-                (fc_flags, addr3, signal, freq), elements = lean_fields.out
+                r = lean_fields.beacon_elements(d)
+            if r == LEAN_FIELDS:
+                fields, elements = lean_fields.out
+                fc_flags, addr3, signal, freq = fields
                 count_beacon(fc_flags)
                 results = beacon_seen(rd.cur_ts, rd.index, addr3, signal, freq, elements)
+                if tables is not None:
+                    tables.learned(fields, lean_fields.body, elements)
                 if results:
                     rd.flush()
                     collect(analysis, judge, results, on_result)
@@ -856,6 +1110,8 @@ def run_capture(engine, capture, collect, count_malformed):
         elif kind == lean_ack and lt == 127:
             r = lean_fields.ack(d, n)
             if r == LEAN_FIELDS:
+                if tables is not None and tables.ack(rd.cur_ts, lean_fields.out):
+                    continue
                 results = ack_seen(rd.cur_ts, lean_fields.out)
                 if results:
                     rd.flush()
