@@ -1,0 +1,172 @@
+"""The core's per-frame tables (analyzer._core._Tables): data frames, ACKs and repeated beacons
+done in C on the tracker's objects must leave `analyze --format json` byte-identical to the
+pure path at every edge of what they take over: a beacon body seen before whose elements would
+teach the BSS something again (SSID, RSN capabilities), bodies that cycle (DTIM count), the ACK
+window, Null frames, group-addressed stations, full tables (pending ACKs, last data per BSSID),
+and roams (attempts, holds waiting for the first acknowledged data) among them."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+from analyzer.capture.writer import write_capture
+from analyzer.pipeline import Analysis, CaptureResult, Engine, open_captures
+from analyzer.simulate.frames import Radio, ack, data_header, mac, on_air
+from analyzer.simulate.payloads import ETH_IPV4, llc
+from tests.core.test_exactness import assert_same, engine, needs_core
+from tests.roam.scenarios import AP1, AP2, PASS, STA
+
+RADIO = Radio(0, 5180, -55, 108)
+T0 = 1_714_557_600_000_000_000
+
+
+def tracker_tables(path: Path, pure: bool) -> tuple:
+    """The state the tables touch, after the capture's last frame (before `finish`)."""
+    with engine(pure):
+        (capture,) = open_captures([str(path)])
+        eng = Engine(Analysis([CaptureResult(capture.info)]))
+        eng.run_capture(capture)
+    t = eng.tracker
+    stations = {mac: (st.last_ns, st.current_bssid, list(st.last_data.items()),
+                      list(st.last_acked.items()), st.attempt is None)
+                for mac, st in t._stations.items()}  # fmt: skip
+    unacked = [(tx, ts, st.mac, bssid) for tx, (ts, st, bssid) in t._unacked.items()]
+    return (t._now, t.frames, t.acks, t._next_sweep, t._hold_due, stations, unacked,
+            {b: repr(bss) for b, bss in t._bss.items()}, dict(eng.analysis.inventory.counts),
+            [repr(r) for r in eng.analysis.roams], [repr(f) for f in eng.analysis.findings])
+
+
+def assert_same_tables(path: Path) -> None:
+    assert tracker_tables(path, False) == tracker_tables(path, True)
+
+
+def _elements_at(frame: bytes) -> int:
+    return (frame[2] | frame[3] << 8) + 24 + 12
+
+
+def _patched(frame: bytes, element_id: int, patch) -> bytes | None:
+    """A beacon with one element's body changed by `patch`, FCS recomputed."""
+    buf = bytearray(frame)
+    p, end = _elements_at(frame), len(frame) - 4
+    while p + 2 <= end:
+        eid, elen = buf[p], buf[p + 1]
+        if eid == element_id:
+            buf[p + 2 : p + 2 + elen] = patch(bytes(buf[p + 2 : p + 2 + elen]))
+            rt = buf[2] | buf[3] << 8
+            struct.pack_into("<I", buf, len(buf) - 4, zlib.crc32(buf[rt:-4]))
+            return bytes(buf)
+        p += 2 + elen
+    return None
+
+
+def _beacon_variants(frame: bytes) -> list[bytes]:
+    ssid = _patched(frame, 0, lambda b: bytes([b[0] ^ 0x01]) + b[1:])
+    rsn_caps = _patched(frame, 48, lambda b: b[:-2] + bytes([b[-2] ^ 0x80, b[-1]]))
+    dtim = _patched(frame, 5, lambda b: bytes([(b[0] + 1) & 0xFF]) + b[1:])
+    channel = _patched(frame, 3, lambda b: bytes([b[0] + 4]) + b[1:])
+    return [v for v in (ssid, rsn_caps, dtim, channel) if v is not None]
+
+
+def _roaming_capture() -> list[tuple[int, bytes]]:
+    from analyzer.simulate.scenario import Scenario
+
+    sc = Scenario(seed=7, acks=True)
+    sc.ap("ap1", AP1, "lab", 36, akm="psk", passphrase=PASS)
+    sc.ap("ap2", AP2, "lab", 36, akm="psk", passphrase=PASS)
+    sc.sta("c", STA)
+    sc.beacons("ap1", 3).beacons("ap2", 3)
+    sc.connect("c", "ap1").data("c", 30, 5).wait(50)
+    sc.roam("c", "ap2").data("c", 30, 5).wait(1500).data("c", 10, 300)
+    sc.roam("c", "ap1").data("c", 10, 2)
+    return list(sc.frames())
+
+
+def test_repeated_beacons_that_would_teach_the_bss_again_identical(tmp_path: Path) -> None:
+    frames = _roaming_capture()
+    by_bss: dict[bytes, bytes] = {}
+    for _, f in frames:
+        rt = f[2] | f[3] << 8
+        if f[rt] == 0x80:
+            by_bss.setdefault(f[rt + 16 : rt + 22], f)
+    beacons = list(by_bss.values())  # one per BSSID
+    assert len(beacons) == 2
+    first, last = _beacon_variants(beacons[0]), _beacon_variants(beacons[-1])
+    assert len(first) == len(last) == 4
+    # three bodies per BSSID, so that the core remembers them all (it keeps four)
+    cycle = [beacons[0], first[0], beacons[0], first[3], beacons[-1], last[1], beacons[-1],
+             last[2], beacons[0], beacons[-1]]
+    out = []
+    for n, (ts, f) in enumerate(frames):
+        out.append((ts, f))
+        if n + 1 < len(frames):
+            # the variants while the roams happen, then the first bodies again (the BSS
+            # learns them back: a beacon seen before is no reason to skip that)
+            beacon = cycle[n % len(cycle)] if n < len(frames) - 30 else beacons[-(n % 2)]
+            out.append(((ts + frames[n + 1][0]) // 2, beacon))
+    path = tmp_path / "beacons.pcap"
+    write_capture(path, out)
+    assert_same(path)
+    assert_same_tables(path)
+    for end in range(40, len(out), 7):  # what each BSS has learned, all along
+        write_capture(path, out[:end])
+        assert_same_tables(path)
+    assert_same(path, "--jobs", "2")
+
+
+def _data(sta: bytes, bssid: bytes, uplink: bool, null: bool = False) -> bytes:
+    header = bytearray(data_header(sta, bssid, uplink))
+    if null:
+        header[0] = 0xC8  # QoS Null
+        return on_air(bytes(header), RADIO)
+    return on_air(bytes(header) + llc(ETH_IPV4, bytes(40)), RADIO)
+
+
+def _station(i: int) -> bytes:
+    return bytes((0x02, 0, 0, (i >> 16) & 0xFF, (i >> 8) & 0xFF, i & 0xFF))
+
+
+def test_full_tables_ack_window_nulls_and_group_stations_identical(tmp_path: Path) -> None:
+    """5000 stations (more pending frames than MAX_UNACKED), one station on 12 BSSIDs (more
+    than MAX_BSSIDS), ACKs inside and outside the 1 ms window, Null frames, a
+    group-addressed station, downlink to stations never seen."""
+    ap = mac(AP1)
+    ts = T0
+    frames: list[tuple[int, bytes]] = []
+
+    def put(frame: bytes, step_ns: int = 5_000) -> None:
+        nonlocal ts
+        ts += step_ns
+        frames.append((ts, frame))
+
+    for rnd in range(2):
+        for i in range(5000):
+            sta = _station(i)
+            put(_data(sta, ap, uplink=True, null=i % 7 == 0))
+            if i % 3 == 0:
+                put(on_air(ack(sta), RADIO), 30_000 if i % 2 else 1_100_000)
+            if rnd and i % 5 == 0:
+                put(_data(_station(i + 900_000), ap, uplink=False))  # never seen: dropped
+                put(on_air(ack(ap), RADIO))
+    roamer = _station(77)
+    for k in range(40):
+        bssid = bytes((0x00, 0x11, 0x22, 0x33, 0x45, k % 12))
+        put(_data(roamer, bssid, uplink=k % 2 == 0))
+        put(on_air(ack(roamer if k % 2 == 0 else bssid), RADIO), 10_000)
+    put(_data(bytes.fromhex("030000000001"), ap, uplink=True))  # group bit: not a station
+    put(_data(_station(5), ap, uplink=True), 3_000_000_000)  # a sweep is due
+    path = tmp_path / "tables.pcap"
+    write_capture(path, frames)
+    assert_same(path)
+    assert_same_tables(path)
+    cut = tmp_path / "cut.pcap"  # the state midway: pending ACKs, stations on many BSSIDs
+    for end in (4000, *range(9000, len(frames), 397)):
+        write_capture(cut, frames[:end])
+        assert_same_tables(cut)
+
+
+test_repeated_beacons_that_would_teach_the_bss_again_identical = needs_core(
+    test_repeated_beacons_that_would_teach_the_bss_again_identical)
+test_full_tables_ack_window_nulls_and_group_stations_identical = needs_core(
+    test_full_tables_ack_window_nulls_and_group_stations_identical)
