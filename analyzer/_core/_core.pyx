@@ -794,6 +794,9 @@ cdef class _Lean:
 
 # --- the tracker's per-frame tables, kept from here ------------------------------------------
 
+cdef object _Frame = None  # analyzer.dot11.records, bound by _Tables (the capture stage
+cdef object _MacHeader = None  # imports nothing to its right)
+cdef object _BlockAck = None
 cdef Py_ssize_t BODIES_PER_BSS = 4  # beacon bodies remembered per BSSID (the TIM's DTIM
                                     # count cycles through a few)
 cdef Py_ssize_t BODIES_BSS = 1024  # BSSIDs whose bodies are remembered (forged ones churn)
@@ -817,6 +820,12 @@ cdef class _Tables:
     cdef dict bodies  # BSSID -> [(beacon body after the TSF, what Bss.learn would set), ...]
     cdef object ack_window
     cdef Py_ssize_t max_unacked, max_bssids
+    # Block Acks: radiotap after the TSFT + FC..TA of one that decoded in full -> (radiotap's
+    # first 8 bytes, FCS present, RA, TA, TA with its group bit cleared)
+    cdef dict block_acks
+    cdef object individual
+    cdef int ba_bitmap[16]  # by BA Type: bitmap octets (0: the rest of the frame; -1: none)
+    cdef int ba_needed[16]  # octets after the SSC it needs
 
     def __cinit__(self, tracker, counts):
         from analyzer.roam import acks, events, station
@@ -828,6 +837,16 @@ cdef class _Tables:
         self.mld_links = tracker._mld_links
         self.counts = counts
         self.bodies = {}
+        self.block_acks = {}
+        self.individual = acks.individual
+        from analyzer.dot11 import control, records
+
+        global _Frame, _MacHeader, _BlockAck
+        _Frame, _MacHeader, _BlockAck = records.Frame, records.MacHeader, records.BlockAck
+        for t in range(16):
+            sizes = control._BITMAPS.get(t)
+            self.ba_bitmap[t] = -1 if sizes is None else (sizes[0] or 0)
+            self.ba_needed[t] = 0 if sizes is None else sizes[1]
         if events._ODD_HEX != frozenset("13579bdfBDF"):
             raise ValueError("events._ODD_HEX changed: update _Tables.data")
         self.ack_window = acks.ACK_WINDOW_NS
@@ -945,6 +964,96 @@ cdef class _Tables:
         tracker = self.tracker
         tracker.acks = tracker.acks + 1
         return self.counted() == 0
+
+    cdef bint block_ack(self, object ts, const uint8_t* d, Py_ssize_t n) except -1:
+        """Tracker.feed of a radiotap Block Ack whose radiotap and header bytes (all but
+        the TSFT) are those of one that decoded in full: the body decoded here as
+        analyzer.dot11.control.decode_block_ack does, then Tracker._control."""
+        cdef Py_ssize_t it_len, end, p, blen, i, stop
+        cdef int control, ba_type, bitmap
+        cdef bint acked
+        cdef PyObject* hit
+        if n < 16:
+            return False
+        it_len = d[2] | d[3] << 8
+        if it_len < 16 or it_len + 16 > n:
+            return False
+        key = PyBytes_FromStringAndSize(<char*>d + 16, it_len)
+        hit = PyDict_GetItem(self.block_acks, key)
+        if hit == NULL:
+            return False
+        known = <object>hit
+        head = <object>PyTuple_GET_ITEM(known, 0)
+        if memcmp(PyBytes_AS_STRING(head), d, 8) != 0:
+            return False
+        end = n
+        if <object>PyTuple_GET_ITEM(known, 1):  # FCS present
+            end = n - 4
+            if end - it_len < 16 or _crc32(d + it_len, n - it_len) != 0x2144DF1C:
+                return False
+        p = it_len + 16
+        blen = end - p
+        if blen < 2:
+            return False
+        control = d[p] | d[p + 1] << 8
+        ba_type = (control >> 1) & 0x0F
+        bitmap = self.ba_bitmap[ba_type]
+        acked = True
+        if bitmap >= 0:
+            if blen < 4 + self.ba_needed[ba_type]:
+                return False
+            stop = blen if bitmap == 0 else 4 + bitmap
+            acked = False
+            for i in range(4, stop):
+                if d[p + i]:
+                    acked = True
+                    break
+        ra = <object>PyTuple_GET_ITEM(known, 2)
+        ta = <object>PyTuple_GET_ITEM(known, 3)
+        if not self.clock(ts):
+            return False
+        hit = PyDict_GetItem(self.unacked, ra)
+        if hit != NULL and ta is not None and acked:
+            st = <object>PyTuple_GET_ITEM(<object>hit, 1)
+            bssid = <object>PyTuple_GET_ITEM(<object>hit, 2)
+            if <object>PyTuple_GET_ITEM(known, 4) == (bssid if ra == st.mac else st.mac):
+                return self.ack(ts, ra)
+        self.drop_pending(ra)
+        tracker = self.tracker
+        tracker.acks = tracker.acks + 1
+        return self.counted() == 0
+
+    cdef int learn_block_ack(self, const uint8_t* d, Py_ssize_t n, object item) except -1:
+        """After a full decode: a Block Ack whose radiotap says nothing but what its bytes
+        after the TSFT say (as analyzer.dot11.decode's memo asks of the frames it learns)."""
+        cdef Py_ssize_t it_len
+        cdef uint32_t present
+        if n < 16 or d[0] != 0 or type(item) is not _Frame:
+            return 0
+        it_len = d[2] | d[3] << 8
+        present = <uint32_t>d[4] | <uint32_t>d[5] << 8 | <uint32_t>d[6] << 16 \
+            | <uint32_t>d[7] << 24
+        if it_len < 16 or it_len + 16 > n or present & 0xE0000001 != 1:
+            return 0
+        radio, hdr = item.radio, item.header
+        if type(item.body) is not _BlockAck or radio is None or type(hdr) is not _MacHeader:
+            return 0
+        if radio.bad_fcs or hdr.length != 16 or hdr.ftype != 1 or hdr.subtype != 9:
+            return 0
+        tsft = <uint64_t>d[8] | <uint64_t>d[9] << 8 | <uint64_t>d[10] << 16 \
+            | <uint64_t>d[11] << 24 | <uint64_t>d[12] << 32 | <uint64_t>d[13] << 40 \
+            | <uint64_t>d[14] << 48 | <uint64_t>d[15] << 56
+        if radio.tsft_us != tsft or type(hdr.addr1) is not str:
+            return 0
+        ta = hdr.addr2
+        if ta is not None and type(ta) is not str:
+            return 0
+        if len(self.block_acks) >= 4096:
+            self.block_acks.clear()
+        self.block_acks[PyBytes_FromStringAndSize(<char*>d + 16, it_len)] = (
+            PyBytes_FromStringAndSize(<char*>d, 8), bool(radio.fcs_present), hdr.addr1, ta,
+            None if ta is None else self.individual(ta))
+        return 0
 
     cdef bint beacon(self, object ts, object fields, const uint8_t* body,
                      Py_ssize_t body_len) except -1:
@@ -1117,8 +1226,12 @@ def run_capture(engine, capture, collect, count_malformed):
                     rd.flush()
                     collect(analysis, judge, results, on_result)
                 continue
+            if tables is not None and tables.block_ack(rd.cur_ts, d, n):
+                continue
             rd.flush()
             item = decode(rd.record())
+            if tables is not None:
+                tables.learn_block_ack(d, n, item)
         else:
             rd.flush()
             item = decode(rd.record())

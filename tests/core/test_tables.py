@@ -170,3 +170,58 @@ test_repeated_beacons_that_would_teach_the_bss_again_identical = needs_core(
     test_repeated_beacons_that_would_teach_the_bss_again_identical)
 test_full_tables_ack_window_nulls_and_group_stations_identical = needs_core(
     test_full_tables_ack_window_nulls_and_group_stations_identical)
+
+
+def _block_ack(ra: bytes, ta: bytes, control: int, rest: bytes, bad_fcs: bool = False,
+               wrong_fcs: bool = False) -> bytes:
+    frame = on_air(struct.pack("<BBH6s6sH", 0x94, 0, 0, ra, ta, control) + rest, RADIO,
+                   bad_fcs=bad_fcs)
+    return frame[:-1] + bytes([frame[-1] ^ 0x01]) if wrong_fcs else frame
+
+
+@needs_core
+def test_block_acks_identical(tmp_path: Path) -> None:
+    """Block Acks of every variant after data frames: matching or not (TA, a bandwidth
+    signalling TA, a bitmap of zeros), too short for their variant, a bad FCS, a receiver
+    with an attempt under way (the roam of `_roaming_capture`)."""
+    ap = mac(AP1)
+    ts = T0
+    frames = list(_roaming_capture())
+    roamer = mac(STA)
+    ssc = struct.pack("<H", 5 << 4)
+    variants = [
+        (2 << 1, ssc + b"\x01" + bytes(7)),  # compressed, acknowledges
+        (2 << 1, ssc + bytes(8)),  # compressed, nothing acknowledged
+        (2 << 1, ssc + bytes(32)),  # compressed, HE: the bitmap is the rest
+        (2 << 1, ssc + bytes(3)),  # too short: Malformed
+        (0, ssc + b"\x00" * 127 + b"\x80"),  # basic
+        (0, ssc + bytes(128) + b"\x01"),  # basic, nothing acknowledged, an octet after
+        (1 << 1, ssc + b"\x02" + bytes(8)),  # extended compressed
+        (1 << 1, ssc + bytes(8) + b"\x40"),  # extended compressed: RBUFCAP, not bitmap
+        (3 << 1, b"\x00" * 6),  # multi-TID: not read, acknowledges
+        (2 << 1 | 1, ssc + b"\xff" + bytes(7)),  # No Ack policy
+        (0, b""),  # BA Control only
+    ]
+    extra: list[tuple[int, bytes]] = []
+    for k in range(400):
+        sta = roamer if k % 4 == 0 else _station(k % 37)
+        ts += 400_000
+        extra.append((ts, _data(sta, ap, uplink=k % 3 != 0)))
+        control, rest = variants[k % len(variants)]
+        ta = ap if k % 3 else sta
+        if k % 11 == 0:
+            ta = bytes((ta[0] | 0x01,)) + ta[1:]  # bandwidth signalling TA
+        ra = sta if k % 3 else ap
+        if k % 13 == 0:
+            ra, ta = ta, ra  # not the data frame's peer
+        extra.append((ts + (30_000 if k % 5 else 2_000_000), _block_ack(
+            ra, ta, control, rest, bad_fcs=k % 17 == 0, wrong_fcs=k % 19 == 7)))
+    shift = frames[0][0] - T0 - 100_000_000
+    frames += [(t + shift, f) for t, f in extra]
+    frames.sort(key=lambda tf: tf[0])
+    path = tmp_path / "block_acks.pcap"
+    write_capture(path, frames)
+    assert_same(path)
+    for end in range(100, len(frames), 61):
+        write_capture(path, frames[:end])
+        assert_same_tables(path)
