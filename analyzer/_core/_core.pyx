@@ -564,6 +564,7 @@ cdef int K_DATA = 17
 cdef int K_EAPOL = 16
 cdef int K_CONTROL = 18
 cdef int K_BEACON = 8
+cdef int K_PROBE_REQ = 4
 cdef int UNSURE = 99
 cdef int _mgmt_kind[16]
 _mgmt_kind[:] = [0, 1, 2, 3, 4, 5, 15, 15, 8, 15, 10, 11, 12, 13, 15, 15]
@@ -578,11 +579,12 @@ cdef int _init_kinds() except -1:
     d = importlib.import_module("analyzer.dot11.decode")
     from analyzer.dot11.records import Kind
 
-    global K_DATA, K_EAPOL, K_CONTROL, K_BEACON, UNSURE, _kinds_ready
+    global K_DATA, K_EAPOL, K_CONTROL, K_BEACON, K_PROBE_REQ, UNSURE, _kinds_ready
     if _kinds_ready:
         return 0
     K_DATA, K_EAPOL, K_CONTROL, K_BEACON = (int(Kind.DATA), int(Kind.EAPOL), int(Kind.CONTROL),
                                             int(Kind.BEACON))
+    K_PROBE_REQ = int(Kind.PROBE_REQ)
     UNSURE = d.UNSURE
     for i, k in enumerate(d._MGMT_KIND):
         _mgmt_kind[i] = k
@@ -797,6 +799,7 @@ cdef class _Lean:
 cdef object _Frame = None  # analyzer.dot11.records, bound by _Tables (the capture stage
 cdef object _MacHeader = None  # imports nothing to its right)
 cdef object _BlockAck = None
+cdef object _ProbeReq = None
 cdef Py_ssize_t BODIES_PER_BSS = 4  # beacon bodies remembered per BSSID (the TIM's DTIM
                                     # count cycles through a few)
 cdef Py_ssize_t BODIES_BSS = 1024  # BSSIDs whose bodies are remembered (forged ones churn)
@@ -826,6 +829,12 @@ cdef class _Tables:
     cdef object individual
     cdef int ba_bitmap[16]  # by BA Type: bitmap octets (0: the rest of the frame; -1: none)
     cdef int ba_needed[16]  # octets after the SSC it needs
+    # Probe Requests: radiotap after the TSFT + header before the Sequence Control + body of
+    # one that decoded in full -> (radiotap's first 8 bytes, FCS present, A1, A2, retry,
+    # its content for Dedup, its count key)
+    cdef dict probes
+    cdef object by_ta, asked, seen, probe_kind, count_key, scan_gap
+    cdef Py_ssize_t per_transmitter, max_asked
 
     def __cinit__(self, tracker, counts):
         from analyzer.roam import acks, events, station
@@ -838,11 +847,23 @@ cdef class _Tables:
         self.counts = counts
         self.bodies = {}
         self.block_acks = {}
+        self.probes = {}
+        from analyzer.roam import dedup, inventory
+
+        self.by_ta = tracker._dedup._by_ta
+        self.asked = tracker._dedup._asked
+        self.seen = dedup.Seen
+        self.per_transmitter = dedup.PER_TRANSMITTER
+        self.max_asked = dedup.ASKED
+        self.count_key = inventory._count_key
+        self.scan_gap = station.SCAN_GAP_NS
         self.individual = acks.individual
         from analyzer.dot11 import control, records
 
-        global _Frame, _MacHeader, _BlockAck
+        global _Frame, _MacHeader, _BlockAck, _ProbeReq
         _Frame, _MacHeader, _BlockAck = records.Frame, records.MacHeader, records.BlockAck
+        _ProbeReq = records.ProbeReq
+        self.probe_kind = records.Kind.PROBE_REQ
         for t in range(16):
             sizes = control._BITMAPS.get(t)
             self.ba_bitmap[t] = -1 if sizes is None else (sizes[0] or 0)
@@ -1055,6 +1076,137 @@ cdef class _Tables:
             None if ta is None else self.individual(ta))
         return 0
 
+    cdef object probe_key(self, const uint8_t* d, Py_ssize_t n, Py_ssize_t it_len,
+                          Py_ssize_t end):
+        """radiotap after the TSFT, the header but its Sequence Control, the body."""
+        key = PyBytes_FromStringAndSize(NULL, (it_len + 6) + (end - it_len - 24))
+        cdef char* k = PyBytes_AS_STRING(key)
+        memcpy(k, d + 16, it_len + 6)
+        memcpy(k + it_len + 6, d + it_len + 24, end - it_len - 24)
+        return key
+
+    cdef bint probe_req(self, object ts, object index, object interface, const uint8_t* d,
+                        Py_ssize_t n) except -1:
+        """Inventory.add and Tracker.feed of a radiotap Probe Request whose bytes but the
+        TSFT, the Sequence Control and the FCS are those of one that decoded in full, from a
+        known station with no attempt, on the scan it is in, from a transmitter whose
+        sequence number is new (Dedup: a new frame)."""
+        cdef Py_ssize_t it_len, end
+        cdef int sc
+        cdef PyObject* hit
+        if n < 16:
+            return False
+        it_len = d[2] | d[3] << 8
+        if it_len < 16 or it_len + 24 > n:
+            return False
+        end = n - 4 if n - 4 >= it_len + 24 else n  # the key says which (checked below)
+        hit = PyDict_GetItem(self.probes, self.probe_key(d, n, it_len, end))
+        if hit == NULL and end != n:
+            end = n
+            hit = PyDict_GetItem(self.probes, self.probe_key(d, n, it_len, end))
+        if hit == NULL:
+            return False
+        known = <object>hit
+        if memcmp(PyBytes_AS_STRING(<object>PyTuple_GET_ITEM(known, 0)), d, 8) != 0:
+            return False
+        if <object>PyTuple_GET_ITEM(known, 1):  # FCS present
+            if end != n - 4 or _crc32(d + it_len, n - it_len) != 0x2144DF1C:
+                return False
+        elif end != n:
+            return False
+        addr1 = <object>PyTuple_GET_ITEM(known, 2)
+        sta = <object>PyTuple_GET_ITEM(known, 3)
+        retry = <object>PyTuple_GET_ITEM(known, 4)
+        sc = d[it_len + 22] | d[it_len + 23] << 8
+        key = (sc >> 4, sc & 0x0F, 0)
+        if not self.clock(ts):
+            return False
+        if self.mld_links:
+            return False
+        window = self.by_ta.get(sta)
+        if window is None or key in window:
+            return False
+        hit = PyDict_GetItem(self.stations, sta)
+        if hit == NULL:
+            return False
+        st = <object>hit
+        if st.attempt is not None or st.steering is not None:
+            return False
+        run = st.probe
+        if run is None or ts - run.end_ns > self.scan_gap:
+            return False
+        # Inventory.add
+        counts = self.counts
+        count = <object>PyTuple_GET_ITEM(known, 6)
+        counts[count] = counts[count] + 1
+        if retry:
+            counts["retransmissions"] = counts["retransmissions"] + 1
+        # Tracker.feed -> _frame
+        self.counted()
+        if self.unacked:
+            self.drop_pending(sta)
+        if not retry:  # Dedup.asked
+            pair = (sta, addr1)
+            self.asked[pair] = ts
+            self.asked.move_to_end(pair)
+            if len(self.asked) > self.max_asked:
+                self.asked.popitem(last=False)
+        # Dedup.check: a new frame
+        self.by_ta.move_to_end(sta)
+        window[key] = self.seen(<object>PyTuple_GET_ITEM(known, 5), ts, index, interface)
+        window.move_to_end(key)
+        if len(window) > self.per_transmitter:
+            window.popitem(last=False)
+        # _event -> _station, Station.probed
+        if ts > st.last_ns:
+            st.last_ns = ts
+        if ts > run.end_ns:
+            run.end_ns = ts
+        run.frames = run.frames + 1
+        return True
+
+    cdef int learn_probe_req(self, const uint8_t* d, Py_ssize_t n, object item) except -1:
+        """After a full decode: a Probe Request from a station (A2 unicast, not the BSSID)
+        whose radiotap says nothing but what its bytes after the TSFT say."""
+        cdef Py_ssize_t it_len, end
+        cdef uint32_t present
+        if n < 16 or d[0] != 0 or type(item) is not _Frame:
+            return 0
+        it_len = d[2] | d[3] << 8
+        present = <uint32_t>d[4] | <uint32_t>d[5] << 8 | <uint32_t>d[6] << 16 \
+            | <uint32_t>d[7] << 24
+        if it_len < 16 or it_len + 24 > n or present & 0xE0000001 != 1:
+            return 0
+        radio, hdr = item.radio, item.header
+        if item.kind is not self.probe_kind or type(item.body) is not _ProbeReq:
+            return 0
+        if radio is None or type(hdr) is not _MacHeader or radio.bad_fcs:
+            return 0
+        if hdr.length != 24 or hdr.ftype != 0 or hdr.subtype != 4 or hdr.htc is not None:
+            return 0
+        tsft = <uint64_t>d[8] | <uint64_t>d[9] << 8 | <uint64_t>d[10] << 16 \
+            | <uint64_t>d[11] << 24 | <uint64_t>d[12] << 32 | <uint64_t>d[13] << 40 \
+            | <uint64_t>d[14] << 48 | <uint64_t>d[15] << 56
+        if radio.tsft_us != tsft:
+            return 0
+        a1, a2, a3 = hdr.addr1, hdr.addr2, hdr.addr3
+        if type(a1) is not str or type(a2) is not str or type(a3) is not str:
+            return 0
+        if a2 == a3 or len(<str>a2) < 2 or (<str>a2)[1] in u"13579bdfBDF":
+            return 0  # an AP's, or not a station's: the event is another
+        count = self.count_key(item)
+        if count is None or hdr.frag:
+            return 0
+        end = n - 4 if radio.fcs_present else n
+        if end < it_len + 24:
+            return 0
+        if len(self.probes) >= 4096:
+            self.probes.clear()
+        self.probes[self.probe_key(d, n, it_len, end)] = (
+            PyBytes_FromStringAndSize(<char*>d, 8), bool(radio.fcs_present), a1, a2,
+            bool(hdr.retry), hash((item.kind, a1, a3, item.body)), count)
+        return 0
+
     cdef bint beacon(self, object ts, object fields, const uint8_t* body,
                      Py_ssize_t body_len) except -1:
         """Inventory.count_beacon and Tracker.beacon_seen for a body after the TSF seen
@@ -1232,6 +1384,12 @@ def run_capture(engine, capture, collect, count_malformed):
             item = decode(rd.record())
             if tables is not None:
                 tables.learn_block_ack(d, n, item)
+        elif kind == K_PROBE_REQ and lt == 127 and tables is not None:
+            if tables.probe_req(rd.cur_ts, rd.index, rd.cur_gid, d, n):
+                continue
+            rd.flush()
+            item = decode(rd.record())
+            tables.learn_probe_req(d, n, item)
         else:
             rd.flush()
             item = decode(rd.record())

@@ -13,12 +13,13 @@ from pathlib import Path
 
 from analyzer.capture.writer import write_capture
 from analyzer.pipeline import Analysis, CaptureResult, Engine, open_captures
-from analyzer.simulate.frames import Radio, ack, data_header, mac, on_air
+from analyzer.simulate.frames import Radio, ack, data_header, mac, on_air, probe_req, set_seq
 from analyzer.simulate.payloads import ETH_IPV4, llc
 from tests.core.test_exactness import assert_same, engine, needs_core
 from tests.roam.scenarios import AP1, AP2, PASS, STA
 
 RADIO = Radio(0, 5180, -55, 108)
+RADIO_24 = Radio(0, 2437, -61, 12)
 T0 = 1_714_557_600_000_000_000
 
 
@@ -30,10 +31,13 @@ def tracker_tables(path: Path, pure: bool) -> tuple:
         eng.run_capture(capture)
     t = eng.tracker
     stations = {mac: (st.last_ns, st.current_bssid, list(st.last_data.items()),
-                      list(st.last_acked.items()), st.attempt is None)
+                      list(st.last_acked.items()), repr(st.attempt), repr(st.probe),
+                      repr(st.steering))
                 for mac, st in t._stations.items()}  # fmt: skip
+    dedup = ([(ta, list(w.items())) for ta, w in t._dedup._by_ta.items()],
+             list(t._dedup._asked.items()), t._dedup.evicted)
     unacked = [(tx, ts, st.mac, bssid) for tx, (ts, st, bssid) in t._unacked.items()]
-    return (t._now, t.frames, t.acks, t._next_sweep, t._hold_due, stations, unacked,
+    return (t._now, t.frames, t.acks, t._next_sweep, t._hold_due, stations, unacked, dedup,
             {b: repr(bss) for b, bss in t._bss.items()}, dict(eng.analysis.inventory.counts),
             [repr(r) for r in eng.analysis.roams], [repr(f) for f in eng.analysis.findings])
 
@@ -223,5 +227,53 @@ def test_block_acks_identical(tmp_path: Path) -> None:
     write_capture(path, frames)
     assert_same(path)
     for end in range(100, len(frames), 61):
+        write_capture(path, frames[:end])
+        assert_same_tables(path)
+
+
+@needs_core
+def test_probe_requests_identical(tmp_path: Path) -> None:
+    """Probe Requests of known and unknown stations, bursts and scans 2 s apart, retries and
+    sequence numbers seen before (Dedup), a bad FCS, a roam's attempt under way, a BTM
+    Request's steering log, among the roams of `_roaming_capture`."""
+    from analyzer.simulate import elements
+    from analyzer.simulate.scenario import Scenario
+
+    sc = Scenario(seed=3, acks=True)
+    sc.ap("ap1", AP1, "lab", 36, akm="psk", passphrase=PASS)
+    sc.ap("ap2", AP2, "lab", 36, akm="psk", passphrase=PASS)
+    sc.sta("c", STA)
+    sc.beacons("ap1", 2).connect("c", "ap1").data("c", 10, 5).wait(100)
+    sc.probe("c", "ap2").wait(20).btm("ap1", "c", ["ap2"]).data("c", 10, 5)
+    frames = list(sc.frames())
+    ies = [elements.ssid(b"lab") + elements.rates(5180), elements.ssid(b"") + elements.rates(5180)]
+    extra: list[tuple[int, bytes]] = []
+    ts = frames[0][0] - 50_000_000
+    seqs: dict[bytes, int] = {}
+    for k in range(600):
+        sta = mac(STA) if k % 5 == 0 else _station(k % 9)
+        ts += 3_000_000 if k % 50 else 2_100_000_000  # a new scan now and then
+        if k % 9 == 0:
+            extra.append((ts, _data(sta, mac(AP1), uplink=True)))  # the station known
+            ts += 10_000
+        # the station's sequence number again now and then: a retry, a replay or a copy
+        seq = seqs[sta] = seqs.get(sta, k) + (k % 7 != 3)
+        frame = set_seq(probe_req(sta, ies[k % 2 if k % 7 != 3 else 0]), seq & 0xFFF,
+                        retry=k % 11 == 4)
+        radio = RADIO_24 if k % 10 == 0 else RADIO  # another channel for the steering log
+        extra.append((ts, on_air(frame, radio, bad_fcs=k % 23 == 5)))
+        if k % 29 == 0:
+            raw = extra[-1][1]
+            extra[-1] = (ts, raw[:-1] + bytes([raw[-1] ^ 0x10]))  # a wrong FCS
+    for t, f in list(frames):  # probes while the station's attempts are under way
+        if f[(f[2] | f[3] << 8)] in (0xD0, 0xB0, 0x20, 0x88):  # after a BTM Request too
+            seq = seqs[mac(STA)] = seqs[mac(STA)] + 1
+            probe = set_seq(probe_req(mac(STA), ies[0]), seq & 0xFFF)
+            extra.append((t + 100_000, on_air(probe, RADIO_24 if seq % 2 else RADIO)))
+    frames = sorted(frames + extra, key=lambda tf: tf[0])
+    path = tmp_path / "probes.pcap"
+    write_capture(path, frames)
+    assert_same(path)
+    for end in range(50, len(frames), 37):
         write_capture(path, frames[:end])
         assert_same_tables(path)
