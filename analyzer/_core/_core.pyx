@@ -833,7 +833,7 @@ cdef class _Tables:
     # one that decoded in full -> (radiotap's first 8 bytes, FCS present, A1, A2, retry,
     # its content for Dedup, its count key)
     cdef dict probes
-    cdef object by_ta, asked, seen, probe_kind, count_key, scan_gap
+    cdef object by_ta, asked, seen, probe_kind, count_key, scan_gap, phase
     cdef Py_ssize_t per_transmitter, max_asked
 
     def __cinit__(self, tracker, counts):
@@ -857,6 +857,7 @@ cdef class _Tables:
         self.max_asked = dedup.ASKED
         self.count_key = inventory._count_key
         self.scan_gap = station.SCAN_GAP_NS
+        self.phase = station.PhaseAcc
         self.individual = acks.individual
         from analyzer.dot11 import control, records
 
@@ -1089,8 +1090,8 @@ cdef class _Tables:
                         Py_ssize_t n) except -1:
         """Inventory.add and Tracker.feed of a radiotap Probe Request whose bytes but the
         TSFT, the Sequence Control and the FCS are those of one that decoded in full, from a
-        known station with no attempt, on the scan it is in, from a transmitter whose
-        sequence number is new (Dedup: a new frame)."""
+        known station with no attempt and no steering log, from a transmitter whose sequence
+        number is new (Dedup: a new frame)."""
         cdef Py_ssize_t it_len, end
         cdef int sc
         cdef PyObject* hit
@@ -1133,8 +1134,6 @@ cdef class _Tables:
         if st.attempt is not None or st.steering is not None:
             return False
         run = st.probe
-        if run is None or ts - run.end_ns > self.scan_gap:
-            return False
         # Inventory.add
         counts = self.counts
         count = <object>PyTuple_GET_ITEM(known, 6)
@@ -1160,6 +1159,8 @@ cdef class _Tables:
         # _event -> _station, Station.probed
         if ts > st.last_ns:
             st.last_ns = ts
+        if run is None or ts - run.end_ns > self.scan_gap:  # a new scan
+            run = st.probe = self.phase(ts, ts)
         if ts > run.end_ns:
             run.end_ns = ts
         run.frames = run.frames + 1
