@@ -821,6 +821,11 @@ cdef class _Tables:
     cdef object tracker
     cdef dict stations, unacked, bss, mld_links, counts
     cdef dict bodies  # BSSID -> [(beacon body after the TSF, what Bss.learn would set), ...]
+    # the tracker's `_now`, `_hold_due`, `_next_sweep` (`stale`: Python ran since they were
+    # read), and the frames and ACKs taken here not yet added to its counters (`dirty`)
+    cdef int64_t now, hold_due, next_sweep
+    cdef Py_ssize_t frames, acks
+    cdef bint stale, dirty, off
     cdef object ack_window
     cdef Py_ssize_t max_unacked, max_bssids
     # Block Acks: radiotap after the TSFT + FC..TA of one that decoded in full -> (radiotap's
@@ -840,6 +845,7 @@ cdef class _Tables:
         from analyzer.roam import acks, events, station
 
         self.tracker = tracker
+        self.stale = True
         self.stations = tracker._stations
         self.unacked = tracker._unacked
         self.bss = tracker._bss
@@ -878,21 +884,71 @@ cdef class _Tables:
             if type(table) is not dict:
                 raise TypeError("the tracker's tables are dicts")
 
+    cdef int sync_in(self) except -1:
+        """The tracker's clock and deadlines, after Python ran (they fit in 64 bits as the
+        readers give them; if not, the tables stand aside)."""
+        tracker = self.tracker
+        try:
+            self.now = tracker._now
+            self.hold_due = tracker._hold_due
+            self.next_sweep = tracker._next_sweep
+        except OverflowError:
+            self.off = True
+        self.stale = False
+        return 0
+
+    cdef int sync_out(self) except -1:
+        """The clock and the counters into the tracker, before Python runs (and at the end):
+        Python sees them as if it had taken every frame itself."""
+        if self.dirty:
+            tracker = self.tracker
+            tracker._now = self.now
+            if self.frames:
+                tracker.frames = tracker.frames + self.frames
+            if self.acks:
+                tracker.acks = tracker.acks + self.acks
+            self.frames = self.acks = 0
+            self.dirty = False
+        self.stale = True
+        return 0
+
     cdef bint clock(self, object ts) except -1:
         """Tracker._clock when it has nothing to do at `ts`: True with `_now` advanced."""
-        tracker = self.tracker
-        now = tracker._now
-        if ts > now:
-            now = ts
-        if now >= tracker._hold_due or now >= tracker._next_sweep:
+        cdef int64_t t, now
+        if self.stale:
+            self.sync_in()
+        if self.off or type(ts) is not int:
             return False
-        tracker._now = now
+        try:
+            t = ts
+        except OverflowError:
+            return False
+        now = t if t > self.now else self.now
+        if now >= self.hold_due or now >= self.next_sweep:
+            return False
+        self.now = now
+        self.dirty = True
         return True
 
     cdef inline int counted(self) except -1:
-        tracker = self.tracker
-        tracker.frames = tracker.frames + 1
+        self.frames += 1
         return 0
+
+    cdef bint fast(self, int kind, object ts, object index, object interface,
+                   const uint8_t* d, Py_ssize_t n, _Lean lean) except -1:
+        """The frame of this kind (radiotap) done here, or False: Python takes it."""
+        if kind == K_DATA:
+            return lean.data(d, n) == LEAN_FIELDS and self.data(ts, lean.out)
+        if kind == K_BEACON:
+            return lean.beacon_head(d, n) == LEAN_FIELDS and self.beacon(
+                ts, lean.out, d + lean.body_off, lean.body_len)
+        if kind == K_CONTROL:
+            if lean.ack(d, n) == LEAN_FIELDS:
+                return self.ack(ts, lean.out)
+            return self.block_ack(ts, d, n)
+        if kind == K_PROBE_REQ:
+            return self.probe_req(ts, index, interface, d, n)
+        return False
 
     cdef inline int drop_pending(self, object tx) except -1:
         if tx in self.unacked:
@@ -983,8 +1039,7 @@ cdef class _Tables:
                     return False
                 (<dict>last_acked)[bssid] = ts
             del self.unacked[ra]
-        tracker = self.tracker
-        tracker.acks = tracker.acks + 1
+        self.acks += 1
         return self.counted() == 0
 
     cdef bint block_ack(self, object ts, const uint8_t* d, Py_ssize_t n) except -1:
@@ -1041,8 +1096,7 @@ cdef class _Tables:
             if <object>PyTuple_GET_ITEM(known, 4) == (bssid if ra == st.mac else st.mac):
                 return self.ack(ts, ra)
         self.drop_pending(ra)
-        tracker = self.tracker
-        tracker.acks = tracker.acks + 1
+        self.acks += 1
         return self.counted() == 0
 
     cdef int learn_block_ack(self, const uint8_t* d, Py_ssize_t n, object item) except -1:
@@ -1320,93 +1374,91 @@ def run_capture(engine, capture, collect, count_malformed):
     count_beacon = analysis.inventory.count_beacon
     cdef _Tables tables = _Tables(engine.tracker, analysis.inventory.counts) if engine.lean \
         else None
-    while rd.next_raw():
-        d = rd.src.at(rd.cur_off)
-        n = rd.cur_len
-        lt = rd.cur_linktype
-        kind = _peek(lt, d, n)
-        if kind < 0:
-            continue
-        if kind == lean_data and lt == 127:
-            r = lean_fields.data(d, n)
-            if r == LEAN_FIELDS:
-                fields = lean_fields.out
-                if tables is not None and tables.data(rd.cur_ts, fields):
-                    continue
-                results = data_seen(rd.cur_ts, rd.index, <object>PyTuple_GET_ITEM(fields, 0),
-                                    <object>PyTuple_GET_ITEM(fields, 1),
-                                    <object>PyTuple_GET_ITEM(fields, 2),
-                                    <object>PyTuple_GET_ITEM(fields, 3))
-                if results:
-                    rd.flush()
-                    collect(analysis, judge, results, on_result)
+    try:
+        while rd.next_raw():
+            d = rd.src.at(rd.cur_off)
+            n = rd.cur_len
+            lt = rd.cur_linktype
+            kind = _peek(lt, d, n)
+            if kind < 0:
                 continue
-            if r == LEAN_FCS:
-                item = malformed(rd.index, rd.cur_ts, rd.cur_gid, "link", "FCS mismatch")
-            else:
-                rd.flush()
-                item = decode(rd.record())
-        elif kind == lean_beacon and lt == 127:
-            r = lean_fields.beacon_head(d, n)
-            if r == LEAN_FIELDS and tables is not None and tables.beacon(
-                    rd.cur_ts, lean_fields.out, d + lean_fields.body_off, lean_fields.body_len):
-                continue
-            if r == LEAN_FIELDS:
-                r = lean_fields.beacon_elements(d)
-            if r == LEAN_FIELDS:
-                fields, elements = lean_fields.out
-                fc_flags, addr3, signal, freq = fields
-                count_beacon(fc_flags)
-                results = beacon_seen(rd.cur_ts, rd.index, addr3, signal, freq, elements)
-                if tables is not None:
-                    tables.learned(fields, lean_fields.body, elements)
-                if results:
-                    rd.flush()
-                    collect(analysis, judge, results, on_result)
-                continue
-            if r == LEAN_FCS:
-                item = malformed(rd.index, rd.cur_ts, rd.cur_gid, "link", "FCS mismatch")
-            else:
-                rd.flush()
-                item = decode(rd.record())
-        elif kind == lean_ack and lt == 127:
-            r = lean_fields.ack(d, n)
-            if r == LEAN_FIELDS:
-                if tables is not None and tables.ack(rd.cur_ts, lean_fields.out):
-                    continue
-                results = ack_seen(rd.cur_ts, lean_fields.out)
-                if results:
-                    rd.flush()
-                    collect(analysis, judge, results, on_result)
-                continue
-            if tables is not None and tables.block_ack(rd.cur_ts, d, n):
-                continue
-            rd.flush()
-            item = decode(rd.record())
             if tables is not None:
-                tables.learn_block_ack(d, n, item)
-        elif kind == K_PROBE_REQ and lt == 127 and tables is not None:
-            if tables.probe_req(rd.cur_ts, rd.index, rd.cur_gid, d, n):
+                if lt == 127 and tables.fast(kind, rd.cur_ts, rd.index, rd.cur_gid, d, n,
+                                             lean_fields):
+                    continue
+                tables.sync_out()  # Python takes this frame
+            if kind == lean_data and lt == 127:
+                r = lean_fields.data(d, n)
+                if r == LEAN_FIELDS:
+                    fields = lean_fields.out
+                    results = data_seen(rd.cur_ts, rd.index, <object>PyTuple_GET_ITEM(fields, 0),
+                                        <object>PyTuple_GET_ITEM(fields, 1),
+                                        <object>PyTuple_GET_ITEM(fields, 2),
+                                        <object>PyTuple_GET_ITEM(fields, 3))
+                    if results:
+                        rd.flush()
+                        collect(analysis, judge, results, on_result)
+                    continue
+                if r == LEAN_FCS:
+                    item = malformed(rd.index, rd.cur_ts, rd.cur_gid, "link", "FCS mismatch")
+                else:
+                    rd.flush()
+                    item = decode(rd.record())
+            elif kind == lean_beacon and lt == 127:
+                r = lean_fields.beacon_head(d, n)
+                if r == LEAN_FIELDS:
+                    r = lean_fields.beacon_elements(d)
+                if r == LEAN_FIELDS:
+                    fields, elements = lean_fields.out
+                    fc_flags, addr3, signal, freq = fields
+                    count_beacon(fc_flags)
+                    results = beacon_seen(rd.cur_ts, rd.index, addr3, signal, freq, elements)
+                    if tables is not None:
+                        tables.learned(fields, lean_fields.body, elements)
+                    if results:
+                        rd.flush()
+                        collect(analysis, judge, results, on_result)
+                    continue
+                if r == LEAN_FCS:
+                    item = malformed(rd.index, rd.cur_ts, rd.cur_gid, "link", "FCS mismatch")
+                else:
+                    rd.flush()
+                    item = decode(rd.record())
+            elif kind == lean_ack and lt == 127:
+                r = lean_fields.ack(d, n)
+                if r == LEAN_FIELDS:
+                    results = ack_seen(rd.cur_ts, lean_fields.out)
+                    if results:
+                        rd.flush()
+                        collect(analysis, judge, results, on_result)
+                    continue
+                rd.flush()
+                item = decode(rd.record())
+                if tables is not None:
+                    tables.learn_block_ack(d, n, item)
+            elif kind == K_PROBE_REQ and lt == 127 and tables is not None:
+                rd.flush()
+                item = decode(rd.record())
+                tables.learn_probe_req(d, n, item)
+            else:
+                rd.flush()
+                item = decode(rd.record())
+            if item is None:
                 continue
             rd.flush()
-            item = decode(rd.record())
-            tables.learn_probe_req(d, n, item)
-        else:
-            rd.flush()
-            item = decode(rd.record())
-        if item is None:
-            continue
-        rd.flush()
-        if type(item) is malformed:
-            count_malformed(result, item)
-        else:
-            if item.kind not in uncounted:
-                add(0, item)
-            for sink in sinks:
-                sink(0, item)
-        results = tracker_feed(item)
-        if results:
-            collect(analysis, judge, results, on_result)
+            if type(item) is malformed:
+                count_malformed(result, item)
+            else:
+                if item.kind not in uncounted:
+                    add(0, item)
+                for sink in sinks:
+                    sink(0, item)
+            results = tracker_feed(item)
+            if results:
+                collect(analysis, judge, results, on_result)
+    finally:
+        if tables is not None:
+            tables.sync_out()
 
 
 # --- the walk and the scan (bench) -----------------------------------------------------------
