@@ -9,6 +9,11 @@ Every function here is a port of a pure-Python reference and must give exactly i
   crc32          zlib.crc32
   run_capture    analyzer.pipeline.Engine.run_capture (with data_fields, beacon_fields and
                  ack_receiver of analyzer.dot11.decode, sharing their memo)
+  _Tables        the tracker's per-frame work for the frames that change nothing but its
+                 per-frame tables (Tracker.data_seen, ack_seen, beacon_seen, and feed of
+                 Block Acks and Probe Requests), done on the tracker's own objects; every
+                 other frame goes to those methods (tests/core/test_tables.py lists the
+                 Python code this mirrors and fails when it changes)
 
 Safety: bounds checking is off for speed, so every read of record bytes goes through a length
 checked here first (`n`, the record's captured length, or the buffer's filled length). A reader

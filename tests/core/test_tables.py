@@ -277,3 +277,60 @@ def test_probe_requests_identical(tmp_path: Path) -> None:
     for end in range(50, len(frames), 37):
         write_capture(path, frames[:end])
         assert_same_tables(path)
+
+
+# The Python code the tables mirror (analyzer._core._core._Tables). A change to any of it
+# changes what the tables must do: mirror it there (or let the tables hand such frames to
+# Python), then record the new fingerprint here.
+MIRRORED = (
+    "analyzer.roam.tracker:Tracker._clock",
+    "analyzer.roam.tracker:Tracker.feed",
+    "analyzer.roam.tracker:Tracker.data_seen",
+    "analyzer.roam.tracker:Tracker._data_fields",
+    "analyzer.roam.tracker:Tracker.ack_seen",
+    "analyzer.roam.tracker:Tracker._control",
+    "analyzer.roam.tracker:Tracker.beacon_seen",
+    "analyzer.roam.tracker:Tracker._frame",
+    "analyzer.roam.tracker:Tracker._event",
+    "analyzer.roam.tracker:Tracker._station",
+    "analyzer.roam.tracker:Tracker._expire",
+    "analyzer.roam.tracker:Tracker._steering_event",
+    "analyzer.roam.acks:Unacked.ack",
+    "analyzer.roam.acks:Unacked.block_ack",
+    "analyzer.roam.acks:individual",
+    "analyzer.roam.station:Station.saw_data",
+    "analyzer.roam.station:Station.saw_acked",
+    "analyzer.roam.station:Station.probed",
+    "analyzer.roam.station:Bss.learn",
+    "analyzer.roam.dedup:Dedup.check",
+    "analyzer.roam.dedup:Dedup.asked",
+    "analyzer.roam.dedup:Dedup._window",
+    "analyzer.roam.dedup:Dedup._remember",
+    "analyzer.roam.events:to_event",
+    "analyzer.roam.events:mgmt_roles",
+    "analyzer.roam.inventory:Inventory.add",
+    "analyzer.roam.inventory:Inventory.count_beacon",
+    "analyzer.dot11.control:decode_block_ack",
+)
+FINGERPRINT = "e5f5640edb574bcf"
+
+
+def _fingerprint() -> str:
+    import hashlib
+    import importlib
+    import inspect
+
+    digest = hashlib.sha256()
+    for name in MIRRORED:
+        module, _, qualname = name.partition(":")
+        obj = importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+        digest.update(inspect.getsource(obj).encode())
+    return digest.hexdigest()[:16]
+
+
+def test_the_code_the_tables_mirror_is_unchanged() -> None:
+    assert _fingerprint() == FINGERPRINT, (
+        "code that analyzer._core._Tables mirrors changed: mirror the change in _core.pyx "
+        "(or hand those frames to Python there), then set FINGERPRINT to the new value")
