@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from analyzer.capture.writer import write_capture
 from analyzer.pipeline import Analysis, CaptureResult, Engine, open_captures
@@ -21,6 +24,16 @@ from tests.roam.scenarios import AP1, AP2, PASS, STA
 RADIO = Radio(0, 5180, -55, 108)
 RADIO_24 = Radio(0, 2437, -61, 12)
 T0 = 1_714_557_600_000_000_000
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memo() -> Iterator[None]:
+    """These captures teach the decoder's memo thousands of transmitters: leave it empty for
+    the tests that count its hits."""
+    from analyzer.dot11.decode import _MEMO
+
+    yield
+    _MEMO.clear()
 
 
 def tracker_tables(path: Path, pure: bool) -> tuple:
