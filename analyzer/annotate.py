@@ -22,11 +22,11 @@ from analyzer.capture.writer import PcapngWriter
 from analyzer.dot11 import decode, peek
 from analyzer.dot11.records import Frame
 from analyzer.errors import AnalyzerError
-from analyzer.merge import _is_copy, aligned_records
-from analyzer.pipeline import Analysis, open_captures
 from analyzer.report.safe import clean
 from analyzer.roam.records import Finding, Roam
 from analyzer.roam.sensors import CrossDedup
+from analyzer.run.engine import Analysis, open_captures
+from analyzer.run.sensors import aligned_records, is_copy
 
 _MAX_COMMENT = 4000  # characters; an option's length is a u16
 T = TypeVar("T")
@@ -163,7 +163,7 @@ def _records(sources: Sequence[str], analysis: Analysis) -> Iterator[tuple[int, 
             raise AssertionError("several captures analysed without a sensors report")
         dedup = CrossDedup(len(captures))
         for n, rec in aligned_records(captures, analysis.sensors.clocks):
-            if not _is_copy(dedup, n, rec):
+            if not is_copy(dedup, n, rec):
                 yield n, rec
     finally:
         for cap in captures:

@@ -18,13 +18,14 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analyzer import pipeline
 from analyzer.capture.atomic import Staged, atomic_file
 from analyzer.config import Expectations, KeyRing, load_expectations, load_keys
 from analyzer.dot11.records import Frame
 from analyzer.report import dataframes as df
 from analyzer.report.frames import NOT_TABLED, frame_row
 from analyzer.roam import records
+from analyzer.run import dispatch
+from analyzer.run import engine as run_engine
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,7 +55,7 @@ def load(
     ring = keys if isinstance(keys, KeyRing) else load_keys(list(keys or ()), list(key_files))
     exp = expect if isinstance(expect, Expectations) else load_expectations(list(expect or ()))
     collector = Collector()
-    result = pipeline.run([os.fspath(c) for c in captures], sinks=[collector],
+    result = dispatch.run([os.fspath(c) for c in captures], sinks=[collector],
                           expectations=exp, keys=ring, offsets=offsets, engine=engine)
     from analyzer.report.expect import slow_roams_as_checked
 
@@ -102,7 +103,7 @@ class Analysis:
 
     def __init__(
         self,
-        result: pipeline.Analysis,
+        result: run_engine.Analysis,
         collector: Collector | None = None,
         expectations: Expectations | None = None,
     ) -> None:

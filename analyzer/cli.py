@@ -323,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def main_args(args: argparse.Namespace) -> int:
-    from analyzer.procs import Stopped, stop_on_signals
+    from analyzer.run.procs import Stopped, stop_on_signals
 
     try:
         with stop_on_signals():  # SIGTERM/SIGHUP unwind like Ctrl-C: temporaries removed
@@ -441,7 +441,7 @@ def _written_tables(paths: Sequence[Any], document: dict[str, Any]) -> None:
 
 
 def _analyze(args: argparse.Namespace, out: TextIO) -> int:
-    from analyzer.many import expand, is_many
+    from analyzer.run.many import expand, is_many
 
     if args.sites and args.sensors:
         raise AnalyzerError("--sites and --sensors: one or the other (--sites: a site per "
@@ -464,9 +464,9 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
 
         check_output(args.captures, args.annotate)
     _refuse_analyze_outputs(args, args.captures)
-    from analyzer.pipeline import run
     from analyzer.report.jsonout import analysis_document, only_station
     from analyzer.report.progress import progress_sink
+    from analyzer.run.dispatch import run
 
     frame_rows: list[dict[str, Any]] = []
     progress = progress_sink(quiet=args.quiet, sources=args.captures)
@@ -521,10 +521,10 @@ def _check_decrypt_out(args: argparse.Namespace, inputs: dict[str, Any]) -> None
 
 def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:
     """Independent captures (a directory or glob, or any inputs with --dask) or sites
-    (--sites): one worker per file or site, one combined document (analyzer.many,
-    analyzer.daskrun)."""
-    from analyzer.many import Options, combine, expand, expand_sites, frame_rows, run_many
+    (--sites): one worker per file or site, one combined document (analyzer.run.many,
+    analyzer.run.dask)."""
     from analyzer.report.jsonout import only_station
+    from analyzer.run.many import Options, combine, expand, expand_sites, frame_rows, run_many
 
     if args.charts:
         raise AnalyzerError("--charts is not available for many captures (one capture at a time)")
@@ -543,7 +543,7 @@ def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:
     _refuse_analyze_outputs(args, [p for site in sites for p in site])
     options = Options(frame_rows=bool(args.out), **_pmksa_inputs(args))
     if args.dask:
-        from analyzer.daskrun import run_dask
+        from analyzer.run.dask import run_dask
 
         results = run_dask(sites, args.dask, options, station_parts=args.station_parts)
         for note in (n for r in results for n in r.notes):
@@ -559,7 +559,7 @@ def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:
 
         rows = [r for r in frame_rows(results) if not args.sta or r["sta"] == args.sta]
         if args.dask:
-            from analyzer.daskrun import write_dataset
+            from analyzer.run.dask import write_dataset
 
             write_dataset(Path(args.out), document, rows)
         else:
@@ -603,9 +603,9 @@ def _refuse_output(output: str, inputs: Sequence[str], option: str = "-o") -> No
 
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
-    from analyzer.pipeline import run
     from analyzer.report.check import check_document, check_lines
     from analyzer.report.jsonout import analysis_document
+    from analyzer.run.dispatch import run
 
     analysis = run(args.captures, **_pmksa_inputs(args), offsets=_offsets(args, args.captures),
                    engine=args.engine)
@@ -672,15 +672,15 @@ def _mac(text: str) -> str:
 
 
 def _frames(args: argparse.Namespace, out: TextIO) -> int:
-    from analyzer.pipeline import (
+    from analyzer.report.frames import frame_row, summary
+    from analyzer.report.jsonout import capture_entry
+    from analyzer.run.engine import (
         Analysis,
         CaptureResult,
         decoded_frames,
         open_captures,
         tshark_frames,
     )
-    from analyzer.report.frames import frame_row, summary
-    from analyzer.report.jsonout import capture_entry
 
     if args.engine == "tshark":
         analysis = Analysis([])
@@ -744,8 +744,8 @@ def _report(args: argparse.Namespace, out: TextIO) -> int:
     """`api.load` with the sensors' --offset values: several captures are merged as sensors."""
     from analyzer.api import Analysis as Notebook
     from analyzer.api import Collector
-    from analyzer.pipeline import run
     from analyzer.report.jsonout import capture_entry
+    from analyzer.run.dispatch import run
 
     _refuse_output(args.output, [*args.captures, *_config_inputs(args)])
     inputs, collector = _pmksa_inputs(args), Collector()
@@ -866,8 +866,8 @@ def _ring(text: str) -> tuple[int, int]:
 
 
 def _live(args: argparse.Namespace, out: TextIO) -> int:
-    from analyzer.live import LiveOptions, run_live
     from analyzer.report.live import JsonLines, LiveTable
+    from analyzer.run.live import LiveOptions, run_live
 
     if args.ring and not args.write:
         raise AnalyzerError("--ring needs --write FILE.pcapng")
@@ -893,8 +893,8 @@ def _live(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _merge(args: argparse.Namespace, out: TextIO) -> int:
-    from analyzer.merge import write_merged
     from analyzer.report.jsonout import capture_entry
+    from analyzer.run.sensors import write_merged
 
     _refuse_output(args.output, args.captures)
     merged = write_merged(args.captures, args.output, _offsets(args, args.captures))
@@ -926,8 +926,8 @@ def _annotate(args: argparse.Namespace, out: TextIO) -> int:
     """One line per comment written (`frame<TAB>comment`, frame numbers of the output), then a
     summary; a comment whose frame was not found is a warning on stderr."""
     from analyzer.annotate import annotations, check_output, write_annotated
-    from analyzer.pipeline import run
     from analyzer.report.jsonout import capture_entry
+    from analyzer.run.dispatch import run
 
     check_output(args.captures, args.output)
     analysis = run(args.captures, **_pmksa_inputs(args), offsets=_offsets(args, args.captures))

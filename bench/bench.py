@@ -17,20 +17,20 @@ few minutes at --frames 300000):
   decode   - read + prefilter + decode every relevant frame into its record (no output)
   lean     - the decode path `analyze` takes: data frames, beacons and ACKs known to the
              decoder's memo reduced to the fields the roam tracker reads, the rest decoded
-  jobs2    - `roam-analyzer analyze --format json --jobs 2` (analyzer.parallel: the parent
+  jobs2    - `roam-analyzer analyze --format json --jobs 2` (analyzer.run.jobs: the parent
              and two worker processes)
   dask2    - `roam-analyzer analyze FILE --dask local`: a 2-worker LocalCluster (its start-up
              included) decodes the file's byte ranges, the roam engine in the client
   dask2-warm - the same on a 2-worker cluster started before the clock (`--dask ADDRESS`)
   dask2-warm-parts - the same with `--station-parts 2`: the roam engine as two per-station
-             partitions on the workers (analyzer.bystation), the client merging their results
+             partitions on the workers (analyzer.run.partitions), the client merging their results
   tshark   - `tshark -T fields` extracting the same management/EAPOL fields
 and prints wall and CPU seconds (user + system, of the child), frames/s of each, peak RSS, and
 the ratios to tshark in the same run. The core runs are skipped when the extension is not built.
 
 With --many: 20 files (--files) of bench_mix (--file-frames, 50 k each; one generated, the rest
 copies) analysed as a directory of independent captures, each run in its own process:
-  many-jobs2 - `roam-analyzer analyze DIR --jobs 2` (analyzer.many: a worker process per file)
+  many-jobs2 - `roam-analyzer analyze DIR --jobs 2` (analyzer.run.many: a worker process per file)
   many-dask2 - `roam-analyzer analyze DIR --dask local` (a 2-worker LocalCluster, its start-up
                included)
   many-dask2-warm - `roam-analyzer analyze DIR --dask ADDRESS` on a 2-worker cluster started
@@ -361,11 +361,12 @@ def _wait_for_workers(address: str, n: int) -> None:
 
 def _warm_up() -> None:
     """What a worker that has analysed a capture before has loaded: the modules
-    `analyzer.many.analyze_site`, range and partition tasks import on their first call."""
+    `analyzer.run.many.analyze_site`, range and partition tasks import on their first call."""
     import importlib
 
-    for name in ("analyzer.many", "analyzer.pipeline", "analyzer.report.frames",
-                 "analyzer.report.jsonout", "analyzer.bystation", "analyzer.parallel"):
+    for name in ("analyzer.run.many", "analyzer.run.dispatch", "analyzer.run.engine",
+                 "analyzer.report.frames", "analyzer.report.jsonout",
+                 "analyzer.run.partitions", "analyzer.run.jobs"):
         importlib.import_module(name)
 
 

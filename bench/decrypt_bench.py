@@ -32,7 +32,7 @@ import json, sys, time
 from analyzer.capture import open_capture
 from analyzer.config import load_keys
 from analyzer.decrypt import DecryptPass
-from analyzer.pipeline import run
+from analyzer.run.dispatch import run
 keys = load_keys([sys.argv[2]])
 roams = run([sys.argv[1]]).roams
 t0 = time.perf_counter()

@@ -5,7 +5,7 @@ Writes a capture where every frame comes from a new locally administered MAC: Pr
 (MAC randomisation), Open System Authentication requests and Association Requests offering a
 random PMKID, never answered (half-open attempts), data frames to a few BSSIDs, and beacons
 from random BSSIDs. Then, each in its own process, measures peak RSS (ru_maxrss) of:
-  file - `pipeline.run` on the file, every roam and finding kept in the Analysis
+  file - `analyzer.run.dispatch.run` on the file, every roam and finding kept in the Analysis
   live - the same records streamed through decode and the tracker, results handed on
          one at a time (as the live interface does), nothing kept
 """
@@ -37,7 +37,7 @@ from analyzer.roam.caps import MAX_STATIONS
 mode, path = sys.argv[1], sys.argv[2]
 start = time.perf_counter()
 if mode == "file":
-    from analyzer.pipeline import run
+    from analyzer.run.dispatch import run
     from analyzer.roam.tracker import Tracker
     tracker = Tracker()
     analysis = run([path], tracker=tracker)

@@ -1,6 +1,6 @@
 """What one fuzz input goes through: a frame through `peek`/`decode` (and on into the roam
-engine and the frame report), a capture file through `open_capture` + `pipeline.run` and
-every output format. Shared by the campaign, the atheris entry point and the test smoke run.
+engine and the frame report), a capture file through `open_capture` + `run` (analyzer.run.dispatch)
+and every output format. Shared by the campaign, the atheris entry point and the test smoke run.
 
 When the compiled core (analyzer._core) is built, every input also goes through it and must
 give what the pure path gives: a frame's `peek` and lean fields, a file's whole JSON document
@@ -20,13 +20,14 @@ from analyzer import _core
 from analyzer.capture import RawRecord
 from analyzer.dot11 import Frame, Malformed, decode, peek
 from analyzer.errors import AnalyzerError
-from analyzer.pipeline import Analysis, run
 from analyzer.report.frames import frame_row, summary
 from analyzer.report.jsonout import analysis_document, jsonl_lines
 from analyzer.report.tabular import ROAM_COLUMNS, roam_row, write_csv
 from analyzer.report.text import print_analysis, print_roams
 from analyzer.roam.inventory import Inventory
 from analyzer.roam.tracker import Tracker
+from analyzer.run.dispatch import run
+from analyzer.run.engine import Analysis
 
 LINKTYPES = (1, 105, 119, 127, 163, 192)
 
@@ -180,14 +181,14 @@ def _cli(argv: list[str]) -> tuple[int, str]:
 
 @contextlib.contextmanager
 def _small_ranges() -> Iterator[None]:
-    from analyzer import parallel
+    from analyzer.run import jobs
 
-    old = parallel.MIN_SPLIT_BYTES
-    parallel.MIN_SPLIT_BYTES = 0
+    old = jobs.MIN_SPLIT_BYTES
+    jobs.MIN_SPLIT_BYTES = 0
     try:
         yield
     finally:
-        parallel.MIN_SPLIT_BYTES = old
+        jobs.MIN_SPLIT_BYTES = old
 
 def _document(analysis: Analysis | None) -> str | None:
     if analysis is None:

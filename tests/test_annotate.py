@@ -10,8 +10,8 @@ import pytest
 from analyzer.annotate import replace_atomically, write_annotated
 from analyzer.capture import open_capture
 from analyzer.cli import main
-from analyzer.merge import write_merged
-from analyzer.pipeline import run
+from analyzer.run.dispatch import run
+from analyzer.run.sensors import write_merged
 from analyzer.simulate import Scenario
 from tests.conftest import REPO, public_capture_params
 from tests.sensors.builder import write_sensors

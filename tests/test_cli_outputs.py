@@ -31,13 +31,14 @@ def _dir_commands(target: str) -> list[list[str]]:
 @pytest.fixture
 def no_reading(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail the test if any capture is opened: the check comes first."""
-    import analyzer.pipeline as pipeline
+    import analyzer.run.dispatch as dispatch
+    import analyzer.run.engine as engine
 
     def refuse(*_a: object, **_k: object) -> None:
         raise AssertionError("a capture was read before the output check")
 
-    monkeypatch.setattr(pipeline, "open_captures", refuse)
-    monkeypatch.setattr(pipeline, "run", refuse)
+    monkeypatch.setattr(engine, "open_captures", refuse)
+    monkeypatch.setattr(dispatch, "run", refuse)
 
 
 def _one_line_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str], *words: str) -> None:

@@ -61,7 +61,7 @@ def test_decrypted_copy_of_a_builder_roam(tmp_path: Path, capsys: pytest.Capture
     """Every protected data frame of the builder's psk-roam opens; the file holds neither the
     passphrase nor the PMK, and the analysis of the copy finds the same roams."""
     from analyzer.crypto.keys import pmk_from_passphrase
-    from analyzer.pipeline import run
+    from analyzer.run.dispatch import run
 
     cap, out = tmp_path / "s.pcapng", tmp_path / "dec.pcapng"
     library.psk_roam().write(cap)

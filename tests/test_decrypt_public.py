@@ -13,7 +13,7 @@ from analyzer.capture import open_capture
 from analyzer.config import load_keys
 from analyzer.decrypt import DecryptPass
 from analyzer.dot11.payload import classify
-from analyzer.pipeline import run
+from analyzer.run.dispatch import run
 from tests.conftest import PUBLIC, public_capture_params
 
 KEYS_FILE = PUBLIC.parent / "80211_keys"

@@ -11,8 +11,8 @@ import pytest
 from analyzer.capture import open_capture
 from analyzer.config import load_keys
 from analyzer.decrypt import WINDOW_FRAMES, DecryptPass
-from analyzer.pipeline import run
 from analyzer.roam.records import RECOVERY_KEYS, Roam
+from analyzer.run.dispatch import run
 from analyzer.simulate.scenario import Scenario
 
 PASS = "correct horse battery"

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
+from analyzer.run.dispatch import run
 from tests.conftest import public_capture_params
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
+from analyzer.run.dispatch import run
 from tests.conftest import public_capture_params
 
 FIELDS = (

@@ -7,7 +7,7 @@ Every function here is a port of a pure-Python reference and must give exactly i
   PcapngReader   analyzer.capture.pcapng.read_pcapng
   peek           analyzer.dot11.decode.peek
   crc32          zlib.crc32
-  run_capture    analyzer.pipeline.Engine.run_capture (with data_fields, beacon_fields and
+  run_capture    analyzer.run.engine.Engine.run_capture (with data_fields, beacon_fields and
                  ack_receiver of analyzer.dot11.decode, sharing their memo)
   _Tables        the tracker's per-frame work for the frames that change nothing but its
                  per-frame tables (Tracker.data_seen, ack_seen, beacon_seen, and feed of
@@ -688,6 +688,25 @@ cdef enum:
     LEAN_FCS = 2      # an FCS mismatch: the Malformed decode would give
 
 
+cdef object _pn_fields(const uint8_t* d, Py_ssize_t it_len, Py_ssize_t at, Py_ssize_t end):
+    """analyzer.dot11.protected.ccmp_at and analyzer.dot11.decode.pn_fields on a pointer:
+    (PN, key ID, TID or None, sequence number, MIC), or None for no CCMP/GCMP header."""
+    cdef uint64_t pn, mic = 0
+    cdef int i
+    cdef const uint8_t* h = d + at
+    if end - at < 16:
+        return None
+    if not h[3] & 0x20 or h[2] or h[1] == ((h[0] | 0x20) & 0x7F):
+        return None
+    pn = (<uint64_t>h[0] | <uint64_t>h[1] << 8 | <uint64_t>h[4] << 16 | <uint64_t>h[5] << 24
+          | <uint64_t>h[6] << 32 | <uint64_t>h[7] << 40)
+    for i in range(8):
+        mic |= <uint64_t>d[end - 8 + i] << (8 * i)
+    p = it_len + 22
+    tid = d[p + 2] & 0x0F if d[it_len] & 0x80 else None
+    return pn, h[3] >> 6, tid, (d[p] | d[p + 1] << 8) >> 4, mic
+
+
 cdef class _Lean:
     """data_fields, beacon_fields and ack_receiver of analyzer.dot11.decode, on a pointer."""
 
@@ -722,7 +741,7 @@ cdef class _Lean:
         return ent
 
     cdef int data(self, const uint8_t* d, Py_ssize_t n) except -1:
-        cdef Py_ssize_t it_len, hlen, p
+        cdef Py_ssize_t it_len, hlen, p, end
         if n < 16:
             return LEAN_FULL
         it_len = d[2] | d[3] << 8
@@ -730,11 +749,13 @@ cdef class _Lean:
         if ent is None or ent[4] != 2:
             return LEAN_FULL
         hlen = ent[3]
+        end = n
         if ent[2]:
             if n - 4 - it_len < hlen:
                 return LEAN_FULL
             if _crc32(d + it_len, n - it_len) != 0x2144DF1C:
                 return LEAN_FCS
+            end = n - 4
         elif n - it_len < hlen:
             return LEAN_FULL
         extra = ent[11]
@@ -742,7 +763,14 @@ cdef class _Lean:
             p = it_len + <Py_ssize_t>extra
             if _eapol_llc(d, n, p):
                 return LEAN_FULL
+            self.out = ent[12]
+            return LEAN_FIELDS
+        at = ent[13]
         self.out = ent[12]
+        if at is not None:
+            pn = _pn_fields(d, it_len, it_len + <Py_ssize_t>at, end)
+            if pn is not None:
+                self.out = (*self.out, pn)
         return LEAN_FIELDS
 
     cdef int beacon(self, const uint8_t* d, Py_ssize_t n) except -1:
@@ -805,6 +833,7 @@ cdef object _Frame = None  # analyzer.dot11.records, bound by _Tables (the captu
 cdef object _MacHeader = None  # imports nothing to its right)
 cdef object _BlockAck = None
 cdef object _ProbeReq = None
+cdef int64_t TS_SAFE = 1 << 62  # the tables take times within +-2^62 ns (any real capture)
 cdef Py_ssize_t BODIES_PER_BSS = 4  # beacon bodies remembered per BSSID (the TIM's DTIM
                                     # count cycles through a few)
 cdef Py_ssize_t BODIES_BSS = 1024  # BSSIDs whose bodies are remembered (forged ones churn)
@@ -829,8 +858,14 @@ cdef class _Tables:
     # the tracker's `_now`, `_hold_due`, `_next_sweep` (`stale`: Python ran since they were
     # read), and the frames and ACKs taken here not yet added to its counters (`dirty`)
     cdef int64_t now, hold_due, next_sweep
+    cdef int64_t last_ts, back_ns, forward_ns  # the previous frame's time, the jump limits
+    cdef object last_index_obj  # the previous frame's index
+    cdef bint last_index  # ... not 0
     cdef Py_ssize_t frames, acks
     cdef bint stale, dirty, off
+    cdef object results  # a fast path's results for the loop to collect (a PN_REUSE)
+    cdef dict pn_last, pn_pending
+    cdef object pn_seen
     cdef object ack_window
     cdef Py_ssize_t max_unacked, max_bssids
     # Block Acks: radiotap after the TSFT + FC..TA of one that decoded in full -> (radiotap's
@@ -851,6 +886,10 @@ cdef class _Tables:
 
         self.tracker = tracker
         self.stale = True
+        self.results = None
+        self.pn_last = tracker._pn._last
+        self.pn_pending = tracker._pn._pending
+        self.pn_seen = tracker._pn.seen
         self.stations = tracker._stations
         self.unacked = tracker._unacked
         self.bss = tracker._bss
@@ -897,7 +936,15 @@ cdef class _Tables:
             self.now = tracker._now
             self.hold_due = tracker._hold_due
             self.next_sweep = tracker._next_sweep
+            self.last_ts = tracker._last_ts
+            self.last_index_obj = tracker._last_index
+            self.last_index = bool(self.last_index_obj)
+            self.back_ns = tracker._back_ns
+            self.forward_ns = tracker._forward_ns
         except OverflowError:
+            self.off = True
+        if not (-TS_SAFE < self.last_ts < TS_SAFE and 0 <= self.back_ns < TS_SAFE
+                and 0 <= self.forward_ns):
             self.off = True
         self.stale = False
         return 0
@@ -908,6 +955,8 @@ cdef class _Tables:
         if self.dirty:
             tracker = self.tracker
             tracker._now = self.now
+            tracker._last_ts = self.last_ts
+            tracker._last_index = self.last_index_obj
             if self.frames:
                 tracker.frames = tracker.frames + self.frames
             if self.acks:
@@ -917,21 +966,31 @@ cdef class _Tables:
         self.stale = True
         return 0
 
-    cdef bint clock(self, object ts) except -1:
-        """Tracker._clock when it has nothing to do at `ts`: True with `_now` advanced."""
+    cdef bint clock(self, object ts, object index) except -1:
+        """Tracker._clock(ts, out, index) when it has nothing to do: no jump of the clock
+        since the last frame, no deadline due. True with `_now` and the last frame's time
+        and index advanced."""
         cdef int64_t t, now
         if self.stale:
             self.sync_in()
-        if self.off or type(ts) is not int:
+        if self.off or type(ts) is not int or type(index) is not int or not index:
             return False
         try:
             t = ts
         except OverflowError:
             return False
+        if t >= TS_SAFE or t <= -TS_SAFE:  # differences below must not overflow
+            return False
+        if self.last_index and (t < self.last_ts - self.back_ns
+                                or t - self.last_ts > self.forward_ns):
+            return False
         now = t if t > self.now else self.now
         if now >= self.hold_due or now >= self.next_sweep:
             return False
         self.now = now
+        self.last_ts = t
+        self.last_index_obj = index
+        self.last_index = index != 0
         self.dirty = True
         return True
 
@@ -943,14 +1002,14 @@ cdef class _Tables:
                    const uint8_t* d, Py_ssize_t n, _Lean lean) except -1:
         """The frame of this kind (radiotap) done here, or False: Python takes it."""
         if kind == K_DATA:
-            return lean.data(d, n) == LEAN_FIELDS and self.data(ts, lean.out)
+            return lean.data(d, n) == LEAN_FIELDS and self.data(ts, index, lean.out)
         if kind == K_BEACON:
             return lean.beacon_head(d, n) == LEAN_FIELDS and self.beacon(
-                ts, lean.out, d + lean.body_off, lean.body_len)
+                ts, index, lean.out, d + lean.body_off, lean.body_len)
         if kind == K_CONTROL:
             if lean.ack(d, n) == LEAN_FIELDS:
-                return self.ack(ts, lean.out)
-            return self.block_ack(ts, d, n)
+                return self.ack(ts, index, lean.out)
+            return self.block_ack(ts, index, d, n)
         if kind == K_PROBE_REQ:
             return self.probe_req(ts, index, interface, d, n)
         return False
@@ -960,12 +1019,15 @@ cdef class _Tables:
             del self.unacked[tx]
         return 0
 
-    cdef bint data(self, object ts, object fields) except -1:
-        """Tracker.data_seen(ts, index, *fields)."""
-        cdef int fc_flags, subtype
+    cdef bint data(self, object ts, object index, object fields) except -1:
+        """Tracker.data_seen(ts, index, *fields): fields are (fc_flags, A1, A2, subtype) and,
+        for a CCMP/GCMP frame, its PN fields."""
+        cdef int fc_flags, subtype, act
         cdef bint from_ap
         cdef Py_UCS4 c
-        cdef Py_ssize_t n
+        cdef Py_ssize_t size = PyTuple_GET_SIZE(fields)
+        if size != 4 and size != 5:
+            return False
         fc = <object>PyTuple_GET_ITEM(fields, 0)
         addr1 = <object>PyTuple_GET_ITEM(fields, 1)
         addr2 = <object>PyTuple_GET_ITEM(fields, 2)
@@ -974,59 +1036,95 @@ cdef class _Tables:
             return False
         fc_flags = fc & 0x03
         subtype = st_fields
-        if not self.clock(ts):
+        if not self.clock(ts, index):
             return False
+        # what Tracker._data_fields will do: 0 forget the transmitter's pending frame,
+        # 1 that after the station's time, 2 the data frame's tables
+        st = None
         if fc_flags == 0x01:
             sta, bssid, from_ap = addr2, addr1, False
         elif fc_flags == 0x02:
             sta, bssid, from_ap = addr1, addr2, True
         else:
-            self.drop_pending(addr2)
-            return self.counted() == 0
+            sta = bssid = None
         if sta is None or bssid is None:
+            act = 0
+        elif type(sta) is not str or len(<str>sta) < 2:
+            return False
+        else:
+            c = (<str>sta)[1]
+            if c in u"13579bdfBDF":  # events._ODD_HEX
+                act = 0
+            elif self.mld_links:
+                return False
+            else:
+                hit = PyDict_GetItem(self.stations, sta)
+                if hit == NULL:
+                    if not from_ap:
+                        return False
+                    act = 0
+                else:
+                    st = <object>hit
+                    if subtype & 0x04:
+                        act = 1
+                    else:
+                        if st.attempt is not None:
+                            return False
+                        if len(self.unacked) >= self.max_unacked and addr2 not in self.unacked:
+                            return False
+                        last_data = st.last_data
+                        if type(last_data) is not dict:
+                            return False
+                        if (len(<dict>last_data) >= self.max_bssids
+                                and bssid not in <dict>last_data):
+                            return False
+                        act = 2
+        self.counted()
+        if size == 5:
+            self.pn_step(addr2, addr1, fc, index, <object>PyTuple_GET_ITEM(fields, 4))
+        if act == 0:
             self.drop_pending(addr2)
-            return self.counted() == 0
-        if type(sta) is not str or len(<str>sta) < 2:
-            return False
-        c = (<str>sta)[1]
-        if c in u"13579bdfBDF":  # events._ODD_HEX
-            self.drop_pending(addr2)
-            return self.counted() == 0
-        if self.mld_links:
-            return False
-        hit = PyDict_GetItem(self.stations, sta)
-        if hit == NULL:
-            if from_ap:
-                self.drop_pending(addr2)
-                return self.counted() == 0
-            return False
-        st = <object>hit
-        if subtype & 0x04:
-            if ts > st.last_ns:
-                st.last_ns = ts
-            self.drop_pending(addr2)
-            return self.counted() == 0
-        if st.attempt is not None:
-            return False
-        n = len(self.unacked)
-        if n >= self.max_unacked and addr2 not in self.unacked:
-            return False
-        last_data = st.last_data
-        if type(last_data) is not dict:
-            return False
-        if len(<dict>last_data) >= self.max_bssids and bssid not in <dict>last_data:
-            return False
+            return True
         if ts > st.last_ns:
             st.last_ns = ts
+        if act == 1:
+            self.drop_pending(addr2)
+            return True
         self.unacked[addr2] = (ts, st, bssid)
-        (<dict>last_data)[bssid] = ts
+        (<dict>st.last_data)[bssid] = ts
         if not from_ap:
             st.current_bssid = bssid
-        return self.counted() == 0
+        return True
 
-    cdef bint ack(self, object ts, object ra) except -1:
+    cdef int pn_step(self, object ta, object ra, object fc, object index,
+                     object pn) except -1:
+        """Tracker._pn_seen: PnTracker.seen inline for a PN above the last one of its
+        (transmitter, receiver, TID) or under another key with no restart pending; else the
+        Python method. A PN_REUSE it finds becomes this frame's result."""
+        if ta is None:
+            return 0
+        if type(pn) is tuple and PyTuple_GET_SIZE(pn) == 5 and not self.pn_pending:
+            pnv = <object>PyTuple_GET_ITEM(pn, 0)
+            key_id = <object>PyTuple_GET_ITEM(pn, 1)
+            hit = PyDict_GetItem(self.pn_last, (ta, ra, <object>PyTuple_GET_ITEM(pn, 2)))
+            if hit != NULL:
+                last = <object>hit
+                if type(last) is list and len(<list>last) == 5 and (
+                        key_id != (<list>last)[0] or pnv > (<list>last)[1]):
+                    (<list>last)[0] = key_id
+                    (<list>last)[1] = pnv
+                    (<list>last)[2] = index
+                    (<list>last)[3] = <object>PyTuple_GET_ITEM(pn, 3)
+                    (<list>last)[4] = <object>PyTuple_GET_ITEM(pn, 4)
+                    return 0
+        reused = self.pn_seen(ta, ra, fc, index, pn)
+        if reused is not None:
+            self.results = [reused]
+        return 0
+
+    cdef bint ack(self, object ts, object index, object ra) except -1:
         """Tracker.ack_seen(ts, ra)."""
-        if not self.clock(ts):
+        if not self.clock(ts, index):
             return False
         hit = PyDict_GetItem(self.unacked, ra)
         if hit != NULL:
@@ -1047,7 +1145,8 @@ cdef class _Tables:
         self.acks += 1
         return self.counted() == 0
 
-    cdef bint block_ack(self, object ts, const uint8_t* d, Py_ssize_t n) except -1:
+    cdef bint block_ack(self, object ts, object index, const uint8_t* d,
+                       Py_ssize_t n) except -1:
         """Tracker.feed of a radiotap Block Ack whose radiotap and header bytes (all but
         the TSFT) are those of one that decoded in full: the body decoded here as
         analyzer.dot11.control.decode_block_ack does, then Tracker._control."""
@@ -1092,14 +1191,14 @@ cdef class _Tables:
                     break
         ra = <object>PyTuple_GET_ITEM(known, 2)
         ta = <object>PyTuple_GET_ITEM(known, 3)
-        if not self.clock(ts):
+        if not self.clock(ts, index):
             return False
         hit = PyDict_GetItem(self.unacked, ra)
         if hit != NULL and ta is not None and acked:
             st = <object>PyTuple_GET_ITEM(<object>hit, 1)
             bssid = <object>PyTuple_GET_ITEM(<object>hit, 2)
             if <object>PyTuple_GET_ITEM(known, 4) == (bssid if ra == st.mac else st.mac):
-                return self.ack(ts, ra)
+                return self.ack(ts, index, ra)
         self.drop_pending(ra)
         self.acks += 1
         return self.counted() == 0
@@ -1179,7 +1278,7 @@ cdef class _Tables:
         retry = <object>PyTuple_GET_ITEM(known, 4)
         sc = d[it_len + 22] | d[it_len + 23] << 8
         key = (sc >> 4, sc & 0x0F, 0)
-        if not self.clock(ts):
+        if not self.clock(ts, index):
             return False
         if self.mld_links:
             return False
@@ -1267,7 +1366,7 @@ cdef class _Tables:
             bool(hdr.retry), hash((item.kind, a1, a3, item.body)), count)
         return 0
 
-    cdef bint beacon(self, object ts, object fields, const uint8_t* body,
+    cdef bint beacon(self, object ts, object index, object fields, const uint8_t* body,
                      Py_ssize_t body_len) except -1:
         """Inventory.count_beacon and Tracker.beacon_seen for a body after the TSF seen
         before from this BSSID, whose elements would change nothing on its Bss."""
@@ -1304,7 +1403,7 @@ cdef class _Tables:
             if (<object>PyTuple_GET_ITEM(learned, 4) != bss.akms
                     or <object>PyTuple_GET_ITEM(learned, 5) != bss.rsn_capabilities):
                 return False
-        if not self.clock(ts):
+        if not self.clock(ts, index):
             return False
         counts = self.counts
         counts["beacon"] = counts["beacon"] + 1
@@ -1347,13 +1446,13 @@ def accepts(records) -> bool:
 
 
 def run_capture(engine, capture, collect, count_malformed):
-    """analyzer.pipeline.Engine.run_capture over a compiled reader: the same calls into the
+    """analyzer.run.engine.Engine.run_capture over a compiled reader: the same calls into the
     engine, in the same order, with the same values; records the prefilter drops are never
     built, and lean data frames, beacons and ACKs never become RawRecords."""
     from analyzer.dot11.decode import _ERRORS, _MEMO, decode
     from analyzer.dot11.mgmt import _beacon_after_tsf
     from analyzer.dot11.records import Kind, Malformed
-    from analyzer.pipeline import _UNCOUNTED
+    from analyzer.run.engine import UNCOUNTED
 
     cdef Reader rd = <Reader>capture._records
     cdef _Lean lean_fields = _Lean(_MEMO, Kind.BEACON, _beacon_after_tsf, _ERRORS)
@@ -1368,7 +1467,7 @@ def run_capture(engine, capture, collect, count_malformed):
     result = analysis.captures[0]
     add, sinks, tracker_feed = engine._add, engine._sinks, engine.tracker.feed
     judge, on_result = engine.judge, engine.on_result
-    uncounted = _UNCOUNTED
+    uncounted = UNCOUNTED
     malformed = Malformed
     if engine.lean:
         lean_data, lean_beacon, lean_ack = K_DATA, K_BEACON, K_CONTROL
@@ -1390,16 +1489,25 @@ def run_capture(engine, capture, collect, count_malformed):
             if tables is not None:
                 if lt == 127 and tables.fast(kind, rd.cur_ts, rd.index, rd.cur_gid, d, n,
                                              lean_fields):
+                    if tables.results is not None:
+                        results, tables.results = tables.results, None
+                        tables.sync_out()
+                        rd.flush()
+                        collect(analysis, judge, results, on_result)
                     continue
                 tables.sync_out()  # Python takes this frame
             if kind == lean_data and lt == 127:
                 r = lean_fields.data(d, n)
                 if r == LEAN_FIELDS:
                     fields = lean_fields.out
-                    results = data_seen(rd.cur_ts, rd.index, <object>PyTuple_GET_ITEM(fields, 0),
-                                        <object>PyTuple_GET_ITEM(fields, 1),
-                                        <object>PyTuple_GET_ITEM(fields, 2),
-                                        <object>PyTuple_GET_ITEM(fields, 3))
+                    if PyTuple_GET_SIZE(fields) == 5:  # with PN fields
+                        results = data_seen(rd.cur_ts, rd.index, *fields)
+                    else:
+                        results = data_seen(rd.cur_ts, rd.index,
+                                            <object>PyTuple_GET_ITEM(fields, 0),
+                                            <object>PyTuple_GET_ITEM(fields, 1),
+                                            <object>PyTuple_GET_ITEM(fields, 2),
+                                            <object>PyTuple_GET_ITEM(fields, 3))
                     if results:
                         rd.flush()
                         collect(analysis, judge, results, on_result)
@@ -1432,7 +1540,7 @@ def run_capture(engine, capture, collect, count_malformed):
             elif kind == lean_ack and lt == 127:
                 r = lean_fields.ack(d, n)
                 if r == LEAN_FIELDS:
-                    results = ack_seen(rd.cur_ts, lean_fields.out)
+                    results = ack_seen(rd.cur_ts, rd.index, lean_fields.out)
                     if results:
                         rd.flush()
                         collect(analysis, judge, results, on_result)

@@ -65,6 +65,7 @@ from analyzer.prove import prove_record
 from analyzer.roam.events import mic_length
 from analyzer.roam.findings import aggregate, pn_replayed, reauthentication, rekey
 from analyzer.roam.keycheck import akm_of, cipher_of, ft_session_key, rekey_ptk, session_keys
+from analyzer.roam.pn import judged_with_keys, reuse_frames
 from analyzer.roam.records import Finding, Roam
 
 _KEEP_PTKS = 4
@@ -149,6 +150,8 @@ class DecryptPass:
         self._prove = {r.evidence.inferred_from: i for i, r in enumerate(roams)
                        if r.evidence.inferred_from is not None}  # fmt: skip
         self._pn: dict[tuple[bytes, bytes, int], tuple[int, bytes]] = {}  # -> PN, seq ctrl
+        self.watch: frozenset[int] = frozenset()  # frames whose temporal key is wanted
+        self.tk_of: dict[int, bytes] = {}  # of the watched frames a key opened or peeked at
         self._out = None if writer is None else DecryptedCopy(writer)
         for i, roam in enumerate(roams):
             at = keyed_from(roam)
@@ -314,6 +317,8 @@ class DecryptPass:
         else:
             tid = header[24] & 0x0F if header[0] & 0x80 and len(header) > 24 else 16
         key = (tk, header[10:16], tid)
+        if frame in self.watch:
+            self.tk_of[frame] = tk
         pn, (last, last_sc) = ccmp_pn(body), self._pn.get(key, (-1, b""))
         if pn > last:
             self._pn[key] = (pn, header[22:24])
@@ -457,11 +462,14 @@ class DecryptPass:
 
 def decrypt_capture(roams: list[Roam], records: Iterable[RawRecord], keys: KeyRing,
                     everything: bool = False, writer: BinaryIO | None = None,
-                    derived: Any = None,
+                    derived: Any = None, tk_of: dict[int, bytes] | None = None,
                     ) -> tuple[list[Finding], DecryptStats, list[int]]:  # fmt: skip
     """Run the pass: `roams` are replaced in place (recovery, latencies, proofs); returns the
-    findings decryption revealed, what it cost, and the frames it decrypted."""
+    findings decryption revealed, what it cost, and the frames it decrypted. `tk_of`: frames
+    whose temporal key is wanted, filled with those a key opened or peeked at."""
     p = DecryptPass(roams, keys, everything, writer, derived)
+    if tk_of is not None:
+        p.watch, p.tk_of = frozenset(tk_of), tk_of
     p.run(records)
     p.finish()
     return p.findings, p.stats, p.opened
@@ -469,7 +477,7 @@ def decrypt_capture(roams: list[Roam], records: Iterable[RawRecord], keys: KeyRi
 
 def post_pass(analysis: Any, source: str, keys: KeyRing, decrypt_out: str | None = None
               ) -> DecryptStats | None:  # fmt: skip
-    """pipeline.run's call: read `source` again and merge what decryption showed into
+    """analyzer.run.dispatch.run's call: read `source` again and merge what decryption showed into
     `analysis` (its roams, and its findings, aggregated again)."""
     import os
 
@@ -477,14 +485,18 @@ def post_pass(analysis: Any, source: str, keys: KeyRing, decrypt_out: str | None
 
     if not os.path.isfile(source):  # stdin or a FIFO cannot be read again
         return None
+    tk_of = dict.fromkeys(reuse_frames(analysis.findings), b"")
     with open_capture(source) as again:
         derived = getattr(analysis, "derivations", None)
         if decrypt_out is None:
-            found, stats, _ = decrypt_capture(analysis.roams, again, keys, derived=derived)
+            found, stats, _ = decrypt_capture(analysis.roams, again, keys, derived=derived,
+                                              tk_of=tk_of)
         else:
             with atomic_file(decrypt_out) as f:  # the real name only once complete
                 found, stats, _ = decrypt_capture(analysis.roams, again, keys, writer=f,
-                                                  derived=derived)
+                                                  derived=derived, tk_of=tk_of)
+    if tk_of:
+        analysis.findings = judged_with_keys(analysis.findings, tk_of)
     if found:
         analysis.findings = aggregate(analysis.findings + found)
     return stats

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from analyzer.capture import RawRecord
 from analyzer.dot11.payload import DHCP_TYPES, Payload
+from analyzer.roam import clock
 from analyzer.roam.records import RECOVERY_KEYS, Missing, Recovery, Roam
 
 WINDOW_FRAMES = 64  # recovery is looked for in the first 64 decrypted frames after the roam
@@ -140,6 +141,9 @@ _WINDOW = (f"in the first {WINDOW_FRAMES} frames of the association decrypted af
 
 
 def latencies(roam: Roam, acc: Recovering | None) -> tuple[dict[str, float | None], dict[str, str]]:
+    jumped = clock.across_jump(roam.missing)
+    if jumped is not None:  # the roam's own latencies were not measured either
+        return dict.fromkeys(RECOVERY_KEYS), dict.fromkeys(RECOVERY_KEYS, jumped)
     if acc is None:
         why = ("not applicable: the attempt failed" if roam.outcome == "failed" else
                "nothing decrypted: no given key verifies this attempt's 4-way handshake")

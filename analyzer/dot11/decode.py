@@ -23,7 +23,8 @@ from analyzer.dot11.errors import DecodeError
 from analyzer.dot11.header import decode_header
 from analyzer.dot11.linklayer import decode_ethernet, decode_link
 from analyzer.dot11.mgmt import _beacon_after_tsf, decode_mgmt_body
-from analyzer.dot11.records import Beacon, Frame, Kind, MacHeader, Malformed, Radio
+from analyzer.dot11.protected import ccmp_at
+from analyzer.dot11.records import Beacon, Ccmp, Frame, Kind, MacHeader, Malformed, Radio
 
 # Anything a decoder may raise on hostile bytes; DecodeError is a ValueError.
 _ERRORS = (struct.error, IndexError, ValueError, KeyError, OverflowError)
@@ -43,6 +44,8 @@ _DATA = int(Kind.DATA)
 _CONTROL = int(Kind.CONTROL)
 FC0_ACK = 0xD4  # Frame Control octet 0 of an ACK: subtype 13, type 1 (control), version 0
 FC0_BLOCK_ACK = 0x94  # of a Block Ack: subtype 9, type 1
+FC0_CTS = 0xC4  # of a CTS: subtype 12, type 1
+_RESPONSE_LEN = 10  # an ACK or a CTS: Frame Control, Duration, RA (9.3.1.3, 9.3.1.2)
 UNSURE = 99  # peek() could not classify the record; decode() will say why
 
 
@@ -149,7 +152,7 @@ def _fast(
     ent = memo_get(data[16 : it_len + 22])
     if ent is None:
         return _learn(rec, data, it_len, check_fcs)
-    prefix, rest, fcs, hlen, ftype, subtype, fc1, dur, a1, a2, a3, extra, fields = ent
+    prefix, rest, fcs, hlen, ftype, subtype, fc1, dur, a1, a2, a3, extra, fields, ccmp = ent
     if not data.startswith(prefix):
         return SLOW
     n = len(data)
@@ -175,7 +178,8 @@ def _fast(
             p = it_len + extra
             if data[p : p + 8] in _EAPOL_LLC:
                 return SLOW
-        return tnew(Frame, (index, ts_ns, interface, DATA, radio, hdr, None))
+        body = None if ccmp is None else ccmp_at(data, it_len + ccmp, end)
+        return tnew(Frame, (index, ts_ns, interface, DATA, radio, hdr, body))
     hdr = tnew(MacHeader, (0, subtype, fc1, dur, a1, a2, a3, None, seq >> 4, seq & 0x0F, None,
                            None, 24))  # fmt: skip
     kind = extra
@@ -197,10 +201,12 @@ def _fast(
 def data_fields(
     rec: RawRecord,
     memo_get=_MEMO.get, crc32=_crc32, SLOW=_SLOW, bytes=bytes, type=type, len=len,
+    from_bytes=int.from_bytes,
 ) -> object:  # fmt: skip
     """A data frame as `decode(rec)` would see it, reduced to the header fields the roam
     tracker reads: (fc_flags, addr1, addr2, subtype) when `decode` would return a DATA frame,
-    the same `Malformed` when it would return one (FCS mismatch), else `FULL`: call `decode`.
+    and `pn_fields` as a fifth when that frame carries a CCMP/GCMP header; the same
+    `Malformed` when it would return one (FCS mismatch), else `FULL`: call `decode`.
     For the pipeline's hot loop when no frame sink wants the decoded frame."""
     index, ts_ns, _lt, data, interface, _orig = rec
     if type(data) is not bytes or len(data) < 16:
@@ -215,6 +221,7 @@ def data_fields(
             return SLOW
         if crc32(data[it_len:]) != 0x2144DF1C:  # _CRC_RESIDUE
             return Malformed(index, ts_ns, interface, "link", "FCS mismatch")
+        n -= 4
     elif n - it_len < ent[3]:
         return SLOW
     extra = ent[11]
@@ -222,7 +229,28 @@ def data_fields(
         p = it_len + extra
         if data[p : p + 8] in _EAPOL_LLC:
             return SLOW
-    return ent[12]
+        return ent[12]
+    at = ent[13]
+    if at is None:
+        return ent[12]
+    at += it_len
+    # analyzer.dot11.protected.ccmp_at, inlined: this runs for most data frames
+    if n - at < 16:
+        return ent[12]
+    b0, b1, b3 = data[at], data[at + 1], data[at + 3]
+    if not b3 & 0x20 or data[at + 2] or b1 == (b0 | 0x20) & 0x7F:
+        return ent[12]
+    p = it_len + 22
+    fields = ent[12]
+    return (*fields, (b0 | b1 << 8 | from_bytes(data[at + 4 : at + 8], "little") << 16, b3 >> 6,
+                      data[p + 2] & 0x0F if fields[3] & 0x08 else None,
+                      (data[p] | data[p + 1] << 8) >> 4, from_bytes(data[n - 8 : n], "little")))
+
+
+def pn_fields(ccmp: Ccmp, header: MacHeader) -> tuple:
+    """What the packet-number tracker reads of a protected data frame: (PN, key ID, TID or
+    None, sequence number, MIC) (analyzer.roam.pn); `data_fields` gives the same."""
+    return ccmp.pn, ccmp.key_id, header.tid, header.seq, ccmp.mic
 
 
 def beacon_fields(
@@ -291,18 +319,17 @@ def _learn(rec: RawRecord, data: bytes, it_len: int, check_fcs: bool) -> object:
     if hdr.ftype == 2:
         if hdr.length != (26 if hdr.subtype & 0x08 else 24) or item.kind is not _KIND_DATA:
             return item
-        if hdr.protected or hdr.subtype & 0x04:
-            extra = None
-        else:
-            extra = (hdr.length + 3) & -4 if radio.data_pad else hdr.length
+        at = _body_offset(hdr.length, radio)
+        extra = None if hdr.protected or hdr.subtype & 0x04 else at
+        ccmp = at if hdr.protected and not hdr.subtype & 0x04 else None
     elif hdr.ftype == 0:
         if hdr.length != 24:
             return item
-        extra = item.kind
+        extra, ccmp = item.kind, None
     elif hdr.ftype == 1:  # an ACK, nothing after its header and FCS: the key holds it all
         if hdr.subtype != 13 or len(data) != it_len + hdr.length + (4 if radio.fcs_present else 0):
             return item
-        extra = item.kind
+        extra, ccmp = item.kind, None
     else:
         return item
     if len(_MEMO) >= _MEMO_MAX:
@@ -313,6 +340,7 @@ def _learn(rec: RawRecord, data: bytes, it_len: int, check_fcs: bool) -> object:
         (hdr.fc_flags, hdr.addr1, hdr.addr2, hdr.subtype) if hdr.ftype == 2
         else hdr if hdr.ftype == 1
         else (hdr.fc_flags, hdr.addr3, radio.signal_dbm, radio.freq_mhz),
+        ccmp,
     )  # fmt: skip
     return item
 
@@ -343,6 +371,24 @@ def _decode(rec: RawRecord, check_fcs: bool = True) -> Frame | Malformed | None:
     if hdr.ftype == 1:
         return _control(rec, radio, hdr, data, start, end)
     return _data(rec, radio, hdr, data, start, end)
+
+
+def response_key(linktype: int, data: bytes) -> tuple[int, int, int, str] | None:
+    """An ACK or a CTS as (FC0, FC1, Duration, RA): every octet of it but the FCS, which is
+    their function when it verifies. None for any other frame, and for an ACK or a CTS whose
+    FCS fails (a damaged reception is nobody's copy)."""
+    try:
+        radio, start, end = decode_link(linktype, data)
+    except _ERRORS:
+        return None
+    if end - start != _RESPONSE_LEN or data[start] not in (FC0_ACK, FC0_CTS):
+        return None
+    if radio is not None and radio.fcs_present and (
+        radio.bad_fcs or not _fcs_ok(data, start, end)
+    ):
+        return None
+    ra = data[start + 4 : start + 10].hex(":")
+    return data[start], data[start + 1], data[start + 2] | data[start + 3] << 8, ra
 
 
 def _fcs_ok(data: bytes, start: int, end: int) -> bool:
@@ -382,14 +428,15 @@ def _data(
     (IEEE 802.11-2020 10.6), which the decoder does not do; so is an A-MSDU (QoS Control
     bit 7), whose body is subframes, not an LLC header (9.3.2.2; the FragAttacks A-MSDU
     injection makes one look like another frame to a receiver that ignores the bit)."""
-    if hdr.protected or hdr.subtype & 0x04 or hdr.fc_flags & 0x04:
+    if hdr.protected:
+        at = start + _body_offset(hdr.length, radio)
+        body = ccmp_at(data, at, end) if not hdr.subtype & 0x04 else None
+        return Frame(rec.index, rec.ts_ns, rec.interface, Kind.DATA, radio, hdr, body)
+    if hdr.subtype & 0x04 or hdr.fc_flags & 0x04:
         return Frame(rec.index, rec.ts_ns, rec.interface, Kind.DATA, radio, hdr, None)
     if hdr.subtype & 0x08 and data[start + (30 if hdr.addr4 is not None else 24)] & 0x80:
         return Frame(rec.index, rec.ts_ns, rec.interface, Kind.DATA, radio, hdr, None)
-    length = hdr.length
-    if radio is not None and radio.data_pad:
-        length = (length + 3) & -4
-    p = start + length
+    p = start + _body_offset(hdr.length, radio)
     if data[p : p + 8] not in _EAPOL_LLC:
         return Frame(rec.index, rec.ts_ns, rec.interface, Kind.DATA, radio, hdr, None)
     ethertype = data[p + 6] << 8 | data[p + 7]
@@ -398,6 +445,11 @@ def _data(
     except _ERRORS as e:
         return _malformed(rec, e, "eapol", Kind.EAPOL, hdr)
     return Frame(rec.index, rec.ts_ns, rec.interface, Kind.EAPOL, radio, hdr, body)
+
+
+def _body_offset(length: int, radio: Radio | None) -> int:
+    """Where a data frame's body starts after its header: radiotap may pad it to 4 bytes."""
+    return (length + 3) & -4 if radio is not None and radio.data_pad else length
 
 
 def _ethernet(rec: RawRecord) -> Frame | Malformed | None:

@@ -8,6 +8,7 @@ from typing import NamedTuple
 from analyzer.dot11.errors import DecodeError
 from analyzer.dot11.header import decode_header
 from analyzer.dot11.linklayer import decode_link
+from analyzer.dot11.records import Ccmp
 
 
 class Layout(NamedTuple):
@@ -53,3 +54,16 @@ def packet_number(body: bytes) -> tuple[int, int] | None:
     if len(body) < 8 or not body[3] & 0x20:  # ExtIV set in every CCMP/GCMP header
         return None
     return int.from_bytes(body[0:2] + body[4:8], "little"), body[3] >> 6
+
+
+def ccmp_at(data: bytes, at: int, end: int) -> Ccmp | None:
+    """The CCMP/GCMP header at `at` of a protected body ending at `end` (FCS excluded); None
+    when it is no such header: cut short (header and MIC need 16 bytes), ExtIV clear (WEP),
+    the reserved octet set, or TKIP's (its WEP Seed octet is (TSC1 | 0x20) & 0x7F)."""
+    if end - at < 16:
+        return None
+    b0, b1, b3 = data[at], data[at + 1], data[at + 3]
+    if not b3 & 0x20 or data[at + 2] or b1 == (b0 | 0x20) & 0x7F:
+        return None
+    pn = b0 | b1 << 8 | int.from_bytes(data[at + 4 : at + 8], "little") << 16
+    return Ccmp(pn, b3 >> 6, int.from_bytes(data[end - 8 : end], "little"))

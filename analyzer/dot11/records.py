@@ -586,7 +586,18 @@ class BlockAck:
 
 # --- the frame -----------------------------------------------------------------------------
 
-Body = Beacon | ProbeReq | Auth | AssocReq | AssocResp | Disconnect | Action | Eapol | BlockAck
+class Ccmp(NamedTuple):
+    """The CCMP/GCMP header of a protected data frame (IEEE 802.11-2020 12.5.3.2, 12.5.5.2):
+    its packet number and key ID, read in the clear, and its MIC's last 8 bytes as a number
+    (two frames under one key and nonce with the same MIC carry the same MPDU)."""
+
+    pn: int
+    key_id: int
+    mic: int
+
+
+Body = (Beacon | ProbeReq | Auth | AssocReq | AssocResp | Disconnect | Action | Eapol | BlockAck
+        | Ccmp)
 
 
 class Frame(NamedTuple):
@@ -598,7 +609,7 @@ class Frame(NamedTuple):
     kind: Kind
     radio: Radio | None
     header: MacHeader | EthHeader | None
-    body: Body | None  # None for DATA/OTHER_MGMT and an ACK
+    body: Body | None  # None for OTHER_MGMT, an ACK and DATA but a CCMP/GCMP one (Ccmp)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,10 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from analyzer.pipeline import Analysis, CaptureResult
 from analyzer.report.safe import seconds
 from analyzer.report.summary import summarize
 from analyzer.roam.inventory import PmkidSighting
+from analyzer.run.engine import Analysis, CaptureResult
 
 
 def analysis_document(analysis: Analysis) -> dict[str, Any]:
@@ -20,9 +20,14 @@ def analysis_document(analysis: Analysis) -> dict[str, Any]:
         "stations": [s.to_dict() for s in analysis.stations],
         "roams": [r.to_dict() for r in analysis.roams],
         "findings": [f.to_dict() for f in analysis.findings],
-        "summary": summarize(analysis.roams),
+        "summary": analysis_summary(analysis),
         "sensors": None if analysis.sensors is None else analysis.sensors.to_dict(),
     }
+
+
+def analysis_summary(analysis: Analysis) -> dict[str, Any]:
+    """The roams' summary: of the roams kept, or of the tally of a streaming run."""
+    return summarize(analysis.roams) if analysis.tally is None else analysis.tally.summary()
 
 
 def capture_entry(result: CaptureResult) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
 from typing import Any, TextIO
 
 from rich.console import Group
@@ -12,12 +11,12 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from analyzer.pipeline import Analysis
 from analyzer.report.attempts import failure_text
-from analyzer.report.jsonout import analysis_document, jsonl_lines
+from analyzer.report.jsonout import analysis_document, analysis_summary, jsonl_lines
 from analyzer.report.safe import clean
 from analyzer.report.text import clock, console_for, pmksa_label
 from analyzer.roam.records import Finding, Roam
+from analyzer.run.engine import Analysis
 
 SHOWN = 25  # roams kept on screen
 
@@ -42,20 +41,21 @@ def sensor_lines(sensors: dict[str, Any] | None) -> list[str]:
     return out
 
 
-def end_line(live: dict[str, Any], attempts: Sequence[Roam]) -> str:
-    """The last line, in `analyze`'s summary words (attempts, of which roams)."""
+def end_line(live: dict[str, Any], summary: dict[str, Any]) -> str:
+    """The last line, in `analyze`'s summary words (attempts, of which roams); `summary` is
+    the roams' (analysis_summary)."""
     from analyzer.report.check import plural
 
     channels = sorted({c for s in live["sources"] for c in s["channels"]})
     heard = ", ".join(map(str, channels)) or "none"
-    roams = sum(1 for r in attempts if r.kind == "roam")
+    attempts, roams = summary["attempts"], summary["roams"]
     dropped = live.get("dropped_behind", 0)
     behind = (f"{plural(dropped, 'frame')} dropped (the analysis fell behind), "
               if dropped else "")
     return (f"roam-analyzer: live: stopped by {live['stopped_by'] or 'request'}: "
             f"{plural(live['frames_received'], 'frame')} received, "
             f"{plural(live['kernel_drops'], 'kernel drop')}, {behind}"
-            f"{plural(len(attempts), 'attempt')}, {plural(roams, 'roam')}; "
+            f"{plural(attempts, 'attempt')}, {plural(roams, 'roam')}; "
             f"channels heard: {heard}")
 
 
@@ -88,7 +88,7 @@ class JsonLines:
                                    "sensors": document["sensors"]})
             self.out.write(line + "\n")
         self.out.flush()
-        print(end_line(live, analysis.roams), file=sys.stderr)
+        print(end_line(live, document["summary"]), file=sys.stderr)
         for text in sensor_lines(document["sensors"]):
             print(text, file=sys.stderr)
 
@@ -144,7 +144,7 @@ class LiveTable:
     def close(self, analysis: Analysis, live: dict[str, Any]) -> None:
         self.live.stop()
         self.console.print(self._render())
-        self.console.print(Text(end_line(live, analysis.roams)))
+        self.console.print(Text(end_line(live, analysis_summary(analysis))))
         sensors = analysis.sensors
         for text in sensor_lines(None if sensors is None else sensors.to_dict()):
             self.console.print(Text(text))

@@ -17,17 +17,18 @@ from rich.text import Text
 from analyzer.logs.records import ParsedLog
 from analyzer.report.safe import clean, seconds
 from analyzer.report.text import clock, console_for
-from analyzer.roam.logmatch import Correlation, Placement
+from analyzer.roam.logmatch import Correlation, Placement, PmkidOnAir
 from analyzer.roam.records import Roam
 
 _NS = 1e9
 
 
-def attempt_entry(p: Placement) -> dict[str, Any]:
+def attempt_entry(p: Placement, pmkid: PmkidOnAir | None = None) -> dict[str, Any]:
     entry = p.attempt.to_dict()
     entry.update(
         on_air=p.on_air, frame=p.frame, air_ts=seconds(p.air_ts_ns), roam_id=p.roam_id,
         explanation=p.explanation, follows=p.follows, probes=list(p.probes),
+        pmkid_on_air=None if pmkid is None else pmkid.to_dict(),
     )
     return entry
 
@@ -35,10 +36,11 @@ def attempt_entry(p: Placement) -> dict[str, Any]:
 def logs_document(logs: Sequence[ParsedLog], corr: Correlation,
                   roams: Sequence[Roam] = (), captures: list[dict[str, Any]] | None = None
                   ) -> dict[str, Any]:
+    pmkids = {c.attempt: c for c in corr.pmkids}
     doc: dict[str, Any] = {
         "logs": [log.to_dict() for log in logs],
         "alignment": _alignment(logs, corr, captures is not None),
-        "attempts": [attempt_entry(p) for p in corr.placements],
+        "attempts": [attempt_entry(p, pmkids.get(p.attempt.index)) for p in corr.placements],
         "pmksa_events": _pmksa_events(logs),
         "events": [e.to_dict() for log in logs for e in log.events],
         "findings": [f.to_dict() | {"roam_id": f.roam_id} for f in corr.findings],
@@ -88,13 +90,17 @@ def _roam_entry(roam: Roam, corr: Correlation) -> dict[str, Any]:
         return entry
     check = corr.checks.get(roam.id)
     entry["log"] = {
-        "attempt": attempt_entry(matched[0]) if matched else None,
+        "attempt": attempt_entry(matched[0], _pmkid_of(corr, matched[0])) if matched else None,
         "not_transmitted": [attempt_entry(p) for p in before],
         "decisions": [d.to_dict() for d in decisions],
         "pmksa_check": None if check is None else check.to_dict(),
         "timeline": _timeline(roam, matched, before),
     }
     return entry
+
+
+def _pmkid_of(corr: Correlation, p: Placement) -> PmkidOnAir | None:
+    return next((c for c in corr.pmkids if c.attempt == p.attempt.index), None)
 
 
 def _timeline(roam: Roam, matched: list[Placement], before: list[Placement]
@@ -155,6 +161,9 @@ def print_logs(doc: dict[str, Any], out: TextIO) -> None:
     console.print(Text(f"Alignment: {al['method']}{offset}; {al['matched']} of "
                        f"{al['attempts']} attempts matched to frames ({al['note']})"))
     console.print(_attempts_table(doc["attempts"]))
+    for a in doc["attempts"]:
+        if a["pmkid_on_air"] is not None:
+            console.print(Text(clean(a["pmkid_on_air"]["message"]) or ""))
     if doc["pmksa_events"]:
         console.print(_decisions_table(doc["pmksa_events"]))
     for roam in doc.get("roams", []):
@@ -228,14 +237,14 @@ def logs_report(log_paths: Sequence[str], capture_paths: Sequence[str] = ()
     from datetime import UTC, datetime
 
     from analyzer.logs.files import load_lines, parse_logs
-    from analyzer.pipeline import run
     from analyzer.report.jsonout import capture_entry
     from analyzer.roam.logmatch import AirCollector, correlate
+    from analyzer.run.dispatch import run
 
     texts = load_lines(log_paths)
     if not capture_paths:
         logs = parse_logs(log_paths, texts)
-        return logs_document(logs, correlate(logs, [], [])), False
+        return logs_document(logs, correlate(logs, [], [], captured=False)), False
     air = AirCollector()
     analysis = run(list(capture_paths), sinks=[air])
     first = min((c.info.first_ts_ns for c in analysis.captures

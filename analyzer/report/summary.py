@@ -7,13 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from analyzer.roam.records import Roam
+from analyzer.roam.tally import latency_stats, percentile
 
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile of a non-empty sequence."""
-    ordered = sorted(values)
-    rank = max(1, round(q / 100 * len(ordered) + 0.4999))
-    return ordered[min(rank, len(ordered)) - 1]
+__all__ = ["percentile", "summarize", "summarize_rows"]
 
 
 def summarize(roams: Sequence[Roam]) -> dict[str, Any]:
@@ -39,17 +35,7 @@ def summarize_rows(roams: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "success": success,
         "success_rate": round(success / len(roams), 4) if roams else None,
         "control_plane_ms": {
-            method: _stats(by_method.get(method, []), n) for method, n in sorted(counts.items())
+            method: latency_stats(by_method.get(method, []), n)
+            for method, n in sorted(counts.items())
         },
-    }
-
-
-def _stats(values: list[float], attempts: int) -> dict[str, Any]:
-    if not values:
-        return {"attempts": attempts, "measured": 0, "median": None, "p95": None}
-    return {
-        "attempts": attempts,
-        "measured": len(values),
-        "median": round(percentile(values, 50), 3),
-        "p95": round(percentile(values, 95), 3),
     }

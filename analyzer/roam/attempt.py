@@ -144,6 +144,9 @@ class Attempt:
     first_data_ns: int | None = None
     first_data_frame: int | None = None
     first_ack_ns: int | None = None  # ACK/Block Ack of the first acknowledged data on to_bssid
+    clock_jump: str | None = None  # the capture's clock jumped while it was open (why)
+    # the latencies measured from before its start across a jump of the clock, and why
+    jump_before: tuple[str, frozenset[str]] | None = None
     ack_hold: bool = False  # complete but for that ACK, which acknowledgements captured promise
     rssi_new: int | None = None
     # M3/M4 not captured: protected unicast data from the AP after M2 (the AP installs the PTK

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
 
 from analyzer.roam import findings as fnd
@@ -78,3 +78,59 @@ class _Heard(Protocol):
 def heard(entry: _Heard) -> int:
     """The age of a station or BSS: when it was last heard."""
     return entry.last_ns
+
+
+MAX_UNANSWERED = 1_000  # attempts no AP answered that are listed; the rest are counted
+
+
+def unanswered(roam: Roam) -> bool:
+    """An attempt that did not succeed and in which no AP said anything: no Authentication or
+    (Re)Association status, no EAP, no M1, no FT or FILS answer: requests nobody answered."""
+    ev = roam.evidence
+    return (roam.outcome != "success" and not ev.auth_statuses and ev.assoc_status is None
+            and not ev.eap_seen and ev.m1_count == 0 and not ev.ft_frames
+            and not ev.fils_ap_pmkids)
+
+
+@dataclass(slots=True)
+class Unanswered:
+    """Past `limit` unanswered attempts in a capture, the rest are counted, not listed: under
+    a flood of forged requests (random MACs, a tool) they would be most of the document and
+    of the memory, and say nothing but that. UNANSWERED_ATTEMPTS gives their count and
+    frames."""
+
+    limit: int = MAX_UNANSWERED
+    listed: int = 0
+    folded: int = 0
+    frames: list[int] = field(default_factory=list)
+    last_frame: int | None = None
+
+    def keep(self, roam: Roam) -> bool:
+        """Whether `roam` is listed; one that is not is counted."""
+        if not unanswered(roam):
+            return True
+        if self.listed < self.limit:
+            self.listed += 1
+            return True
+        self.folded += 1
+        if roam.frames:
+            if len(self.frames) < MAX_FOLDED_FRAMES:
+                self.frames.append(roam.frames[0])
+            self.last_frame = roam.frames[0]
+        return False
+
+    def finding(self) -> Finding | None:
+        if not self.folded:
+            return None
+        frames = list(self.frames)
+        if self.last_frame is not None and self.folded > len(frames):
+            frames.append(self.last_frame)
+        msg = (f"{self.folded} more attempts whose requests no AP answered are counted, not "
+               f"listed, after the first {self.limit}: a flood of forged requests, or a sensor "
+               "that does not hear the APs (frames: the first of each, at most "
+               f"{MAX_FOLDED_FRAMES}, and the last)")
+        found = fnd.make("UNANSWERED_ATTEMPTS", frames[0] if frames else None, None, None, msg)
+        return replace(found, frames=tuple(frames))
+
+
+MAX_FOLDED_FRAMES = 1_000

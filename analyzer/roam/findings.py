@@ -29,6 +29,10 @@ SEVERITY: dict[str, str] = {
     "FT_REASSOC_REPLAYED": "warning",
     "GROUP_KEY_REPLAYED": "warning",
     "KEY_REINSTALLATION": "error",
+    "CLOCK_JUMP": "warning",
+    "UNANSWERED_ATTEMPTS": "warning",
+    "PMKID_NOT_AS_LOGGED": "warning",
+    "PN_REUSE": "warning",  # error when the same PN carries another frame (analyzer.roam.pn)
 }
 
 DEFAULT_SLOW_ROAM_MS = 150.0
@@ -94,7 +98,7 @@ def aggregate(findings: list[Finding]) -> list[Finding]:
         if len(same) == 1:
             out.append(first)
             continue
-        frames = tuple(f.frame for f in same if f.frame is not None)
+        frames = tuple(n for f in same for n in (f.frames or (f.frame,)) if n is not None)
         out.append(replace(first, count=len(same), frames=frames,
                            message=f"{len(same)}× {first.message}"))
     return out

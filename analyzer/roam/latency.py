@@ -36,11 +36,17 @@ def _ms(start: int | None, end: int | None) -> float | None:
 
 
 def compute(att: Attempt, ctx: Context) -> tuple[Latencies, list[Missing]]:
-    """Every latency of LATENCY_KEYS, and a Missing entry for each None."""
+    """Every latency of LATENCY_KEYS, and a Missing entry for each None. Across a jump of the
+    capture's clock (analyzer.roam.clock) no latency is measured: None with the jump as why."""
     values: Latencies = {}
     missing: list[Missing] = []
     for key, fn in _RULES.items():
-        value, why = fn(att, ctx)
+        if att.clock_jump is not None:
+            value, why = None, att.clock_jump
+        elif att.jump_before is not None and key in att.jump_before[1]:
+            value, why = None, att.jump_before[0]
+        else:
+            value, why = fn(att, ctx)
         values[key] = value
         if value is None:
             missing.append(Missing(f"latency.{key}", why or "not computable"))

@@ -8,6 +8,8 @@ nearest free frame; without times, the order of attempts is aligned to the order
 air: it becomes an entry of its own (`AUTH_NOT_TRANSMITTED`) placed before the attempt that
 followed, with what the air shows in between (a single-channel scan) and the retry.
 hostapd's decisions are placed by its own `authentication OK` lines, aligned the same way.
+When the log names the PMKID an attempt offered, the attempt's (Re)Association Request on
+the air is read for it (`PMKID_NOT_AS_LOGGED` when it carries another or none).
 """
 
 from __future__ import annotations
@@ -17,40 +19,56 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Any
 
-from analyzer.dot11.records import Auth, Frame, Kind, MacHeader
+from analyzer.dot11.records import AssocReq, Auth, Frame, Kind, MacHeader
 from analyzer.logs.explain import explain, what_follows
 from analyzer.logs.records import Attempt, Decision, LogEvent, ParsedLog
+from analyzer.roam.findings import make
 from analyzer.roam.records import Finding, Roam
 
 TOLERANCE_NS = 1_000_000_000
 MAX_LCS_CELLS = 4_000_000
 AUTH_NOT_TRANSMITTED = "AUTH_NOT_TRANSMITTED"
+PMKID_NOT_AS_LOGGED = "PMKID_NOT_AS_LOGGED"
+REQUESTS = ("assoc", "reassoc")
+_REQUEST_NAMES = {"assoc": "Association Request", "reassoc": "Reassociation Request"}
 
 
 @dataclass(frozen=True, slots=True)
 class AirFrame:
-    """An Authentication (transaction 1, from the station) or a Probe Request on the air."""
+    """A station's Authentication (transaction 1), Probe Request or (Re)Association Request
+    on the air; `pmkids` (hex) are those of its RSN element."""
 
     index: int
     ts_ns: int
-    kind: str  # auth | probe
+    kind: str  # auth | probe | assoc | reassoc
     sta: str
     bssid: str | None
     freq_mhz: int | None
+    pmkids: tuple[str, ...] = ()
 
 
 class AirCollector:
-    """A frame sink for `pipeline.run`: keeps the station's Authentication and Probe
-    Request frames (first transmissions only), the anchors of the alignment."""
+    """A frame sink for `analyzer.run.dispatch.run`: keeps the station's Authentication and
+    Probe Request frames (first transmissions only), the anchors of the alignment, and its
+    (Re)Association Requests (retries too: a lost first one carries the same PMKIDs)."""
 
     def __init__(self) -> None:
         self.frames: list[AirFrame] = []
 
     def __call__(self, capture: int, frame: Frame) -> None:
         header = frame.header
-        if not isinstance(header, MacHeader) or header.retry or header.ta is None:
+        if not isinstance(header, MacHeader) or header.ta is None:
             return
         freq = frame.radio.freq_mhz if frame.radio is not None else None
+        body = frame.body
+        if isinstance(body, AssocReq) and header.ta != header.addr3:
+            rsne = body.elements.rsne
+            pmkids = tuple(p.hex() for p in rsne.pmkids) if rsne is not None else ()
+            self.frames.append(AirFrame(frame.index, frame.ts_ns, REQUESTS[body.reassoc],
+                                        header.ta, header.addr3, freq, pmkids))
+            return
+        if header.retry:
+            return
         if frame.kind == Kind.PROBE_REQ:
             bssid = header.addr3 if header.addr3 != "ff:ff:ff:ff:ff:ff" else None
             self.frames.append(AirFrame(frame.index, frame.ts_ns, "probe", header.ta, bssid, freq))
@@ -90,6 +108,44 @@ class PmksaCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class PmkidOnAir:
+    """The PMKID the log says an attempt offered, against its (Re)Association Request.
+    status: other | none (the frame carries another PMKID, or none) | not_captured."""
+
+    attempt: int  # the attempt's index (0-based; shown from 1)
+    line: int
+    sta: str | None
+    bssid: str
+    logged: str  # hex
+    status: str
+    frame: int | None = None
+    request: str | None = None  # assoc | reassoc
+    carried: tuple[str, ...] = ()
+    roam_id: int | None = None
+    missing: str | None = None  # not_captured: what was not found
+
+    @property
+    def message(self) -> str:
+        said = (f"attempt #{self.attempt + 1}: the log says PMKID {_short(self.logged)} was "
+                f"offered to {self.bssid} (log line {self.line})")
+        if self.status == "not_captured":
+            return f"{said}; {self.missing}"
+        name = _REQUEST_NAMES.get(self.request or "", "(Re)Association Request")
+        carries = ("none" if self.status == "none" else
+                   "another: " + ", ".join(_short(p) for p in self.carried))
+        return f"{said}; the {name} (frame {self.frame}) carries {carries}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "logged": self.logged, "frame": self.frame,
+                "request": self.request, "carried": list(self.carried),
+                "message": self.message}
+
+
+def _short(pmkid: str) -> str:
+    return pmkid[:8] + "…"
+
+
+@dataclass(frozen=True, slots=True)
 class Correlation:
     method: str  # timestamps | order | none
     offset_ns: int | None  # capture time - log time, when estimated
@@ -97,6 +153,7 @@ class Correlation:
     ap_decisions: dict[int, tuple[Decision, ...]]  # roam id -> hostapd decisions
     checks: dict[int, PmksaCheck]
     findings: tuple[Finding, ...]
+    pmkids: tuple[PmkidOnAir, ...] = ()  # only where the log and the air disagree
 
 
 # --- alignment ---------------------------------------------------------------------------
@@ -324,9 +381,10 @@ def check(roam: Roam, decisions: Sequence[Decision]) -> PmksaCheck:
 # --- everything --------------------------------------------------------------------------------
 
 
-def correlate(logs: Sequence[ParsedLog], roams: Sequence[Roam], air: Sequence[AirFrame]
-              ) -> Correlation:
-    """Align every log with the capture; a pure function of its inputs."""
+def correlate(logs: Sequence[ParsedLog], roams: Sequence[Roam], air: Sequence[AirFrame],
+              captured: bool = True) -> Correlation:
+    """Align every log with the capture (`captured`: one was given); a pure function of its
+    inputs."""
     attempts = [a for log in logs for a in log.attempts]
     method, offset, matched = align(attempts, air)
     placements = _place(attempts, matched, offset, air, roams)
@@ -341,8 +399,10 @@ def correlate(logs: Sequence[ParsedLog], roams: Sequence[Roam], air: Sequence[Ai
         if own or r.id in ap:
             checks[r.id] = check(r, own + ap.get(r.id, []))
     findings = tuple(_finding(p) for p in placements if p.on_air is False)
+    pmkids = pmkids_on_air(placements, air) if captured else ()
+    findings += tuple(_pmkid_finding(c) for c in pmkids if c.status != "not_captured")
     return Correlation(method, offset, tuple(placements),
-                       {k: tuple(v) for k, v in ap.items()}, checks, findings)
+                       {k: tuple(v) for k, v in ap.items()}, checks, findings, pmkids)
 
 
 def _finding(p: Placement) -> Finding:
@@ -354,3 +414,63 @@ def _finding(p: Placement) -> Finding:
            f"the air. {p.explanation or ''} After it: {p.follows}.")
     return Finding(AUTH_NOT_TRANSMITTED, "warning", None, a.sta, a.bssid, " ".join(msg.split()),
                    p.roam_id)
+
+
+# --- the PMKID the log names against the frame ---------------------------------------------------
+
+
+def pmkids_on_air(placements: Sequence[Placement], air: Sequence[AirFrame]
+                  ) -> tuple[PmkidOnAir, ...]:
+    """Each attempt that the log says offered a PMKID and whose (Re)Association Request
+    carries another, none, or was not captured (a driver-refused attempt never reached the
+    air: AUTH_NOT_TRANSMITTED says so)."""
+    frames = sorted(air, key=lambda f: (f.ts_ns, f.index))
+    auths = {f.index: n for n, f in enumerate(frames) if f.kind == "auth"}
+    anchors = {p.frame for p in placements if p.on_air}
+    out = []
+    for p in placements:
+        pmkid = p.attempt.pmkid
+        if pmkid is None or p.on_air is False:
+            continue
+        at = auths.get(p.frame) if p.frame is not None else None
+        request = None if at is None else _request_after(frames, at, anchors)
+        check = _pmkid_check(p, pmkid, request)
+        if check is not None:
+            out.append(check)
+    return tuple(out)
+
+
+def _request_after(frames: Sequence[AirFrame], at: int, anchors: set[int | None]
+                   ) -> AirFrame | None:
+    """The first (Re)Association Request from the station of the Authentication frame
+    `frames[at]` to its BSSID, before the station's next attempt on the air."""
+    auth = frames[at]
+    for f in frames[at + 1:]:
+        if f.sta != auth.sta:
+            continue
+        if f.kind == "auth" and f.index in anchors:
+            return None
+        if f.kind in REQUESTS and f.bssid == auth.bssid:
+            return f
+    return None
+
+
+def _pmkid_check(p: Placement, pmkid: str, request: AirFrame | None) -> PmkidOnAir | None:
+    a = p.attempt
+    head = (a.index, a.line, a.sta, a.bssid, pmkid)
+    if request is None:
+        missing = ("no (Re)Association Request of this attempt was captured" if p.on_air
+                   else "no frame of this attempt was found in the capture")
+        if a.outcome not in ("associated", "connected", "unknown", "sent_to_driver"):
+            missing += f" (the log's outcome: {a.outcome})"
+        return PmkidOnAir(*head, "not_captured", roam_id=p.roam_id, missing=missing)
+    if pmkid in request.pmkids:
+        return None
+    status = "other" if request.pmkids else "none"
+    return PmkidOnAir(*head, status, request.index, request.kind, request.pmkids, p.roam_id)
+
+
+def _pmkid_finding(c: PmkidOnAir) -> Finding:
+    return make(PMKID_NOT_AS_LOGGED, c.frame, c.sta, c.bssid,
+                c.message + ": the driver or firmware rewrote the RSN element, or the log and "
+                "the capture are of different attempts", c.roam_id)

@@ -20,7 +20,10 @@ So a partition is given every item, and does a station's work only for its own s
   another partition's station are not acted on (`_event`); an ACK whose receiver has no
   pending data frame in a partition only tells it that ACKs are being captured;
 - the clock is global: the driver ticks the partition at the first frame, of any station,
-  that reaches its next deadline (`due`), as one tracker's clock would fire there.
+  that reaches its next deadline (`due`), as one tracker's clock would fire there; and it
+  looks for jumps of that clock (analyzer.roam.clock) between consecutive frames, which a
+  partition, seeing only some of them, could not: each partition ends or marks its own
+  stations' attempts, the first one reports the jump.
 
 Every result is emitted with a key: the frame position it was emitted at, the clock phase
 (held attempts released, sweep, the frame itself, end of input) and, where several stations
@@ -41,6 +44,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from analyzer.dot11.records import Frame, Kind, MacHeader
+from analyzer.roam import clock
 from analyzer.roam.acks import MAX_UNACKED
 from analyzer.roam.attempt import Attempt
 from analyzer.roam.caps import Limits
@@ -50,7 +54,7 @@ from analyzer.roam.records import Finding, Roam, StationSummary
 from analyzer.roam.station import Station
 from analyzer.roam.tracker import MAX_REPORTED, Output, Tracker
 
-HOLDS, SWEEP, ITEM, FINISH = range(4)  # clock phases at one position, in the order they run
+JUMP, HOLDS, SWEEP, ITEM, FINISH = range(5)  # clock phases at one position, in the order they run
 END = 1 << 62  # the position of end of input
 Order = tuple[int, str]  # (station created at / hold deadline, station MAC)
 Key = tuple[int, int, Order]  # position, phase, order within the phase
@@ -101,6 +105,9 @@ class PartTracker(Tracker):
         self._owns: dict[str, bool] = {}
         self._marks: list[tuple[int, Key]] = []
         self._marks_of: Output | None = None
+        # the driver looks for jumps of the clock, over every frame (`jumped`)
+        self.forward_ns, self.last_frame = self._forward_ns, (0, 0)
+        self._back_ns = self._forward_ns = clock.NEVER
 
     # --- driver ------------------------------------------------------------------------
 
@@ -116,6 +123,21 @@ class PartTracker(Tracker):
         """The capture's clock (the latest timestamp of any item so far) is `now_ns`, ahead
         of the next item's own timestamp (timestamps out of order)."""
         self._now = now_ns
+
+    def jumped(self, pos: int, last_index: int, last_ts: int, ts: int, now_ns: int) -> bool:
+        """The driver saw the capture's clock (at `now_ns`) jump between the frames at
+        `last_index` and `pos` (analyzer.roam.clock); True when it starts again from `ts`,
+        behind `now_ns`."""
+        self.pos, self.phase = pos, JUMP
+        self._last_index, self._last_ts = last_index, last_ts
+        self._now = now = now_ns
+        out: Output = []
+        self._clock_jumped(pos, ts, out)
+        self.phase = ITEM
+        if out:
+            self.take(out)
+        self.due = min(self._hold_due, self._next_sweep)
+        return self._now < now
 
     def tick_at(self, pos: int, now_ns: int) -> None:
         """The capture's clock reached `due` at the item at `pos`."""
@@ -178,6 +200,11 @@ class PartTracker(Tracker):
             self.not_exact("replayed-frame reports")
         super()._replay(ev, first, out)  # type: ignore[arg-type]
 
+    def _jump_found(self, finding: Finding, out: Output) -> None:
+        if self.part == 0:
+            self._mark(out, JUMP, _FIRST)
+            out.append(finding)
+
     def _flood_results(self, findings: list[Finding], out: Output) -> None:
         """A burst's finding from its station's partition (a broadcast one from the first),
         after every station's results of the same instant."""
@@ -186,6 +213,13 @@ class PartTracker(Tracker):
         if mine:
             self._mark(out, self.phase, _LAST)
             out.extend(mine)
+
+    def _pn_reused(self, finding: Finding, out: Output) -> None:
+        """A station's PN_REUSE from its partition, one of group or other traffic (every
+        partition sees it) from the first."""
+        if self.part == 0 if finding.sta is None else self.owns(finding.sta):
+            self._mark(out, ITEM, _FIRST)
+            out.append(finding)
 
     def _station(self, mac: str, ts_ns: int, index: int, out: Output) -> Station:
         if mac not in self._stations:

@@ -24,6 +24,13 @@ from analyzer.roam.records import Finding, Roam
 MATCH_TABLE = 1 << 16  # keys remembered per sensor while pairing (a few seconds of skew)
 COPY_WINDOW_NS = 20_000_000  # an aligned copy on another sensor arrives within this
 COPY_TABLE = 1 << 16
+# An ACK or a CTS has no transmitter and no sequence number: all ACKs to one receiver are
+# alike, so a copy is told by time alone. Two ACKs to one receiver are at least a frame of
+# that receiver, SIFS and the ACK apart (~100 us in a TXOP burst, IEEE 802.11-2020 10.3.2.9):
+# within less than that, an ACK on another sensor is this one. A copy whose aligned time
+# strays further (host timestamp jitter) is kept, written twice as before, rather than a
+# distinct ACK being lost.
+RESPONSE_WINDOW_NS = 100_000
 TRANSMITTERS = 4096  # per sensor, for the RSSI/channel table
 TIMELINE = 256  # recent frames per station, to tell which sensors an attempt spans
 STATIONS = 4096
@@ -272,6 +279,26 @@ def copy_key(frame: Frame) -> tuple[Any, ...] | None:
             header.addr1, header.addr3, hash(frame.body))
 
 
+Response = tuple[int, int, int, str]  # an ACK or a CTS: FC0, FC1, Duration, RA
+
+
+def response_of(frame: Frame) -> Response | None:
+    """A decoded ACK as `analyzer.dot11.decode.response_key` gives it from the bytes."""
+    header = frame.header
+    if frame.kind != Kind.CONTROL or not isinstance(header, MacHeader) or header.subtype != 13:
+        return None
+    return 0xD4, header.fc_flags, header.duration, header.addr1
+
+
+class _Written:
+    """An ACK or CTS kept from one sensor, and the other sensors whose copy it stands for."""
+
+    __slots__ = ("ts_ns", "sensor", "copies")
+
+    def __init__(self, ts_ns: int, sensor: int) -> None:
+        self.ts_ns, self.sensor, self.copies = ts_ns, sensor, 0  # copies: a bit per sensor
+
+
 @dataclass(slots=True)
 class Heard:
     """What one sensor heard of one transmitter: frames, last RSSI and channel."""
@@ -296,6 +323,8 @@ class CrossDedup:
     def __init__(self, sensors: int, window_ns: int = COPY_WINDOW_NS) -> None:
         self._window = window_ns
         self._seen: OrderedDict[tuple[Any, ...], tuple[int, list[int]]] = OrderedDict()
+        self._responses: dict[Response, deque[_Written]] = {}
+        self._written: deque[tuple[Response, _Written]] = deque()
         self.stats = [SensorStats() for _ in range(sensors)]
 
     def keep(self, sensor: int, frame: Frame) -> bool:
@@ -304,7 +333,8 @@ class CrossDedup:
         self._hear(stats, frame)
         key = copy_key(frame)
         if key is None:
-            return True
+            response = response_of(frame)
+            return response is None or self._keep_response(sensor, response, frame.ts_ns)
         ts = frame.ts_ns
         self._expire(ts)
         entry = self._seen.get(key)
@@ -319,6 +349,45 @@ class CrossDedup:
             stats.copies += 1
             return False
         return True
+
+    def keep_response(self, sensor: int, response: Response, ts_ns: int) -> bool:
+        """`keep` for an ACK or CTS known by its octets (`response_key`), decoded or not."""
+        self.stats[sensor].frames += 1
+        return self._keep_response(sensor, response, ts_ns)
+
+    def _keep_response(self, sensor: int, response: Response, ts_ns: int) -> bool:
+        """A copy is the nearest in time, within RESPONSE_WINDOW_NS, of the same octets kept
+        from another sensor and not yet standing for a copy from this one: so two ACKs of one
+        sensor are never folded, and each kept one absorbs at most one copy per sensor."""
+        self._expire_responses(ts_ns)
+        kept = self._responses.get(response)
+        if kept:
+            bit, window = 1 << sensor, self._window_responses
+            near = [w for w in kept if w.sensor != sensor and not w.copies & bit
+                    and abs(ts_ns - w.ts_ns) <= window]
+            if near:
+                min(near, key=lambda w: abs(ts_ns - w.ts_ns)).copies |= bit
+                self.stats[sensor].copies += 1
+                return False
+        else:
+            kept = self._responses[response] = deque()
+        written = _Written(ts_ns, sensor)
+        kept.append(written)
+        self._written.append((response, written))
+        return True
+
+    @property
+    def _window_responses(self) -> int:
+        return min(self._window, RESPONSE_WINDOW_NS)
+
+    def _expire_responses(self, now: int) -> None:
+        written, responses, window = self._written, self._responses, self._window_responses
+        while written and (now - written[0][1].ts_ns > window or len(written) > COPY_TABLE):
+            response, _ = written.popleft()
+            kept = responses[response]
+            kept.popleft()
+            if not kept:
+                del responses[response]
 
     def _expire(self, now: int) -> None:
         seen = self._seen

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from analyzer.dot11.records import BtmRequest, BtmResponse, Elements, Frame, Malformed, Radio
 from analyzer.roam.attempt import Attempt, PhaseAcc
+from analyzer.roam.clock import Before
 from analyzer.roam.preauth import PreauthLog
 from analyzer.roam.records import NO_TRIGGER, Roam, Trigger
 from analyzer.roam.steering import SteeringLog
@@ -141,6 +142,7 @@ class Station:
     ft_replay: int | None = None  # a copy of it sent after the AP answered, not yet answered
     key_counter: int | None = None  # the AP's highest EAPOL-Key replay counter on the association
     steering: SteeringLog | None = None  # 802.11k/v offers (analyzer.roam.steering), lazily
+    clock_jump: Before | None = None  # what it had when the capture's clock jumped
 
     def preauth_log(self) -> PreauthLog:
         if self.preauth is None:

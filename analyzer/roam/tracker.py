@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from analyzer.dot11.consts import reason_name
+from analyzer.dot11.decode import pn_fields
 from analyzer.dot11.records import (
     AssocReq,
     AssocResp,
@@ -14,6 +15,7 @@ from analyzer.dot11.records import (
     BlockAck,
     BtmRequest,
     BtmResponse,
+    Ccmp,
     Disconnect,
     Eapol,
     EapolKey,
@@ -24,8 +26,8 @@ from analyzer.dot11.records import (
     Malformed,
     NeighborResp,
 )
+from analyzer.roam import clock, preauth, steering
 from analyzer.roam import findings as fnd
-from analyzer.roam import preauth, steering
 from analyzer.roam.acks import MAX_UNACKED, NEVER, Holds, Unacked
 from analyzer.roam.attempt import Attempt, Result, Stage
 from analyzer.roam.build import build_roam, pmkids_learned, surroundings
@@ -42,6 +44,7 @@ from analyzer.roam.events import (
 )
 from analyzer.roam.floods import FloodWatch
 from analyzer.roam.mld import MldMap, learns
+from analyzer.roam.pn import PnFields, PnTracker
 from analyzer.roam.records import Finding, Roam, StationSummary
 from analyzer.roam.station import (
     Bss,
@@ -67,6 +70,7 @@ ACK_WAIT_NS = 1_000_000_000
 ACK_WAIT_LIVE_NS = 50_000_000
 MAX_REPORTED = 4096
 _DISCONNECTS = frozenset({E.DEAUTH, E.DISASSOC})
+_KEYING = frozenset({E.AUTH, E.ASSOC_REQ, E.ASSOC_RESP, E.DEAUTH, E.DISASSOC, E.EAPOL_KEY})
 _STEERING = frozenset({E.NEIGHBOR_REQ, E.NEIGHBOR_RESP, E.BTM_REQUEST, E.BTM_RESPONSE,
                        E.PROBE_REQ, E.PROBE_RESP})
 _FRESH = frozenset({Verdict.NEW, Verdict.REPLAY})  # a frame transmitted again, not a retry
@@ -88,6 +92,8 @@ class Tracker:
     `slow_roam_ms`: SLOW_ROAM threshold per method (key "default" for the others).
     `trigger_window_s`: how long a deauth/disassoc/BTM Request stays a candidate trigger.
     `limits`: caps on the stations, BSSIDs and per-station totals kept (see `caps`).
+    `clock_jump_s`: a gap between two frames longer than this is a jump of the clock
+    (analyzer.roam.clock), as is any step back of more than a millisecond.
     """
 
     def __init__(
@@ -99,6 +105,7 @@ class Tracker:
         limits: Limits | None = None,
         await_data: bool = True,
         ack_wait_s: float = ACK_WAIT_NS / 1e9,
+        clock_jump_s: float = clock.FORWARD_S,
     ) -> None:
         self._await_data = await_data
         self._timeout_ns = int(timeout_s * 1e9)
@@ -110,6 +117,7 @@ class Tracker:
         self._tally: dict[str, Tally] = {}
         self._dedup = Dedup()
         self._floods = FloodWatch()
+        self._pn = PnTracker()
         self._mld = MldMap()  # Wi-Fi 7: link addresses -> MLD MAC addresses
         self._mld_links = self._mld.links
         self._limits = limits or Limits()
@@ -118,6 +126,11 @@ class Tracker:
         self._next_id = 1
         self._now = 0
         self._next_sweep = 0
+        # the previous frame, against which a jump of the clock is seen (analyzer.roam.clock)
+        self._last_ts = 0
+        self._last_index = 0
+        self._back_ns = clock.BACK_NS
+        self._forward_ns = int(clock_jump_s * 1e9)
         # data frames waiting for their ACK or Block Ack, and attempts waiting for their first
         # acknowledged data (analyzer.roam.acks); the per-data-frame path reads `_unacked`,
         # the table, and `_hold_due`, the first deadline of the holds, without a call
@@ -137,7 +150,7 @@ class Tracker:
     def feed(self, item: Frame | Malformed) -> Output:
         """Take one item; return the roams and findings it completed."""
         out: Output = []
-        self._clock(item.ts_ns, out)
+        self._clock(item.ts_ns, out, item.index)
         if isinstance(item, Malformed):
             self.malformed += 1
             note_malformed(self._stations, item)
@@ -194,7 +207,15 @@ class Tracker:
 
     # --- time ----------------------------------------------------------------------------
 
-    def _clock(self, ts_ns: int, out: Output) -> None:
+    def _clock(self, ts_ns: int, out: Output, index: int = 0) -> None:
+        """Time of frame `index` (0: no frame, a tick): a jump is looked for first, then
+        held attempts released and the station table swept when due."""
+        if index:
+            last = self._last_ts
+            if (ts_ns < last - self._back_ns or ts_ns - last > self._forward_ns) \
+                    and self._last_index:
+                self._clock_jumped(index, ts_ns, out)
+            self._last_ts, self._last_index = ts_ns, index
         if ts_ns > self._now:
             self._now = ts_ns
         if self._now >= self._hold_due:
@@ -202,6 +223,32 @@ class Tracker:
         if self._now >= self._next_sweep:
             self._next_sweep = self._now + SWEEP_NS
             self._sweep(out)
+
+    def _clock_jumped(self, index: int, ts_ns: int, out: Output) -> None:
+        """CLOCK_JUMP between the previous frame and frame `index`. Attempts open across a
+        step back keep going, unmeasured; a leap forward, or a step back longer than an
+        attempt's timeout, ends them (`incomplete`): their frames before the jump cannot be
+        timed against the ones after, and the clock starts again from `ts_ns`. Every
+        station's next attempt measures nothing from before its start."""
+        said = clock.why(self._last_index, self._last_ts, index, ts_ns)
+        self._jump_found(clock.finding(self._last_index, index, said), out)
+        restart = ts_ns > self._last_ts or self._last_ts - ts_ns > self._timeout_ns
+        for st in list(self._stations.values()):
+            att = st.attempt
+            if att is not None and restart:
+                if att.stage is not Stage.AWAIT_DATA:
+                    att.failure_reason = att.failure_reason or said
+                self._close(st, out, said)
+            elif att is not None:
+                att.clock_jump = said
+            st.clock_jump = clock.Before(said, st.last_data, st.last_acked, st.probe)
+        if restart and ts_ns < self._now:
+            self._now = ts_ns
+            self._next_sweep = ts_ns + SWEEP_NS
+            self._hold_due = min(self._hold_due, ts_ns)
+
+    def _jump_found(self, finding: Finding, out: Output) -> None:
+        out.append(finding)
 
     def _sweep(self, out: Output) -> None:
         now = self._now
@@ -254,7 +301,7 @@ class Tracker:
         """`feed` of a BEACON frame with a radio given only what the tracker reads (the
         pipeline's lean path when no frame sink needs the decoded frame)."""
         out: Output = []
-        self._clock(ts_ns, out)
+        self._clock(ts_ns, out, index)
         self.frames += 1
         bss = self._bss.get(addr3)
         if bss is None:
@@ -284,6 +331,8 @@ class Tracker:
         ev = to_event(frame)
         if ev is None:
             return
+        if ev.type in _KEYING and isinstance(header, MacHeader):
+            self._keying(header, ev)
         if self._mld_links or learns(ev):
             ev = self._mld_event(ev)
         if ev.from_ap and ev.via is None:
@@ -304,6 +353,14 @@ class Tracker:
                 self._replay(ev, first, out)
             case Verdict.NEW:
                 self._event(ev, out)
+
+    def _keying(self, header: MacHeader, ev: Event) -> None:
+        """A frame that installs or drops a key: the pair's packet numbers restart (and an
+        AP's group ones after its group key message in the clear)."""
+        self._pn.forget(header.addr1, header.addr2)
+        key = ev.detail
+        if ev.from_ap and isinstance(key, EapolKey) and not key.pairwise and header.addr2:
+            self._pn.forget_group(header.addr2)
 
     def _flood_frame(self, frame: Frame, ev: Event, out: Output) -> None:
         header = frame.header
@@ -485,16 +542,27 @@ class Tracker:
         header = frame.header
         if not isinstance(header, MacHeader):
             return
+        body = frame.body
+        if type(body) is Ccmp and header.seq is not None:
+            self._pn_seen(header.addr2, header.addr1, header.fc_flags, frame.index,
+                          pn_fields(body, header), out)
         self._data_fields(frame.ts_ns, frame.index, header.fc_flags, header.addr1,
                           header.addr2, header.subtype, out)  # fmt: skip
 
     def data_seen(
-        self, ts_ns: int, index: int, fc_flags: int, addr1: str, addr2: str | None, subtype: int
+        self, ts_ns: int, index: int, fc_flags: int, addr1: str, addr2: str | None, subtype: int,
+        pn: PnFields | None = None,
     ) -> Output:
         """`feed` of a DATA frame given only the header fields the tracker reads (the
-        pipeline's lean path when no frame sink needs the decoded frame); `_clock` inlined:
-        this runs for every data frame."""
+        pipeline's lean path when no frame sink needs the decoded frame), and `pn` when it
+        is protected by CCMP/GCMP (analyzer.dot11.decode.pn_fields); `_clock` inlined: this
+        runs for every data frame."""
         out: Output = []
+        last = self._last_ts
+        if (ts_ns < last - self._back_ns or ts_ns - last > self._forward_ns) and self._last_index:
+            self._clock_jumped(index, ts_ns, out)
+        self._last_ts = ts_ns
+        self._last_index = index
         if ts_ns > self._now:
             self._now = ts_ns
         if self._now >= self._hold_due:
@@ -503,13 +571,24 @@ class Tracker:
             self._next_sweep = self._now + SWEEP_NS
             self._sweep(out)
         self.frames += 1
+        if pn is not None:
+            self._pn_seen(addr2, addr1, fc_flags, index, pn, out)
         self._data_fields(ts_ns, index, fc_flags, addr1, addr2, subtype, out)
         return out
 
-    def ack_seen(self, ts_ns: int, ra: str) -> Output:
+    def _pn_seen(self, ta: str | None, ra: str, fc_flags: int, index: int, pn: PnFields,
+                 out: Output) -> None:  # fmt: skip
+        reused = self._pn.seen(ta, ra, fc_flags, index, pn)
+        if reused is not None:
+            self._pn_reused(reused, out)
+
+    def _pn_reused(self, finding: Finding, out: Output) -> None:
+        out.append(finding)
+
+    def ack_seen(self, ts_ns: int, index: int, ra: str) -> Output:
         """`feed` of an ACK given only its receiver address (the pipeline's lean path)."""
         out: Output = []
-        self._clock(ts_ns, out)
+        self._clock(ts_ns, out, index)
         self.frames += 1
         self.acks += 1
         done = self._acks.ack(ts_ns, ra)
@@ -706,6 +785,10 @@ class Tracker:
             self._floods.triggered(st.mac, (att.from_bssid, ev.bssid), att.trigger.frame,
                                    ev.index)  # fmt: skip
         att.probe = st.take_probe(ev.ts_ns, self._timeout_ns)
+        if st.clock_jump is not None:
+            spanned = st.clock_jump.spanned(att.from_bssid, att.old_data_ns, att.old_ack_ns,
+                                            att.probe)
+            att.jump_before = (st.clock_jump.said, spanned) if spanned else None
         if st.steering is not None:
             self._steering_taken(st, att, ev)
         st.attempt, st.keyed_bssid = att, None
@@ -766,6 +849,7 @@ class Tracker:
         if roam.outcome == "success" and roam.method == "full_8021x":
             st.authenticated_with(att.to_bssid)
         st.attempt = None
+        st.clock_jump = None
         tally = self._tally.get(roam.sta)
         if tally is None:
             index = roam.frames[0] if roam.frames else 0

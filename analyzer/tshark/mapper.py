@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from analyzer.dot11.linklayer import channel_to_mhz
+from analyzer.dot11.protected import ccmp_at
 from analyzer.dot11.records import (
     BlockAck,
+    Ccmp,
     EthHeader,
     Frame,
     Kind,
@@ -341,9 +343,23 @@ def block_ack(wlan: Node | None) -> BlockAck | None:
     return BlockAck(control & 0x01, ba_type, control >> 12, ssn, bitmap)
 
 
+def _ccmp(layers: Node, hdr: MacHeader, radio: Radio | None) -> Ccmp | None:
+    """The CCMP/GCMP header and MIC from the record's octets (`frame_raw`), where the
+    802.11 layer starts (`wlan_raw`'s offset), as our decoder reads them."""
+    octets, wlan = layer_raw(layers, "frame"), layers.get("wlan_raw")
+    if octets is None or not isinstance(wlan, list) or len(wlan) < 2:
+        return None
+    pad = radio is not None and radio.data_pad
+    at = int(wlan[1]) + ((hdr.length + 3) & -4 if pad else hdr.length)
+    fcs = radio is not None and radio.fcs_present
+    return ccmp_at(octets, at, len(octets) - (4 if fcs else 0))
+
+
 def _data(
     layers: Node, index: int, ts: int, iface: int, radio: Radio | None, hdr: MacHeader
 ) -> Frame | Malformed:
+    if hdr.protected and not hdr.subtype & 0x04:
+        return Frame(index, ts, iface, Kind.DATA, radio, hdr, _ccmp(layers, hdr, radio))
     if hdr.protected or hdr.subtype & 0x04 or "eapol" not in layers:
         return Frame(index, ts, iface, Kind.DATA, radio, hdr, None)
     ethertype = to_int(first(layers.get("llc"), "llc.type")) or 0x888E

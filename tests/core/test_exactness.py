@@ -168,8 +168,8 @@ def test_builder_scenarios_identical(tmp_path: Path) -> None:
 
 @needs_core
 def test_runners_identical(library: list[Path]) -> None:
-    """--jobs 2 (analyzer.parallel: worker processes read byte ranges with the core's
-    readers, the parent feeds the engine) and two captures as sensors (analyzer.merge)."""
+    """--jobs 2 (analyzer.run.jobs: worker processes read byte ranges with the core's
+    readers, the parent feeds the engine) and two captures as sensors (analyzer.run.sensors)."""
     by_name = {p.name: p for p in library}
     bench = by_name["bench-mix.pcap"]
     assert bench.stat().st_size > 1 << 20  # large enough to be split
@@ -382,15 +382,15 @@ def test_version_names_the_engine(capsys: pytest.CaptureFixture[str],
 def test_pure_option_selects_the_pure_path_and_restores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(_core.ENV, raising=False)
     seen = []
-    import analyzer.pipeline as pipeline
+    import analyzer.run.engine as engine
 
-    real = pipeline.Engine.run_capture
+    real = engine.Engine.run_capture
 
     def spy(self, records):  # type: ignore[no-untyped-def]
         seen.append(_core.core())
         return real(self, records)
 
-    monkeypatch.setattr(pipeline.Engine, "run_capture", spy)
+    monkeypatch.setattr(engine.Engine, "run_capture", spy)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         assert main(["--pure", "analyze", "--format", "json", "--jobs", "1",

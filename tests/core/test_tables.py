@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.capture.writer import write_capture
-from analyzer.pipeline import Analysis, CaptureResult, Engine, open_captures
+from analyzer.run.engine import Analysis, CaptureResult, Engine, open_captures
 from analyzer.simulate.frames import Radio, ack, data_header, mac, on_air, probe_req, set_seq
 from analyzer.simulate.payloads import ETH_IPV4, llc
 from tests.core.test_exactness import assert_same, engine, needs_core
@@ -50,7 +50,9 @@ def tracker_tables(path: Path, pure: bool) -> tuple:
     dedup = ([(ta, list(w.items())) for ta, w in t._dedup._by_ta.items()],
              list(t._dedup._asked.items()), t._dedup.evicted)
     unacked = [(tx, ts, st.mac, bssid) for tx, (ts, st, bssid) in t._unacked.items()]
-    return (t._now, t.frames, t.acks, t._next_sweep, t._hold_due, stations, unacked, dedup,
+    pn = (list(t._pn._last.items()), list(t._pn._pending.items()))
+    return (t._now, t.frames, t.acks, t._next_sweep, t._hold_due, t._last_ts, t._last_index,
+            pn, stations, unacked, dedup,
             {b: repr(bss) for b, bss in t._bss.items()}, dict(eng.analysis.inventory.counts),
             [repr(r) for r in eng.analysis.roams], [repr(f) for f in eng.analysis.findings])
 
@@ -299,6 +301,8 @@ MIRRORED = (
     "analyzer.roam.tracker:Tracker._clock",
     "analyzer.roam.tracker:Tracker.feed",
     "analyzer.roam.tracker:Tracker.data_seen",
+    "analyzer.roam.tracker:Tracker._pn_seen",
+    "analyzer.roam.pn:PnTracker.seen",
     "analyzer.roam.tracker:Tracker._data_fields",
     "analyzer.roam.tracker:Tracker.ack_seen",
     "analyzer.roam.tracker:Tracker._control",
@@ -325,7 +329,7 @@ MIRRORED = (
     "analyzer.roam.inventory:Inventory.count_beacon",
     "analyzer.dot11.control:decode_block_ack",
 )
-FINGERPRINT = "e5f5640edb574bcf"
+FINGERPRINT = "995f91d772ff2a71"
 
 
 def _fingerprint() -> str:
@@ -347,3 +351,55 @@ def test_the_code_the_tables_mirror_is_unchanged() -> None:
     assert _fingerprint() == FINGERPRINT, (
         "code that analyzer._core._Tables mirrors changed: mirror the change in _core.pyx "
         "(or hand those frames to Python there), then set FINGERPRINT to the new value")
+
+
+def _ccmp(sta: bytes, bssid: bytes, uplink: bool, pn: int, key_id: int = 0, mic: int = 0,
+          retry: bool = False) -> bytes:
+    header = bytearray(data_header(sta, bssid, uplink, protected=True))
+    if retry:
+        header[1] |= 0x08
+    ccmp = bytes((pn & 0xFF, pn >> 8 & 0xFF, 0, 0x20 | key_id << 6)) + (pn >> 16).to_bytes(4,
+                                                                                         "little")
+    return on_air(bytes(header) + ccmp + bytes(40) + mic.to_bytes(8, "little"), RADIO)
+
+
+@needs_core
+def test_packet_numbers_and_clock_jumps_identical(tmp_path: Path) -> None:
+    """Protected data through the tables: PNs rising, repeated (the same MPDU, a retry, a
+    reuse), under another key ID, both directions restarting (a rekey inside protected
+    frames) or one (PN_REUSE), group PNs; and the clock stepping back and leaping forward."""
+    ap = mac(AP1)
+    ts = T0
+    frames: list[tuple[int, bytes]] = []
+    pns: dict[tuple[int, bool], int] = {}
+    for k in range(3000):
+        i, up = k % 6, (k // 6) % 2 == 0
+        sta = _station(i)
+        pn = pns.get((i, up), 100) + 1
+        if k % 97 == 5:
+            pn -= 3  # back: reuse, or a retransmission when the Retry bit says so
+        if k % 211 == 7:
+            pn = 1  # a restart of this direction; the other follows when k % 422 == 7
+        pns[(i, up)] = pn
+        ts += 50_000
+        if k % 500 == 250:
+            ts -= 5_000_000  # the clock steps back
+        if k == 2200:
+            ts += 2 * 3600 * 10**9  # and leaps forward
+        if k % 9 == 0:
+            frames.append((ts, _data(sta, ap, uplink=True)))  # clear data: the station known
+            ts += 1_000
+        frames.append((ts, _ccmp(sta, ap, up, pn, key_id=1 if k % 331 == 3 else 0,
+                                 mic=k % 13, retry=k % 97 == 5 and k % 2 == 1)))
+        if k % 7 == 0:
+            frames.append((ts + 20_000, on_air(ack(sta if up else ap), RADIO)))
+    group = bytes.fromhex("01005e000001")
+    for k in range(40):
+        ts += 30_000
+        frames.append((ts, _ccmp(group, ap, False, 50 - k if k % 10 == 0 else 60 + k)))
+    path = tmp_path / "pn.pcap"
+    write_capture(path, frames)
+    assert_same(path)
+    for end in range(200, len(frames), 143):
+        write_capture(path, frames[:end])
+        assert_same_tables(path)

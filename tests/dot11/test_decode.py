@@ -27,6 +27,7 @@ from analyzer.dot11.decode import UNSURE
 from analyzer.dot11.records import (
     Auth,
     Beacon,
+    Ccmp,
     Disconnect,
     Eapol,
     EthHeader,
@@ -163,9 +164,12 @@ def test_extension_frames_are_ignored() -> None:
     assert peek(105, frame) == -1
 
 
-def test_protected_qos_data_is_data_without_body() -> None:
+def test_protected_qos_data_is_data_with_its_ccmp_header() -> None:
+    """The body of a protected data frame is what the PN tracker reads in the clear
+    (issue 19): its packet number, key ID and MIC; the payload stays undecoded."""
     f = decode(rec(rt(QOS_PROTECTED)))
-    assert isinstance(f, Frame) and f.kind is Kind.DATA and f.body is None
+    assert isinstance(f, Frame) and f.kind is Kind.DATA
+    assert f.body == Ccmp(1, 0, int.from_bytes(b"\x99" * 8, "little"))
     assert isinstance(f.header, MacHeader) and f.header.tid == 6 and f.header.sta == STA
 
 

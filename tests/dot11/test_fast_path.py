@@ -12,10 +12,18 @@ from analyzer.capture import open_capture
 from analyzer.capture.records import RawRecord
 from analyzer.capture.writer import write_capture
 from analyzer.dot11 import decode, peek
-from analyzer.dot11.decode import _MEMO, FULL, _decode, ack_receiver, beacon_fields, data_fields
+from analyzer.dot11.decode import (
+    _MEMO,
+    FULL,
+    _decode,
+    ack_receiver,
+    beacon_fields,
+    data_fields,
+    pn_fields,
+)
 from analyzer.dot11.records import Frame, Kind
-from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
+from analyzer.run.dispatch import run
 from analyzer.simulate.bench import bench_mix
 
 REPO = Path(__file__).resolve().parents[2]
@@ -66,7 +74,9 @@ def test_lean_fields_agree_with_the_decoded_frame(mixed_capture: Path) -> None:
         if isinstance(lean, tuple):
             assert isinstance(full, Frame) and full.kind is Kind.DATA
             h = full.header
-            assert lean == (h.fc_flags, h.addr1, h.addr2, h.subtype)
+            assert lean[:4] == (h.fc_flags, h.addr1, h.addr2, h.subtype)
+            # a protected frame's PN fields, as the tracker reads them from the Frame
+            assert lean[4:] == (() if full.body is None else (pn_fields(full.body, h),))
         elif lean is not FULL:
             assert lean == full  # the same Malformed
         beacon = beacon_fields(rec)

@@ -12,11 +12,11 @@ import pytest
 
 from analyzer.capture import RawRecord
 from analyzer.dot11 import Frame, Malformed, decode
-from analyzer.pipeline import run
 from analyzer.roam import inventory
 from analyzer.roam.caps import Limits
 from analyzer.roam.records import Finding, Roam
 from analyzer.roam.tracker import Tracker
+from analyzer.run.dispatch import run
 from tests.roam.factory import AP1, Air
 
 from . import hostile as h

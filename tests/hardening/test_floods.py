@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import parallel
 from analyzer.cli import main
-from analyzer.pipeline import MAX_REASONS, OTHER_REASONS
+from analyzer.roam.caps import MAX_UNANSWERED
+from analyzer.run.engine import MAX_REASONS, OTHER_REASONS
 from bench.flood import write_flood, write_malformed
 from bench.rss import measure
 
@@ -49,7 +49,7 @@ def test_distinct_malformed_reasons_are_capped_with_a_count_of_the_rest(
     reasons = cap["malformed_reasons"]
     assert cap["malformed"] == 20_000 == sum(reasons.values())
     assert len(reasons) == MAX_REASONS + 1 and reasons[OTHER_REASONS] == 20_000 - MAX_REASONS
-    monkeypatch.setattr(parallel, "MIN_SPLIT_BYTES", 0)
+    monkeypatch.setattr("analyzer.run.jobs.MIN_SPLIT_BYTES", 0)
     assert _json(["analyze", str(path), "--jobs", "2"]) == one  # counted in capture order
 
 
@@ -112,3 +112,36 @@ def test_the_html_report_draws_at_most_max_ladders_and_says_so(
     assert page.count("ladder of attempt") == 2
     assert "1 of 3 attempts have no ladder here" in page
     assert "<h2>Attempts (3)</h2>" in page
+
+
+def test_forged_unanswered_attempts_past_the_cap_are_counted_not_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1,500 stations each send one Association Request nobody answers: the first 1,000 are
+    attempts, the other 500 one UNANSWERED_ATTEMPTS finding with their frames; the same with
+    --jobs 2."""
+    path = tmp_path / "assoc.pcap"
+    write_flood(path, 1_500, 1.5, 1, "assoc")
+    one = _json(["analyze", str(path), "--jobs", "1"])
+    doc = json.loads(one)
+    assert len(doc["roams"]) == MAX_UNANSWERED
+    (folded,) = [f for f in doc["findings"] if f["code"] == "UNANSWERED_ATTEMPTS"]
+    assert folded["severity"] == "warning" and folded["message"].startswith("500 more attempts")
+    assert len(folded["frames"]) == 500 and folded["frames"][0] == doc["roams"][-1]["frames"][0] + 1
+    monkeypatch.setattr("analyzer.run.jobs.MIN_SPLIT_BYTES", 0)
+    assert _json(["analyze", str(path), "--jobs", "2"]) == one
+
+
+def test_memory_and_document_do_not_grow_with_forged_unanswered_attempts(tmp_path: Path) -> None:
+    """50,000 unanswered requests made a 159 MB document (446 MB peak); past the cap each
+    costs a frame number in one finding and a station total."""
+    small, large = tmp_path / "small.pcap", tmp_path / "large.pcap"
+    write_flood(small, 5_000, 5.0, 1, "assoc")
+    write_flood(large, 50_000, 50.0, 1, "assoc")
+    base, _ = peak_mb("analyze", str(small), "--jobs", "1", "--quiet", "--format", "json")
+    flood, out = peak_mb("analyze", str(large), "--jobs", "1", "--quiet", "--format", "json")
+    doc = json.loads(out)
+    assert len(doc["roams"]) == MAX_UNANSWERED
+    # what is left grows only up to its caps: station totals and PMKID sightings
+    assert len(json.dumps(doc["roams"])) < 3_000_000 and len(out) < 30_000_000
+    assert flood - base < 150, (base, flood)

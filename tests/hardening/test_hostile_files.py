@@ -13,7 +13,8 @@ import pytest
 
 from analyzer.capture import open_capture
 from analyzer.cli import main
-from analyzer.pipeline import Analysis, run
+from analyzer.run.dispatch import run
+from analyzer.run.engine import Analysis
 from fuzz.corpus import scenario_captures
 from fuzz.mutate import boundaries
 

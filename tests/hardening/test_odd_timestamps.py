@@ -16,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer import parallel
 from analyzer.capture import open_capture
 from analyzer.cli import main
 
@@ -92,7 +91,7 @@ def test_jobs_1_and_jobs_2_give_byte_identical_json_whatever_the_timestamps(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tsresol: int, tsoffset: int, start: int,
     odd: dict[int, tuple[int | None, int | None]],
 ) -> None:
-    monkeypatch.setattr(parallel, "MIN_SPLIT_BYTES", 0)  # split this small file too
+    monkeypatch.setattr("analyzer.run.jobs.MIN_SPLIT_BYTES", 0)  # split this small file too
     path = tmp_path / "odd.pcapng"
     path.write_bytes(odd_capture(tsresol, tsoffset, start, odd))
     one, two = analyze(path, 1), analyze(path, 2)
@@ -105,7 +104,7 @@ def test_a_tsft_of_2_63_or_more_decodes_alike_in_every_range(
 ) -> None:
     """The bit flip of the issue: TSFTs >= 2^63 (management frames among them) in the last
     ranges, which workers read."""
-    monkeypatch.setattr(parallel, "MIN_SPLIT_BYTES", 0)
+    monkeypatch.setattr("analyzer.run.jobs.MIN_SPLIT_BYTES", 0)
     total = len(RECORDS) * REPEAT
     flips = {n: (None, (1 << 64) - 1 - n) for n in range(total - len(RECORDS), total)}
     path = tmp_path / "flip.pcapng"
@@ -158,8 +157,8 @@ def test_dask_ranges_and_station_partitions_carry_edge_timestamps_alike(
 ) -> None:
     """Dask range tasks (and per-station partitions) on a capture with TSFTs >= 2^63, a time
     beyond 2262 and frames before 1970: the document of one local process."""
-    monkeypatch.setattr("analyzer.daskrun.DASK_SPLIT_BYTES", 0)
-    monkeypatch.setattr("analyzer.daskrun.SPLIT_BEYOND_SHARE", False)
+    monkeypatch.setattr("analyzer.run.dask.DASK_SPLIT_BYTES", 0)
+    monkeypatch.setattr("analyzer.run.dask.SPLIT_BEYOND_SHARE", False)
     total = len(RECORDS) * REPEAT
     odd = {n: (None, (1 << 63) + n) for n in range(total - 300, total)}
     odd[total - 5] = ((1 << 64) - 1, None)

@@ -15,7 +15,7 @@ import pytest
 
 from analyzer.capture.live import InterfaceStats
 from analyzer.capture.writer import PcapWriter
-from analyzer.live import LiveStats, _check_channel
+from analyzer.run.live import LiveStats, _check_channel
 from analyzer.simulate.library import psk_roam
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,8 @@ from typing import Any
 
 from analyzer.config.expectations import Expectations, parse_toml
 from analyzer.config.keys import KeyRing
-from analyzer.pipeline import Analysis, run
+from analyzer.run.dispatch import run
+from analyzer.run.engine import Analysis
 from analyzer.simulate import scenario as simulate
 
 Scenario = simulate.Scenario

@@ -12,8 +12,9 @@ from typing import Any
 from analyzer.config.keys import KeyRing, parse_key
 from analyzer.crypto.keys import derive_ptk, pmk_from_passphrase
 from analyzer.crypto.mic import verify_eapol_mic
-from analyzer.pipeline import Analysis, run
 from analyzer.roam.keycheck import session_keys
+from analyzer.run.dispatch import run
+from analyzer.run.engine import Analysis
 from analyzer.simulate import scenario as simulate
 
 AP1, AP2 = "00:11:22:33:44:01", "00:11:22:33:44:02"

@@ -9,7 +9,8 @@ from typing import Any
 from analyzer.capture.writer import PcapngWriter
 from analyzer.config.keys import parse_key
 from analyzer.dot11.elements import walk_elements
-from analyzer.pipeline import Analysis, run
+from analyzer.run.dispatch import run
+from analyzer.run.engine import Analysis
 from analyzer.simulate import scenario as simulate
 
 AP1, AP2 = "00:11:22:33:44:01", "00:11:22:33:44:02"

@@ -20,8 +20,9 @@ from analyzer.config.expectations import load_expectations
 from analyzer.config.keys import KeyRing
 from analyzer.dot11 import decode
 from analyzer.dot11.records import Frame
-from analyzer.pipeline import Analysis, run
 from analyzer.roam.events import EventType, to_event
+from analyzer.run.dispatch import run
+from analyzer.run.engine import Analysis
 from tests.pmksa.scenarios import AP1, AP2, STA, analyse, codes, ess
 
 WIRED_OFFSET = {"2": 0.0}  # the wired capture shares no frame with the air: same host clock

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from analyzer.config.keys import KeyRing, load_keys, parse_key
-from analyzer.pipeline import Analysis, run
 from analyzer.roam.keycheck import session_keys
+from analyzer.run.dispatch import run
+from analyzer.run.engine import Analysis
 
 pytestmark = pytest.mark.public
 

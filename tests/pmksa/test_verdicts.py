@@ -98,7 +98,7 @@ def test_m1_pmkid_not_among_those_offered_is_pmkid_mismatch(tmp_path: Path) -> N
     data = path.read_bytes()
     at = data.rindex(kde)  # the roam back's M1 (the first M1 carried the same PMKID)
     path.write_bytes(data[: at + 6] + bytes(range(16)) + data[at + len(kde) :])
-    from analyzer.pipeline import run
+    from analyzer.run.dispatch import run
 
     analysis = run([str(path)])
     v = back_to_ap1(analysis).pmksa

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from analyzer import api, pipeline
+from analyzer import api
 from analyzer.roam.records import Missing, Phase, PmksaVerdict, Roam, Trigger
+from analyzer.run import engine
 
 STAS = ("02:00:00:00:00:01", "02:00:00:00:00:02")
 APS = ("0a:00:00:00:01:00", "0a:00:00:00:02:00", "0a:00:00:00:03:00")
@@ -95,4 +96,4 @@ def story(n: int, ssid: str = "lab", judged: bool = True) -> api.Analysis:
             {"ts": f["ts"], "ta": f["ta"], "signal_dbm": f["signal_dbm"]}
             for f in frames if f["signal_dbm"] is not None
         )
-    return api.Analysis(pipeline.Analysis(captures=[], roams=roams), collector)
+    return api.Analysis(engine.Analysis(captures=[], roams=roams), collector)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from analyzer.pipeline import run
 from analyzer.report.progress import FileProgress
+from analyzer.run.dispatch import run
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURE = str(ROOT / "pcaps" / "eap-pmksa-roam.pcapng")
@@ -68,8 +68,8 @@ def test_cli_closes_the_progress_before_printing_on_an_error(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A tty run that fails mid-capture: the display is closed, the cursor shown again."""
-    import analyzer.pipeline as pipeline
     import analyzer.report.progress as progress_module
+    import analyzer.run.dispatch as dispatch
     from analyzer.cli import main
 
     console, out = _terminal()
@@ -79,7 +79,7 @@ def test_cli_closes_the_progress_before_printing_on_an_error(
         made.append(FileProgress(sources, console, delay_s=0, every=1))
         return made[-1]
 
-    real_run = pipeline.run
+    real_run = dispatch.run
 
     def failing_run(*args: object, **kwargs: object) -> object:
         def explode(_c: int, _f: object, n: list[int] = [0]) -> None:  # noqa: B006
@@ -91,7 +91,7 @@ def test_cli_closes_the_progress_before_printing_on_an_error(
         return real_run(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(progress_module, "progress_sink", sink)
-    monkeypatch.setattr(pipeline, "run", failing_run)
+    monkeypatch.setattr(dispatch, "run", failing_run)
     assert main(["analyze", CAPTURE, "--jobs", "1"]) == 130
     assert made and made[0].bar is None
     assert _cursor_shown_at_the_end(out.getvalue())

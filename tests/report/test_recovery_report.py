@@ -8,10 +8,10 @@ from pathlib import Path
 
 from analyzer import load
 from analyzer.config import load_keys
-from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
 from analyzer.report.recovery import has_recovery, recovery_chart, recovery_html, recovery_table
 from analyzer.report.text import print_roams
+from analyzer.run.dispatch import run
 from analyzer.simulate.scenario import Scenario
 
 PASS = "correct horse battery"

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from analyzer.pipeline import run
 from analyzer.report import text
 from analyzer.report.jsonout import analysis_document, only_station
+from analyzer.run.dispatch import run
 from tests.pmksa.scenarios import original
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,7 +107,7 @@ def test_failure_column_gives_the_reason_of_an_unexpected_verdict(tmp_path: Path
 
 
 def test_rows_are_in_time_order_with_one_table_per_capture_and_station() -> None:
-    from analyzer.many import Options, combine, run_many
+    from analyzer.run.many import Options, combine, run_many
 
     document = combine(run_many([[p] for p in SHIPPED], 1, Options()), None)
     shown = render(document, 200)

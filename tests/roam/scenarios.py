@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
+from analyzer.run.dispatch import run
 from analyzer.simulate.scenario import Scenario
 
 AP1, AP2 = "00:11:22:33:44:01", "00:11:22:33:44:02"

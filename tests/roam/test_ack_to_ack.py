@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from analyzer.dot11.records import Frame
-from analyzer.pipeline import run
 from analyzer.roam.acks import ACK_WINDOW_NS
 from analyzer.roam.records import Roam
 from analyzer.roam.tracker import ACK_WAIT_NS, Tracker
+from analyzer.run.dispatch import run
 from analyzer.simulate.frames import RADIOTAP_LEN
 from tests.roam.ack_scenarios import (
     acked_roam,

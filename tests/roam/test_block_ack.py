@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from analyzer.dot11.records import Frame
-from analyzer.pipeline import run
 from analyzer.roam.acks import ACK_WINDOW_NS
 from analyzer.roam.records import Roam
 from analyzer.roam.tracker import Tracker
+from analyzer.run.dispatch import run
 from analyzer.simulate.frames import RADIOTAP_LEN
 from tests.roam.ack_scenarios import acked_roam, assert_ack_to_ack, expected_ack_to_ack
 from tests.roam.factory import AP1, AP2, AP3, STA, STA2, Air, ms

@@ -11,7 +11,8 @@ from analyzer.config.keys import load_keys
 from analyzer.crypto.keys import pmkid
 from analyzer.dot11 import decode
 from analyzer.dot11.records import AssocReq, AssocResp, Frame
-from analyzer.pipeline import Analysis, run
+from analyzer.run.dispatch import run
+from analyzer.run.engine import Analysis
 from analyzer.simulate import Scenario
 
 STA_MLD = "02:bb:00:00:00:00"

@@ -9,10 +9,8 @@ from itertools import count
 
 import pytest
 
-from analyzer.bystation import run_part
 from analyzer.capture import CaptureInfo
 from analyzer.dot11.records import Frame, MacHeader, Malformed
-from analyzer.parallel import Chunk
 from analyzer.roam.acks import Holds
 from analyzer.roam.attempt import Attempt, Stage
 from analyzer.roam.caps import Limits
@@ -20,6 +18,8 @@ from analyzer.roam.partition import HOLDS, SWEEP, PartOutput, merge, owner
 from analyzer.roam.records import Finding, Roam, StationSummary
 from analyzer.roam.station import Station, note_malformed
 from analyzer.roam.tracker import Tracker
+from analyzer.run.jobs import Chunk
+from analyzer.run.partitions import run_part
 
 from .factory import AP1, AP2, Air
 
@@ -56,7 +56,7 @@ def one_tracker(items: Items, tracker: Tracker | None = None) -> Results:
 
 
 def partitions(items: Items, parts: int, limits: Limits | None = None) -> list[PartOutput]:
-    """Each partition's output, the items given to the partition driver (analyzer.bystation)
+    """Each partition's output, the items given to the partition driver (analyzer.run.partitions)
     as one chunk of whole frames."""
     chunk = Chunk(CaptureInfo("air", "pcap", [127], frames=len(items)))
     for pos, item in items:

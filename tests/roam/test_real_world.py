@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
+from analyzer.run.dispatch import run
 from analyzer.simulate.scenario import Scenario
 from tests.roam import scenarios
 from tests.roam.scenarios import AP1, AP2, PASS, STA, analyze, codes

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.pipeline import Analysis, run
+from analyzer.run.dispatch import run
+from analyzer.run.engine import Analysis
 from analyzer.simulate import Scenario
 
 STA = "02:00:00:00:00:01"

@@ -1,5 +1,5 @@
 """One capture's roam engine as per-station partitions fed the compact chunks of its byte
-ranges (analyzer.bystation): exactly the single-process document, on the scenario corpus,
+ranges (analyzer.run.partitions): exactly the single-process document, on the scenario corpus,
 the benchmark mix (damaged too) and the real captures."""
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.bystation import analyze_by_station, run_part
 from analyzer.capture import CaptureInfo
 from analyzer.dot11.records import Beacon, Frame, Kind, MacHeader
-from analyzer.parallel import (
+from analyzer.report.jsonout import analysis_document
+from analyzer.run.dispatch import run
+from analyzer.run.engine import Analysis, CaptureResult, Engine, open_captures
+from analyzer.run.jobs import (
     LEAN_ACK,
     LEAN_BEACON,
     LEAN_DATA,
@@ -22,8 +24,7 @@ from analyzer.parallel import (
     plan_split,
     read_chunk,
 )
-from analyzer.pipeline import Analysis, CaptureResult, Engine, open_captures, run
-from analyzer.report.jsonout import analysis_document
+from analyzer.run.partitions import analyze_by_station, run_part
 from analyzer.simulate.library import simulate
 from tests.roam.test_partition import busy_air, in_order
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from analyzer.daskrun import RangeResults, worth_splitting
+from analyzer.run.dask import RangeResults, worth_splitting
 
 
 class _Future:

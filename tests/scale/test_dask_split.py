@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-import analyzer.daskrun
-import analyzer.parallel
+import analyzer.run.dask
+import analyzer.run.jobs
 from analyzer.cli import main
-from analyzer.daskrun import SplitFile, run_dask
-from analyzer.many import Options, analyze_site
-from analyzer.parallel import Chunk, plan_split
+from analyzer.run.dask import SplitFile, run_dask
+from analyzer.run.jobs import Chunk, plan_split
+from analyzer.run.many import Options, analyze_site
 
 from .mixes import write_mixes
 from .test_many import _assert_per_file_equal
@@ -51,10 +51,10 @@ def address() -> Iterator[str]:
 @pytest.fixture
 def seen(monkeypatch: pytest.MonkeyPatch) -> Seen:
     """Split every one-file site (threshold 0) and record the ranges and the chunks fed."""
-    monkeypatch.setattr("analyzer.daskrun.DASK_SPLIT_BYTES", 0)
-    monkeypatch.setattr("analyzer.daskrun.SPLIT_BEYOND_SHARE", False)
+    monkeypatch.setattr("analyzer.run.dask.DASK_SPLIT_BYTES", 0)
+    monkeypatch.setattr("analyzer.run.dask.SPLIT_BEYOND_SHARE", False)
     record = Seen()
-    submit, feed = analyzer.daskrun.submit_sites, analyzer.parallel._feed
+    submit, feed = analyzer.run.dask.submit_sites, analyzer.run.jobs._feed
 
     def submitting(*args: Any) -> list[Any]:
         pending = submit(*args)
@@ -66,8 +66,8 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> Seen:
         record.fed.append(chunk.info.frames)
         feed(engine, chunk, base)
 
-    monkeypatch.setattr("analyzer.daskrun.submit_sites", submitting)
-    monkeypatch.setattr("analyzer.parallel._feed", feeding)
+    monkeypatch.setattr("analyzer.run.dask.submit_sites", submitting)
+    monkeypatch.setattr("analyzer.run.jobs._feed", feeding)
     return record
 
 
@@ -205,7 +205,7 @@ def test_false_boundary_falls_back_to_the_serial_reader(
     (a, b), (_, c) = split.ranges[1:3]
     ranges = [split.ranges[0], (a, b + 7), (b + 7, c), *split.ranges[3:]]
     forged = type(split)(split.path, split.prefix, ranges)
-    monkeypatch.setattr("analyzer.daskrun.plan_split", lambda *_: forged)
+    monkeypatch.setattr("analyzer.run.dask.plan_split", lambda *_: forged)
     _, doc, _ = _analyze([str(path.parent), "--dask", address, "--station-parts", "2"], capsys)
     _assert_per_file_equal(doc, [str(path)])
     assert len(seen.fed) == 1 < seen.ranges[0]
@@ -223,7 +223,7 @@ def test_parquet_dataset_of_a_split_file(
     path = _alone(mixes["pcapng"], tmp_path)
     docs = {}
     for name, threshold in (("split", 0), ("whole", 1 << 62)):
-        monkeypatch.setattr("analyzer.daskrun.DASK_SPLIT_BYTES", threshold)
+        monkeypatch.setattr("analyzer.run.dask.DASK_SPLIT_BYTES", threshold)
         out = tmp_path / name
         argv = [str(path.parent), "--dask", address, "--out", str(out), "--station-parts", "2"]
         _, docs[name], _ = _analyze(argv, capsys)
@@ -241,14 +241,14 @@ def test_only_large_one_file_sites_are_split(
     """`split_bytes`: a one-file site at least that large is split, a smaller one and a site
     of two sensors stay one task; each result is `analyze_site`'s."""
     splits: list[SplitFile] = []
-    submit = analyzer.daskrun.submit_sites
+    submit = analyzer.run.dask.submit_sites
 
     def submitting(*args: Any) -> list[Any]:
         pending = submit(*args)
         splits.extend(p for p in pending if isinstance(p, SplitFile))
         return pending
 
-    monkeypatch.setattr("analyzer.daskrun.submit_sites", submitting)
+    monkeypatch.setattr("analyzer.run.dask.submit_sites", submitting)
     big, small = str(mixes["pcap"]), str(ROOT / "pcaps" / "psk-roam.pcapng")
     sites = [[big], [small], [small, str(ROOT / "pcaps" / "ft-roam.pcapng")]]
     options = Options(frame_rows=True)
@@ -268,8 +268,8 @@ def test_a_failed_partition_task_falls_back_to_the_clients_engine(
     def failing(*_args: Any) -> None:
         raise RuntimeError("worker lost")
 
-    monkeypatch.setattr("analyzer.daskrun.SPLIT_BEYOND_SHARE", False)
-    monkeypatch.setattr("analyzer.daskrun.part_task", failing)
+    monkeypatch.setattr("analyzer.run.dask.SPLIT_BEYOND_SHARE", False)
+    monkeypatch.setattr("analyzer.run.dask.part_task", failing)
     path = str(mixes["pcap"])
     (result,) = run_dask([[path]], address, Options(), split_bytes=0, station_parts=2)
     assert result.document == analyze_site([path], 0, Options()).document

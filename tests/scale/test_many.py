@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from analyzer.cli import main
-from analyzer.many import expand
-from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
+from analyzer.run.dispatch import run
+from analyzer.run.many import expand
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = ROOT.parent / "shared" / "pcaps" / "public"
@@ -151,7 +151,7 @@ def test_glob_without_captures_is_a_user_error(
 
 def test_table_output_of_many(scenario_dir: Path) -> None:
     from analyzer.cli import _write_analysis
-    from analyzer.many import Options, combine, run_many
+    from analyzer.run.many import Options, combine, run_many
 
     doc = combine(run_many([[p] for p in expand([str(scenario_dir)])], 2, Options()))
     buf = io.StringIO()

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-import analyzer.parallel
+import analyzer.run.jobs
 from analyzer.capture import open_capture
 from analyzer.capture.pcap import MAGICS
 from analyzer.dot11.records import Beacon, Frame, MacHeader
-from analyzer.parallel import plan_split, read_chunk
-from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
+from analyzer.run.dispatch import run
+from analyzer.run.jobs import plan_split, read_chunk
 from analyzer.simulate.library import simulate
 
 from .mixes import write_mixes
@@ -24,7 +24,7 @@ PUBLIC = ROOT.parent / "shared" / "pcaps" / "public"
 
 
 def _both(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict, dict]:
-    monkeypatch.setattr("analyzer.parallel.MIN_SPLIT_BYTES", 0)
+    monkeypatch.setattr("analyzer.run.jobs.MIN_SPLIT_BYTES", 0)
     one = analysis_document(run([str(path)]))
     two = analysis_document(run([str(path)], jobs=2))
     return one, two
@@ -77,15 +77,15 @@ def test_damaged_mix_lean_parallel_equals_single(
     """~300 k frames, damaged ones among them, in many small chunks: the parent's own ranges
     and the workers' lean columns give the single run's document, and the workers' chunks are
     trusted (no fallback to the serial reader)."""
-    monkeypatch.setattr("analyzer.parallel.MAX_CHUNK_BYTES", 4 << 20)
+    monkeypatch.setattr("analyzer.run.jobs.MAX_CHUNK_BYTES", 4 << 20)
     fed: list[int] = []
-    feed = analyzer.parallel._feed
+    feed = analyzer.run.jobs._feed
 
-    def counting(engine: object, chunk: analyzer.parallel.Chunk, base: int) -> None:
+    def counting(engine: object, chunk: analyzer.run.jobs.Chunk, base: int) -> None:
         fed.append(chunk.info.frames)
         feed(engine, chunk, base)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("analyzer.parallel._feed", counting)
+    monkeypatch.setattr("analyzer.run.jobs._feed", counting)
     one, two = _both(damaged_mix, monkeypatch)
     assert one["captures"][0]["malformed"] > 500
     assert one["roams"]
@@ -99,8 +99,8 @@ def test_frame_sinks_see_the_single_run_stream(
     """With a frame sink (no lean path) the sink sees every relevant frame in capture order,
     with its index, timestamp, kind, addresses and body (a beacon's but its TSF), and the
     document is the single run's."""
-    monkeypatch.setattr("analyzer.parallel.MIN_SPLIT_BYTES", 0)
-    monkeypatch.setattr("analyzer.parallel.MAX_CHUNK_BYTES", 4 << 20)
+    monkeypatch.setattr("analyzer.run.jobs.MIN_SPLIT_BYTES", 0)
+    monkeypatch.setattr("analyzer.run.jobs.MAX_CHUNK_BYTES", 4 << 20)
     seen: dict[int, list[tuple]] = {1: [], 2: []}
     docs = {}
     for jobs, frames in seen.items():
@@ -169,7 +169,7 @@ def test_false_boundary_falls_back_to_the_serial_reader(
     a, b = split.ranges[1]
     bad = [*split.ranges[:1], (a, a + 7), (a + 7, b), *split.ranges[2:]]
     forged = type(split)(path, split.prefix, bad)
-    monkeypatch.setattr("analyzer.parallel.plan_split", lambda *_: forged)
+    monkeypatch.setattr("analyzer.run.jobs.plan_split", lambda *_: forged)
     assert analysis_document(run([path], jobs=2)) == analysis_document(run([path]))
 
 
@@ -183,7 +183,7 @@ def test_false_boundary_in_the_parents_ranges_falls_back(
     assert split is not None
     (a, b), (_, c) = split.ranges[:2]
     forged = type(split)(path, split.prefix, [(a, b + 7), (b + 7, c), *split.ranges[2:]])
-    monkeypatch.setattr("analyzer.parallel.plan_split", lambda *_: forged)
+    monkeypatch.setattr("analyzer.run.jobs.plan_split", lambda *_: forged)
     assert analysis_document(run([path], jobs=2)) == analysis_document(run([path]))
 
 
@@ -225,17 +225,17 @@ def test_a_cut_reads_kilobytes_not_the_whole_search_window(bench_mix: dict[str, 
     path = bench_mix["pcap"]
     with open(path, "rb") as raw:
         f = _CountingFile(raw)
-        layout = analyzer.parallel._pcap_layout(f, f.read(4))
-        split = analyzer.parallel._split(str(path), f, path.stat().st_size, 8, layout)
+        layout = analyzer.run.jobs._pcap_layout(f, f.read(4))
+        split = analyzer.run.jobs._split(str(path), f, path.stat().st_size, 8, layout)
     assert split is not None and len(split.ranges) >= 8
     cuts = len(split.ranges) - 1
-    assert f.read_bytes < cuts * (analyzer.parallel.SEARCH_BYTES // 4)
+    assert f.read_bytes < cuts * (analyzer.run.jobs.SEARCH_BYTES // 4)
 
 
 def test_a_boundary_past_the_first_window_is_found(tmp_path: Path) -> None:
     """Records longer than the first search window (jumbo frames): the cut is still a record
     boundary, found in the second, larger window."""
-    big = analyzer.parallel.FIRST_SEARCH_BYTES + 4096
+    big = analyzer.run.jobs.FIRST_SEARCH_BYTES + 4096
     header = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 105)
     records = [struct.pack("<IIII", 1_700_000_000 + n, 0, big, big) + bytes([n % 251]) * big
                for n in range(40)]  # fmt: skip

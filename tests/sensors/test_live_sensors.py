@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from analyzer.cli import main
-from analyzer.pipeline import run
 from analyzer.roam.sensors import UNALIGNED
+from analyzer.run.dispatch import run
 
 from .builder import DRIFT_PPM, SKEW_NS, write_chain, write_sensors
 

@@ -11,9 +11,10 @@ import pytest
 
 from analyzer.capture import open_capture
 from analyzer.cli import main
-from analyzer.pipeline import Analysis, run
 from analyzer.roam.records import Roam
 from analyzer.roam.sensors import UNALIGNED
+from analyzer.run.dispatch import run
+from analyzer.run.engine import Analysis
 
 from .builder import (
     C_DRIFT_PPM,

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from analyzer.cli import main
-from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
+from analyzer.run.dispatch import run
 
 from .builder import write_sensors
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from analyzer.config.keys import KeyRing, parse_key
-from analyzer.pipeline import run
 from analyzer.roam.keycheck import session_keys
+from analyzer.run.dispatch import run
 from analyzer.simulate.scenario import Scenario
 
 pytestmark = pytest.mark.tshark

@@ -11,8 +11,8 @@ from analyzer.capture import open_capture
 from analyzer.config import load_keys
 from analyzer.dot11 import decode, peek
 from analyzer.dot11.records import Frame, Malformed
-from analyzer.pipeline import run
 from analyzer.report.jsonout import analysis_document
+from analyzer.run.dispatch import run
 from analyzer.simulate import BUILDERS
 from analyzer.tshark.runner import TsharkCapture
 from tests.conftest import PUBLIC, REPO, public_capture_params

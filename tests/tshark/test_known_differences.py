@@ -14,7 +14,7 @@ from analyzer.capture import open_capture
 from analyzer.capture.writer import write_capture
 from analyzer.dot11 import decode
 from analyzer.dot11.records import Eapol, Frame, Kind, Malformed
-from analyzer.pipeline import run
+from analyzer.run.dispatch import run
 from analyzer.simulate import eapol as ea
 from analyzer.simulate import elements as el
 from analyzer.simulate import frames as fr

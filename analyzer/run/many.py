@@ -7,11 +7,11 @@ document: `captures` in file order, `counts` summed, `pmkids`/`stations`/`roams`
 concatenated, each carrying `capture` (its index in `captures`), roam ids renumbered so they are
 unique (file k's ids shifted by the largest id of the files before it), and `summary` computed
 over all roams. Several files named explicitly on the command line keep their meaning: several
-sensors of one site, merged (analyzer.merge); a directory or glob given with `--sensors` too.
+sensors of one site, merged (analyzer.run.sensors); a directory or glob given with `--sensors` too.
 
 `analyze ROOT --sites`: ROOT's subdirectories are sites, each subdirectory's capture files the
 sensors of that site (a capture directly in ROOT is a site of one sensor). Each site is merged
-and aligned in one worker (analyzer.merge) before its roam engine runs, sites independent of
+and aligned in one worker (analyzer.run.sensors) before its roam engine runs, sites independent of
 each other. The document then lists every sensor's capture in `captures` (site by site) and the
 sites in `sites` ({name, captures: [indices], sensors}); every pmkid, station, roam and finding
 carries `site` besides `capture` (the site's first capture, or the pmkid's own).
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analyzer.errors import AnalyzerError
-from analyzer.procs import bind_to_parent, signals_held
+from analyzer.run.procs import bind_to_parent, signals_held
 
 SUFFIXES = (".pcap", ".pcapng", ".cap", ".gz")
 _GLOB_CHARS = frozenset("*?[")
@@ -86,7 +86,7 @@ class Options:
 def analyze_site(paths: Sequence[str], index: int, options: Options) -> FileResult:
     """Worker: one site, exactly as `analyze A B ...` (several sensors merged and aligned);
     frame rows (when asked) carry `index` plus their sensor's position as their capture."""
-    from analyzer.pipeline import run
+    from analyzer.run.dispatch import run
 
     sinks, rows = site_sinks(index, options)
     try:
@@ -128,7 +128,7 @@ def site_sinks(index: int, options: Options) -> tuple[list[Any], list[dict[str, 
 
 def site_result(analysis: Any, rows: list[dict[str, Any]], expectations: Any = None
                 ) -> FileResult:  # fmt: skip
-    """A finished site's analysis (pipeline.Analysis) as its worker sends it back; SLOW_ROAM
+    """A finished site's analysis (engine.Analysis) as its worker sends it back; SLOW_ROAM
     decided by the expectations' `max_roam_ms` exactly as `analyze FILE` and `check` do."""
     from analyzer.report.expect import slow_roams_as_checked
     from analyzer.report.jsonout import analysis_document

@@ -1,9 +1,9 @@
 """The Dask backend for many captures: `analyze DIR_OR_GLOB --dask SCHEDULER | local`.
 
 One task per file, or per site with `--sites` (its sensors' captures merged and aligned first,
-analyzer.merge): extraction (read, prefilter, decode) and then the roam engine over that
+analyzer.run.sensors): extraction (read, prefilter, decode) and then the roam engine over that
 file's or site's events, on a Dask worker; the client gathers the results in order and
-combines them like the local many-file path (analyzer.many), so the document is the same.
+combines them like the local many-file path (analyzer.run.many), so the document is the same.
 Files and sites are independent of each other (a station's frames never span two tasks), so
 their engines run as they are, one per task.
 
@@ -11,17 +11,17 @@ A large file is split: a site that is one uncompressed pcap or pcapng file of at
 DASK_SPLIT_BYTES (64 MiB; `run_dask(split_bytes=...)`) and larger than one worker thread's
 share of all the sites' bytes (`worth_splitting`: one large capture, or one far larger than
 the others; many files of a size keep the cluster busy whole) is cut at validated record/block
-boundaries (analyzer.parallel.plan_split) into byte ranges of at most 8 MiB, one task each
+boundaries (analyzer.run.jobs.plan_split) into byte ranges of at most 8 MiB, one task each
 (`read_chunk`: the worker decodes its range into compact columns). Its roam engine runs in
 the client: that file's engine as `analyze_site` builds it (same expectations, keys and
 frame-row sink), fed the ranges' chunks in range order as they arrive, with the trust checks
-and the single-process fallback of `--jobs` (analyzer.parallel.feed_chunks), so its result is
+and the single-process fallback of `--jobs` (analyzer.run.jobs.feed_chunks), so its result is
 exactly `analyze FILE`'s; 8 ranges per worker thread are submitted at a time, the next as the
 client takes one (the chunks waiting for the client stay bounded however large the file).
 
 With `--station-parts N` the engine runs on the workers instead, per station: N partitions of
 the file's stations, each a task (`part_task`) that takes every range's chunk in order as soon
-as it is decoded and runs analyzer.bystation.run_part (its own stations' data frames, every
+as it is decoded and runs analyzer.run.partitions.run_part (its own stations' data frames, every
 shared frame, the capture's clock); the client merges their results in one engine's order and
 judges them: again exactly `analyze FILE`'s result, the client doing no per-frame work. All the
 file's ranges are then submitted at once and stay on the cluster until the partitions are done
@@ -57,11 +57,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from analyzer.bystation import PartRun, run_part, settle
 from analyzer.capture import CaptureInfo
 from analyzer.errors import AnalyzerError
-from analyzer.many import FileResult, Options, analyze_site, bases, site_result, site_sinks
-from analyzer.parallel import (
+from analyzer.run.engine import Analysis, CaptureResult, Engine, open_captures
+from analyzer.run.jobs import (
     CHUNKS_PER_JOB,
     Chunk,
     ChunkSource,
@@ -71,7 +70,8 @@ from analyzer.parallel import (
     plan_split,
     read_chunk,
 )
-from analyzer.pipeline import Analysis, CaptureResult, Engine, open_captures
+from analyzer.run.many import FileResult, Options, analyze_site, bases, site_result, site_sinks
+from analyzer.run.partitions import PartRun, run_part, settle
 
 LOCAL_WORKERS = 2
 DASK_SPLIT_BYTES = 64 << 20  # a one-file site this large may be one task per byte range
@@ -111,13 +111,13 @@ def client_for(address: str, processes: bool = True) -> tuple[Any, Any]:
 
 def _parent_bound(distributed: Any) -> Any:
     """A worker plugin binding each local worker process to its parent, the client's process
-    (analyzer.procs.bind_to_parent): no worker outlives a killed client."""
+    (analyzer.run.procs.bind_to_parent): no worker outlives a killed client."""
 
     class ParentBound(distributed.WorkerPlugin):  # type: ignore[misc]
         name = "roam-analyzer-parent-bound"
 
         def setup(self, worker: Any) -> None:
-            from analyzer.procs import bind_to_parent
+            from analyzer.run.procs import bind_to_parent
 
             bind_to_parent()
 
@@ -195,7 +195,7 @@ def _bytes(paths: Sequence[str]) -> int:
 class SplitFile:
     """One large file as `analyze_site` would analyse it: its byte ranges decoded on the
     cluster (`read_chunk`); its roam engine here, fed the chunks in range order by `result`,
-    or (`parts`) as per-station partitions on the cluster (`part_task`, analyzer.bystation),
+    or (`parts`) as per-station partitions on the cluster (`part_task`, analyzer.run.partitions),
     their results merged and judged here. `why`: why the engine is here when partitions
     were asked for (frame rows to collect, or a partition that cannot stand for its share)."""
 
@@ -250,7 +250,7 @@ class SplitFile:
 def part_task(dataset: str, info: CaptureInfo, part: int, parts: int) -> PartRun:
     """Worker: partition `part` of one split file's roam engine over its range tasks' chunks
     (the futures published as `dataset`), taken one at a time in range order
-    (analyzer.bystation.run_part). It leaves the worker's thread pool while it waits for
+    (analyzer.run.partitions.run_part). It leaves the worker's thread pool while it waits for
     them, so the range tasks run."""
     distributed = _require()
     with distributed.worker_client() as client:
@@ -278,7 +278,7 @@ class Submitted:
 
 class RangeResults:
     """The range tasks' chunks in range order, each future released once its chunk is taken;
-    `stop` cancels the ranges not yet taken (analyzer.parallel.ChunkSource). At most `ahead`
+    `stop` cancels the ranges not yet taken (analyzer.run.jobs.ChunkSource). At most `ahead`
     ranges are submitted beyond the one being taken: the cluster stays busy while the client
     feeds, and the chunks waiting for the client stay bounded however large the file."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
@@ -17,10 +17,12 @@ from analyzer.dot11 import SUPPORTED_LINKTYPES, decode, peek
 from analyzer.dot11.decode import FULL, ack_receiver, beacon_fields, data_fields
 from analyzer.dot11.records import Frame, Kind, Malformed
 from analyzer.errors import ConfigError, UnsupportedLinkType
+from analyzer.roam.caps import Unanswered
 from analyzer.roam.findings import aggregate
 from analyzer.roam.inventory import Inventory, pmkid_cap_finding
 from analyzer.roam.pmksa import PmksaJudge
 from analyzer.roam.records import Finding, Roam, StationSummary
+from analyzer.roam.tally import RoamTally
 from analyzer.roam.tracker import Tracker
 from analyzer.roam.verdicts import Violation
 
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from analyzer.roam.sensors import SensorReport
 
 # Kinds Inventory.add never counts (no count key, no PMKID): the loop skips the call.
-_UNCOUNTED = frozenset({Kind.DATA, Kind.OTHER_MGMT, Kind.CONTROL})
+UNCOUNTED = frozenset({Kind.DATA, Kind.OTHER_MGMT, Kind.CONTROL})
 _DATA = int(Kind.DATA)
 _BEACON = int(Kind.BEACON)
 _ACK = int(Kind.CONTROL)  # ACKs (the lean path) and Block Acks (decoded in full)
@@ -63,8 +65,12 @@ class Analysis:
     stations: list[StationSummary] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)  # of the expectations (check)
     sensors: SensorReport | None = None  # several captures: clocks and de-duplication
+    unanswered: Unanswered = field(default_factory=Unanswered)  # attempts counted, not listed
     decryption: Any = None  # with keys: the decryption pass's DecryptStats (analyzer.decrypt)
     derivations: Any = None  # the run's passphrase PMKs, shared with that pass (bounded)
+    # A streaming run (live): roams and findings go to the result sink and are not kept; the
+    # tally keeps what the summary needs (analyzer.roam.tally).
+    tally: RoamTally | None = None
 
     @property
     def truncated(self) -> bool:
@@ -118,7 +124,7 @@ def decoded_items(
         if item is None:
             continue
         if isinstance(item, Malformed):
-            _count_malformed(results[n], item)
+            count_malformed(results[n], item)
         yield n, item
 
 
@@ -133,7 +139,7 @@ def _decoded_one(
         if item is None:
             continue
         if isinstance(item, Malformed):
-            _count_malformed(result, item)
+            count_malformed(result, item)
         yield 0, item
 
 
@@ -153,7 +159,7 @@ MAX_REASONS = 100  # distinct malformed reasons listed per capture
 OTHER_REASONS = "(other reasons)"
 
 
-def _count_malformed(result: CaptureResult, item: Malformed) -> None:
+def count_malformed(result: CaptureResult, item: Malformed) -> None:
     """Count a malformed frame by its reason; reasons quote lengths and values from the frame,
     so past MAX_REASONS distinct ones the rest are counted together under OTHER_REASONS."""
     result.malformed += 1
@@ -164,47 +170,7 @@ def _count_malformed(result: CaptureResult, item: Malformed) -> None:
     reasons[key] = reasons.get(key, 0) + 1
 
 
-def run(
-    sources: Sequence[str],
-    sinks: Iterable[FrameSink] = (),
-    tracker: Tracker | None = None,
-    on_result: ResultSink | None = None,
-    expectations: Expectations | None = None,
-    keys: KeyRing | None = None,
-    offsets: Mapping[str, float] | None = None,
-    jobs: int = 1,
-    engine: str = "python",
-    decrypt_out: str | None = None,
-) -> Analysis:
-    """Read, decode, take inventory, track roams and judge PMKSA caching against the
-    expectations (default: hostapd's and wpa_supplicant's), verifying with `keys`; each sink
-    sees every relevant frame and `on_result` every roam (with its verdict) and finding the
-    moment it completes. Several captures are several sensors: aligned to the first one's
-    clock (or by `offsets`, seconds per sensor) and de-duplicated (analyzer.merge).
-    One capture is decoded by `jobs` processes when it is large enough (analyzer.parallel).
-    `engine="tshark"`: Wireshark's dissectors decode instead of ours (analyzer.tshark).
-    With keys, one capture is read again after the engine (analyzer.decrypt): recovery
-    latencies, what protected frames carried, and `decrypt_out` (a decrypted pcapng copy)."""
-    if engine != "python":
-        return _run_tshark(sources, sinks, tracker, on_result, expectations, keys, engine,
-                           decrypt_out)
-    if len(sources) > 1:
-        from analyzer.merge import run_sensors
-
-        return run_sensors(sources, offsets, sinks, tracker, on_result, expectations, keys)
-    captures = open_captures(sources)
-    engine = Engine(Analysis([CaptureResult(c.info) for c in captures]),
-                    sinks, tracker, on_result, expectations, keys)
-    if jobs > 1:
-        from analyzer.parallel import run_parallel
-
-        run_parallel(engine, captures[0], jobs)
-    else:
-        engine.run_capture(captures[0])
-    return _read_again(engine.finish(), sources[0], keys, decrypt_out)
-
-
-def _read_again(analysis: Analysis, source: str, keys: KeyRing | None,
+def read_again(analysis: Analysis, source: str, keys: KeyRing | None,
                 decrypt_out: str | None = None) -> Analysis:
     """What a second read of one capture file adds: with keys, what decryption shows
     (analyzer.decrypt: recovery latencies, protected EAPOL, inferred successes proven); after
@@ -232,7 +198,7 @@ def _reinstallations(analysis: Analysis, source: str) -> None:
         analysis.findings.extend(find_reinstallations(watches(analysis.findings), again))
 
 
-def _run_tshark(
+def run_tshark(
     sources: Sequence[str], sinks: Iterable[FrameSink], tracker: Tracker | None,
     on_result: ResultSink | None, expectations: Expectations | None, keys: KeyRing | None,
     engine: str, decrypt_out: str | None = None,
@@ -244,7 +210,7 @@ def _run_tshark(
     eng = Engine(analysis, sinks, tracker, on_result, expectations, keys)
     for _n, item in tshark_items(sources, analysis.captures):
         eng.feed(0, item)
-    return _read_again(eng.finish(), sources[0], keys, decrypt_out)
+    return read_again(eng.finish(), sources[0], keys, decrypt_out)
 
 
 def tshark_items(
@@ -261,7 +227,7 @@ def tshark_items(
     results.append(result)
     for item in capture:
         if isinstance(item, Malformed):
-            _count_malformed(result, item)
+            count_malformed(result, item)
         yield 0, item
 
 
@@ -304,7 +270,7 @@ class Engine:
 
     def feed(self, n: int, item: Frame | Malformed) -> None:
         if not isinstance(item, Malformed):
-            if item.kind not in _UNCOUNTED:
+            if item.kind not in UNCOUNTED:
                 self._add(n, item)
             for sink in self._sinks:
                 sink(n, item)
@@ -321,12 +287,12 @@ class Engine:
         (analyzer._core), with the same calls into the engine."""
         compiled = _core.core()
         if compiled is not None and compiled.accepts(records):
-            compiled.run_capture(self, records, _collect, _count_malformed)
+            compiled.run_capture(self, records, _collect, count_malformed)
             return
         result = self.analysis.captures[0]
         add, sinks, tracker_feed = self._add, self._sinks, self.tracker.feed
         analysis, judge, on_result = self.analysis, self.judge, self.on_result
-        uncounted = _UNCOUNTED
+        uncounted = UNCOUNTED
         malformed = Malformed
         lean_data, lean_beacon, lean_ack = (_DATA, _BEACON, _ACK) if self.lean else (-2, -2, -2)
         data_seen, beacon_seen, full = self.tracker.data_seen, self.tracker.beacon_seen, FULL
@@ -359,7 +325,7 @@ class Engine:
             elif kind == lean_ack and rec.linktype == 127:
                 item = ack_receiver(rec)
                 if type(item) is str:
-                    results = ack_seen(rec.ts_ns, item)
+                    results = ack_seen(rec.ts_ns, rec.index, item)
                     if results:
                         _collect(analysis, judge, results, on_result)
                     continue
@@ -369,7 +335,7 @@ class Engine:
             if item is None:
                 continue
             if type(item) is malformed:
-                _count_malformed(result, item)
+                count_malformed(result, item)
             else:
                 if item.kind not in uncounted:
                     add(0, item)
@@ -393,7 +359,7 @@ class Engine:
             return None
         item = decode(rec, check_fcs=rec.orig_len <= len(rec.data))
         if isinstance(item, Malformed):
-            _count_malformed(self.analysis.captures[n], item)
+            count_malformed(self.analysis.captures[n], item)
         return item
 
     def tick(self, now_ns: int) -> None:
@@ -410,13 +376,16 @@ class Engine:
         self, final: list[Roam | Finding], stations: list[StationSummary]
     ) -> Analysis:
         """`finish` given the tracker's last results and its station totals (or those of
-        per-station partitions, analyzer.bystation)."""
+        per-station partitions, analyzer.run.partitions)."""
         analysis = self.analysis
         _collect(analysis, self.judge, final, self.on_result)
         analysis.derivations = self.judge.derived
         analysis.stations = stations
         if analysis.inventory.pmkids_dropped:
             analysis.findings.append(pmkid_cap_finding(analysis.inventory))
+        folded = analysis.unanswered.finding()
+        if folded is not None:
+            analysis.findings.append(folded)
         if self.judge.keys or self.judge.verified:  # SAE PMKIDs verify without a key
             _verify_sightings(analysis.inventory, self.judge)
         analysis.findings = aggregate(analysis.findings)
@@ -427,15 +396,23 @@ def _collect(
     analysis: Analysis, judge: PmksaJudge, results: list[Roam | Finding],
     on_result: ResultSink | None,
 ) -> None:
+    keep = analysis.unanswered.keep
+    tally = analysis.tally
     for result in results:
         extra: list[Finding] = []
         if isinstance(result, Roam):
+            if not keep(result):
+                continue
             result, extra = judge.feed(result)
-            analysis.roams.append(result)
-            analysis.violations.extend(judge.violations(result))
-        else:
+            if tally is not None:
+                tally.add(result)
+            else:
+                analysis.roams.append(result)
+                analysis.violations.extend(judge.violations(result))
+        elif tally is None:
             analysis.findings.append(result)
-        analysis.findings.extend(extra)
+        if tally is None:
+            analysis.findings.extend(extra)
         if on_result is not None:
             on_result(result)
             for f in extra:

@@ -20,17 +20,9 @@ from analyzer.capture.writer import PcapngWriter
 from analyzer.config.expectations import Expectations
 from analyzer.config.keys import KeyRing
 from analyzer.dot11 import decode, peek
+from analyzer.dot11.decode import response_key
 from analyzer.dot11.records import Frame, Kind, Malformed
 from analyzer.errors import AnalyzerError
-from analyzer.pipeline import (
-    Analysis,
-    CaptureResult,
-    Engine,
-    FrameSink,
-    ResultSink,
-    _count_malformed,
-    open_captures,
-)
 from analyzer.roam.records import Finding, Roam
 from analyzer.roam.sensors import (
     ClockEstimator,
@@ -43,8 +35,18 @@ from analyzer.roam.sensors import (
     unaligned_clocks,
 )
 from analyzer.roam.tracker import Tracker
+from analyzer.run.engine import (
+    Analysis,
+    CaptureResult,
+    Engine,
+    FrameSink,
+    ResultSink,
+    count_malformed,
+    open_captures,
+)
 
-_NO_BODY = (int(Kind.DATA), int(Kind.CONTROL))
+_CONTROL = int(Kind.CONTROL)
+_NO_BODY = (int(Kind.DATA), _CONTROL)
 
 
 def resolve_offsets(sources: Sequence[str], offsets: Mapping[str, float]) -> dict[int, float]:
@@ -133,7 +135,7 @@ def aligned_items(
         if item is None:
             continue
         if isinstance(item, Malformed):
-            _count_malformed(results[n], item)
+            count_malformed(results[n], item)
         elif not keep(n, item):
             continue
         elif needed:
@@ -150,7 +152,7 @@ def run_sensors(
     expectations: Expectations | None = None,
     keys: KeyRing | None = None,
 ) -> Analysis:
-    """`pipeline.run` for several sensors: aligned, de-duplicated, with a `sensors` report."""
+    """`dispatch.run` for several sensors: aligned, de-duplicated, with a `sensors` report."""
     clocks = estimate_clocks(sources, resolve_offsets(sources, offsets or {}))
     captures = open_captures(sources)
     results = [CaptureResult(c.info) for c in captures]
@@ -208,7 +210,7 @@ def write_merged(
         writer = PcapngWriter(f)
         interfaces: dict[tuple[int, int], int] = {}
         for n, rec in aligned_records(captures, clocks):
-            if _is_copy(dedup, n, rec):
+            if is_copy(dedup, n, rec):
                 continue
             iface = interfaces.get((n, rec.linktype))
             if iface is None:
@@ -219,8 +221,13 @@ def write_merged(
     return Merged(count, clocks, dedup.stats, results)
 
 
-def _is_copy(dedup: CrossDedup, n: int, rec: RawRecord) -> bool:
-    if peek(rec.linktype, rec.data) < 0:
+def is_copy(dedup: CrossDedup, n: int, rec: RawRecord) -> bool:
+    kind = peek(rec.linktype, rec.data)
+    if kind == _CONTROL or kind < 0:  # an ACK or a CTS is told by its octets and its time
+        response = response_key(rec.linktype, rec.data)
+        if response is not None:
+            return not dedup.keep_response(n, response, rec.ts_ns)
+    if kind < 0:
         return False
     item = decode(rec)
     return isinstance(item, Frame) and not dedup.keep(n, item)

@@ -22,7 +22,7 @@ the records already fed, so warnings and byte offsets stay those of the single r
 
 `feed_chunks` is that feeding (trust check, accounting, fallback) for any ordered source of
 chunks: the local worker processes here, or the Dask range tasks of one large file
-(analyzer.daskrun), whose client reads no head ranges itself.
+(analyzer.run.dask), whose client reads no head ranges itself.
 """
 
 from __future__ import annotations
@@ -43,11 +43,11 @@ from analyzer.capture.pcapng import EPB, IDB, PB, SHB, SHB_MAGIC, SPB
 from analyzer.dot11 import decode, peek
 from analyzer.dot11.decode import FULL, ack_receiver, beacon_fields, data_fields
 from analyzer.dot11.records import Frame, Kind, MacHeader, Malformed, Radio
-from analyzer.pipeline import _count_malformed as count_malformed
-from analyzer.procs import bind_to_parent, signals_held
+from analyzer.run.engine import count_malformed
+from analyzer.run.procs import bind_to_parent, signals_held
 
 if TYPE_CHECKING:
-    from analyzer.pipeline import Engine
+    from analyzer.run.engine import Engine
 
 MIN_SPLIT_BYTES = 1 << 20
 CHUNKS_PER_JOB = 4
@@ -91,6 +91,10 @@ class Chunk:
     tid: array = field(default_factory=lambda: array("i"))
     seq: array = field(default_factory=lambda: array("i"))
     tsft: array = field(default_factory=lambda: array("q"))
+    # per LEAN_PN frame: its packet number, key ID | TID << 2 | sequence number << 7, its MIC
+    pn: array = field(default_factory=lambda: array("q"))
+    pn_meta: array = field(default_factory=lambda: array("q"))
+    mic: array = field(default_factory=lambda: array("Q"))
     templates: list[tuple[int, Any]] = field(default_factory=list)  # (op, payload)
     objects: list[Item] = field(default_factory=list)
 
@@ -232,7 +236,9 @@ def _pcapng_layout(f: Any) -> tuple[int, int, Check | None]:
 
 # How the parent feeds a template's frames: lean data-frame or beacon fields, or a Frame rebuilt
 # with the template's counters (DATA/BEACON kinds) or with its own TSFT and sequence number.
-LEAN_DATA, LEAN_BEACON, LEAN_ACK, SHARED, COUNTED = range(5)
+# LEAN_PN: lean data-frame fields whose frames carry a CCMP/GCMP header, in the pn columns.
+LEAN_DATA, LEAN_BEACON, LEAN_ACK, SHARED, COUNTED, LEAN_PN = range(6)
+_NO_TID = 16
 
 
 Task = tuple[str, bytes, int, int, bool]  # path, prefix, start, end, lean
@@ -268,10 +274,12 @@ def _fill(chunk: Chunk, cap: Capture, lean: bool) -> None:
         if kind == lean_data and linktype == 127:
             item = data_fields(rec)
             if type(item) is tuple:
+                if len(item) == 5:
+                    item = _pn_column(chunk, item)
                 n = data_ids.get(item)
                 if n is None:
                     n = data_ids[item] = len(templates)
-                    templates.append((LEAN_DATA, item))
+                    templates.append((LEAN_PN if len(item) == 5 else LEAN_DATA, item[:4]))
                 index(number)
                 ts(ts_ns)
                 tid(n)
@@ -312,6 +320,22 @@ def _fill(chunk: Chunk, cap: Capture, lean: bool) -> None:
         tid(_template(chunk, frame_ids, item))
 
 
+def _pn_column(chunk: Chunk, item: tuple) -> tuple:
+    """A protected data frame's PN fields into the chunk's columns; its template key."""
+    pn, key_id, tid, seq, mic = item[4]
+    chunk.pn.append(pn)
+    chunk.pn_meta.append(key_id | (_NO_TID if tid is None else tid) << 2 | seq << 7)
+    chunk.mic.append(mic)
+    return (*item[:4], True)
+
+
+def pn_fields(chunk: Chunk) -> Iterator[tuple]:
+    """The PN fields of the chunk's LEAN_PN frames, in order (analyzer.dot11.decode.pn_fields)."""
+    for pn, meta, mic in zip(chunk.pn, chunk.pn_meta, chunk.mic, strict=True):
+        tid = meta >> 2 & 0x1F
+        yield pn, meta & 3, None if tid == _NO_TID else tid, meta >> 7, mic
+
+
 def _template(chunk: Chunk, ids: dict[Any, int], item: Item) -> int:
     """The template id of a decoded item (its counters appended), or _NONE: kept as is."""
     key = None if isinstance(item, Malformed) or _wide(item) else _key(item)
@@ -343,6 +367,8 @@ def _key(frame: Frame) -> Any:
     radio, header, kind = frame.radio, frame.header, frame.kind
     signal = (radio.signal_dbm, radio.freq_mhz) if radio is not None else None
     try:
+        if kind == Kind.DATA and frame.body is not None:  # its own PN: kept whole
+            return None
         if kind == Kind.DATA and isinstance(header, MacHeader):
             key: Any = (kind, frame.interface, signal, header.subtype, header.fc_flags,
                         header.addr1, header.addr2, header.addr3, header.addr4)
@@ -526,10 +552,11 @@ def _feed(engine: Engine, chunk: Chunk, base: int) -> None:
     count_beacon = engine.analysis.inventory.count_beacon
     collect, feed = engine.collect, engine.feed
     lean_data, lean_beacon, lean_ack, counted = LEAN_DATA, LEAN_BEACON, LEAN_ACK, COUNTED
+    lean_pn = LEAN_PN
     ack_seen = tracker.ack_seen
     templates = chunk.templates
     objects = iter(chunk.objects)
-    seqs, tsfts = iter(chunk.seq), iter(chunk.tsft)
+    seqs, tsfts, pns = iter(chunk.seq), iter(chunk.tsft), pn_fields(chunk)
     for index, ts, n in zip(chunk.index, chunk.ts, chunk.tid, strict=True):
         index += base
         if n < 0:
@@ -541,6 +568,11 @@ def _feed(engine: Engine, chunk: Chunk, base: int) -> None:
                 if results:
                     collect(results)
                 continue
+            if op == lean_pn:
+                results = data_seen(ts, index, *t, next(pns))
+                if results:
+                    collect(results)
+                continue
             if op == lean_beacon:
                 count_beacon(t[0])
                 results = beacon_seen(ts, index, *t[1])
@@ -548,7 +580,7 @@ def _feed(engine: Engine, chunk: Chunk, base: int) -> None:
                     collect(results)
                 continue
             if op == lean_ack:
-                results = ack_seen(ts, t)
+                results = ack_seen(ts, index, t)
                 if results:
                     collect(results)
                 continue

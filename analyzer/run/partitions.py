@@ -1,5 +1,5 @@
 """One large capture's roam engine as per-station partitions (analyzer.roam.partition), each
-fed the compact chunks of the capture's byte ranges (analyzer.parallel) in range order.
+fed the compact chunks of the capture's byte ranges (analyzer.run.jobs) in range order.
 
 Every partition reads every chunk: it processes the data frames and the own management and
 EAPOL frames of its own stations and, of the others' stations, only drops the transmitter's
@@ -13,7 +13,7 @@ sightings) and the reading's accounting, which every partition would keep alike.
 roams in one tracker's order), which then gives exactly `analyze FILE`'s analysis. A partition
 that met a range it does not trust (a false boundary, damage, a truncated end) or reached its
 share of a cap says so (`PartRun.why`): the caller feeds one engine instead
-(analyzer.parallel.feed_chunks), which reads the rest of the file itself where needed.
+(analyzer.run.jobs.feed_chunks), which reads the rest of the file itself where needed.
 """
 
 from __future__ import annotations
@@ -24,20 +24,8 @@ from typing import Any
 
 from analyzer.capture import CaptureInfo
 from analyzer.dot11.records import MacHeader, Malformed
-from analyzer.parallel import (
-    COUNTED,
-    LEAN_ACK,
-    LEAN_BEACON,
-    LEAN_DATA,
-    Chunk,
-    account,
-    good_reading,
-    rebuilt,
-    renumbered,
-)
-from analyzer.pipeline import _UNCOUNTED, Analysis, CaptureResult, Engine
-from analyzer.pipeline import _count_malformed as count_malformed
 from analyzer.roam.caps import Limits
+from analyzer.roam.clock import BACK_NS
 from analyzer.roam.inventory import Inventory
 from analyzer.roam.partition import (
     PartOutput,
@@ -46,6 +34,20 @@ from analyzer.roam.partition import (
     lean_station,
     merge,
     sent_by_station,
+)
+from analyzer.run.engine import UNCOUNTED, Analysis, CaptureResult, Engine, count_malformed
+from analyzer.run.jobs import (
+    COUNTED,
+    LEAN_ACK,
+    LEAN_BEACON,
+    LEAN_DATA,
+    LEAN_PN,
+    Chunk,
+    account,
+    good_reading,
+    pn_fields,
+    rebuilt,
+    renumbered,
 )
 
 
@@ -86,6 +88,7 @@ def run_part(
 
 # What a partition does with a template's frames (`_actions`).
 _FOREIGN_DATA, _OWN_DATA, _BEACON, _ACK, _FULL, _FOREIGN_FULL, _FOREIGN_SENT = range(7)
+_OWN_PN, _FOREIGN_PN = 7, 8  # data frames with PN fields (their own column)
 
 
 def _actions(tracker: PartTracker, templates: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
@@ -95,9 +98,13 @@ def _actions(tracker: PartTracker, templates: list[tuple[int, Any]]) -> list[tup
     owns = tracker.owns
     actions: list[tuple[int, Any]] = []
     for op, t in templates:
-        if op == LEAN_DATA:
+        if op == LEAN_DATA or op == LEAN_PN:
             sta = lean_station(t[0], t[1], t[2])
-            actions.append((_OWN_DATA if sta is None or owns(sta) else _FOREIGN_DATA, t[2]))
+            own = sta is None or owns(sta)
+            if op == LEAN_PN:
+                actions.append((_OWN_PN if own else _FOREIGN_PN, t[2]))
+            else:
+                actions.append((_OWN_DATA if own else _FOREIGN_DATA, t[2]))
         elif op == LEAN_BEACON:
             actions.append((_BEACON, t))
         elif op == LEAN_ACK:
@@ -118,19 +125,27 @@ def _feed(
     tracker: PartTracker, chunk: Chunk, base: int, now: int, result: CaptureResult,
     inventory: Inventory | None,
 ) -> int:  # fmt: skip
-    """One chunk into one partition (analyzer.parallel._feed's loop, with the capture's clock
+    """One chunk into one partition (analyzer.run.jobs._feed's loop, with the capture's clock
     and the station routing of analyzer.roam.partition); returns the capture's clock."""
     templates = chunk.templates
     actions = _actions(tracker, templates)
     objects, seqs, tsfts = iter(chunk.objects), iter(chunk.seq), iter(chunk.tsft)
+    pns = pn_fields(chunk)
     tick_at, take, advance = tracker.tick_at, tracker.take, tracker.advance
     data_seen, beacon_seen, ack_seen = tracker.data_seen, tracker.beacon_seen, tracker.ack_seen
     unacked, unacked_max = tracker.unacked, tracker.unacked_max
     count_beacon = inventory.count_beacon if inventory is not None else None
     add = inventory.add if inventory is not None else None
     due = tracker.due
+    last_ts, last_index = tracker.last_frame
+    forward_ns = tracker.forward_ns
     for index, ts, n in zip(chunk.index, chunk.ts, chunk.tid, strict=True):
         index += base
+        if (ts < last_ts - BACK_NS or ts - last_ts > forward_ns) and last_index:
+            if tracker.jumped(index, last_index, last_ts, ts, now):
+                now = ts
+            due = tracker.due
+        last_ts, last_index = ts, index
         if ts > now:
             now = ts
         elif ts < now:  # the item's own clock would lag the capture's
@@ -145,9 +160,16 @@ def _feed(
             if action == _FOREIGN_DATA:
                 unacked.pop(t, None)
                 continue
-            if action == _OWN_DATA:
+            if action == _FOREIGN_PN:
+                next(pns)
+                unacked.pop(t, None)
+                continue
+            if action == _OWN_DATA or action == _OWN_PN:
                 tracker.pos = index
-                results = data_seen(ts, index, *templates[n][1])
+                if action == _OWN_PN:
+                    results = data_seen(ts, index, *templates[n][1], next(pns))
+                else:
+                    results = data_seen(ts, index, *templates[n][1])
                 if results:
                     take(results)
                 if len(unacked) > unacked_max:
@@ -165,7 +187,7 @@ def _feed(
             if action == _ACK:
                 if t in unacked:
                     tracker.pos = index
-                    results = ack_seen(ts, t)
+                    results = ack_seen(ts, index, t)
                     if results:
                         take(results)
                 elif not tracker.acks:  # no pending data of `t` here: it only says ACKs
@@ -174,7 +196,7 @@ def _feed(
             op, frame = templates[n]
             item = rebuilt(op == COUNTED, frame, index, ts, seqs, tsfts)
             if action >= _FOREIGN_FULL:
-                if add is not None and item.kind not in _UNCOUNTED:
+                if add is not None and item.kind not in UNCOUNTED:
                     add(0, item)
                 unacked.pop(t, None)
                 if action == _FOREIGN_SENT:
@@ -183,7 +205,7 @@ def _feed(
         if isinstance(item, Malformed):
             count_malformed(result, item)
         else:
-            if add is not None and item.kind not in _UNCOUNTED:
+            if add is not None and item.kind not in UNCOUNTED:
                 add(0, item)
             sent = sent_by_station(item) if n < 0 else None
             sta = (data_station(item) or sent) if n < 0 else None
@@ -199,6 +221,7 @@ def _feed(
             take(results)
         tracker.check_unacked()
         due = tracker.due
+    tracker.last_frame = (last_ts, last_index)
     return now
 
 

@@ -1,9 +1,11 @@
 """`live`: monitor interfaces or pcap/pcapng byte streams into the streaming roam engine.
 
-Each roam and finding goes to the output the moment the engine completes it; the run stops on
-SIGINT/SIGTERM, `duration_s`, `count`, the end of a stream or an interface going away, and then
-reports attempts in progress as incomplete and closes the pcapng it was writing. Several
-interfaces or streams are several sensors (analyzer.live_sensors).
+Each roam and finding goes to the output the moment the engine completes it, and is not kept:
+the final summary comes from a tally (analyzer.roam.tally), so memory follows the state, not
+the number of roams. The run stops on SIGINT/SIGTERM, `duration_s`, `count`, the end of a
+stream or an interface going away, and then reports attempts in progress as incomplete and
+closes the pcapng it was writing. Several interfaces or streams are several sensors
+(analyzer.run.live_sensors).
 """
 
 from __future__ import annotations
@@ -28,11 +30,12 @@ from analyzer.config.expectations import Expectations
 from analyzer.config.keys import KeyRing
 from analyzer.dot11.records import Frame
 from analyzer.errors import AnalyzerError
-from analyzer.live_sensors import LiveSensors, StreamMerge, same_clock
-from analyzer.pipeline import Analysis, CaptureResult, Engine, check_linktypes
 from analyzer.roam.records import Finding, Roam
 from analyzer.roam.station import channel_of
+from analyzer.roam.tally import RoamTally
 from analyzer.roam.tracker import ACK_WAIT_LIVE_NS, Tracker
+from analyzer.run.engine import Analysis, CaptureResult, Engine, check_linktypes
+from analyzer.run.live_sensors import LiveSensors, StreamMerge, same_clock
 
 TICK_S = 0.05
 FLUSH_S = 0.5
@@ -411,7 +414,7 @@ def _open_source(options: LiveOptions, stop: _Stop) -> Source:
 
 
 def _merge_streams(options: LiveOptions, stop: _Stop) -> StreamMerge:
-    from analyzer.merge import resolve_offsets
+    from analyzer.run.sensors import resolve_offsets
 
     paths = options.streams
     if paths.count("-") > 1:
@@ -456,7 +459,7 @@ def _engine(options: LiveOptions, stats: LiveStats, output: Output,
             if channel is not None:
                 stats.sources[n].channels.add(channel)
 
-    return Engine(Analysis(infos), [hear], tracker, on_result,
+    return Engine(Analysis(infos, tally=RoamTally()), [hear], tracker, on_result,
                   options.expectations, options.keys)
 
 

@@ -22,7 +22,6 @@ from analyzer.capture import CaptureInfo, RawRecord
 from analyzer.capture.live import InterfaceStats
 from analyzer.dot11 import decode, peek
 from analyzer.dot11.records import Frame, Kind, Malformed
-from analyzer.pipeline import Engine
 from analyzer.roam.records import Finding, Roam
 from analyzer.roam.sensors import (
     ClockEstimator,
@@ -32,6 +31,7 @@ from analyzer.roam.sensors import (
     Timeline,
     no_common_frames,
 )
+from analyzer.run.engine import Engine
 
 HOLD_S = 1.0  # a stream with nothing pending holds the others back this long at most
 WARMUP_S = 5.0  # the first records wait this long at most (wall or stream time) for clocks
@@ -44,7 +44,7 @@ _NO_BODY = (int(Kind.DATA), int(Kind.CONTROL))
 
 
 class Source(Protocol):
-    """One sensor's stream, read by its own thread (analyzer.live._Stream)."""
+    """One sensor's stream, read by its own thread (analyzer.run.live._Stream)."""
 
     stats: list[InterfaceStats]
     ended: bool
