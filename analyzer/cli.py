@@ -142,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("-o", "--output", help="output file (.pcap or .pcapng)")
     sim.add_argument("--format", choices=("pcap", "pcapng"), default=None,
                      help="file format (default: from the file name's extension)")
-    sim.add_argument("--frames", type=int, default=None, help="size of the bench_mix scenario")
+    sim.add_argument("--frames", type=int, default=None,
+                     help="size of the bench-mix and bench-control-mix scenarios")
     sim.add_argument("--list", action="store_true", help="list the scenarios")
     report = sub.add_parser("report", help="a self-contained HTML report: charts, tables, ladders")
     report.add_argument("captures", nargs="+", metavar="CAPTURE", help="pcap/pcapng file")

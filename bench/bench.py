@@ -1,7 +1,12 @@
 """Benchmark: our decode path against tshark on the same generated capture, as ratios.
 
-Usage: python bench/bench.py [--frames 1000000] [--keep]
-Generates a bench_mix capture with the scenario builder, then runs, each in its own process:
+Usage: python bench/bench.py [--frames 1000000,5000000] [--mix bench-mix,bench-control-mix]
+                             [--quick] [--keep]
+Generates each mix (`bench-mix`: ~25 % beacons, ~55 % protected data, ~15 % control;
+`bench-control-mix`: ~30 % control frames - ACKs and Block Acks answering data, RTS/CTS - ~29 %
+protected data, ~16 % data in the clear) at each size with the scenario builder, then runs on
+each, each run in its own process (--quick: only the core runs, analyze-pure, jobs2, tshark; a
+few minutes at --frames 300000):
   walk     - the floor of any pure-Python reader: a loop that only steps from one pcap record
              header to the next (struct.unpack_from of the captured length), no decoding
   core-walk - the compiled core's reader (analyzer._core) stepping over every record
@@ -12,8 +17,8 @@ Generates a bench_mix capture with the scenario builder, then runs, each in its 
   decode   - read + prefilter + decode every relevant frame into its record (no output)
   lean     - the decode path `analyze` takes: data frames, beacons and ACKs known to the
              decoder's memo reduced to the fields the roam tracker reads, the rest decoded
-  jobs1    - `roam-analyzer analyze --format json --jobs 1` end to end (one core)
-  jobs2    - the same with --jobs 2 (analyzer.run.jobs: the parent and two worker processes)
+  jobs2    - `roam-analyzer analyze --format json --jobs 2` (analyzer.run.jobs: the parent
+             and two worker processes)
   dask2    - `roam-analyzer analyze FILE --dask local`: a 2-worker LocalCluster (its start-up
              included) decodes the file's byte ranges, the roam engine in the client
   dask2-warm - the same on a 2-worker cluster started before the clock (`--dask ADDRESS`)
@@ -47,6 +52,8 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's analyzer
 
 TSHARK_FIELDS = (
     "frame.number",
@@ -152,10 +159,20 @@ def measure(argv: list[str], env: dict[str, str] | None = None,
     return elapsed, usage.ru_maxrss
 
 
+MIXES = ("bench-mix", "bench-control-mix")
+Result = tuple[float, int, "float | None"]  # wall seconds, peak RSS KiB, CPU seconds
+CORE_RUNS = ("core-walk", "core-scan", "analyze-core", "analyze-pure", "jobs2", "tshark")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frames", type=int, default=1_000_000)
-    parser.add_argument("--keep", action="store_true", help="keep the generated capture")
+    parser.add_argument("--frames", default="1000000",
+                        help="capture sizes, comma separated (e.g. 1000000,5000000)")
+    parser.add_argument("--mix", default=",".join(MIXES),
+                        help=f"scenarios, comma separated (default: {','.join(MIXES)})")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"only {', '.join(CORE_RUNS)} (a few minutes at 300 k frames)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated captures")
     parser.add_argument("--no-tshark", action="store_true")
     parser.add_argument("--no-dask", action="store_true", help="no run on a Dask cluster")
     parser.add_argument("--many", action="store_true", help="only the many-files runs")
@@ -164,78 +181,106 @@ def main() -> int:
     args = parser.parse_args()
     if args.many:
         return many_files(args.files, args.file_frames, args.keep)
-    workdir = Path(tempfile.mkdtemp(prefix="roam-bench-"))
-    capture = workdir / "bench.pcap"
-    from analyzer.simulate.library import simulate
-
-    t0 = time.perf_counter()
-    simulate("bench_mix", str(capture), fmt="pcap", frames=args.frames)
-    size_mb = capture.stat().st_size / 1e6
-    print(f"generated {args.frames} frames ({size_mb:.0f} MB) in {time.perf_counter() - t0:.1f} s")
-    runs = {
-        "walk": [sys.executable, "-c", WALK_ONLY, str(capture)],
-        "decode": [sys.executable, "-c", DECODE_ONLY, str(capture)],
-        "lean": [sys.executable, "-c", LEAN_DECODE, str(capture)],
-    }
-    for jobs in (1, 2):
-        runs[f"jobs{jobs}"] = [sys.executable, "-m", "analyzer", "analyze", "--format", "json",
-                               "--quiet", "--jobs", str(jobs), str(capture)]
-    runs["analyze"] = runs["jobs1"]
     from analyzer import _core
 
+    print(f"engine of analyze-core/jobs1/jobs2: {_core.engine()}")
+    if not _core.available():
+        print(f"compiled core not built: no core runs ({_core.why_missing()})")
+    workdir = Path(tempfile.mkdtemp(prefix="roam-bench-"))
+    table: list[tuple[int, str, dict[str, Result]]] = []
+    for frames in (int(f) for f in args.frames.split(",")):
+        for mix in args.mix.split(","):
+            capture = generate(workdir, mix, frames)
+            results = bench_capture(capture, frames, args, workdir)
+            table.append((frames, mix, results))
+            print_results(frames, mix, results)
+    if len(table) > 1:
+        print_summary(table)
+    if not args.keep:
+        shutil.rmtree(workdir)
+    else:
+        print(f"captures kept in {workdir}")
+    return 0
+
+
+def generate(workdir: Path, mix: str, frames: int) -> Path:
+    from analyzer.simulate.library import simulate
+
+    capture = workdir / f"{mix}-{frames}.pcap"
+    t0 = time.perf_counter()
+    simulate(mix, str(capture), fmt="pcap", frames=frames)
+    size_mb = capture.stat().st_size / 1e6
+    print(f"\n{mix}: generated {frames} frames ({size_mb:.0f} MB) "
+          f"in {time.perf_counter() - t0:.1f} s")
+    return capture
+
+
+def bench_capture(capture: Path, frames: int, args: argparse.Namespace,
+                  workdir: Path) -> dict[str, Result]:
+    """Every run on one capture, each in its own process."""
+    from analyzer import _core
+
+    analyze = [sys.executable, "-m", "analyzer", "analyze", "--format", "json", "--quiet"]
+    runs: dict[str, list[str]] = {}
     envs: dict[str, dict[str, str]] = {"analyze-pure": PURE, "lean": PURE, "decode": PURE}
-    runs["analyze-pure"] = runs["jobs1"]
+    if not args.quick:
+        runs["walk"] = [sys.executable, "-c", WALK_ONLY, str(capture)]
+        runs["decode"] = [sys.executable, "-c", DECODE_ONLY, str(capture)]
+        runs["lean"] = [sys.executable, "-c", LEAN_DECODE, str(capture)]
     if _core.available():
         runs["core-walk"] = [sys.executable, "-c", CORE_WALK, str(capture)]
         runs["core-scan"] = [sys.executable, "-c", CORE_SCAN, str(capture)]
-        runs["analyze-core"] = runs["jobs1"]
-    else:
-        print(f"compiled core not built: no core runs ({_core.why_missing()})")
+    runs["analyze-core"] = [*analyze, "--jobs", "1", str(capture)]
+    runs["analyze-pure"] = runs["analyze-core"]
+    runs["jobs2"] = [*analyze, "--jobs", "2", str(capture)]
     tshark = shutil.which("tshark")
     if tshark and not args.no_tshark:
         fields = [a for f in TSHARK_FIELDS for a in ("-e", f)]
         runs["tshark"] = [tshark, "-r", str(capture), "-n", "-T", "fields", *fields]
-    if not args.no_dask:
-        runs["dask2"] = [sys.executable, "-m", "analyzer", "analyze", "--format", "json",
-                         "--quiet", "--dask", "local", str(capture)]
-    results = {name: measure(argv, envs.get(name), name)
-               for name, argv in runs.items() if name != "analyze"}
-    results["analyze"] = results["jobs1"]
-    CPU["analyze"] = CPU["jobs1"]
-    if not args.no_dask:
+    dask = not args.no_dask and not args.quick
+    if dask:
+        runs["dask2"] = [*analyze, "--dask", "local", str(capture)]
+    CPU.clear()
+    results = {name: measure(argv, envs.get(name), name) for name, argv in runs.items()}
+    if dask:
         with dask_cluster(workdir / "scheduler.json") as address:
             for name, parts in (("dask2-warm", "0"), ("dask2-warm-parts", "2")):
-                argv = [sys.executable, "-m", "analyzer", "analyze", "--format", "json",
-                        "--quiet", "--dask", address, "--station-parts", parts, str(capture)]
+                argv = [*analyze, "--dask", address, "--station-parts", parts, str(capture)]
                 results[name] = measure(argv, name=name)
-    print(f"engine of jobs1/jobs2/analyze: {_core.engine()}")
+    return {name: (secs, rss, CPU.get(name)) for name, (secs, rss) in results.items()}
+
+
+def print_results(frames: int, mix: str, results: dict[str, Result]) -> None:
     print(f"{'run':<17} {'wall s':>8} {'CPU s':>8} {'frames/s CPU':>13} {'frames/s wall':>14} "
-          f"{'peak RSS MiB':>13}")
-    for name, (secs, rss) in results.items():
-        cpu = CPU.get(name)
-        cpu_s = f"{cpu:8.2f} {args.frames / cpu:13,.0f}" if cpu else f"{'-':>8} {'-':>13}"
-        print(f"{name:<17} {secs:8.2f} {cpu_s} {args.frames / secs:14,.0f} {rss / 1024:13.1f}")
-    if "tshark" in results:
-        t_secs, t_rss = results["tshark"]
-        t_cpu = CPU["tshark"]
-        for name in ("walk", "decode", "lean", "core-walk", "core-scan", "analyze-core",
-                     "analyze-pure"):
-            if name not in results:
-                continue
-            secs, rss = results[name]
-            print(f"{name} vs tshark: {t_cpu / CPU[name]:.1f}x faster in CPU, "
-                  f"{t_secs / secs:.1f}x in wall time, {rss / t_rss:.2f}x the memory")
-    print(f"jobs2 vs jobs1: {results['jobs1'][0] / results['jobs2'][0]:.2f}x")
+          f"{'peak RSS MiB':>13} {'x tshark CPU':>13} {'x tshark wall':>14}")
+    tshark = results.get("tshark")
+    for name, (secs, rss, cpu) in results.items():
+        cpu_s = f"{cpu:8.2f} {frames / cpu:13,.0f}" if cpu else f"{'-':>8} {'-':>13}"
+        if tshark is not None and cpu and name != "tshark":
+            ratio = f"{tshark[2] / cpu:13.1f} {tshark[0] / secs:14.1f}"
+        else:
+            ratio = f"{'-':>13} {'-':>14}"
+        print(f"{name:<17} {secs:8.2f} {cpu_s} {frames / secs:14,.0f} {rss / 1024:13.1f} {ratio}")
+    jobs1 = results["analyze-core"][0]
+    print(f"jobs2 vs analyze-core (--jobs 1) wall time: {jobs1 / results['jobs2'][0]:.2f}x")
     for name in ("dask2", "dask2-warm", "dask2-warm-parts"):
         if name in results:
-            print(f"{name} vs jobs1: {results['jobs1'][0] / results[name][0]:.2f}x"
-                  + (f", vs tshark: {results['tshark'][0] / results[name][0]:.1f}x"
-                     if "tshark" in results else ""))
-    if not args.keep:
-        shutil.rmtree(workdir)
-    else:
-        print(f"capture kept at {capture}")
-    return 0
+            print(f"{name} vs analyze-core wall time: {jobs1 / results[name][0]:.2f}x")
+
+
+def print_summary(table: list[tuple[int, str, dict[str, Result]]]) -> None:
+    """One line per capture: analyze (core and pure) in frames/s of CPU and x tshark."""
+    print(f"\n{'frames':>9} {'mix':<18} {'core f/s CPU':>13} {'x tshark':>9} "
+          f"{'pure f/s CPU':>13} {'x tshark':>9} {'core RSS MiB':>13}")
+    for frames, mix, results in table:
+        t_cpu = results["tshark"][2] if "tshark" in results else None
+        cells = []
+        for name in ("analyze-core", "analyze-pure"):
+            cpu = results[name][2]
+            ratio = f"{t_cpu / cpu:9.1f}" if t_cpu else f"{'-':>9}"
+            cells.append(f"{frames / cpu:13,.0f} {ratio}")
+        rss = results["analyze-core"][1] / 1024
+        print(f"{frames:>9} {mix:<18} {cells[0]} {cells[1]} {rss:13.1f}")
 
 
 def many_files(files: int, frames: int, keep: bool) -> int:

@@ -9,6 +9,11 @@ Every function here is a port of a pure-Python reference and must give exactly i
   crc32          zlib.crc32
   run_capture    analyzer.run.engine.Engine.run_capture (with data_fields, beacon_fields and
                  ack_receiver of analyzer.dot11.decode, sharing their memo)
+  _Tables        the tracker's per-frame work for the frames that change nothing but its
+                 per-frame tables (Tracker.data_seen, ack_seen, beacon_seen, and feed of
+                 Block Acks and Probe Requests), done on the tracker's own objects; every
+                 other frame goes to those methods (tests/core/test_tables.py lists the
+                 Python code this mirrors and fails when it changes)
 
 Safety: bounds checking is off for speed, so every read of record bytes goes through a length
 checked here first (`n`, the record's captured length, or the buffer's filled length). A reader
@@ -564,6 +569,7 @@ cdef int K_DATA = 17
 cdef int K_EAPOL = 16
 cdef int K_CONTROL = 18
 cdef int K_BEACON = 8
+cdef int K_PROBE_REQ = 4
 cdef int UNSURE = 99
 cdef int _mgmt_kind[16]
 _mgmt_kind[:] = [0, 1, 2, 3, 4, 5, 15, 15, 8, 15, 10, 11, 12, 13, 15, 15]
@@ -578,11 +584,12 @@ cdef int _init_kinds() except -1:
     d = importlib.import_module("analyzer.dot11.decode")
     from analyzer.dot11.records import Kind
 
-    global K_DATA, K_EAPOL, K_CONTROL, K_BEACON, UNSURE, _kinds_ready
+    global K_DATA, K_EAPOL, K_CONTROL, K_BEACON, K_PROBE_REQ, UNSURE, _kinds_ready
     if _kinds_ready:
         return 0
     K_DATA, K_EAPOL, K_CONTROL, K_BEACON = (int(Kind.DATA), int(Kind.EAPOL), int(Kind.CONTROL),
                                             int(Kind.BEACON))
+    K_PROBE_REQ = int(Kind.PROBE_REQ)
     UNSURE = d.UNSURE
     for i, k in enumerate(d._MGMT_KIND):
         _mgmt_kind[i] = k
@@ -706,6 +713,8 @@ cdef class _Lean:
     cdef dict memo
     cdef object beacon_kind, after_tsf, errors
     cdef object out
+    cdef Py_ssize_t body_off, body_len  # a beacon's body after the TSF (beacon_head)
+    cdef object body  # those bytes (beacon_elements)
 
     def __cinit__(self, memo, beacon_kind, after_tsf, errors):
         self.memo = memo
@@ -765,6 +774,14 @@ cdef class _Lean:
         return LEAN_FIELDS
 
     cdef int beacon(self, const uint8_t* d, Py_ssize_t n) except -1:
+        cdef int r = self.beacon_head(d, n)
+        if r != LEAN_FIELDS:
+            return r
+        return self.beacon_elements(d)
+
+    cdef int beacon_head(self, const uint8_t* d, Py_ssize_t n) except -1:
+        """beacon_fields up to the element walk: LEAN_FIELDS with `out` the header fields
+        and the body after the TSF at d[body_off : body_off + body_len]."""
         cdef Py_ssize_t it_len
         if n < 16:
             return LEAN_FULL
@@ -780,12 +797,19 @@ cdef class _Lean:
             n -= 4
         if n - it_len < 36:
             return LEAN_FULL
+        self.body_off = it_len + 32
+        self.body_len = n - it_len - 32
+        self.out = ent[12]
+        return LEAN_FIELDS
+
+    cdef int beacon_elements(self, const uint8_t* d) except -1:
+        """After beacon_head: `out` becomes (header fields, elements), or LEAN_FULL."""
+        self.body = PyBytes_FromStringAndSize(<char*>d + self.body_off, self.body_len)
         try:
-            elements = self.after_tsf(PyBytes_FromStringAndSize(<char*>d + it_len + 32,
-                                                                n - it_len - 32))[2]
+            elements = self.after_tsf(self.body)[2]
         except self.errors:
             return LEAN_FULL
-        self.out = (ent[12], elements)
+        self.out = (self.out, elements)
         return LEAN_FIELDS
 
     cdef int ack(self, const uint8_t* d, Py_ssize_t n) except -1:
@@ -801,6 +825,616 @@ cdef class _Lean:
             return LEAN_FULL
         self.out = ra
         return LEAN_FIELDS
+
+
+# --- the tracker's per-frame tables, kept from here ------------------------------------------
+
+cdef object _Frame = None  # analyzer.dot11.records, bound by _Tables (the capture stage
+cdef object _MacHeader = None  # imports nothing to its right)
+cdef object _BlockAck = None
+cdef object _ProbeReq = None
+cdef int64_t TS_SAFE = 1 << 62  # the tables take times within +-2^62 ns (any real capture)
+cdef Py_ssize_t BODIES_PER_BSS = 4  # beacon bodies remembered per BSSID (the TIM's DTIM
+                                    # count cycles through a few)
+cdef Py_ssize_t BODIES_BSS = 1024  # BSSIDs whose bodies are remembered (forged ones churn)
+
+
+cdef class _Tables:
+    """Tracker.data_seen, beacon_seen and ack_seen, for the frames that change nothing but the
+    tracker's per-frame tables, done here on the tracker's own objects in the order those
+    methods would (analyzer.roam.tracker and analyzer.roam.acks are the reference): the time
+    (`_now`), the frame and ACK counters, the station's last data and last acknowledged data
+    per BSSID, the pending data frame per transmitter for ACK matching, the BSS's last time
+    and signal, the inventory's beacon counts. Each method returns True when it did the whole
+    of the call, False (having changed nothing) when the frame may change roam state: a
+    deadline of the clock is due (a sweep, a held attempt), the station has an attempt, a
+    table is full, an unknown station or BSS, a beacon body not seen before or one whose
+    elements would teach the BSS something, Wi-Fi 7 link addresses. Then the Python method
+    runs, with the same clock."""
+
+    cdef object tracker
+    cdef dict stations, unacked, bss, mld_links, counts
+    cdef dict bodies  # BSSID -> [(beacon body after the TSF, what Bss.learn would set), ...]
+    # the tracker's `_now`, `_hold_due`, `_next_sweep` (`stale`: Python ran since they were
+    # read), and the frames and ACKs taken here not yet added to its counters (`dirty`)
+    cdef int64_t now, hold_due, next_sweep
+    cdef int64_t last_ts, back_ns, forward_ns  # the previous frame's time, the jump limits
+    cdef object last_index_obj  # the previous frame's index
+    cdef bint last_index  # ... not 0
+    cdef Py_ssize_t frames, acks
+    cdef bint stale, dirty, off
+    cdef object results  # a fast path's results for the loop to collect (a PN_REUSE)
+    cdef dict pn_last, pn_pending
+    cdef object pn_seen
+    cdef object ack_window
+    cdef Py_ssize_t max_unacked, max_bssids
+    # Block Acks: radiotap after the TSFT + FC..TA of one that decoded in full -> (radiotap's
+    # first 8 bytes, FCS present, RA, TA, TA with its group bit cleared)
+    cdef dict block_acks
+    cdef object individual
+    cdef int ba_bitmap[16]  # by BA Type: bitmap octets (0: the rest of the frame; -1: none)
+    cdef int ba_needed[16]  # octets after the SSC it needs
+    # Probe Requests: radiotap after the TSFT + header before the Sequence Control + body of
+    # one that decoded in full -> (radiotap's first 8 bytes, FCS present, A1, A2, retry,
+    # its content for Dedup, its count key)
+    cdef dict probes
+    cdef object by_ta, asked, seen, probe_kind, count_key, scan_gap, phase
+    cdef Py_ssize_t per_transmitter, max_asked
+
+    def __cinit__(self, tracker, counts):
+        from analyzer.roam import acks, events, station
+
+        self.tracker = tracker
+        self.stale = True
+        self.results = None
+        self.pn_last = tracker._pn._last
+        self.pn_pending = tracker._pn._pending
+        self.pn_seen = tracker._pn.seen
+        self.stations = tracker._stations
+        self.unacked = tracker._unacked
+        self.bss = tracker._bss
+        self.mld_links = tracker._mld_links
+        self.counts = counts
+        self.bodies = {}
+        self.block_acks = {}
+        self.probes = {}
+        from analyzer.roam import dedup, inventory
+
+        self.by_ta = tracker._dedup._by_ta
+        self.asked = tracker._dedup._asked
+        self.seen = dedup.Seen
+        self.per_transmitter = dedup.PER_TRANSMITTER
+        self.max_asked = dedup.ASKED
+        self.count_key = inventory._count_key
+        self.scan_gap = station.SCAN_GAP_NS
+        self.phase = station.PhaseAcc
+        self.individual = acks.individual
+        from analyzer.dot11 import control, records
+
+        global _Frame, _MacHeader, _BlockAck, _ProbeReq
+        _Frame, _MacHeader, _BlockAck = records.Frame, records.MacHeader, records.BlockAck
+        _ProbeReq = records.ProbeReq
+        self.probe_kind = records.Kind.PROBE_REQ
+        for t in range(16):
+            sizes = control._BITMAPS.get(t)
+            self.ba_bitmap[t] = -1 if sizes is None else (sizes[0] or 0)
+            self.ba_needed[t] = 0 if sizes is None else sizes[1]
+        if events._ODD_HEX != frozenset("13579bdfBDF"):
+            raise ValueError("events._ODD_HEX changed: update _Tables.data")
+        self.ack_window = acks.ACK_WINDOW_NS
+        self.max_unacked = acks.MAX_UNACKED
+        self.max_bssids = station.MAX_BSSIDS
+        for table in (self.stations, self.unacked, self.bss, self.mld_links, self.counts):
+            if type(table) is not dict:
+                raise TypeError("the tracker's tables are dicts")
+
+    cdef int sync_in(self) except -1:
+        """The tracker's clock and deadlines, after Python ran (they fit in 64 bits as the
+        readers give them; if not, the tables stand aside)."""
+        tracker = self.tracker
+        try:
+            self.now = tracker._now
+            self.hold_due = tracker._hold_due
+            self.next_sweep = tracker._next_sweep
+            self.last_ts = tracker._last_ts
+            self.last_index_obj = tracker._last_index
+            self.last_index = bool(self.last_index_obj)
+            self.back_ns = tracker._back_ns
+            self.forward_ns = tracker._forward_ns
+        except OverflowError:
+            self.off = True
+        if not (-TS_SAFE < self.last_ts < TS_SAFE and 0 <= self.back_ns < TS_SAFE
+                and 0 <= self.forward_ns):
+            self.off = True
+        self.stale = False
+        return 0
+
+    cdef int sync_out(self) except -1:
+        """The clock and the counters into the tracker, before Python runs (and at the end):
+        Python sees them as if it had taken every frame itself."""
+        if self.dirty:
+            tracker = self.tracker
+            tracker._now = self.now
+            tracker._last_ts = self.last_ts
+            tracker._last_index = self.last_index_obj
+            if self.frames:
+                tracker.frames = tracker.frames + self.frames
+            if self.acks:
+                tracker.acks = tracker.acks + self.acks
+            self.frames = self.acks = 0
+            self.dirty = False
+        self.stale = True
+        return 0
+
+    cdef bint clock(self, object ts, object index) except -1:
+        """Tracker._clock(ts, out, index) when it has nothing to do: no jump of the clock
+        since the last frame, no deadline due. True with `_now` and the last frame's time
+        and index advanced."""
+        cdef int64_t t, now
+        if self.stale:
+            self.sync_in()
+        if self.off or type(ts) is not int or type(index) is not int or not index:
+            return False
+        try:
+            t = ts
+        except OverflowError:
+            return False
+        if t >= TS_SAFE or t <= -TS_SAFE:  # differences below must not overflow
+            return False
+        if self.last_index and (t < self.last_ts - self.back_ns
+                                or t - self.last_ts > self.forward_ns):
+            return False
+        now = t if t > self.now else self.now
+        if now >= self.hold_due or now >= self.next_sweep:
+            return False
+        self.now = now
+        self.last_ts = t
+        self.last_index_obj = index
+        self.last_index = index != 0
+        self.dirty = True
+        return True
+
+    cdef inline int counted(self) except -1:
+        self.frames += 1
+        return 0
+
+    cdef bint fast(self, int kind, object ts, object index, object interface,
+                   const uint8_t* d, Py_ssize_t n, _Lean lean) except -1:
+        """The frame of this kind (radiotap) done here, or False: Python takes it."""
+        if kind == K_DATA:
+            return lean.data(d, n) == LEAN_FIELDS and self.data(ts, index, lean.out)
+        if kind == K_BEACON:
+            return lean.beacon_head(d, n) == LEAN_FIELDS and self.beacon(
+                ts, index, lean.out, d + lean.body_off, lean.body_len)
+        if kind == K_CONTROL:
+            if lean.ack(d, n) == LEAN_FIELDS:
+                return self.ack(ts, index, lean.out)
+            return self.block_ack(ts, index, d, n)
+        if kind == K_PROBE_REQ:
+            return self.probe_req(ts, index, interface, d, n)
+        return False
+
+    cdef inline int drop_pending(self, object tx) except -1:
+        if tx in self.unacked:
+            del self.unacked[tx]
+        return 0
+
+    cdef bint data(self, object ts, object index, object fields) except -1:
+        """Tracker.data_seen(ts, index, *fields): fields are (fc_flags, A1, A2, subtype) and,
+        for a CCMP/GCMP frame, its PN fields."""
+        cdef int fc_flags, subtype, act
+        cdef bint from_ap
+        cdef Py_UCS4 c
+        cdef Py_ssize_t size = PyTuple_GET_SIZE(fields)
+        if size != 4 and size != 5:
+            return False
+        fc = <object>PyTuple_GET_ITEM(fields, 0)
+        addr1 = <object>PyTuple_GET_ITEM(fields, 1)
+        addr2 = <object>PyTuple_GET_ITEM(fields, 2)
+        st_fields = <object>PyTuple_GET_ITEM(fields, 3)
+        if type(fc) is not int or type(st_fields) is not int:
+            return False
+        fc_flags = fc & 0x03
+        subtype = st_fields
+        if not self.clock(ts, index):
+            return False
+        # what Tracker._data_fields will do: 0 forget the transmitter's pending frame,
+        # 1 that after the station's time, 2 the data frame's tables
+        st = None
+        if fc_flags == 0x01:
+            sta, bssid, from_ap = addr2, addr1, False
+        elif fc_flags == 0x02:
+            sta, bssid, from_ap = addr1, addr2, True
+        else:
+            sta = bssid = None
+        if sta is None or bssid is None:
+            act = 0
+        elif type(sta) is not str or len(<str>sta) < 2:
+            return False
+        else:
+            c = (<str>sta)[1]
+            if c in u"13579bdfBDF":  # events._ODD_HEX
+                act = 0
+            elif self.mld_links:
+                return False
+            else:
+                hit = PyDict_GetItem(self.stations, sta)
+                if hit == NULL:
+                    if not from_ap:
+                        return False
+                    act = 0
+                else:
+                    st = <object>hit
+                    if subtype & 0x04:
+                        act = 1
+                    else:
+                        if st.attempt is not None:
+                            return False
+                        if len(self.unacked) >= self.max_unacked and addr2 not in self.unacked:
+                            return False
+                        last_data = st.last_data
+                        if type(last_data) is not dict:
+                            return False
+                        if (len(<dict>last_data) >= self.max_bssids
+                                and bssid not in <dict>last_data):
+                            return False
+                        act = 2
+        self.counted()
+        if size == 5:
+            self.pn_step(addr2, addr1, fc, index, <object>PyTuple_GET_ITEM(fields, 4))
+        if act == 0:
+            self.drop_pending(addr2)
+            return True
+        if ts > st.last_ns:
+            st.last_ns = ts
+        if act == 1:
+            self.drop_pending(addr2)
+            return True
+        self.unacked[addr2] = (ts, st, bssid)
+        (<dict>st.last_data)[bssid] = ts
+        if not from_ap:
+            st.current_bssid = bssid
+        return True
+
+    cdef int pn_step(self, object ta, object ra, object fc, object index,
+                     object pn) except -1:
+        """Tracker._pn_seen: PnTracker.seen inline for a PN above the last one of its
+        (transmitter, receiver, TID) or under another key with no restart pending; else the
+        Python method. A PN_REUSE it finds becomes this frame's result."""
+        if ta is None:
+            return 0
+        if type(pn) is tuple and PyTuple_GET_SIZE(pn) == 5 and not self.pn_pending:
+            pnv = <object>PyTuple_GET_ITEM(pn, 0)
+            key_id = <object>PyTuple_GET_ITEM(pn, 1)
+            hit = PyDict_GetItem(self.pn_last, (ta, ra, <object>PyTuple_GET_ITEM(pn, 2)))
+            if hit != NULL:
+                last = <object>hit
+                if type(last) is list and len(<list>last) == 5 and (
+                        key_id != (<list>last)[0] or pnv > (<list>last)[1]):
+                    (<list>last)[0] = key_id
+                    (<list>last)[1] = pnv
+                    (<list>last)[2] = index
+                    (<list>last)[3] = <object>PyTuple_GET_ITEM(pn, 3)
+                    (<list>last)[4] = <object>PyTuple_GET_ITEM(pn, 4)
+                    return 0
+        reused = self.pn_seen(ta, ra, fc, index, pn)
+        if reused is not None:
+            self.results = [reused]
+        return 0
+
+    cdef bint ack(self, object ts, object index, object ra) except -1:
+        """Tracker.ack_seen(ts, ra)."""
+        if not self.clock(ts, index):
+            return False
+        hit = PyDict_GetItem(self.unacked, ra)
+        if hit != NULL:
+            pending = <object>hit
+            data_ns = <object>PyTuple_GET_ITEM(pending, 0)
+            if ts - data_ns <= self.ack_window:
+                st = <object>PyTuple_GET_ITEM(pending, 1)
+                bssid = <object>PyTuple_GET_ITEM(pending, 2)
+                if st.attempt is not None:
+                    return False
+                last_acked = st.last_acked
+                if type(last_acked) is not dict:
+                    return False
+                if len(<dict>last_acked) >= self.max_bssids and bssid not in <dict>last_acked:
+                    return False
+                (<dict>last_acked)[bssid] = ts
+            del self.unacked[ra]
+        self.acks += 1
+        return self.counted() == 0
+
+    cdef bint block_ack(self, object ts, object index, const uint8_t* d,
+                       Py_ssize_t n) except -1:
+        """Tracker.feed of a radiotap Block Ack whose radiotap and header bytes (all but
+        the TSFT) are those of one that decoded in full: the body decoded here as
+        analyzer.dot11.control.decode_block_ack does, then Tracker._control."""
+        cdef Py_ssize_t it_len, end, p, blen, i, stop
+        cdef int control, ba_type, bitmap
+        cdef bint acked
+        cdef PyObject* hit
+        if n < 16:
+            return False
+        it_len = d[2] | d[3] << 8
+        if it_len < 16 or it_len + 16 > n:
+            return False
+        key = PyBytes_FromStringAndSize(<char*>d + 16, it_len)
+        hit = PyDict_GetItem(self.block_acks, key)
+        if hit == NULL:
+            return False
+        known = <object>hit
+        head = <object>PyTuple_GET_ITEM(known, 0)
+        if memcmp(PyBytes_AS_STRING(head), d, 8) != 0:
+            return False
+        end = n
+        if <object>PyTuple_GET_ITEM(known, 1):  # FCS present
+            end = n - 4
+            if end - it_len < 16 or _crc32(d + it_len, n - it_len) != 0x2144DF1C:
+                return False
+        p = it_len + 16
+        blen = end - p
+        if blen < 2:
+            return False
+        control = d[p] | d[p + 1] << 8
+        ba_type = (control >> 1) & 0x0F
+        bitmap = self.ba_bitmap[ba_type]
+        acked = True
+        if bitmap >= 0:
+            if blen < 4 + self.ba_needed[ba_type]:
+                return False
+            stop = blen if bitmap == 0 else 4 + bitmap
+            acked = False
+            for i in range(4, stop):
+                if d[p + i]:
+                    acked = True
+                    break
+        ra = <object>PyTuple_GET_ITEM(known, 2)
+        ta = <object>PyTuple_GET_ITEM(known, 3)
+        if not self.clock(ts, index):
+            return False
+        hit = PyDict_GetItem(self.unacked, ra)
+        if hit != NULL and ta is not None and acked:
+            st = <object>PyTuple_GET_ITEM(<object>hit, 1)
+            bssid = <object>PyTuple_GET_ITEM(<object>hit, 2)
+            if <object>PyTuple_GET_ITEM(known, 4) == (bssid if ra == st.mac else st.mac):
+                return self.ack(ts, index, ra)
+        self.drop_pending(ra)
+        self.acks += 1
+        return self.counted() == 0
+
+    cdef int learn_block_ack(self, const uint8_t* d, Py_ssize_t n, object item) except -1:
+        """After a full decode: a Block Ack whose radiotap says nothing but what its bytes
+        after the TSFT say (as analyzer.dot11.decode's memo asks of the frames it learns)."""
+        cdef Py_ssize_t it_len
+        cdef uint32_t present
+        if n < 16 or d[0] != 0 or type(item) is not _Frame:
+            return 0
+        it_len = d[2] | d[3] << 8
+        present = <uint32_t>d[4] | <uint32_t>d[5] << 8 | <uint32_t>d[6] << 16 \
+            | <uint32_t>d[7] << 24
+        if it_len < 16 or it_len + 16 > n or present & 0xE0000001 != 1:
+            return 0
+        radio, hdr = item.radio, item.header
+        if type(item.body) is not _BlockAck or radio is None or type(hdr) is not _MacHeader:
+            return 0
+        if radio.bad_fcs or hdr.length != 16 or hdr.ftype != 1 or hdr.subtype != 9:
+            return 0
+        tsft = <uint64_t>d[8] | <uint64_t>d[9] << 8 | <uint64_t>d[10] << 16 \
+            | <uint64_t>d[11] << 24 | <uint64_t>d[12] << 32 | <uint64_t>d[13] << 40 \
+            | <uint64_t>d[14] << 48 | <uint64_t>d[15] << 56
+        if radio.tsft_us != tsft or type(hdr.addr1) is not str:
+            return 0
+        ta = hdr.addr2
+        if ta is not None and type(ta) is not str:
+            return 0
+        if len(self.block_acks) >= 4096:
+            self.block_acks.clear()
+        self.block_acks[PyBytes_FromStringAndSize(<char*>d + 16, it_len)] = (
+            PyBytes_FromStringAndSize(<char*>d, 8), bool(radio.fcs_present), hdr.addr1, ta,
+            None if ta is None else self.individual(ta))
+        return 0
+
+    cdef object probe_key(self, const uint8_t* d, Py_ssize_t n, Py_ssize_t it_len,
+                          Py_ssize_t end):
+        """radiotap after the TSFT, the header but its Sequence Control, the body."""
+        key = PyBytes_FromStringAndSize(NULL, (it_len + 6) + (end - it_len - 24))
+        cdef char* k = PyBytes_AS_STRING(key)
+        memcpy(k, d + 16, it_len + 6)
+        memcpy(k + it_len + 6, d + it_len + 24, end - it_len - 24)
+        return key
+
+    cdef bint probe_req(self, object ts, object index, object interface, const uint8_t* d,
+                        Py_ssize_t n) except -1:
+        """Inventory.add and Tracker.feed of a radiotap Probe Request whose bytes but the
+        TSFT, the Sequence Control and the FCS are those of one that decoded in full, from a
+        known station with no attempt and no steering log, from a transmitter whose sequence
+        number is new (Dedup: a new frame)."""
+        cdef Py_ssize_t it_len, end
+        cdef int sc
+        cdef PyObject* hit
+        if n < 16:
+            return False
+        it_len = d[2] | d[3] << 8
+        if it_len < 16 or it_len + 24 > n:
+            return False
+        end = n - 4 if n - 4 >= it_len + 24 else n  # the key says which (checked below)
+        hit = PyDict_GetItem(self.probes, self.probe_key(d, n, it_len, end))
+        if hit == NULL and end != n:
+            end = n
+            hit = PyDict_GetItem(self.probes, self.probe_key(d, n, it_len, end))
+        if hit == NULL:
+            return False
+        known = <object>hit
+        if memcmp(PyBytes_AS_STRING(<object>PyTuple_GET_ITEM(known, 0)), d, 8) != 0:
+            return False
+        if <object>PyTuple_GET_ITEM(known, 1):  # FCS present
+            if end != n - 4 or _crc32(d + it_len, n - it_len) != 0x2144DF1C:
+                return False
+        elif end != n:
+            return False
+        addr1 = <object>PyTuple_GET_ITEM(known, 2)
+        sta = <object>PyTuple_GET_ITEM(known, 3)
+        retry = <object>PyTuple_GET_ITEM(known, 4)
+        sc = d[it_len + 22] | d[it_len + 23] << 8
+        key = (sc >> 4, sc & 0x0F, 0)
+        if not self.clock(ts, index):
+            return False
+        if self.mld_links:
+            return False
+        window = self.by_ta.get(sta)
+        if window is None or key in window:
+            return False
+        hit = PyDict_GetItem(self.stations, sta)
+        if hit == NULL:
+            return False
+        st = <object>hit
+        if st.attempt is not None or st.steering is not None:
+            return False
+        run = st.probe
+        # Inventory.add
+        counts = self.counts
+        count = <object>PyTuple_GET_ITEM(known, 6)
+        counts[count] = counts[count] + 1
+        if retry:
+            counts["retransmissions"] = counts["retransmissions"] + 1
+        # Tracker.feed -> _frame
+        self.counted()
+        if self.unacked:
+            self.drop_pending(sta)
+        if not retry:  # Dedup.asked
+            pair = (sta, addr1)
+            self.asked[pair] = ts
+            self.asked.move_to_end(pair)
+            if len(self.asked) > self.max_asked:
+                self.asked.popitem(last=False)
+        # Dedup.check: a new frame
+        self.by_ta.move_to_end(sta)
+        window[key] = self.seen(<object>PyTuple_GET_ITEM(known, 5), ts, index, interface)
+        window.move_to_end(key)
+        if len(window) > self.per_transmitter:
+            window.popitem(last=False)
+        # _event -> _station, Station.probed
+        if ts > st.last_ns:
+            st.last_ns = ts
+        if run is None or ts - run.end_ns > self.scan_gap:  # a new scan
+            run = st.probe = self.phase(ts, ts)
+        if ts > run.end_ns:
+            run.end_ns = ts
+        run.frames = run.frames + 1
+        return True
+
+    cdef int learn_probe_req(self, const uint8_t* d, Py_ssize_t n, object item) except -1:
+        """After a full decode: a Probe Request from a station (A2 unicast, not the BSSID)
+        whose radiotap says nothing but what its bytes after the TSFT say."""
+        cdef Py_ssize_t it_len, end
+        cdef uint32_t present
+        if n < 16 or d[0] != 0 or type(item) is not _Frame:
+            return 0
+        it_len = d[2] | d[3] << 8
+        present = <uint32_t>d[4] | <uint32_t>d[5] << 8 | <uint32_t>d[6] << 16 \
+            | <uint32_t>d[7] << 24
+        if it_len < 16 or it_len + 24 > n or present & 0xE0000001 != 1:
+            return 0
+        radio, hdr = item.radio, item.header
+        if item.kind is not self.probe_kind or type(item.body) is not _ProbeReq:
+            return 0
+        if radio is None or type(hdr) is not _MacHeader or radio.bad_fcs:
+            return 0
+        if hdr.length != 24 or hdr.ftype != 0 or hdr.subtype != 4 or hdr.htc is not None:
+            return 0
+        tsft = <uint64_t>d[8] | <uint64_t>d[9] << 8 | <uint64_t>d[10] << 16 \
+            | <uint64_t>d[11] << 24 | <uint64_t>d[12] << 32 | <uint64_t>d[13] << 40 \
+            | <uint64_t>d[14] << 48 | <uint64_t>d[15] << 56
+        if radio.tsft_us != tsft:
+            return 0
+        a1, a2, a3 = hdr.addr1, hdr.addr2, hdr.addr3
+        if type(a1) is not str or type(a2) is not str or type(a3) is not str:
+            return 0
+        if a2 == a3 or len(<str>a2) < 2 or (<str>a2)[1] in u"13579bdfBDF":
+            return 0  # an AP's, or not a station's: the event is another
+        count = self.count_key(item)
+        if count is None or hdr.frag:
+            return 0
+        end = n - 4 if radio.fcs_present else n
+        if end < it_len + 24:
+            return 0
+        if len(self.probes) >= 4096:
+            self.probes.clear()
+        self.probes[self.probe_key(d, n, it_len, end)] = (
+            PyBytes_FromStringAndSize(<char*>d, 8), bool(radio.fcs_present), a1, a2,
+            bool(hdr.retry), hash((item.kind, a1, a3, item.body)), count)
+        return 0
+
+    cdef bint beacon(self, object ts, object index, object fields, const uint8_t* body,
+                     Py_ssize_t body_len) except -1:
+        """Inventory.count_beacon and Tracker.beacon_seen for a body after the TSF seen
+        before from this BSSID, whose elements would change nothing on its Bss."""
+        cdef object known, entry, learned
+        cdef Py_ssize_t i
+        addr3 = <object>PyTuple_GET_ITEM(fields, 1)
+        hit = PyDict_GetItem(self.bodies, addr3)
+        if hit == NULL:
+            return False
+        known = <object>hit
+        learned = None
+        for i in range(len(<list>known)):
+            entry = (<list>known)[i]
+            b = <object>PyTuple_GET_ITEM(entry, 0)
+            if (PyBytes_GET_SIZE(b) == body_len
+                    and memcmp(PyBytes_AS_STRING(b), body, body_len) == 0):
+                learned = entry
+                break
+        if learned is None:
+            return False
+        hit = PyDict_GetItem(self.bss, addr3)
+        if hit == NULL:
+            return False
+        bss = <object>hit
+        if bss.channel is None:
+            return False
+        ssid = <object>PyTuple_GET_ITEM(learned, 1)
+        if ssid is not None and ssid != bss.ssid:
+            return False
+        channel = <object>PyTuple_GET_ITEM(learned, 2)
+        if channel is not None and channel != bss.channel:
+            return False
+        if <object>PyTuple_GET_ITEM(learned, 3):  # an RSNE (or WPA element)
+            if (<object>PyTuple_GET_ITEM(learned, 4) != bss.akms
+                    or <object>PyTuple_GET_ITEM(learned, 5) != bss.rsn_capabilities):
+                return False
+        if not self.clock(ts, index):
+            return False
+        counts = self.counts
+        counts["beacon"] = counts["beacon"] + 1
+        if <int>(<object>PyTuple_GET_ITEM(fields, 0)) & 0x08:
+            counts["retransmissions"] = counts["retransmissions"] + 1
+        bss.last_ns = ts
+        signal = <object>PyTuple_GET_ITEM(fields, 2)
+        if signal is not None:
+            bss.signal_dbm = signal
+        return self.counted() == 0
+
+    cdef int learned(self, object fields, object body, object elements) except -1:
+        """A beacon body the tracker saw from this BSSID: what Bss.learn takes from it, unless
+        its elements say more than that (a Basic Multi-Link element: Tracker.beacon_seen
+        goes on to the MLD map)."""
+        if elements.multi_link is not None:
+            return 0
+        addr3 = <object>PyTuple_GET_ITEM(fields, 1)
+        rsne = elements.rsne or elements.wpa
+        entry = (body, elements.ssid, elements.channel, rsne is not None,
+                 None if rsne is None else rsne.akms,
+                 None if rsne is None else rsne.capabilities)
+        known = self.bodies.get(addr3)
+        if known is None:
+            if len(self.bodies) >= BODIES_BSS:
+                self.bodies.clear()
+            known = self.bodies[addr3] = []
+        if len(<list>known) >= BODIES_PER_BSS:
+            del (<list>known)[0]
+        (<list>known).append(entry)
+        return 0
 
 
 # --- the hot loop ----------------------------------------------------------------------------
@@ -826,7 +1460,7 @@ def run_capture(engine, capture, collect, count_malformed):
     cdef const uint8_t* d
     cdef Py_ssize_t n
     cdef int lean_data, lean_beacon, lean_ack
-    cdef object ts, index, item, rec, results, fields
+    cdef object ts, index, item, rec, results, fields, elements
 
     _init_kinds()
     analysis = engine.analysis
@@ -842,74 +1476,102 @@ def run_capture(engine, capture, collect, count_malformed):
     data_seen, beacon_seen = engine.tracker.data_seen, engine.tracker.beacon_seen
     ack_seen = engine.tracker.ack_seen
     count_beacon = analysis.inventory.count_beacon
-    while rd.next_raw():
-        d = rd.src.at(rd.cur_off)
-        n = rd.cur_len
-        lt = rd.cur_linktype
-        kind = _peek(lt, d, n)
-        if kind < 0:
-            continue
-        if kind == lean_data and lt == 127:
-            r = lean_fields.data(d, n)
-            if r == LEAN_FIELDS:
-                fields = lean_fields.out
-                if PyTuple_GET_SIZE(fields) == 5:  # with PN fields
-                    results = data_seen(rd.cur_ts, rd.index, *fields)
+    cdef _Tables tables = _Tables(engine.tracker, analysis.inventory.counts) if engine.lean \
+        else None
+    try:
+        while rd.next_raw():
+            d = rd.src.at(rd.cur_off)
+            n = rd.cur_len
+            lt = rd.cur_linktype
+            kind = _peek(lt, d, n)
+            if kind < 0:
+                continue
+            if tables is not None:
+                if lt == 127 and tables.fast(kind, rd.cur_ts, rd.index, rd.cur_gid, d, n,
+                                             lean_fields):
+                    if tables.results is not None:
+                        results, tables.results = tables.results, None
+                        tables.sync_out()
+                        rd.flush()
+                        collect(analysis, judge, results, on_result)
+                    continue
+                tables.sync_out()  # Python takes this frame
+            if kind == lean_data and lt == 127:
+                r = lean_fields.data(d, n)
+                if r == LEAN_FIELDS:
+                    fields = lean_fields.out
+                    if PyTuple_GET_SIZE(fields) == 5:  # with PN fields
+                        results = data_seen(rd.cur_ts, rd.index, *fields)
+                    else:
+                        results = data_seen(rd.cur_ts, rd.index,
+                                            <object>PyTuple_GET_ITEM(fields, 0),
+                                            <object>PyTuple_GET_ITEM(fields, 1),
+                                            <object>PyTuple_GET_ITEM(fields, 2),
+                                            <object>PyTuple_GET_ITEM(fields, 3))
+                    if results:
+                        rd.flush()
+                        collect(analysis, judge, results, on_result)
+                    continue
+                if r == LEAN_FCS:
+                    item = malformed(rd.index, rd.cur_ts, rd.cur_gid, "link", "FCS mismatch")
                 else:
-                    results = data_seen(rd.cur_ts, rd.index, <object>PyTuple_GET_ITEM(fields, 0),
-                                        <object>PyTuple_GET_ITEM(fields, 1),
-                                        <object>PyTuple_GET_ITEM(fields, 2),
-                                        <object>PyTuple_GET_ITEM(fields, 3))
-                if results:
                     rd.flush()
-                    collect(analysis, judge, results, on_result)
-                continue
-            if r == LEAN_FCS:
-                item = malformed(rd.index, rd.cur_ts, rd.cur_gid, "link", "FCS mismatch")
+                    item = decode(rd.record())
+            elif kind == lean_beacon and lt == 127:
+                r = lean_fields.beacon_head(d, n)
+                if r == LEAN_FIELDS:
+                    r = lean_fields.beacon_elements(d)
+                if r == LEAN_FIELDS:
+                    fields, elements = lean_fields.out
+                    fc_flags, addr3, signal, freq = fields
+                    count_beacon(fc_flags)
+                    results = beacon_seen(rd.cur_ts, rd.index, addr3, signal, freq, elements)
+                    if tables is not None:
+                        tables.learned(fields, lean_fields.body, elements)
+                    if results:
+                        rd.flush()
+                        collect(analysis, judge, results, on_result)
+                    continue
+                if r == LEAN_FCS:
+                    item = malformed(rd.index, rd.cur_ts, rd.cur_gid, "link", "FCS mismatch")
+                else:
+                    rd.flush()
+                    item = decode(rd.record())
+            elif kind == lean_ack and lt == 127:
+                r = lean_fields.ack(d, n)
+                if r == LEAN_FIELDS:
+                    results = ack_seen(rd.cur_ts, rd.index, lean_fields.out)
+                    if results:
+                        rd.flush()
+                        collect(analysis, judge, results, on_result)
+                    continue
+                rd.flush()
+                item = decode(rd.record())
+                if tables is not None:
+                    tables.learn_block_ack(d, n, item)
+            elif kind == K_PROBE_REQ and lt == 127 and tables is not None:
+                rd.flush()
+                item = decode(rd.record())
+                tables.learn_probe_req(d, n, item)
             else:
                 rd.flush()
                 item = decode(rd.record())
-        elif kind == lean_beacon and lt == 127:
-            r = lean_fields.beacon(d, n)
-            if r == LEAN_FIELDS:
-                (fc_flags, addr3, signal, freq), elements = lean_fields.out
-                count_beacon(fc_flags)
-                results = beacon_seen(rd.cur_ts, rd.index, addr3, signal, freq, elements)
-                if results:
-                    rd.flush()
-                    collect(analysis, judge, results, on_result)
+            if item is None:
                 continue
-            if r == LEAN_FCS:
-                item = malformed(rd.index, rd.cur_ts, rd.cur_gid, "link", "FCS mismatch")
+            rd.flush()
+            if type(item) is malformed:
+                count_malformed(result, item)
             else:
-                rd.flush()
-                item = decode(rd.record())
-        elif kind == lean_ack and lt == 127:
-            r = lean_fields.ack(d, n)
-            if r == LEAN_FIELDS:
-                results = ack_seen(rd.cur_ts, rd.index, lean_fields.out)
-                if results:
-                    rd.flush()
-                    collect(analysis, judge, results, on_result)
-                continue
-            rd.flush()
-            item = decode(rd.record())
-        else:
-            rd.flush()
-            item = decode(rd.record())
-        if item is None:
-            continue
-        rd.flush()
-        if type(item) is malformed:
-            count_malformed(result, item)
-        else:
-            if item.kind not in uncounted:
-                add(0, item)
-            for sink in sinks:
-                sink(0, item)
-        results = tracker_feed(item)
-        if results:
-            collect(analysis, judge, results, on_result)
+                if item.kind not in uncounted:
+                    add(0, item)
+                for sink in sinks:
+                    sink(0, item)
+            results = tracker_feed(item)
+            if results:
+                collect(analysis, judge, results, on_result)
+    finally:
+        if tables is not None:
+            tables.sync_out()
 
 
 # --- the walk and the scan (bench) -----------------------------------------------------------

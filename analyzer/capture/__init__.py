@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
 import sys
@@ -21,7 +20,7 @@ __all__ = ["Capture", "CaptureInfo", "RawRecord", "open_capture"]
 
 GZIP_MAGIC = b"\x1f\x8b"
 _BUFFER = 1 << 16
-_STREAM_ERRORS = (OSError, EOFError, zlib.error, gzip.BadGzipFile)
+_STREAM_ERRORS = (OSError, EOFError, zlib.error)  # gzip.BadGzipFile is an OSError
 
 
 class _Prefixed(io.RawIOBase):
@@ -135,6 +134,8 @@ def open_capture(source: str | os.PathLike | BinaryIO, name: str | None = None) 
         sources.append(raw)
         compressed = head[:2] == GZIP_MAGIC
         if compressed:
+            import gzip  # here: most captures are not compressed
+
             head, raw = _peek(gzip.GzipFile(fileobj=raw, mode="rb"), label)
             sources.append(raw)
         if head in MAGICS:

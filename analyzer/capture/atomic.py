@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -100,6 +99,8 @@ def in_place(path: str) -> bool:
 
 def temp_name(path: str) -> str:
     directory, name = os.path.split(os.path.abspath(path))
+    import tempfile  # here: `analyze` imports this module and never writes a file
+
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
     os.close(fd)
     return tmp

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import hmac
 
-from cryptography.hazmat.primitives import cmac
-from cryptography.hazmat.primitives.ciphers import algorithms
-
 from analyzer.crypto.keys import BY_PMK_LEN_AKMS, SHA384_AKMS
 
 MIC_OFFSET = 4 + 77
@@ -37,6 +34,9 @@ def zero_mic(eapol: bytes, mic_len: int = 16) -> bytes:
 
 def aes_cmac(key: bytes, data: bytes) -> bytes:
     """AES-CMAC (OMAC1) with a 16/24/32-byte key; 16-byte tag."""
+    from cryptography.hazmat.primitives import cmac  # on first use: start-up imports less
+    from cryptography.hazmat.primitives.ciphers import algorithms
+
     c = cmac.CMAC(algorithms.AES(key))
     c.update(data)
     return c.finalize()

@@ -9,7 +9,6 @@ estimates past it. Memory follows the number of methods, never the number of roa
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -44,7 +43,9 @@ class _Reservoir:
     def __init__(self, seed: int) -> None:
         self.seen = 0
         self.values: list[float] = []
-        self._rng = random.Random(seed)
+        from random import Random  # here: only live keeps a tally (start-up imports less)
+
+        self._rng = Random(seed)
 
     def add(self, value: float) -> None:
         self.seen += 1

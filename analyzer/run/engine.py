@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer import _core
 from analyzer.capture import Capture, CaptureInfo, RawRecord, open_capture
@@ -22,10 +22,12 @@ from analyzer.roam.findings import aggregate
 from analyzer.roam.inventory import Inventory, pmkid_cap_finding
 from analyzer.roam.pmksa import PmksaJudge
 from analyzer.roam.records import Finding, Roam, StationSummary
-from analyzer.roam.sensors import SensorReport
 from analyzer.roam.tally import RoamTally
 from analyzer.roam.tracker import Tracker
 from analyzer.roam.verdicts import Violation
+
+if TYPE_CHECKING:
+    from analyzer.roam.sensors import SensorReport
 
 # Kinds Inventory.add never counts (no count key, no PMKID): the loop skips the call.
 UNCOUNTED = frozenset({Kind.DATA, Kind.OTHER_MGMT, Kind.CONTROL})

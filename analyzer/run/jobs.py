@@ -28,9 +28,7 @@ chunks: the local worker processes here, or the Dask range tasks of one large fi
 from __future__ import annotations
 
 import io
-import multiprocessing
 import os
-import queue
 import struct
 import sys
 from array import array
@@ -484,10 +482,12 @@ class _Workers:
         return (self._next(n % len(self._procs)) for n in range(self._tasks))
 
     def _next(self, k: int) -> Chunk:
+        from queue import Empty
+
         while True:
             try:
                 got = self._queues[k].get(timeout=1.0)
-            except queue.Empty:
+            except Empty:
                 code = self._procs[k].exitcode
                 if code not in (None, 0):
                     raise RuntimeError(f"decoding worker died (exit code {code})") from None
@@ -611,6 +611,8 @@ def renumbered(item: Item, index: int) -> Item:
 
 
 def _context() -> Any:
+    import multiprocessing  # here: a file too small to split never starts a process
+
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     return multiprocessing.get_context(method)
 

@@ -20,11 +20,9 @@ carries `site` besides `capture` (the site's first capture, or the pmkid's own).
 from __future__ import annotations
 
 import glob
-import multiprocessing
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,6 +142,8 @@ def _task(args: tuple[list[str], int, Options]) -> FileResult:
 
 
 def _context() -> Any:
+    import multiprocessing  # here, not at the top: a single file's run never needs it
+
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     return multiprocessing.get_context(method)
 
@@ -154,6 +154,8 @@ def run_many(sites: Sequence[Sequence[str]], jobs: int, options: Options) -> lis
     tasks = [(list(paths), base, options) for paths, base in zip(sites, bases(sites), strict=True)]
     if jobs <= 1 or len(sites) <= 1:
         return [_task(t) for t in tasks]
+    from concurrent.futures import ProcessPoolExecutor
+
     pool = ProcessPoolExecutor(min(jobs, len(sites)), mp_context=_context(),
                                initializer=bind_to_parent, initargs=(os.getpid(),))
     try:

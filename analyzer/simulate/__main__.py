@@ -20,7 +20,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="default: from the file name (.pcap or .pcapng)",
     )
-    parser.add_argument("--frames", type=int, default=None, help="bench-mix size (1 M)")
+    parser.add_argument("--frames", type=int, default=None,
+                        help="bench-mix and bench-control-mix size (1 M)")
     args = parser.parse_args(argv)
     fmt = args.format or ("pcap" if args.output.endswith(".pcap") else "pcapng")
     count = simulate(args.name, args.output, fmt, args.frames)

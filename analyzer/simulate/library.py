@@ -90,9 +90,13 @@ BUILDERS: dict[str, Callable[..., Scenario]] = {
     "ht-roam": ht_roam,
 }
 BENCH = "bench-mix"
+BENCH_CONTROL = "bench-control-mix"
+BENCH_MIXES = {BENCH: "default", BENCH_CONTROL: "control"}  # scenario -> bench_mix's `mix`
 SCENARIOS: dict[str, str] = {
     **{name: (make.__doc__ or "").split("\n")[0] for name, make in BUILDERS.items()},
     BENCH: "~1 M frames: beacons, CCMP data, control, probes and a few dozen complete roams",
+    BENCH_CONTROL: "~1 M frames: 30 % control (ACK, Block Ack, RTS/CTS), 29 % CCMP data, "
+                   "16 % clear data, beacons, probes and a few dozen complete roams",
 }
 
 
@@ -104,11 +108,11 @@ def simulate(
 ) -> int:
     """Write scenario ``name`` (``psk-roam`` or ``psk_roam``...) to ``path``; return the count.
 
-    ``frames`` sizes ``bench-mix`` (default 1 M) and is ignored by the other scenarios.
+    ``frames`` sizes ``bench-mix`` and ``bench-control-mix`` (default 1 M), ignored by the others.
     """
     key = name.replace("_", "-")
-    if key == BENCH:
-        mix = bench_mix(frames or 1_000_000)
+    if key in BENCH_MIXES:
+        mix = bench_mix(frames or 1_000_000, mix=BENCH_MIXES[key])
         return write_capture(path, mix, fmt="pcapng" if fmt == "pcapng" else "pcap")
     if key not in BUILDERS:
         raise ValueError(f"unknown scenario {name!r}; one of {sorted(SCENARIOS)}")

@@ -225,3 +225,18 @@ def test_bench_mix_has_the_advertised_shares_and_complete_roams() -> None:
     assert 0.2 < share[0x80] < 0.3 and 0.5 < share[0x88] < 0.6
     assert 0.12 < sum(share.get(k, 0) for k in (0xD4, 0xB4, 0xC4)) < 0.18
     assert sum(1 for f in frames if f[1][24] == 0x20) >= 2  # reassociation requests
+
+
+def test_control_mix_has_the_advertised_shares_and_answers_its_data() -> None:
+    frames = list(bench_mix(40_000, mix="control"))
+    assert len(frames) == 40_000
+    assert [t for t, _ in frames] == sorted(t for t, _ in frames)
+    kinds = [f[24] for _, f in frames]
+    share = {k: kinds.count(k) / len(kinds) for k in set(kinds)}
+    assert 0.27 < sum(share.get(k, 0) for k in (0xD4, 0x94, 0xB4, 0xC4)) < 0.33
+    assert share[0x94] > 0.03  # Block Acks
+    protected = sum(1 for _, f in frames if f[24] == 0x88 and f[25] & 0x40) / len(frames)
+    assert 0.26 < protected < 0.32
+    answered = sum(1 for (_, a), (_, b) in zip(frames, frames[1:], strict=False)
+                   if a[24] == 0x88 and b[24] in (0xD4, 0x94) and b[28:34] == a[34:40])
+    assert answered > 0.1 * len(frames)  # an ACK or Block Ack to the data frame's transmitter
