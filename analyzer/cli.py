@@ -98,8 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--out", metavar="DIR", help="write roams/frames/findings .csv there")
     analyze.add_argument("--quiet", action="store_true", help="no progress display")
     analyze.add_argument("--charts", metavar="DIR", help="write the charts there as PNG and SVG")
-    analyze.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
-                         help="processes decoding one large capture (default: the cores)")
+    analyze.add_argument("--jobs", type=int, default=None, metavar="N",
+                         help="processes decoding one large capture (default: 1 with the "
+                         "compiled core, faster alone than feeding workers' results through "
+                         "Python; the cores on the pure path), or analysing the files of a "
+                         "directory (default: the cores)")
     analyze.add_argument("--sensors", action="store_true",
                          help="a directory or glob: its files are sensors of one site (merged), "
                          "not independent captures")
@@ -241,6 +244,16 @@ def _offset(text: str) -> tuple[str, float]:
     if not sep or not name or not math.isfinite(seconds):
         raise AnalyzerError(f"--offset wants SENSOR=SECONDS (e.g. b.pcap=2.5), not {text!r}")
     return name, seconds
+
+
+def _capture_jobs(asked: int | None) -> int:
+    """Processes for one capture: as asked, else 1 when the compiled core runs (its loop keeps
+    the per-frame tables; workers' results are fed through Python), else the cores."""
+    if asked is not None:
+        return max(1, asked)
+    from analyzer import _core
+
+    return 1 if _core.core() is not None else os.cpu_count() or 1
 
 
 def _offsets(args: argparse.Namespace, sources: Sequence[str], what: str = "captures"
@@ -465,12 +478,12 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
         check_output(args.captures, args.annotate)
     _refuse_analyze_outputs(args, args.captures)
     from analyzer.report.jsonout import analysis_document, only_station
-    from analyzer.report.progress import progress_sink
+    from analyzer.report.progress import progress_display
     from analyzer.run.dispatch import run
 
     frame_rows: list[dict[str, Any]] = []
-    progress = progress_sink(quiet=args.quiet, sources=args.captures)
-    sinks: list[Any] = [progress]
+    progress = progress_display(quiet=args.quiet, sources=args.captures)
+    sinks: list[Any] = []
     charts = _chart_collector(args, sinks)
     if args.out:
         sinks.append(_row_collector(frame_rows))
@@ -478,7 +491,7 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
     _check_decrypt_out(args, inputs)
     try:
         analysis = run(args.captures, sinks=[s for s in sinks if s is not None], **inputs,
-                       jobs=max(1, args.jobs), offsets=_offsets(args, args.captures),
+                       jobs=_capture_jobs(args.jobs), offsets=_offsets(args, args.captures),
                        engine=args.engine, decrypt_out=args.decrypt_out)
     finally:  # errors and Ctrl-C too: the cursor is shown again before anything is printed
         if progress is not None:
@@ -549,7 +562,7 @@ def _analyze_many(args: argparse.Namespace, out: TextIO) -> int:
         for note in (n for r in results for n in r.notes):
             print(f"roam-analyzer: note: {note}", file=sys.stderr)
     else:
-        results = run_many(sites, max(1, args.jobs), options)
+        results = run_many(sites, max(1, args.jobs or os.cpu_count() or 1), options)
     document = combine(results, names)
     if args.sta:
         document = only_station(document, args.sta)

@@ -1,6 +1,8 @@
 """A progress display on stderr for long runs: only on a terminal, only after ~2 s.
 
-For files it shows the bytes read of all of them, the percentage and the time left; it is
+For files it shows the bytes read of all of them, the percentage and the time left, read from
+the reader's file offsets by a thread every `interval_s`: it is no frame sink, so the engine
+keeps its lean path (and the compiled core its per-frame tables) on a terminal too. It is
 stopped (the cursor shown again) by `close()`, which the command line calls before printing any
 result and on every way out, errors and Ctrl-C included."""
 
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-import time
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -17,33 +19,39 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
 DELAY_S = 2.0
-EVERY = 4096
+INTERVAL_S = 0.25
 
 
 class FileProgress:
-    """A frame sink that shows how far the reading of `sources` has come."""
+    """Shows how far the reading of `sources` has come, once `start`ed, until `close`."""
 
     def __init__(self, sources: Sequence[str], console: Console, delay_s: float = DELAY_S,
-                 every: int = EVERY) -> None:
+                 interval_s: float = INTERVAL_S) -> None:  # fmt: skip
         self.files = [os.path.realpath(s) for s in sources if s != "-" and os.path.isfile(s)]
         self.total = sum(os.path.getsize(f) for f in self.files) or None
-        self.console, self.delay_s, self.every = console, delay_s, every
-        self.start = time.monotonic()
-        self.frames = 0
+        self.console, self.delay_s, self.interval_s = console, delay_s, interval_s
         self.bar: Progress | None = None
         self.task: Any = None
         self._fds: list[int] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
-    def __call__(self, _capture: int, _frame: Any) -> None:
-        self.frames += 1
-        if self.frames % self.every:
+    def start(self) -> FileProgress:
+        self._thread = threading.Thread(target=self._show, name="progress", daemon=True)
+        self._thread.start()
+        return self
+
+    def _show(self) -> None:
+        if self._stop.wait(self.delay_s):
             return
-        if self.bar is None:
-            if time.monotonic() - self.start < self.delay_s:
-                return
-            self._open()
+        self._open()
         assert self.bar is not None
-        self.bar.update(self.task, completed=self.bytes_read(), frames=self.frames)
+        while not self._stop.wait(self.interval_s):
+            self.update()
+
+    def update(self) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=self.bytes_read())
 
     def _open(self) -> None:
         from rich.progress import (
@@ -57,9 +65,9 @@ class FileProgress:
             TimeRemainingColumn,
         )
 
-        columns: list[Any] = [SpinnerColumn(), TextColumn("{task.fields[frames]:,} frames")]
+        columns: list[Any] = [SpinnerColumn(), TextColumn("reading")]
         if self.total and self.bytes_read() == 0:
-            self.total = None  # decoded by worker processes: this process reads no bytes
+            self.total = None  # decoded by worker processes (or not read yet): elapsed time
         if self.total:
             columns += [BarColumn(), DownloadColumn(), TaskProgressColumn(),
                         TimeRemainingColumn()]
@@ -67,13 +75,13 @@ class FileProgress:
             columns.append(TimeElapsedColumn())
         self.bar = Progress(*columns, console=self.console, transient=True)
         self.bar.start()
-        self.task = self.bar.add_task("read", total=self.total, frames=self.frames)
+        self.task = self.bar.add_task("read", total=self.total)
 
     def bytes_read(self) -> int:
         """Where the reader's file descriptors are in the captures (Linux /proc; else 0)."""
         if not self.total:
             return 0
-        if self._fds is None:
+        if not self._fds:  # (the reader may not have opened them yet)
             self._fds = _fds_of(self.files)
         done = 0
         for fd in self._fds:
@@ -85,6 +93,9 @@ class FileProgress:
 
     def close(self) -> None:
         """Stop the display and show the cursor again (idempotent)."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join()
         if self.bar is not None:
             self.bar.stop()
             self.bar = None
@@ -106,10 +117,10 @@ def _fds_of(files: Sequence[str]) -> list[int]:
     return found
 
 
-def progress_sink(quiet: bool = False, sources: Sequence[str] = ()) -> FileProgress | None:
+def progress_display(quiet: bool = False, sources: Sequence[str] = ()) -> FileProgress | None:
     """The progress display for reading `sources`, or None (no terminal, or --quiet)."""
     if quiet or not sys.stderr.isatty():
         return None
     from rich.console import Console  # only on a terminal: `analyze` starts without rich
 
-    return FileProgress(sources, Console(stderr=True))
+    return FileProgress(sources, Console(stderr=True)).start()
