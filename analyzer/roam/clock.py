@@ -6,7 +6,9 @@ its start (data gap, handoff, ACK to ACK) none either.
 Frames captured a few microseconds out of order are common (n-02.cap has dozens, all under
 15 µs), so only a step back of more than BACK_NS counts. Forward, a silence cannot be told from
 a clock stepped ahead (filtered captures are quiet for a minute: wpa-eap-tls.pcap); only a gap
-longer than FORWARD_S is one, and is said to be either.
+longer than FORWARD_S is one, and is said to be either. The test itself, `ts < last - BACK_NS or
+ts - last > forward`, is written out where it runs for every frame (Tracker._clock and
+data_seen, the partition driver, the compiled tables).
 """
 
 from __future__ import annotations
@@ -21,11 +23,6 @@ NEVER = 1 << 62  # no jump is looked for (the partition driver looks for the tra
 
 CODE = "CLOCK_JUMP"
 _SAID = "the capture's clock "  # how every reason a jump gives begins
-
-
-def jumped(last_ts: int, ts: int, forward_ns: int) -> bool:
-    """A jump between a frame at `last_ts` and the next at `ts`."""
-    return ts < last_ts - BACK_NS or ts - last_ts > forward_ns
 
 
 def why(last_index: int, last_ts: int, index: int, ts: int) -> str:
