@@ -47,9 +47,14 @@ cdef uint32_t MAX_RECORD = 0x4000000
 cdef int64_t NS = 1000000000
 
 
-# --- CRC-32 (IEEE 802.3, as zlib.crc32), slice-by-8 ------------------------------------------
+# --- CRC-32 (IEEE 802.3, as zlib.crc32): PCLMULQDQ folding where the CPU has it, slice-by-8 --
+
+cdef extern from "crc_fold.h":
+    int crc_fold_ready() nogil
+    uint32_t crc_fold(const uint8_t* buf, size_t length, uint32_t crc) nogil
 
 cdef uint32_t _crc_table[8][256]
+cdef bint _crc_folds = crc_fold_ready()
 
 
 cdef void _crc_init() noexcept:
@@ -72,6 +77,12 @@ _crc_init()
 cdef inline uint32_t _crc32(const uint8_t* p, Py_ssize_t n) noexcept nogil:
     cdef uint32_t c = ~(<uint32_t>0)
     cdef uint32_t a, b
+    cdef Py_ssize_t folded
+    if _crc_folds and n >= 64:
+        folded = n & ~(<Py_ssize_t>15)
+        c = crc_fold(p, folded, c)
+        p += folded
+        n -= folded
     while n >= 8:
         a = c ^ (<uint32_t>p[0] | <uint32_t>p[1] << 8 | <uint32_t>p[2] << 16
                  | <uint32_t>p[3] << 24)
@@ -89,9 +100,20 @@ cdef inline uint32_t _crc32(const uint8_t* p, Py_ssize_t n) noexcept nogil:
     return ~c
 
 
-def crc32(const uint8_t[::1] data not None) -> int:
-    """zlib.crc32(data) (for tests)."""
-    return _crc32(&data[0] if data.shape[0] else NULL, data.shape[0])
+def crc32(const uint8_t[::1] data not None, bint fold=True) -> int:
+    """zlib.crc32(data) (for tests; fold=False: the table alone, as on a CPU without PCLMULQDQ)."""
+    global _crc_folds
+    cdef bint was = _crc_folds
+    _crc_folds = was and fold
+    try:
+        return _crc32(&data[0] if data.shape[0] else NULL, data.shape[0])
+    finally:
+        _crc_folds = was
+
+
+def crc_folds() -> bool:
+    """Whether CRC-32 runs folded with PCLMULQDQ on this CPU."""
+    return _crc_folds
 
 
 # --- the buffered source ---------------------------------------------------------------------
@@ -101,23 +123,47 @@ cdef class _Source:
 
     cdef bytearray buf
     cdef Py_ssize_t pos, end, cap
-    cdef object read1
+    cdef object readinto, read1
 
     def __cinit__(self, stream):
         self.buf = bytearray(BUFSIZE)
         self.cap = BUFSIZE
         self.pos = self.end = 0
-        # read1: what the stream has buffered, else at most one raw read, so a pipe's records
-        # come as they arrive (BufferedReader.readinto1 would block for more when it had some)
+        # readinto straight into the buffer (a raw file: one read(2), no copy; the capture
+        # layer's _Prefixed: one read1 of a pipe, so its records come as they arrive); else
+        # read1 and a copy
+        self.readinto = getattr(stream, "readinto", None)
         self.read1 = getattr(stream, "read1", None) or stream.read
 
     cdef inline const uint8_t* at(self, Py_ssize_t off) noexcept:
         return <const uint8_t*>PyByteArray_AS_STRING(self.buf) + off
 
+    cdef Py_ssize_t fill(self) except -1:
+        """One read into buf[end:cap]; returns how many bytes came (0: EOF)."""
+        cdef Py_ssize_t got, room = self.cap - self.end
+        if self.readinto is not None:
+            view = memoryview(self.buf)[self.end:self.cap]
+            try:
+                got = self.readinto(view) or 0
+            finally:
+                view.release()
+        else:
+            chunk = self.read1(room)
+            if chunk is not None and type(chunk) is not bytes:
+                chunk = bytes(chunk)
+            got = len(chunk) if chunk else 0
+            if 0 < got <= room:
+                memcpy(PyByteArray_AS_STRING(self.buf) + self.end, PyBytes_AS_STRING(chunk), got)
+        if got > room:
+            raise ValueError("the stream returned more than asked")
+        if got > 0:
+            self.end += got
+        return got if got > 0 else 0
+
     cdef Py_ssize_t want(self, Py_ssize_t need) except -1:
         """Make up to `need` bytes from `pos` available; returns how many are (< need: EOF)."""
         cdef Py_ssize_t have = self.end - self.pos
-        cdef Py_ssize_t got, grow
+        cdef Py_ssize_t grow
         if have >= need:
             return need
         if self.pos:
@@ -136,16 +182,8 @@ cdef class _Source:
                     grow = need + BUFSIZE
                 PyByteArray_Resize(self.buf, grow)
                 self.cap = grow
-            chunk = self.read1(self.cap - self.end)
-            if chunk is not None and type(chunk) is not bytes:
-                chunk = bytes(chunk)
-            got = len(chunk) if chunk else 0
-            if got <= 0:
+            if self.fill() == 0:
                 break
-            if got > self.cap - self.end:
-                raise ValueError("read1 returned more than asked")
-            memcpy(PyByteArray_AS_STRING(self.buf) + self.end, PyBytes_AS_STRING(chunk), got)
-            self.end += got
         return min(self.end - self.pos, need)
 
 

@@ -94,7 +94,7 @@ def _open_source(source: str | os.PathLike | BinaryIO, name: str | None) -> tupl
             return sys.stdin.buffer, name or "<stdin>", False
         label = name or str(path)
         try:
-            return open(path, "rb"), label, True
+            return open(path, "rb", buffering=0), label, True  # readers read straight into theirs
         except FileNotFoundError:
             raise CaptureError(f"{label}: no such file") from None
         except IsADirectoryError:
@@ -163,9 +163,11 @@ def open_capture(source: str | os.PathLike | BinaryIO, name: str | None = None) 
     # The compiled readers when built and not switched off; a gzip stream keeps the Python
     # readers, whose read sizes decide whether a broken stream's tail is reached at all.
     compiled = None if compressed else _core.core()
-    if compiled is not None:
+    if compiled is not None:  # reads into its own buffer: no Python buffer between
         reader = compiled.pcap_records if fmt == "pcap" else compiled.pcapng_records
-    records = reader(io.BufferedReader(raw, _BUFFER), info, on_end)
+        records = reader(raw, info, on_end)
+    else:
+        records = reader(io.BufferedReader(raw, _BUFFER), info, on_end)
     next(records)
     return Capture(info, records, close)
 

@@ -336,6 +336,19 @@ def test_crc32_is_zlib(data: bytes) -> None:
     from analyzer._core import _core as compiled
 
     assert compiled.crc32(data) == zlib.crc32(data)
+    assert compiled.crc32(data, fold=False) == zlib.crc32(data)
+
+
+@needs_core
+def test_crc32_folded_and_by_table_agree_at_every_length_around_the_fold_sizes() -> None:
+    """PCLMULQDQ folding takes the multiple-of-16 head of frames of 64 bytes and more; the
+    table the rest (and everything on a CPU without it)."""
+    from analyzer._core import _core as compiled
+
+    rng = random.Random(18)
+    for n in [*range(0, 300), *(rng.randrange(300, 9000) for _ in range(300))]:
+        data = rng.randbytes(n)
+        assert compiled.crc32(data) == compiled.crc32(data, fold=False) == zlib.crc32(data), n
 
 
 @needs_core
