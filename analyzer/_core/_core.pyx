@@ -24,10 +24,11 @@ never reads past what the stream gave it; a length field that lies costs what th
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_Resize
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem
+from cpython.list cimport PyList_GET_ITEM
 from cpython.object cimport PyObject
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
-from libc.string cimport memcmp, memcpy, memmove
+from libc.string cimport memcmp, memcpy, memmove, memset
 
 from analyzer.capture import pcap as _pcap
 from analyzer.capture import pcapng as _pcapng
@@ -745,6 +746,26 @@ cdef object _pn_fields(const uint8_t* d, Py_ssize_t it_len, Py_ssize_t at, Py_ss
     return pn, h[3] >> 6, tid, (d[p] | d[p + 1] << 8) >> 4, mic
 
 
+DEF MEMO_SLOTS = 1024  # a power of two
+
+
+cdef inline uint64_t _key_hash(const uint8_t* p, Py_ssize_t n) noexcept:
+    """A quick 64-bit hash of a memo key (equal keys are compared in full on a hit)."""
+    cdef uint64_t h = 0x9E3779B97F4A7C15ULL ^ <uint64_t>n
+    cdef uint64_t w
+    while n >= 8:
+        memcpy(&w, p, 8)
+        h = (h ^ w) * 0xFF51AFD7ED558CCDULL
+        h ^= h >> 32
+        p += 8
+        n -= 8
+    w = 0
+    if n > 0:
+        memcpy(&w, p, n)
+    h = (h ^ w) * 0xC4CEB9FE1A85EC53ULL
+    return h ^ (h >> 29)
+
+
 cdef class _Lean:
     """data_fields, beacon_fields and ack_receiver of analyzer.dot11.decode, on a pointer."""
 
@@ -753,25 +774,60 @@ cdef class _Lean:
     cdef object out
     cdef Py_ssize_t body_off, body_len  # a beacon's body after the TSF (beacon_head)
     cdef object body  # those bytes (beacon_elements)
+    # The memo's entries by a hash of their key, so a frame finds its entry without a bytes
+    # object: valid while `gen` is the slot's, and `gen` moves on whenever Python decodes a
+    # frame (the only time the memo changes: `decoded`)
+    cdef uint64_t gen
+    cdef uint64_t slot_hash[MEMO_SLOTS]
+    cdef uint64_t slot_gen[MEMO_SLOTS]
+    cdef list slot_key, slot_ent
 
     def __cinit__(self, memo, beacon_kind, after_tsf, errors):
         self.memo = memo
         self.beacon_kind = beacon_kind
         self.after_tsf = after_tsf
         self.errors = errors
+        self.gen = 1
+        memset(self.slot_gen, 0, sizeof(self.slot_gen))
+        self.slot_key = [None] * MEMO_SLOTS
+        self.slot_ent = [None] * MEMO_SLOTS
+
+    cdef object decoded(self, object decode, object rec):
+        """decode(rec), which may teach the memo: every slot is forgotten."""
+        self.gen += 1
+        return decode(rec)
 
     cdef object entry(self, const uint8_t* d, Py_ssize_t n, Py_ssize_t it_len):
         """The memo entry for these bytes whose prefix matches, else None."""
         cdef Py_ssize_t stop = it_len + 22
+        cdef Py_ssize_t klen
         cdef PyObject* hit
-        cdef object ent, prefix
+        cdef object ent, prefix, key
+        cdef uint64_t h
+        cdef size_t slot
         if stop > n:
             stop = n
-        key = PyBytes_FromStringAndSize(<char*>d + 16, stop - 16 if stop > 16 else 0)
+        klen = stop - 16 if stop > 16 else 0
+        h = _key_hash(d + 16, klen)
+        slot = h & (MEMO_SLOTS - 1)
+        if self.slot_gen[slot] == self.gen and self.slot_hash[slot] == h:
+            key = <object>PyList_GET_ITEM(self.slot_key, slot)
+            if (PyBytes_GET_SIZE(key) == klen
+                    and memcmp(PyBytes_AS_STRING(key), d + 16, klen) == 0):
+                ent = <object>PyList_GET_ITEM(self.slot_ent, slot)
+                return self.matching(ent, d, n)
+        key = PyBytes_FromStringAndSize(<char*>d + 16, klen)
         hit = PyDict_GetItem(self.memo, key)
         if hit == NULL:
             return None
         ent = <object>hit
+        self.slot_key[slot] = key
+        self.slot_ent[slot] = ent
+        self.slot_hash[slot] = h
+        self.slot_gen[slot] = self.gen
+        return self.matching(ent, d, n)
+
+    cdef inline object matching(self, object ent, const uint8_t* d, Py_ssize_t n):
         prefix = <object>PyTuple_GET_ITEM(ent, 0)
         if (PyBytes_GET_SIZE(prefix) > n
                 or memcmp(PyBytes_AS_STRING(prefix), d, PyBytes_GET_SIZE(prefix)) != 0):
@@ -1531,6 +1587,7 @@ def run_capture(engine, capture, collect, count_malformed):
                         results, tables.results = tables.results, None
                         tables.sync_out()
                         rd.flush()
+                        lean_fields.gen += 1  # Python runs: the memo may change
                         collect(analysis, judge, results, on_result)
                     continue
                 tables.sync_out()  # Python takes this frame
@@ -1548,13 +1605,14 @@ def run_capture(engine, capture, collect, count_malformed):
                                             <object>PyTuple_GET_ITEM(fields, 3))
                     if results:
                         rd.flush()
+                        lean_fields.gen += 1  # Python runs: the memo may change
                         collect(analysis, judge, results, on_result)
                     continue
                 if r == LEAN_FCS:
                     item = malformed(rd.index, rd.cur_ts, rd.cur_gid, "link", "FCS mismatch")
                 else:
                     rd.flush()
-                    item = decode(rd.record())
+                    item = lean_fields.decoded(decode, rd.record())
             elif kind == lean_beacon and lt == 127:
                 r = lean_fields.beacon_head(d, n)
                 if r == LEAN_FIELDS:
@@ -1568,32 +1626,34 @@ def run_capture(engine, capture, collect, count_malformed):
                         tables.learned(fields, lean_fields.body, elements)
                     if results:
                         rd.flush()
+                        lean_fields.gen += 1  # Python runs: the memo may change
                         collect(analysis, judge, results, on_result)
                     continue
                 if r == LEAN_FCS:
                     item = malformed(rd.index, rd.cur_ts, rd.cur_gid, "link", "FCS mismatch")
                 else:
                     rd.flush()
-                    item = decode(rd.record())
+                    item = lean_fields.decoded(decode, rd.record())
             elif kind == lean_ack and lt == 127:
                 r = lean_fields.ack(d, n)
                 if r == LEAN_FIELDS:
                     results = ack_seen(rd.cur_ts, rd.index, lean_fields.out)
                     if results:
                         rd.flush()
+                        lean_fields.gen += 1  # Python runs: the memo may change
                         collect(analysis, judge, results, on_result)
                     continue
                 rd.flush()
-                item = decode(rd.record())
+                item = lean_fields.decoded(decode, rd.record())
                 if tables is not None:
                     tables.learn_block_ack(d, n, item)
             elif kind == K_PROBE_REQ and lt == 127 and tables is not None:
                 rd.flush()
-                item = decode(rd.record())
+                item = lean_fields.decoded(decode, rd.record())
                 tables.learn_probe_req(d, n, item)
             else:
                 rd.flush()
-                item = decode(rd.record())
+                item = lean_fields.decoded(decode, rd.record())
             if item is None:
                 continue
             rd.flush()
@@ -1606,6 +1666,7 @@ def run_capture(engine, capture, collect, count_malformed):
                     sink(0, item)
             results = tracker_feed(item)
             if results:
+                lean_fields.gen += 1  # Python runs: the memo may change
                 collect(analysis, judge, results, on_result)
     finally:
         if tables is not None:

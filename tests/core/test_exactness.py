@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import json
 import random
 import struct
 import zlib
@@ -487,3 +488,31 @@ def test_records_larger_than_the_buffer_identical() -> None:
         assert_same_records(blob)
         for cut in (len(blob) - 1, len(blob) // 2, 700_000, 600_020):
             assert_same_records(blob[:cut])
+
+
+def _pcap_records(blob: bytes) -> list[tuple[int, int]]:
+    """(offset of the frame, its captured length) of every record of a little-endian pcap."""
+    out, pos = [], 24
+    while pos + 16 <= len(blob):
+        caplen = struct.unpack_from("<I", blob, pos + 8)[0]
+        out.append((pos + 16, caplen))
+        pos += 16 + caplen
+    return out
+
+
+@needs_core
+def test_memo_entries_that_change_under_the_same_key_identical(tmp_path: Path) -> None:
+    """The core finds the decoder's memo entries by a hash of their key; when the memo changes
+    (every other frame differs from its neighbour only in radiotap's pad octet, before the
+    key: each one replaces the entry the other taught), it must follow."""
+    from analyzer.simulate.library import simulate
+
+    path = tmp_path / "mix.pcap"
+    simulate("bench-mix", str(path), fmt="pcap", frames=4000)
+    buf = bytearray(path.read_bytes())
+    for i, (at, caplen) in enumerate(_pcap_records(bytes(buf))):
+        if i % 2 and caplen > 8:
+            buf[at + 1] = 1
+    path.write_bytes(bytes(buf))
+    doc = json.loads(assert_same(path))
+    assert doc["roams"] and doc["captures"][0]["frames"] == 4000
