@@ -727,26 +727,43 @@ cdef enum:
     LEAN_FCS = 2      # an FCS mismatch: the Malformed decode would give
 
 
-cdef object _pn_fields(const uint8_t* d, Py_ssize_t it_len, Py_ssize_t at, Py_ssize_t end):
-    """analyzer.dot11.protected.ccmp_at and analyzer.dot11.decode.pn_fields on a pointer:
-    (PN, key ID, TID or None, sequence number, MIC), or None for no CCMP/GCMP header."""
-    cdef uint64_t pn, mic = 0
+cdef struct PnFields:
+    # analyzer.dot11.protected.ccmp_at and analyzer.dot11.decode.pn_fields: the PN, key ID,
+    # TID (-1: none), sequence number and MIC of a CCMP/GCMP frame
+    uint64_t pn, mic
+    int key_id, tid, seq
+
+
+cdef bint _pn_fields(const uint8_t* d, Py_ssize_t it_len, Py_ssize_t at, Py_ssize_t end,
+                     PnFields* out) noexcept:
+    """False for no CCMP/GCMP header."""
+    cdef uint64_t mic = 0
     cdef int i
+    cdef Py_ssize_t p
     cdef const uint8_t* h = d + at
     if end - at < 16:
-        return None
+        return False
     if not h[3] & 0x20 or h[2] or h[1] == ((h[0] | 0x20) & 0x7F):
-        return None
-    pn = (<uint64_t>h[0] | <uint64_t>h[1] << 8 | <uint64_t>h[4] << 16 | <uint64_t>h[5] << 24
-          | <uint64_t>h[6] << 32 | <uint64_t>h[7] << 40)
+        return False
+    out.pn = (<uint64_t>h[0] | <uint64_t>h[1] << 8 | <uint64_t>h[4] << 16
+              | <uint64_t>h[5] << 24 | <uint64_t>h[6] << 32 | <uint64_t>h[7] << 40)
     for i in range(8):
         mic |= <uint64_t>d[end - 8 + i] << (8 * i)
+    out.mic = mic
     p = it_len + 22
-    tid = d[p + 2] & 0x0F if d[it_len] & 0x80 else None
-    return pn, h[3] >> 6, tid, (d[p] | d[p + 1] << 8) >> 4, mic
+    out.tid = d[p + 2] & 0x0F if d[it_len] & 0x80 else -1
+    out.key_id = h[3] >> 6
+    out.seq = (d[p] | d[p + 1] << 8) >> 4
+    return True
+
+
+cdef object _pn_tuple(PnFields* f):
+    """The PN fields as decode.pn_fields gives them."""
+    return (f.pn, f.key_id, None if f.tid < 0 else f.tid, f.seq, f.mic)
 
 
 DEF MEMO_SLOTS = 1024  # a power of two
+DEF PN_SLOTS = 256  # a power of two
 
 
 cdef inline uint64_t _key_hash(const uint8_t* p, Py_ssize_t n) noexcept:
@@ -772,6 +789,8 @@ cdef class _Lean:
     cdef dict memo
     cdef object beacon_kind, after_tsf, errors
     cdef object out
+    cdef bint has_pn  # data: `out` is (fc_flags, A1, A2, subtype), then these PN fields
+    cdef PnFields pn
     cdef Py_ssize_t body_off, body_len  # a beacon's body after the TSF (beacon_head)
     cdef object body  # those bytes (beacon_elements)
     # The memo's entries by a hash of their key, so a frame finds its entry without a bytes
@@ -853,6 +872,7 @@ cdef class _Lean:
         elif n - it_len < hlen:
             return LEAN_FULL
         extra = ent[11]
+        self.has_pn = False
         if extra is not None:
             p = it_len + <Py_ssize_t>extra
             if _eapol_llc(d, n, p):
@@ -862,10 +882,14 @@ cdef class _Lean:
         at = ent[13]
         self.out = ent[12]
         if at is not None:
-            pn = _pn_fields(d, it_len, it_len + <Py_ssize_t>at, end)
-            if pn is not None:
-                self.out = (*self.out, pn)
+            self.has_pn = _pn_fields(d, it_len, it_len + <Py_ssize_t>at, end, &self.pn)
         return LEAN_FIELDS
+
+    cdef object data_fields(self):
+        """After data(): the fields as decode.data_fields gives them."""
+        if self.has_pn:
+            return (*self.out, _pn_tuple(&self.pn))
+        return self.out
 
     cdef int beacon(self, const uint8_t* d, Py_ssize_t n) except -1:
         cdef int r = self.beacon_head(d, n)
@@ -953,13 +977,19 @@ cdef class _Tables:
     # read), and the frames and ACKs taken here not yet added to its counters (`dirty`)
     cdef int64_t now, hold_due, next_sweep
     cdef int64_t last_ts, back_ns, forward_ns  # the previous frame's time, the jump limits
-    cdef object last_index_obj  # the previous frame's index
+    cdef Py_ssize_t last_index_c  # the previous frame's index (when `dirty`)
     cdef bint last_index  # ... not 0
     cdef Py_ssize_t frames, acks
     cdef bint stale, dirty, off
     cdef object results  # a fast path's results for the loop to collect (a PN_REUSE)
     cdef dict pn_last, pn_pending
     cdef object pn_seen
+    # pn_last's lists by the identity of (TA, RA) and the TID, valid while `gen` is the
+    # slot's; `gen` moves on whenever Python may have run (sync_out, PnTracker.seen)
+    cdef uint64_t gen
+    cdef uint64_t pn_slot_gen[PN_SLOTS]
+    cdef int pn_slot_tid[PN_SLOTS]
+    cdef list pn_slot_ta, pn_slot_ra, pn_slot_list
     cdef object ack_window
     cdef Py_ssize_t max_unacked, max_bssids
     # Block Acks: radiotap after the TSFT + FC..TA of one that decoded in full -> (radiotap's
@@ -984,6 +1014,11 @@ cdef class _Tables:
         self.pn_last = tracker._pn._last
         self.pn_pending = tracker._pn._pending
         self.pn_seen = tracker._pn.seen
+        self.gen = 1
+        memset(self.pn_slot_gen, 0, sizeof(self.pn_slot_gen))
+        self.pn_slot_ta = [None] * PN_SLOTS
+        self.pn_slot_ra = [None] * PN_SLOTS
+        self.pn_slot_list = [None] * PN_SLOTS
         self.stations = tracker._stations
         self.unacked = tracker._unacked
         self.bss = tracker._bss
@@ -1031,8 +1066,7 @@ cdef class _Tables:
             self.hold_due = tracker._hold_due
             self.next_sweep = tracker._next_sweep
             self.last_ts = tracker._last_ts
-            self.last_index_obj = tracker._last_index
-            self.last_index = bool(self.last_index_obj)
+            self.last_index = bool(tracker._last_index)
             self.back_ns = tracker._back_ns
             self.forward_ns = tracker._forward_ns
         except OverflowError:
@@ -1050,7 +1084,7 @@ cdef class _Tables:
             tracker = self.tracker
             tracker._now = self.now
             tracker._last_ts = self.last_ts
-            tracker._last_index = self.last_index_obj
+            tracker._last_index = self.last_index_c
             if self.frames:
                 tracker.frames = tracker.frames + self.frames
             if self.acks:
@@ -1058,16 +1092,17 @@ cdef class _Tables:
             self.frames = self.acks = 0
             self.dirty = False
         self.stale = True
+        self.gen += 1
         return 0
 
-    cdef bint clock(self, object ts, object index) except -1:
+    cdef bint clock(self, object ts, Py_ssize_t index) except -1:
         """Tracker._clock(ts, out, index) when it has nothing to do: no jump of the clock
         since the last frame, no deadline due. True with `_now` and the last frame's time
         and index advanced."""
         cdef int64_t t, now
         if self.stale:
             self.sync_in()
-        if self.off or type(ts) is not int or type(index) is not int or not index:
+        if self.off or type(ts) is not int or index <= 0:
             return False
         try:
             t = ts
@@ -1083,8 +1118,8 @@ cdef class _Tables:
             return False
         self.now = now
         self.last_ts = t
-        self.last_index_obj = index
-        self.last_index = index != 0
+        self.last_index_c = index
+        self.last_index = True
         self.dirty = True
         return True
 
@@ -1092,11 +1127,11 @@ cdef class _Tables:
         self.frames += 1
         return 0
 
-    cdef bint fast(self, int kind, object ts, object index, object interface,
+    cdef bint fast(self, int kind, object ts, Py_ssize_t index, object interface,
                    const uint8_t* d, Py_ssize_t n, _Lean lean) except -1:
         """The frame of this kind (radiotap) done here, or False: Python takes it."""
         if kind == K_DATA:
-            return lean.data(d, n) == LEAN_FIELDS and self.data(ts, index, lean.out)
+            return lean.data(d, n) == LEAN_FIELDS and self.data(ts, index, lean)
         if kind == K_BEACON:
             return lean.beacon_head(d, n) == LEAN_FIELDS and self.beacon(
                 ts, index, lean.out, d + lean.body_off, lean.body_len)
@@ -1113,14 +1148,14 @@ cdef class _Tables:
             del self.unacked[tx]
         return 0
 
-    cdef bint data(self, object ts, object index, object fields) except -1:
+    cdef bint data(self, object ts, Py_ssize_t index, _Lean lean) except -1:
         """Tracker.data_seen(ts, index, *fields): fields are (fc_flags, A1, A2, subtype) and,
-        for a CCMP/GCMP frame, its PN fields."""
+        for a CCMP/GCMP frame, its PN fields (lean.pn)."""
         cdef int fc_flags, subtype, act
         cdef bint from_ap
         cdef Py_UCS4 c
-        cdef Py_ssize_t size = PyTuple_GET_SIZE(fields)
-        if size != 4 and size != 5:
+        cdef object fields = lean.out
+        if PyTuple_GET_SIZE(fields) != 4:
             return False
         fc = <object>PyTuple_GET_ITEM(fields, 0)
         addr1 = <object>PyTuple_GET_ITEM(fields, 1)
@@ -1174,8 +1209,8 @@ cdef class _Tables:
                             return False
                         act = 2
         self.counted()
-        if size == 5:
-            self.pn_step(addr2, addr1, fc, index, <object>PyTuple_GET_ITEM(fields, 4))
+        if lean.has_pn:
+            self.pn_step(addr2, addr1, fc, index, &lean.pn)
         if act == 0:
             self.drop_pending(addr2)
             return True
@@ -1190,33 +1225,48 @@ cdef class _Tables:
             st.current_bssid = bssid
         return True
 
-    cdef int pn_step(self, object ta, object ra, object fc, object index,
-                     object pn) except -1:
+    cdef int pn_step(self, object ta, object ra, object fc, Py_ssize_t index,
+                     PnFields* pn) except -1:
         """Tracker._pn_seen: PnTracker.seen inline for a PN above the last one of its
         (transmitter, receiver, TID) or under another key with no restart pending; else the
         Python method. A PN_REUSE it finds becomes this frame's result."""
+        cdef object last = None
+        cdef size_t slot
         if ta is None:
             return 0
-        if type(pn) is tuple and PyTuple_GET_SIZE(pn) == 5 and not self.pn_pending:
-            pnv = <object>PyTuple_GET_ITEM(pn, 0)
-            key_id = <object>PyTuple_GET_ITEM(pn, 1)
-            hit = PyDict_GetItem(self.pn_last, (ta, ra, <object>PyTuple_GET_ITEM(pn, 2)))
-            if hit != NULL:
-                last = <object>hit
-                if type(last) is list and len(<list>last) == 5 and (
-                        key_id != (<list>last)[0] or pnv > (<list>last)[1]):
+        if not self.pn_pending:
+            slot = ((<size_t><PyObject*>ta >> 4) ^ (<size_t><PyObject*>ra >> 7)
+                    ^ <size_t>(pn.tid + 1) * 0x9E3779B1) & (PN_SLOTS - 1)
+            if (self.pn_slot_gen[slot] == self.gen and self.pn_slot_tid[slot] == pn.tid
+                    and PyList_GET_ITEM(self.pn_slot_ta, slot) == <PyObject*>ta
+                    and PyList_GET_ITEM(self.pn_slot_ra, slot) == <PyObject*>ra):
+                last = <object>PyList_GET_ITEM(self.pn_slot_list, slot)
+            else:
+                hit = PyDict_GetItem(self.pn_last, (ta, ra, None if pn.tid < 0 else pn.tid))
+                if hit != NULL and type(<object>hit) is list and len(<list><object>hit) == 5:
+                    last = <object>hit
+                    self.pn_slot_ta[slot] = ta  # held: no other object takes its address
+                    self.pn_slot_ra[slot] = ra
+                    self.pn_slot_list[slot] = last
+                    self.pn_slot_tid[slot] = pn.tid
+                    self.pn_slot_gen[slot] = self.gen
+            if last is not None:
+                key_id = pn.key_id
+                pnv = pn.pn
+                if key_id != (<list>last)[0] or pnv > (<list>last)[1]:
                     (<list>last)[0] = key_id
                     (<list>last)[1] = pnv
                     (<list>last)[2] = index
-                    (<list>last)[3] = <object>PyTuple_GET_ITEM(pn, 3)
-                    (<list>last)[4] = <object>PyTuple_GET_ITEM(pn, 4)
+                    (<list>last)[3] = pn.seq
+                    (<list>last)[4] = pn.mic
                     return 0
-        reused = self.pn_seen(ta, ra, fc, index, pn)
+        self.gen += 1  # Python runs: PnTracker's tables may change
+        reused = self.pn_seen(ta, ra, fc, index, _pn_tuple(pn))
         if reused is not None:
             self.results = [reused]
         return 0
 
-    cdef bint ack(self, object ts, object index, object ra) except -1:
+    cdef bint ack(self, object ts, Py_ssize_t index, object ra) except -1:
         """Tracker.ack_seen(ts, ra)."""
         if not self.clock(ts, index):
             return False
@@ -1239,7 +1289,7 @@ cdef class _Tables:
         self.acks += 1
         return self.counted() == 0
 
-    cdef bint block_ack(self, object ts, object index, const uint8_t* d,
+    cdef bint block_ack(self, object ts, Py_ssize_t index, const uint8_t* d,
                        Py_ssize_t n) except -1:
         """Tracker.feed of a radiotap Block Ack whose radiotap and header bytes (all but
         the TSFT) are those of one that decoded in full: the body decoded here as
@@ -1338,7 +1388,7 @@ cdef class _Tables:
         memcpy(k + it_len + 6, d + it_len + 24, end - it_len - 24)
         return key
 
-    cdef bint probe_req(self, object ts, object index, object interface, const uint8_t* d,
+    cdef bint probe_req(self, object ts, Py_ssize_t index, object interface, const uint8_t* d,
                         Py_ssize_t n) except -1:
         """Inventory.add and Tracker.feed of a radiotap Probe Request whose bytes but the
         TSFT, the Sequence Control and the FCS are those of one that decoded in full, from a
@@ -1460,7 +1510,7 @@ cdef class _Tables:
             bool(hdr.retry), hash((item.kind, a1, a3, item.body)), count)
         return 0
 
-    cdef bint beacon(self, object ts, object index, object fields, const uint8_t* body,
+    cdef bint beacon(self, object ts, Py_ssize_t index, object fields, const uint8_t* body,
                      Py_ssize_t body_len) except -1:
         """Inventory.count_beacon and Tracker.beacon_seen for a body after the TSF seen
         before from this BSSID, whose elements would change nothing on its Bss."""
@@ -1595,8 +1645,9 @@ def run_capture(engine, capture, collect, count_malformed):
                 r = lean_fields.data(d, n)
                 if r == LEAN_FIELDS:
                     fields = lean_fields.out
-                    if PyTuple_GET_SIZE(fields) == 5:  # with PN fields
-                        results = data_seen(rd.cur_ts, rd.index, *fields)
+                    if lean_fields.has_pn:
+                        results = data_seen(rd.cur_ts, rd.index, *fields,
+                                            _pn_tuple(&lean_fields.pn))
                     else:
                         results = data_seen(rd.cur_ts, rd.index,
                                             <object>PyTuple_GET_ITEM(fields, 0),
@@ -1732,7 +1783,7 @@ def lean(int kind, index, ts_ns, interface, bytes data not None):
     else:
         raise ValueError(f"no lean path for kind {kind}")
     if r == LEAN_FIELDS:
-        return lf.out
+        return lf.data_fields() if kind == K_DATA else lf.out
     if r == LEAN_FCS:
         return Malformed(index, ts_ns, interface, "link", "FCS mismatch")
     return FULL
