@@ -763,7 +763,7 @@ cdef object _pn_tuple(PnFields* f):
 
 
 DEF MEMO_SLOTS = 1024  # a power of two
-DEF PN_SLOTS = 256  # a power of two
+DEF PN_SLOTS = 1024  # a power of two
 
 
 cdef inline uint64_t _key_hash(const uint8_t* p, Py_ssize_t n) noexcept:
@@ -984,9 +984,11 @@ cdef class _Tables:
     cdef object results  # a fast path's results for the loop to collect (a PN_REUSE)
     cdef dict pn_last, pn_pending
     cdef object pn_seen
-    # pn_last's lists by the identity of (TA, RA) and the TID, valid while `gen` is the
-    # slot's; `gen` moves on whenever Python may have run (sync_out, PnTracker.seen)
-    cdef uint64_t gen
+    # pn_last's lists by the identity of (TA, RA) and the TID, valid while `pn_gen` is the
+    # slot's; it moves on when PnTracker drops a list (`dropped`: it never replaces one)
+    cdef object pn_tracker
+    cdef object pn_dropped
+    cdef uint64_t pn_gen
     cdef uint64_t pn_slot_gen[PN_SLOTS]
     cdef int pn_slot_tid[PN_SLOTS]
     cdef list pn_slot_ta, pn_slot_ra, pn_slot_list
@@ -1014,7 +1016,9 @@ cdef class _Tables:
         self.pn_last = tracker._pn._last
         self.pn_pending = tracker._pn._pending
         self.pn_seen = tracker._pn.seen
-        self.gen = 1
+        self.pn_tracker = tracker._pn
+        self.pn_dropped = self.pn_tracker.dropped
+        self.pn_gen = 1
         memset(self.pn_slot_gen, 0, sizeof(self.pn_slot_gen))
         self.pn_slot_ta = [None] * PN_SLOTS
         self.pn_slot_ra = [None] * PN_SLOTS
@@ -1069,6 +1073,7 @@ cdef class _Tables:
             self.last_index = bool(tracker._last_index)
             self.back_ns = tracker._back_ns
             self.forward_ns = tracker._forward_ns
+            self.pn_follow()
         except OverflowError:
             self.off = True
         if not (-TS_SAFE < self.last_ts < TS_SAFE and 0 <= self.back_ns < TS_SAFE
@@ -1092,7 +1097,14 @@ cdef class _Tables:
             self.frames = self.acks = 0
             self.dirty = False
         self.stale = True
-        self.gen += 1
+        return 0
+
+    cdef inline int pn_follow(self) except -1:
+        """After Python ran: forget the PN lists PnTracker may have dropped."""
+        dropped = self.pn_tracker.dropped
+        if dropped is not self.pn_dropped and dropped != self.pn_dropped:
+            self.pn_dropped = dropped
+            self.pn_gen += 1
         return 0
 
     cdef bint clock(self, object ts, Py_ssize_t index) except -1:
@@ -1235,9 +1247,9 @@ cdef class _Tables:
         if ta is None:
             return 0
         if not self.pn_pending:
-            slot = ((<size_t><PyObject*>ta >> 4) ^ (<size_t><PyObject*>ra >> 7)
-                    ^ <size_t>(pn.tid + 1) * 0x9E3779B1) & (PN_SLOTS - 1)
-            if (self.pn_slot_gen[slot] == self.gen and self.pn_slot_tid[slot] == pn.tid
+            slot = (<size_t><PyObject*>ta >> 4) ^ (<size_t><PyObject*>ra >> 7)
+            slot = (slot ^ (<size_t>(pn.tid + 1) << 5)) & (PN_SLOTS - 1)
+            if (self.pn_slot_gen[slot] == self.pn_gen and self.pn_slot_tid[slot] == pn.tid
                     and PyList_GET_ITEM(self.pn_slot_ta, slot) == <PyObject*>ta
                     and PyList_GET_ITEM(self.pn_slot_ra, slot) == <PyObject*>ra):
                 last = <object>PyList_GET_ITEM(self.pn_slot_list, slot)
@@ -1249,7 +1261,7 @@ cdef class _Tables:
                     self.pn_slot_ra[slot] = ra
                     self.pn_slot_list[slot] = last
                     self.pn_slot_tid[slot] = pn.tid
-                    self.pn_slot_gen[slot] = self.gen
+                    self.pn_slot_gen[slot] = self.pn_gen
             if last is not None:
                 key_id = pn.key_id
                 pnv = pn.pn
@@ -1260,8 +1272,8 @@ cdef class _Tables:
                     (<list>last)[3] = pn.seq
                     (<list>last)[4] = pn.mic
                     return 0
-        self.gen += 1  # Python runs: PnTracker's tables may change
         reused = self.pn_seen(ta, ra, fc, index, _pn_tuple(pn))
+        self.pn_follow()
         if reused is not None:
             self.results = [reused]
         return 0

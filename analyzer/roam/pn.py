@@ -51,6 +51,7 @@ class PnTracker:
         self._of_pair: dict[tuple[str, str], list[Key]] = {}
         # one direction's restart waiting for the other direction: (earlier, later, finding)
         self._pending: dict[tuple[str, str], tuple[int, int, Finding]] = {}
+        self.dropped = 0  # times keys left `_last` (the compiled core's cache of it follows)
 
     def seen(self, ta: str | None, ra: str, fc_flags: int, index: int, fields: PnFields
              ) -> Finding | None:  # fmt: skip
@@ -88,16 +89,19 @@ class PnTracker:
             return
         keys = self._of_pair.pop((a, b) if a < b else (b, a), None)
         if keys:
+            self.dropped += 1
             for key in keys:
                 self._last.pop(key, None)
 
     def forget_group(self, ta: str) -> None:
         """A group key handshake message of `ta` in the clear: its group PNs restart."""
         for (a, ra, tid) in [k for k in self._last if k[0] == ta and int(k[1][:2], 16) & 1]:
+            self.dropped += 1
             self._last.pop((a, ra, tid), None)
 
     def _start(self, key: Key, state: list) -> None:
         if len(self._last) >= MAX_KEYS:
+            self.dropped += 1
             self._last.clear()
             self._of_pair.clear()
         self._last[key] = state

@@ -403,3 +403,37 @@ def test_packet_numbers_and_clock_jumps_identical(tmp_path: Path) -> None:
     for end in range(200, len(frames), 143):
         write_capture(path, frames[:end])
         assert_same_tables(path)
+
+
+@needs_core
+def test_packet_numbers_after_the_keys_are_dropped_identical(tmp_path: Path) -> None:
+    """A Deauthentication between a station and its AP drops their PN tables (PnTracker.forget);
+    the core, which finds those tables by the pair's identity, must not go on writing into the
+    dropped ones when the PNs after it run on above them (an unchanged key: no restart)."""
+    from analyzer.simulate.frames import deauth
+
+    ap = mac(AP1)
+    ts = T0
+    frames: list[tuple[int, bytes]] = []
+    pns: dict[tuple[int, bool], int] = {}
+    for k in range(2400):
+        i, up = k % 4, (k // 4) % 2 == 0
+        sta = _station(i)
+        if k % 9 == 0:
+            frames.append((ts, _data(sta, ap, uplink=True)))  # clear data: the station known
+            ts += 1_000
+        if k % 150 == 149:  # the tables of this pair dropped, the PNs go on
+            frames.append((ts, on_air(deauth(ap, sta, ap, 3), RADIO)))
+            ts += 1_000
+        if k % 400 == 399:  # ... or start again below where they were
+            pns = {key: 10 + key[0] for key in pns}
+        pn = pns.get((i, up), 100) + 1
+        pns[(i, up)] = pn
+        ts += 50_000
+        frames.append((ts, _ccmp(sta, ap, up, pn)))
+    path = tmp_path / "pn-dropped.pcap"
+    write_capture(path, frames)
+    assert_same(path)
+    for end in range(300, len(frames), 211):
+        write_capture(path, frames[:end])
+        assert_same_tables(path)
