@@ -794,11 +794,9 @@ cdef class _Lean:
     cdef Py_ssize_t body_off, body_len  # a beacon's body after the TSF (beacon_head)
     cdef object body  # those bytes (beacon_elements)
     # The memo's entries by a hash of their key, so a frame finds its entry without a bytes
-    # object: valid while `gen` is the slot's, and `gen` moves on whenever Python decodes a
-    # frame (the only time the memo changes: `decoded`)
-    cdef uint64_t gen
+    # object. An entry is what decoding gives for any frame with its key and prefix, so one
+    # kept here after the memo let it go (or replaced it) is still right for such a frame.
     cdef uint64_t slot_hash[MEMO_SLOTS]
-    cdef uint64_t slot_gen[MEMO_SLOTS]
     cdef list slot_key, slot_ent
 
     def __cinit__(self, memo, beacon_kind, after_tsf, errors):
@@ -806,15 +804,9 @@ cdef class _Lean:
         self.beacon_kind = beacon_kind
         self.after_tsf = after_tsf
         self.errors = errors
-        self.gen = 1
-        memset(self.slot_gen, 0, sizeof(self.slot_gen))
+        memset(self.slot_hash, 0, sizeof(self.slot_hash))
         self.slot_key = [None] * MEMO_SLOTS
         self.slot_ent = [None] * MEMO_SLOTS
-
-    cdef object decoded(self, object decode, object rec):
-        """decode(rec), which may teach the memo: every slot is forgotten."""
-        self.gen += 1
-        return decode(rec)
 
     cdef object entry(self, const uint8_t* d, Py_ssize_t n, Py_ssize_t it_len):
         """The memo entry for these bytes whose prefix matches, else None."""
@@ -829,8 +821,8 @@ cdef class _Lean:
         klen = stop - 16 if stop > 16 else 0
         h = _key_hash(d + 16, klen)
         slot = h & (MEMO_SLOTS - 1)
-        if self.slot_gen[slot] == self.gen and self.slot_hash[slot] == h:
-            key = <object>PyList_GET_ITEM(self.slot_key, slot)
+        key = <object>PyList_GET_ITEM(self.slot_key, slot)
+        if self.slot_hash[slot] == h and key is not None:
             if (PyBytes_GET_SIZE(key) == klen
                     and memcmp(PyBytes_AS_STRING(key), d + 16, klen) == 0):
                 ent = <object>PyList_GET_ITEM(self.slot_ent, slot)
@@ -843,7 +835,6 @@ cdef class _Lean:
         self.slot_key[slot] = key
         self.slot_ent[slot] = ent
         self.slot_hash[slot] = h
-        self.slot_gen[slot] = self.gen
         return self.matching(ent, d, n)
 
     cdef inline object matching(self, object ent, const uint8_t* d, Py_ssize_t n):
@@ -1649,7 +1640,6 @@ def run_capture(engine, capture, collect, count_malformed):
                         results, tables.results = tables.results, None
                         tables.sync_out()
                         rd.flush()
-                        lean_fields.gen += 1  # Python runs: the memo may change
                         collect(analysis, judge, results, on_result)
                     continue
                 tables.sync_out()  # Python takes this frame
@@ -1668,14 +1658,13 @@ def run_capture(engine, capture, collect, count_malformed):
                                             <object>PyTuple_GET_ITEM(fields, 3))
                     if results:
                         rd.flush()
-                        lean_fields.gen += 1  # Python runs: the memo may change
                         collect(analysis, judge, results, on_result)
                     continue
                 if r == LEAN_FCS:
                     item = malformed(rd.index, rd.cur_ts, rd.cur_gid, "link", "FCS mismatch")
                 else:
                     rd.flush()
-                    item = lean_fields.decoded(decode, rd.record())
+                    item = decode(rd.record())
             elif kind == lean_beacon and lt == 127:
                 r = lean_fields.beacon_head(d, n)
                 if r == LEAN_FIELDS:
@@ -1689,34 +1678,32 @@ def run_capture(engine, capture, collect, count_malformed):
                         tables.learned(fields, lean_fields.body, elements)
                     if results:
                         rd.flush()
-                        lean_fields.gen += 1  # Python runs: the memo may change
                         collect(analysis, judge, results, on_result)
                     continue
                 if r == LEAN_FCS:
                     item = malformed(rd.index, rd.cur_ts, rd.cur_gid, "link", "FCS mismatch")
                 else:
                     rd.flush()
-                    item = lean_fields.decoded(decode, rd.record())
+                    item = decode(rd.record())
             elif kind == lean_ack and lt == 127:
                 r = lean_fields.ack(d, n)
                 if r == LEAN_FIELDS:
                     results = ack_seen(rd.cur_ts, rd.index, lean_fields.out)
                     if results:
                         rd.flush()
-                        lean_fields.gen += 1  # Python runs: the memo may change
                         collect(analysis, judge, results, on_result)
                     continue
                 rd.flush()
-                item = lean_fields.decoded(decode, rd.record())
+                item = decode(rd.record())
                 if tables is not None:
                     tables.learn_block_ack(d, n, item)
             elif kind == K_PROBE_REQ and lt == 127 and tables is not None:
                 rd.flush()
-                item = lean_fields.decoded(decode, rd.record())
+                item = decode(rd.record())
                 tables.learn_probe_req(d, n, item)
             else:
                 rd.flush()
-                item = lean_fields.decoded(decode, rd.record())
+                item = decode(rd.record())
             if item is None:
                 continue
             rd.flush()
@@ -1729,7 +1716,6 @@ def run_capture(engine, capture, collect, count_malformed):
                     sink(0, item)
             results = tracker_feed(item)
             if results:
-                lean_fields.gen += 1  # Python runs: the memo may change
                 collect(analysis, judge, results, on_result)
     finally:
         if tables is not None:

@@ -502,9 +502,10 @@ def _pcap_records(blob: bytes) -> list[tuple[int, int]]:
 
 @needs_core
 def test_memo_entries_that_change_under_the_same_key_identical(tmp_path: Path) -> None:
-    """The core finds the decoder's memo entries by a hash of their key; when the memo changes
-    (every other frame differs from its neighbour only in radiotap's pad octet, before the
-    key: each one replaces the entry the other taught), it must follow."""
+    """The core finds the decoder's memo entries by a hash of their key and keeps them after
+    the memo replaced them (every other frame differs from its neighbour only in radiotap's
+    pad octet, before the key: each one replaces the entry the other taught): an entry it
+    keeps must still be taken only for frames with its prefix."""
     from analyzer.simulate.library import simulate
 
     path = tmp_path / "mix.pcap"
