@@ -963,7 +963,9 @@ cdef class _Tables:
 
     cdef object tracker
     cdef dict stations, unacked, bss, mld_links, counts
-    cdef dict bodies  # BSSID -> [(beacon body after the TSF, what Bss.learn would set), ...]
+    cdef dict bodies  # BSSID -> _Bodies
+    cdef uint64_t py_gen  # moves on whenever Python may have run (sync_out)
+    cdef Py_ssize_t beacons, beacon_retries  # not yet in the inventory's counts
     # the tracker's `_now`, `_hold_due`, `_next_sweep` (`stale`: Python ran since they were
     # read), and the frames and ACKs taken here not yet added to its counters (`dirty`)
     cdef int64_t now, hold_due, next_sweep
@@ -1020,6 +1022,7 @@ cdef class _Tables:
         self.mld_links = tracker._mld_links
         self.counts = counts
         self.bodies = {}
+        self.py_gen = 1
         self.block_acks = {}
         self.probes = {}
         from analyzer.roam import dedup, inventory
@@ -1085,9 +1088,15 @@ cdef class _Tables:
                 tracker.frames = tracker.frames + self.frames
             if self.acks:
                 tracker.acks = tracker.acks + self.acks
-            self.frames = self.acks = 0
+            if self.beacons:
+                counts = self.counts
+                counts["beacon"] = counts["beacon"] + self.beacons
+                if self.beacon_retries:
+                    counts["retransmissions"] = counts["retransmissions"] + self.beacon_retries
+            self.frames = self.acks = self.beacons = self.beacon_retries = 0
             self.dirty = False
         self.stale = True
+        self.py_gen += 1
         return 0
 
     cdef inline int pn_follow(self) except -1:
@@ -1517,55 +1526,64 @@ cdef class _Tables:
                      Py_ssize_t body_len) except -1:
         """Inventory.count_beacon and Tracker.beacon_seen for a body after the TSF seen
         before from this BSSID, whose elements would change nothing on its Bss."""
-        cdef object known, entry, learned
-        cdef Py_ssize_t i
+        cdef _Bodies known
+        cdef Py_ssize_t i, found = -1
         addr3 = <object>PyTuple_GET_ITEM(fields, 1)
         hit = PyDict_GetItem(self.bodies, addr3)
         if hit == NULL:
             return False
-        known = <object>hit
-        learned = None
-        for i in range(len(<list>known)):
-            entry = (<list>known)[i]
-            b = <object>PyTuple_GET_ITEM(entry, 0)
+        known = <_Bodies>hit
+        for i in range(len(known.entries)):
+            b = <object>PyTuple_GET_ITEM(<object>PyList_GET_ITEM(known.entries, i), 0)
             if (PyBytes_GET_SIZE(b) == body_len
                     and memcmp(PyBytes_AS_STRING(b), body, body_len) == 0):
-                learned = entry
+                found = i
                 break
-        if learned is None:
+        if found < 0:
             return False
-        hit = PyDict_GetItem(self.bss, addr3)
-        if hit == NULL:
-            return False
-        bss = <object>hit
-        if bss.channel is None:
-            return False
-        ssid = <object>PyTuple_GET_ITEM(learned, 1)
-        if ssid is not None and ssid != bss.ssid:
-            return False
-        channel = <object>PyTuple_GET_ITEM(learned, 2)
-        if channel is not None and channel != bss.channel:
-            return False
-        if <object>PyTuple_GET_ITEM(learned, 3):  # an RSNE (or WPA element)
-            if (<object>PyTuple_GET_ITEM(learned, 4) != bss.akms
-                    or <object>PyTuple_GET_ITEM(learned, 5) != bss.rsn_capabilities):
+        if known.ok_gen == self.py_gen and known.ok_index == found:
+            bss = known.ok_bss  # checked since Python last ran
+        else:
+            bss = self.unchanged_bss(addr3, <object>PyList_GET_ITEM(known.entries, found))
+            if bss is None:
                 return False
+            known.ok_gen, known.ok_index, known.ok_bss = self.py_gen, found, bss
         if not self.clock(ts, index):
             return False
-        counts = self.counts
-        counts["beacon"] = counts["beacon"] + 1
+        self.beacons += 1
         if <int>(<object>PyTuple_GET_ITEM(fields, 0)) & 0x08:
-            counts["retransmissions"] = counts["retransmissions"] + 1
+            self.beacon_retries += 1
         bss.last_ns = ts
         signal = <object>PyTuple_GET_ITEM(fields, 2)
         if signal is not None:
             bss.signal_dbm = signal
         return self.counted() == 0
 
+    cdef object unchanged_bss(self, object addr3, object learned):
+        """The BSSID's Bss when what Bss.learn would take from this body is what it has."""
+        hit = PyDict_GetItem(self.bss, addr3)
+        if hit == NULL:
+            return None
+        bss = <object>hit
+        if bss.channel is None:
+            return None
+        ssid = <object>PyTuple_GET_ITEM(learned, 1)
+        if ssid is not None and ssid != bss.ssid:
+            return None
+        channel = <object>PyTuple_GET_ITEM(learned, 2)
+        if channel is not None and channel != bss.channel:
+            return None
+        if <object>PyTuple_GET_ITEM(learned, 3):  # an RSNE (or WPA element)
+            if (<object>PyTuple_GET_ITEM(learned, 4) != bss.akms
+                    or <object>PyTuple_GET_ITEM(learned, 5) != bss.rsn_capabilities):
+                return None
+        return bss
+
     cdef int learned(self, object fields, object body, object elements) except -1:
         """A beacon body the tracker saw from this BSSID: what Bss.learn takes from it, unless
         its elements say more than that (a Basic Multi-Link element: Tracker.beacon_seen
         goes on to the MLD map)."""
+        cdef _Bodies known
         if elements.multi_link is not None:
             return 0
         addr3 = <object>PyTuple_GET_ITEM(fields, 1)
@@ -1573,15 +1591,34 @@ cdef class _Tables:
         entry = (body, elements.ssid, elements.channel, rsne is not None,
                  None if rsne is None else rsne.akms,
                  None if rsne is None else rsne.capabilities)
-        known = self.bodies.get(addr3)
-        if known is None:
+        hit = PyDict_GetItem(self.bodies, addr3)
+        if hit == NULL:
             if len(self.bodies) >= BODIES_BSS:
                 self.bodies.clear()
-            known = self.bodies[addr3] = []
-        if len(<list>known) >= BODIES_PER_BSS:
-            del (<list>known)[0]
-        (<list>known).append(entry)
+            known = _Bodies()
+            self.bodies[addr3] = known
+        else:
+            known = <_Bodies>hit
+        if len(known.entries) >= BODIES_PER_BSS:
+            del known.entries[0]
+        known.entries.append(entry)
+        known.ok_gen = 0
         return 0
+
+
+cdef class _Bodies:
+    """A BSSID's beacon bodies after the TSF, each with what Bss.learn would set from it
+    ((body, SSID, channel, RSNE or WPA element present, AKMs, RSN capabilities)), and the
+    one last found to change nothing on its Bss (while Python has not run since)."""
+
+    cdef list entries
+    cdef uint64_t ok_gen
+    cdef Py_ssize_t ok_index
+    cdef object ok_bss
+
+    def __cinit__(self):
+        self.entries = []
+        self.ok_gen = 0
 
 
 # --- the hot loop ----------------------------------------------------------------------------

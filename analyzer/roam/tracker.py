@@ -254,11 +254,14 @@ class Tracker:
         now = self._now
         if self._unacked:
             self._acks.forget(now)
+        idle = self._idle_ns
         for mac, st in list(self._stations.items()):
-            self._expire(st, now, out)
-            if st.steering is not None and st.steering.btm is not None:
+            if st.attempt is not None:  # (_expire has nothing to do without one)
+                self._expire(st, now, out)
+            steering = st.steering
+            if steering is not None and steering.btm is not None:
                 self._steering_due(st, now, out)
-            if st.attempt is None and now - st.last_ns > self._idle_ns:
+            if st.attempt is None and now - st.last_ns > idle:
                 del self._stations[mac]
         for bssid in [b for b, bss in self._bss.items() if now - bss.last_ns > self._idle_ns]:
             del self._bss[bssid]
