@@ -4,8 +4,8 @@ Usage (root): python bench/live_bench.py [--rate 50000] [--seconds 5] [--data-la
 Re-runs itself in a private network namespace (unshare -n), creates a TAP device with link
 type radiotap, starts `live -i mon0 --format jsonl`, and writes a bench_mix capture into the
 TAP at `rate` frames/s for `seconds`. Prints what was offered, what the live process received,
-the kernel drops it reported, and for each roam how long after its last frame (kernel receive
-time, the roam's `t_end`) its JSON line reached us.
+the kernel drops it reported, its CPU time (start-up included), and for each roam how long
+after its last frame (kernel receive time, the roam's `t_end`) its JSON line reached us.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -65,6 +66,7 @@ def bench(rate: float, seconds: float, data_latency: bool) -> dict:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=120)
         reader.join(timeout=10)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the live process, reaped
     roams = [(at, d) for at, d in got if d["type"] == "roam" and d["kind"] == "roam"]
     delays = sorted((at - d["t_end"]) * 1000 for at, d in roams if d["t_end"])
     live = next(d for _, d in got if d["type"] == "summary")["live"]
@@ -72,6 +74,7 @@ def bench(rate: float, seconds: float, data_latency: bool) -> dict:
         "offered": len(frames), "offered_per_s": round(len(frames) / took),
         "data_latency": data_latency, "received": live["frames_received"],
         "kernel_drops": live["kernel_drops"], "roams": len(roams),
+        "live_cpu_s": {"user": round(usage.ru_utime, 2), "sys": round(usage.ru_stime, 2)},
         "print_delay_ms": {
             "median": round(delays[len(delays) // 2], 1) if delays else None,
             "max": round(delays[-1], 1) if delays else None,

@@ -1822,3 +1822,384 @@ def lean(int kind, index, ts_ns, interface, bytes data not None):
     if r == LEAN_FCS:
         return Malformed(index, ts_ns, interface, "link", "FCS mismatch")
     return FULL
+
+
+# --- live: a packet socket read in batches, each frame through the tables ---------------------
+#
+#   LiveCore     analyzer.run.engine.Engine.record for one live interface (with its `hear`
+#                sink), over records read by recvmmsg; LiveCore.cut_data is _Lean.data with no
+#                FCS check (decode(rec, check_fcs=False) of a data frame the kernel cut): it
+#                must follow _Lean.data (tests/core/test_live_core.py compares the two paths)
+
+cdef extern from *:
+    """
+    #include <errno.h>
+    #include <stdint.h>
+    #include <string.h>
+    #include <sys/types.h>
+    #include <sys/socket.h>
+    #include <sys/uio.h>
+    #include <time.h>
+
+    #define ROAM_BATCH 64
+    #define ROAM_SLOT (262144 + 256)  /* the filter's snap length; the slots are staggered
+                                         by a few cache lines so their heads do not alias */
+    #define ROAM_CTRL 128
+
+    typedef struct {
+        int64_t ts;        /* SO_TIMESTAMPNS, 0 when absent */
+        int64_t orig;      /* tpacket_auxdata.tp_len, -1 when absent */
+        Py_ssize_t size;   /* bytes received */
+        const uint8_t *data;
+    } roam_msg;
+
+    #ifdef __linux__
+    typedef struct {
+        struct mmsghdr hdr[ROAM_BATCH];
+        struct iovec iov[ROAM_BATCH];
+        char ctrl[ROAM_BATCH][ROAM_CTRL];
+        uint8_t *buf;
+    } roam_batch;
+
+    static roam_batch *roam_batch_new(void) {
+        roam_batch *b = (roam_batch *)calloc(1, sizeof(roam_batch));
+        if (b == NULL) return NULL;
+        b->buf = (uint8_t *)malloc((size_t)ROAM_BATCH * ROAM_SLOT);
+        if (b->buf == NULL) { free(b); return NULL; }
+        return b;
+    }
+
+    static void roam_batch_free(roam_batch *b) {
+        if (b != NULL) { free(b->buf); free(b); }
+    }
+
+    /* Up to `want` queued packets without waiting: their count, 0 when none is queued, -1 with
+       errno set on an error. */
+    static int roam_batch_recv(roam_batch *b, int fd, int want, roam_msg *out) {
+        int i, got;
+        if (want > ROAM_BATCH) want = ROAM_BATCH;
+        for (i = 0; i < want; i++) {
+            b->iov[i].iov_base = b->buf + (size_t)i * ROAM_SLOT + (size_t)(i & 3) * 64;
+            b->iov[i].iov_len = 262144;
+            memset(&b->hdr[i].msg_hdr, 0, sizeof(struct msghdr));
+            b->hdr[i].msg_hdr.msg_iov = &b->iov[i];
+            b->hdr[i].msg_hdr.msg_iovlen = 1;
+            b->hdr[i].msg_hdr.msg_control = b->ctrl[i];
+            b->hdr[i].msg_hdr.msg_controllen = ROAM_CTRL;
+        }
+        got = recvmmsg(fd, b->hdr, (unsigned int)want, MSG_DONTWAIT, NULL);
+        if (got < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+        for (i = 0; i < got; i++) {
+            struct msghdr *m = &b->hdr[i].msg_hdr;
+            struct cmsghdr *c;
+            out[i].ts = 0;
+            out[i].orig = -1;
+            out[i].size = (Py_ssize_t)b->hdr[i].msg_len;
+            if (out[i].size > 262144) out[i].size = 262144;
+            out[i].data = (const uint8_t *)b->iov[i].iov_base;
+            for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == 35 /* SO_TIMESTAMPNS */
+                        && c->cmsg_len >= CMSG_LEN(16)) {
+                    int64_t sec, nsec;
+                    memcpy(&sec, CMSG_DATA(c), 8);
+                    memcpy(&nsec, CMSG_DATA(c) + 8, 8);
+                    out[i].ts = sec * 1000000000LL + nsec;
+                } else if (c->cmsg_level == 263 /* SOL_PACKET */ && c->cmsg_type == 8
+                           /* PACKET_AUXDATA */ && c->cmsg_len >= CMSG_LEN(8)) {
+                    uint32_t len;
+                    memcpy(&len, CMSG_DATA(c) + 4, 4);
+                    out[i].orig = (int64_t)len;
+                }
+            }
+        }
+        return got;
+    }
+    #define ROAM_LIVE_BATCH 1
+    #else
+    typedef struct { int unused; } roam_batch;
+    static roam_batch *roam_batch_new(void) { return NULL; }
+    static void roam_batch_free(roam_batch *b) { (void)b; }
+    static int roam_batch_recv(roam_batch *b, int fd, int want, roam_msg *out) {
+        (void)b; (void)fd; (void)want; (void)out; errno = ENOSYS; return -1;
+    }
+    #define ROAM_LIVE_BATCH 0
+    #endif
+    """
+    ctypedef struct roam_msg:
+        int64_t ts
+        int64_t orig
+        Py_ssize_t size
+        const uint8_t* data
+    ctypedef struct roam_batch:
+        pass
+    roam_batch* roam_batch_new()
+    void roam_batch_free(roam_batch* b)
+    int roam_batch_recv(roam_batch* b, int fd, int want, roam_msg* out)
+    int ROAM_BATCH
+    int ROAM_LIVE_BATCH
+    int errno
+
+cdef Py_ssize_t HEARD_MAX = 8192  # radiotap layouts whose channel the run has noted
+
+
+def live_batches() -> bool:
+    """This build reads a live interface in batches (recvmmsg: Linux)."""
+    return ROAM_LIVE_BATCH == 1
+
+
+cdef class LiveCore:
+    """analyzer.run.engine.Engine.record for one live interface, compiled: every record the
+    socket holds read in batches (recvmmsg) and taken as `record` would take it, the frames
+    that change only the tracker's per-frame tables done by _Tables, every other frame decoded
+    in full and fed (inventory, `hear`, tracker) in the same order. `hear(n, frame)` is the
+    run's frame sink: a frame taken by the tables is one whose radiotap bytes (all but the
+    TSFT) an earlier frame heard in full had, so hearing it would change nothing."""
+
+    cdef object engine, analysis, judge, on_result, collect, count_malformed, result
+    cdef object add, tracker_feed, hear, decode, malformed, uncounted
+    cdef _Tables tables
+    cdef _Lean lean
+    cdef dict heard  # radiotap after the TSFT -> its first 8 bytes, for frames heard in full
+    cdef roam_batch* batch
+    cdef roam_msg msgs[64]
+    cdef readonly int64_t index  # the last record's number (the first is 1)
+    cdef readonly int64_t first_ts, last_ts
+    cdef readonly bint gone
+    cdef readonly int64_t tabled  # records the tables took
+
+    def __cinit__(self, engine, hear, collect, count_malformed):
+        from analyzer.dot11.decode import _ERRORS, _MEMO, decode
+        from analyzer.dot11.mgmt import _beacon_after_tsf
+        from analyzer.dot11.records import Kind, Malformed
+        from analyzer.run.engine import UNCOUNTED
+
+        _init_kinds()
+        if not engine.lean:
+            raise ValueError("LiveCore takes a lean engine (no frame sinks; hear is its own)")
+        self.engine = engine
+        self.analysis = engine.analysis
+        self.judge, self.on_result = engine.judge, engine.on_result
+        self.collect, self.count_malformed = collect, count_malformed
+        self.add, self.tracker_feed = engine._add, engine.tracker.feed
+        self.hear = hear
+        self.decode, self.malformed, self.uncounted = decode, Malformed, UNCOUNTED
+        self.tables = _Tables(engine.tracker, self.analysis.inventory.counts)
+        self.lean = _Lean(_MEMO, Kind.BEACON, _beacon_after_tsf, _ERRORS)
+        self.heard = {}
+        self.batch = NULL
+
+    def __dealloc__(self):
+        roam_batch_free(self.batch)
+
+    def sync(self):
+        """The tables' clock and counters into the tracker (before Python calls it)."""
+        self.tables.sync_out()
+
+    def drain(self, int fd, int linktype, int n, stats, int limit, write=None) -> int:
+        """Up to `limit` records queued on the socket `fd` (interface `n`), each taken as
+        Engine.record takes it; `write(rec)` first, when given, gets every record. The number
+        taken; `gone` when the interface went away, OSError for any other error."""
+        cdef int got, i, want, err
+        cdef int taken = 0
+        cdef Py_ssize_t nbytes = 0
+        cdef roam_msg* m
+        cdef int64_t ts
+        if self.batch == NULL:
+            self.batch = roam_batch_new()
+            if self.batch == NULL:
+                raise MemoryError()
+        try:
+            while taken < limit:
+                want = limit - taken
+                got = roam_batch_recv(self.batch, fd, want if want < 64 else 64, self.msgs)
+                if got < 0:
+                    err = errno
+                    if err == 100 or err == 19 or err == 6:  # ENETDOWN, ENODEV, ENXIO
+                        self.gone = True
+                        break
+                    raise OSError(err, _strerror(err))
+                if got == 0:
+                    break
+                for i in range(got):
+                    m = &self.msgs[i]
+                    ts = m.ts
+                    if ts == 0:
+                        ts = _time_ns()
+                    self.index += 1
+                    if self.first_ts == 0:
+                        self.first_ts = ts
+                    self.last_ts = ts
+                    nbytes += m.size
+                    self.frame(linktype, n, ts, m.data, m.size,
+                               m.size if m.orig < 0 else m.orig, write)
+                taken += got
+                if got < want and got < 64:
+                    break
+        finally:
+            self.tables.sync_out()
+            if taken:
+                stats.frames = stats.frames + taken
+                stats.bytes = stats.bytes + nbytes
+        return taken
+
+    def records(self, records, write=None) -> int:
+        """The same as `drain` for RawRecords already read (of interface 0): for tests."""
+        cdef int taken = 0
+        cdef bytes data
+        try:
+            for rec in records:
+                data = rec.data
+                self.index = rec.index
+                if self.first_ts == 0:
+                    self.first_ts = rec.ts_ns
+                self.last_ts = rec.ts_ns
+                self.frame(rec.linktype, rec.interface, rec.ts_ns,
+                           <const uint8_t*>PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data),
+                           rec.orig_len, write)
+                taken += 1
+        finally:
+            self.tables.sync_out()
+        return taken
+
+    cdef bint was_heard(self, const uint8_t* d, Py_ssize_t n) except -1:
+        """A frame heard in full had these radiotap bytes but the TSFT (so the same Radio
+        but its TSFT)."""
+        cdef Py_ssize_t it_len
+        cdef PyObject* hit
+        if n < 16 or d[0] != 0 or (d[7] & 0xE0) or not (d[4] & 0x01):
+            return False
+        it_len = d[2] | d[3] << 8
+        if it_len < 16 or it_len > n:
+            return False
+        hit = PyDict_GetItem(self.heard, PyBytes_FromStringAndSize(<char*>d + 16, it_len - 16))
+        if hit == NULL:
+            return False
+        return memcmp(PyBytes_AS_STRING(<object>hit), d, 8) == 0
+
+    cdef int note_heard(self, const uint8_t* d, Py_ssize_t n) except -1:
+        cdef Py_ssize_t it_len
+        if n < 16 or d[0] != 0 or (d[7] & 0xE0) or not (d[4] & 0x01):
+            return 0
+        it_len = d[2] | d[3] << 8
+        if it_len < 16 or it_len > n:
+            return 0
+        if len(self.heard) >= HEARD_MAX:
+            self.heard.clear()
+        self.heard[PyBytes_FromStringAndSize(<char*>d + 16, it_len - 16)] = \
+            PyBytes_FromStringAndSize(<char*>d, 8)
+        return 0
+
+    cdef bint cut_data(self, object ts, Py_ssize_t index, const uint8_t* d,
+                       Py_ssize_t n) except -1:
+        """_Lean.data then _Tables.data for a data frame the kernel cut to its header:
+        decode(rec, check_fcs=False) checks no FCS (the frame's last 4 bytes are taken as
+        one, as that decode takes them)."""
+        cdef Py_ssize_t it_len, hlen, p, end
+        cdef _Lean lean = self.lean
+        if n < 16:
+            return False
+        it_len = d[2] | d[3] << 8
+        ent = lean.entry(d, n, it_len)
+        if ent is None or ent[4] != 2:
+            return False
+        hlen = ent[3]
+        end = n
+        if ent[2]:
+            if n - 4 - it_len < hlen:
+                return False
+            end = n - 4
+        elif n - it_len < hlen:
+            return False
+        extra = ent[11]
+        lean.has_pn = False
+        if extra is not None:
+            p = it_len + <Py_ssize_t>extra
+            if _eapol_llc(d, n, p):
+                return False
+            lean.out = ent[12]
+            return self.tables.data(ts, index, lean)
+        at = ent[13]
+        lean.out = ent[12]
+        if at is not None:
+            lean.has_pn = _pn_fields(d, it_len, it_len + <Py_ssize_t>at, end, &lean.pn)
+        return self.tables.data(ts, index, lean)
+
+    cdef int frame(self, int lt, int n, int64_t ts_c, const uint8_t* d, Py_ssize_t size,
+                   Py_ssize_t orig, object write) except -1:
+        cdef int kind
+        cdef bint whole = orig <= size
+        cdef bint done
+        cdef _Tables tables = self.tables
+        cdef Py_ssize_t index = self.index
+        ts = ts_c
+        if write is not None:
+            rec = _tnew(_RawRecord, (index, ts, lt,
+                                     PyBytes_FromStringAndSize(<char*>d, size), n, orig))
+            write(rec)
+        kind = _peek(lt, d, size)
+        if kind < 0:
+            return 0
+        if lt == 127 and self.was_heard(d, size):
+            if whole:
+                done = tables.fast(kind, ts, index, n, d, size, self.lean)
+            elif kind == K_DATA:
+                done = self.cut_data(ts, index, d, size)
+            else:
+                done = False
+            if done:
+                self.tabled += 1
+                if tables.results is not None:
+                    results, tables.results = tables.results, None
+                    tables.sync_out()
+                    self.collect(self.analysis, self.judge, results, self.on_result)
+                return 0
+        tables.sync_out()  # Python takes this frame
+        if write is None:
+            rec = _tnew(_RawRecord, (index, ts, lt,
+                                     PyBytes_FromStringAndSize(<char*>d, size), n, orig))
+        item = self.decode(rec, whole)
+        if item is None:
+            return 0
+        if type(item) is self.malformed:
+            self.count_malformed(self.analysis.captures[n], item)
+        else:
+            if item.kind not in self.uncounted:
+                self.add(n, item)
+            self.hear(n, item)
+            if lt == 127:
+                self.note_heard(d, size)
+                if whole:
+                    self.learn(kind, d, size, item)
+        results = self.tracker_feed(item)
+        if results:
+            self.collect(self.analysis, self.judge, results, self.on_result)
+        return 0
+
+    cdef int learn(self, int kind, const uint8_t* d, Py_ssize_t n, object item) except -1:
+        """What run_capture's loop teaches the tables after a frame they did not take."""
+        if kind == K_CONTROL:
+            self.tables.learn_block_ack(d, n, item)
+        elif kind == K_PROBE_REQ:
+            self.tables.learn_probe_req(d, n, item)
+        elif kind == K_BEACON:
+            if self.lean.beacon_head(d, n) == LEAN_FIELDS and \
+                    self.lean.beacon_elements(d) == LEAN_FIELDS:
+                fields, elements = self.lean.out
+                self.tables.learned(fields, self.lean.body, elements)
+        return 0
+
+
+cdef object _time_ns_py = None
+
+
+cdef object _strerror(int err):
+    import os
+    return os.strerror(err)
+
+
+cdef int64_t _time_ns() except? -1:
+    global _time_ns_py
+    if _time_ns_py is None:
+        import time
+        _time_ns_py = time.time_ns
+    return _time_ns_py()

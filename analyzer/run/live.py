@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
+from analyzer import _core
 from analyzer.capture import CaptureInfo, RawRecord, open_capture
 from analyzer.capture.atomic import in_place, publish, temp_name
 from analyzer.capture.live import InterfaceStats, LiveInterface
@@ -34,12 +35,21 @@ from analyzer.roam.records import Finding, Roam
 from analyzer.roam.station import channel_of
 from analyzer.roam.tally import RoamTally
 from analyzer.roam.tracker import ACK_WAIT_LIVE_NS, Tracker
-from analyzer.run.engine import Analysis, CaptureResult, Engine, check_linktypes
+from analyzer.run.engine import (
+    Analysis,
+    CaptureResult,
+    Engine,
+    FrameSink,
+    _collect,
+    check_linktypes,
+    count_malformed,
+)
 from analyzer.run.live_sensors import LiveSensors, StreamMerge, same_clock
 
 TICK_S = 0.05
 FLUSH_S = 0.5
 QUEUED = 16_384  # records read ahead per stream (a pipe's beyond are dropped and counted)
+BATCH = 4096  # records the compiled core takes from the socket between two ticks
 _BEHIND = "the analysis fell behind the stream"
 
 
@@ -136,6 +146,20 @@ class _Interfaces:
                 yield rec
             if iface.stats.gone:
                 self.ended = True
+
+    def drain_into(self, feed: Any, timeout: float, limit: int,
+                   write: Callable[[RawRecord], None] | None) -> int:
+        """`poll` for the compiled core (one interface): the records go straight from the
+        socket into `feed` (analyzer._core LiveCore), at most `limit`; how many."""
+        got = 0
+        for key, _ in self._sel.select(timeout):
+            iface: LiveInterface = key.data
+            got += feed.drain(iface.fileno(), iface.stats.linktype, iface.index, iface.stats,
+                              limit - got, write)
+            if feed.gone:
+                iface.stats.gone = True
+                self.ended = True
+        return got
 
     def housekeeping(self) -> None:
         for iface in self.ifaces:
@@ -380,9 +404,14 @@ def _run(options: LiveOptions, output: Output, stop: _Stop) -> tuple[Analysis, L
     try:
         if options.write:
             recorder = Recorder(options.write, options.ring, source.names())
-        engine = _engine(options, stats, output, sensors)
+        hear = _hear(stats)
+        compiled = _compiled(source, sensors)
+        engine = _engine(options, stats, output, sensors, [] if compiled else [hear])
         handle = engine.record if sensors is None else sensors.feeder(engine)
-        _loop(source, engine, handle, recorder, options, stop, output, stats)
+        feed = None
+        if compiled is not None and engine.lean:
+            feed = compiled.LiveCore(engine, hear, _collect, count_malformed)
+        _loop(source, engine, handle, recorder, options, stop, output, stats, feed)
         analysis = engine.finish()
         if sensors is not None:
             analysis.findings.extend(sensors.timeline.unaligned)
@@ -437,8 +466,32 @@ def _sensors(source: Source) -> LiveSensors | None:
     return None
 
 
+def _compiled(source: Source, sensors: LiveSensors | None) -> Any:
+    """The compiled core when it reads this source: one interface, read in batches (Linux);
+    else None (the records go through Engine.record)."""
+    compiled = _core.core()
+    if compiled is None or sensors is not None or not isinstance(source, _Interfaces):
+        return None
+    if len(source.ifaces) != 1 or not getattr(compiled, "live_batches", lambda: False)():
+        return None
+    return compiled
+
+
+def _hear(stats: LiveStats) -> FrameSink:
+    """The frame sink that notes the channels each interface hears."""
+
+    def hear(n: int, frame: Frame) -> None:
+        radio = frame.radio
+        if radio is not None and radio.freq_mhz:
+            channel = channel_of(radio.freq_mhz)
+            if channel is not None:
+                stats.sources[n].channels.add(channel)
+
+    return hear
+
+
 def _engine(options: LiveOptions, stats: LiveStats, output: Output,
-            sensors: LiveSensors | None) -> Engine:
+            sensors: LiveSensors | None, sinks: list[FrameSink]) -> Engine:
     infos = [CaptureResult(CaptureInfo(path=s.name, format="live", linktypes=[s.linktype]))
              for s in stats.sources]
     tracker = Tracker(await_data=bool(options.streams) or options.data_latency,
@@ -452,14 +505,7 @@ def _engine(options: LiveOptions, stats: LiveStats, output: Output,
             for finding in sensors.result(item):
                 output.result(finding)
 
-    def hear(n: int, frame: Frame) -> None:
-        radio = frame.radio
-        if radio is not None and radio.freq_mhz:
-            channel = channel_of(radio.freq_mhz)
-            if channel is not None:
-                stats.sources[n].channels.add(channel)
-
-    return Engine(Analysis(infos, tally=RoamTally()), [hear], tracker, on_result,
+    return Engine(Analysis(infos, tally=RoamTally()), sinks, tracker, on_result,
                   options.expectations, options.keys)
 
 
@@ -474,27 +520,60 @@ def _check_channel(roam: Roam, stats: LiveStats, output: Output) -> None:
     output.warning(text)
 
 
+@dataclass(slots=True)
+class _Taken:
+    """What the loop took so far: records, the first and last record's time, and when (on
+    the monotonic clock) the last one came."""
+
+    received: int = 0
+    first_ts: int = 0
+    last_ts: int = 0
+    last_mono: float = field(default_factory=time.monotonic)
+
+    def got(self, count: int, first_ts: int, last_ts: int) -> None:
+        self.received += count
+        self.first_ts = self.first_ts or first_ts
+        self.last_ts, self.last_mono = last_ts, time.monotonic()
+
+
+def _take(source: Source, record: Callable[[int, RawRecord], None],
+          recorder: Recorder | None, taken: _Taken, limit: int | None) -> None:
+    """One poll's records, each written (when recording) and handed to `record`."""
+    for rec in source.poll(TICK_S):
+        if recorder is not None:
+            recorder.write(rec)
+        record(rec.interface, rec)
+        taken.got(1, rec.ts_ns, rec.ts_ns)
+        if limit is not None and taken.received >= limit:
+            return
+
+
+def _take_compiled(source: _Interfaces, feed: Any, recorder: Recorder | None, taken: _Taken,
+                   limit: int | None) -> None:
+    """`_take` by the compiled core: the records go from the socket into `feed`."""
+    want = BATCH if limit is None else min(BATCH, limit - taken.received)
+    got = source.drain_into(feed, TICK_S, want, None if recorder is None else recorder.write)
+    if got:
+        taken.got(got, feed.first_ts, feed.last_ts)
+
+
 def _loop(source: Source, engine: Engine, record: Callable[[int, RawRecord], None],
           recorder: Recorder | None, options: LiveOptions, stop: _Stop, output: Output,
-          stats: LiveStats) -> None:
+          stats: LiveStats, feed: Any = None) -> None:
     deadline = None if options.duration_s is None else time.monotonic() + options.duration_s
     limit = options.count
-    first_ts = last_ts = received = 0
-    last_mono = next_flush = time.monotonic()
+    taken = _Taken()
+    next_flush = time.monotonic()
     while not stop():
-        for rec in source.poll(TICK_S):
-            if recorder is not None:
-                recorder.write(rec)
-            record(rec.interface, rec)
-            last_ts, last_mono = rec.ts_ns, time.monotonic()
-            first_ts = first_ts or last_ts
-            received += 1
-            if limit is not None and received >= limit:
-                stop.reason = "count"
-                break
+        if feed is not None and isinstance(source, _Interfaces):
+            _take_compiled(source, feed, recorder, taken, limit)
+        else:
+            _take(source, record, recorder, taken, limit)
+        if limit is not None and taken.received >= limit:
+            stop.reason = "count"
         now = time.monotonic()
-        if last_ts:
-            engine.tick(last_ts + int((now - last_mono) * 1e9))
+        if taken.last_ts:
+            engine.tick(taken.last_ts + int((now - taken.last_mono) * 1e9))
         if now >= next_flush:
             next_flush = now + FLUSH_S
             _housekeeping(source, recorder, output, stats)
@@ -509,7 +588,8 @@ def _loop(source: Source, engine: Engine, record: Callable[[int, RawRecord], Non
     captures = engine.analysis.captures
     for result, seen in zip(captures, stats.sources, strict=True):
         result.info.frames = seen.frames
-        result.info.first_ts_ns, result.info.last_ts_ns = first_ts or None, last_ts or None
+        result.info.first_ts_ns = taken.first_ts or None
+        result.info.last_ts_ns = taken.last_ts or None
     if isinstance(source, _Stream) and source.info is not None:
         captures[0].info = source.info
     if isinstance(source, StreamMerge):
