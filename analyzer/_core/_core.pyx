@@ -764,11 +764,16 @@ cdef object _pn_tuple(PnFields* f):
 
 DEF MEMO_SLOTS = 1024  # a power of two
 DEF PN_SLOTS = 1024  # a power of two
+DEF PROBE_SLOTS = 1024  # a power of two
 
 
 cdef inline uint64_t _key_hash(const uint8_t* p, Py_ssize_t n) noexcept:
     """A quick 64-bit hash of a memo key (equal keys are compared in full on a hit)."""
-    cdef uint64_t h = 0x9E3779B97F4A7C15ULL ^ <uint64_t>n
+    return _hash_more(0x9E3779B97F4A7C15ULL ^ <uint64_t>n, p, n)
+
+
+cdef inline uint64_t _hash_more(uint64_t h, const uint8_t* p, Py_ssize_t n) noexcept:
+    """_key_hash of bytes that follow those `h` hashed."""
     cdef uint64_t w
     while n >= 8:
         memcpy(&w, p, 8)
@@ -997,6 +1002,9 @@ cdef class _Tables:
     # one that decoded in full -> (radiotap's first 8 bytes, FCS present, A1, A2, retry,
     # its content for Dedup, its count key)
     cdef dict probes
+    cdef uint64_t probe_slot_hash[PROBE_SLOTS]
+    cdef list probe_slot_key, probe_slot_value
+    cdef object seen_new
     cdef object by_ta, asked, seen, probe_kind, count_key, scan_gap, phase
     cdef Py_ssize_t per_transmitter, max_asked
 
@@ -1025,11 +1033,15 @@ cdef class _Tables:
         self.py_gen = 1
         self.block_acks = {}
         self.probes = {}
+        memset(self.probe_slot_hash, 0, sizeof(self.probe_slot_hash))
+        self.probe_slot_key = [None] * PROBE_SLOTS
+        self.probe_slot_value = [None] * PROBE_SLOTS
         from analyzer.roam import dedup, inventory
 
         self.by_ta = tracker._dedup._by_ta
         self.asked = tracker._dedup._asked
         self.seen = dedup.Seen
+        self.seen_new = dedup.Seen.__new__
         self.per_transmitter = dedup.PER_TRANSMITTER
         self.max_asked = dedup.ASKED
         self.count_key = inventory._count_key
@@ -1391,6 +1403,29 @@ cdef class _Tables:
             None if ta is None else self.individual(ta))
         return 0
 
+    cdef object probe_known(self, const uint8_t* d, Py_ssize_t it_len, Py_ssize_t end):
+        """self.probes[probe_key(...)] or NULL, found by a hash of the key's two pieces in
+        PROBE_SLOTS slots first (a value is what decoding gives for any frame with its key,
+        so one kept after the dict dropped it is still right)."""
+        cdef Py_ssize_t len1 = it_len + 6, len2 = end - it_len - 24
+        cdef uint64_t h = _hash_more(_key_hash(d + 16, len1), d + it_len + 24, len2)
+        cdef size_t slot = h & (PROBE_SLOTS - 1)
+        cdef PyObject* hit
+        key = <object>PyList_GET_ITEM(self.probe_slot_key, slot)
+        if (self.probe_slot_hash[slot] == h and key is not None
+                and PyBytes_GET_SIZE(key) == len1 + len2
+                and memcmp(PyBytes_AS_STRING(key), d + 16, len1) == 0
+                and memcmp(PyBytes_AS_STRING(key) + len1, d + it_len + 24, len2) == 0):
+            return <object>PyList_GET_ITEM(self.probe_slot_value, slot)
+        key = self.probe_key(d, 0, it_len, end)
+        hit = PyDict_GetItem(self.probes, key)
+        if hit == NULL:
+            return None
+        self.probe_slot_key[slot] = key
+        self.probe_slot_value[slot] = <object>hit
+        self.probe_slot_hash[slot] = h
+        return <object>hit
+
     cdef object probe_key(self, const uint8_t* d, Py_ssize_t n, Py_ssize_t it_len,
                           Py_ssize_t end):
         """radiotap after the TSFT, the header but its Sequence Control, the body."""
@@ -1415,13 +1450,12 @@ cdef class _Tables:
         if it_len < 16 or it_len + 24 > n:
             return False
         end = n - 4 if n - 4 >= it_len + 24 else n  # the key says which (checked below)
-        hit = PyDict_GetItem(self.probes, self.probe_key(d, n, it_len, end))
-        if hit == NULL and end != n:
+        known = self.probe_known(d, it_len, end)
+        if known is None and end != n:
             end = n
-            hit = PyDict_GetItem(self.probes, self.probe_key(d, n, it_len, end))
-        if hit == NULL:
+            known = self.probe_known(d, it_len, end)
+        if known is None:
             return False
-        known = <object>hit
         if memcmp(PyBytes_AS_STRING(<object>PyTuple_GET_ITEM(known, 0)), d, 8) != 0:
             return False
         if <object>PyTuple_GET_ITEM(known, 1):  # FCS present
@@ -1466,7 +1500,12 @@ cdef class _Tables:
                 self.asked.popitem(last=False)
         # Dedup.check: a new frame
         self.by_ta.move_to_end(sta)
-        window[key] = self.seen(<object>PyTuple_GET_ITEM(known, 5), ts, index, interface)
+        seen = self.seen_new(self.seen)  # Seen(content, ts, index, interface), __init__ inline
+        seen.content = <object>PyTuple_GET_ITEM(known, 5)
+        seen.ts_ns = ts
+        seen.index = index
+        seen.interface = interface
+        window[key] = seen
         window.move_to_end(key)
         if len(window) > self.per_transmitter:
             window.popitem(last=False)

@@ -323,13 +323,14 @@ MIRRORED = (
     "analyzer.roam.dedup:Dedup.asked",
     "analyzer.roam.dedup:Dedup._window",
     "analyzer.roam.dedup:Dedup._remember",
+    "analyzer.roam.dedup:Seen",
     "analyzer.roam.events:to_event",
     "analyzer.roam.events:mgmt_roles",
     "analyzer.roam.inventory:Inventory.add",
     "analyzer.roam.inventory:Inventory.count_beacon",
     "analyzer.dot11.control:decode_block_ack",
 )
-FINGERPRINT = "995f91d772ff2a71"
+FINGERPRINT = "aef009bade3fc0da"
 
 
 def _fingerprint() -> str:
