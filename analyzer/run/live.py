@@ -198,9 +198,10 @@ class _Stream:
     the main loop stays free to tick, stop on a signal and leave a blocked read behind."""
 
     def __init__(self, path: str, arrived: threading.Event | None = None,
-                 limit: int = 0, drop: bool = False) -> None:
+                 limit: int = 0, drop: bool = False, paced: bool = False) -> None:
         self._q: queue.Queue[Any] = queue.Queue(limit)
         self._drop = drop  # a full read-ahead drops (counted) instead of waiting
+        self.paced = paced  # a regular file: its records exist and wait for the analysis
         self._arrived = arrived
         self.info: CaptureInfo | None = None
         self.stats = [InterfaceStats(path, 0)]
@@ -450,7 +451,7 @@ def _merge_streams(options: LiveOptions, stop: _Stop) -> StreamMerge:
         raise AnalyzerError("-r -: stdin can be only one of the streams")
     overrides = resolve_offsets(paths, options.offsets)
     arrived = threading.Event()
-    streams = [_Stream(p, arrived, QUEUED) for p in paths]
+    streams = [_Stream(p, arrived, QUEUED, paced=_regular(p)) for p in paths]
     for stream in streams:
         stream.wait_open(stop)
     return StreamMerge(streams, [s.stats[0].name for s in streams], overrides, arrived)

@@ -8,6 +8,11 @@ WARMUP_S, until every stream's clock is estimated; after that the estimate is re
 frames keep arriving. `--offset` fixes a stream's clock instead. The streams are merged on the
 reference clock: a record goes on once every open stream has a later one, or once a quiet
 stream has held the others back for HOLD_S.
+
+A regular file (`paced`: read at the analysis' pace) is never quiet, only not read yet: it is
+waited for, and the warm-up ends on what the streams hold (every file WARMUP_S of its own time,
+or ended), never on wall time, so the result does not depend on how fast each reading thread
+happens to run.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ class Source(Protocol):
     stats: list[InterfaceStats]
     ended: bool
     info: CaptureInfo | None
+    paced: bool  # a regular file: its records exist, they wait for the analysis
 
     def take(self) -> RawRecord | None: ...
 
@@ -163,23 +169,32 @@ class StreamMerge:
         return rec._replace(ts_ns=correct[n](rec.ts_ns), interface=n)
 
     def _waiting_for_one(self, now: float) -> bool:
-        """An open stream with nothing pending may still send something earlier."""
+        """An open stream with nothing pending may still send something earlier (a file
+        will: it is waited for; a live stream for HOLD_S at most)."""
         streams = zip(self._held, self.streams, strict=True)
-        if not any(not held and not s.ended for held, s in streams):
+        empty = [s for held, s in streams if not held and not s.ended]
+        if not empty:
             self._starved = None
             return False
+        if any(s.paced for s in empty):
+            return True
         if self._starved is None:
             self._starved = now
         return now - self._starved < HOLD_S
 
     def _warmed(self, now: float) -> bool:
-        held = self._held
-        if all(s.ended for s in self.streams) or any(len(h) >= HELD for h in held):
+        held, streams = self._held, self.streams
+        if all(s.ended for s in streams) or any(len(h) >= HELD for h in held):
             return True
-        if self._first is not None and now - self._first >= WARMUP_S:
-            return True
-        if any(h and h[-1].ts_ns - h[0].ts_ns >= WARMUP_S * 1e9 for h in held):
-            return True
+        spanned = [bool(h) and h[-1].ts_ns - h[0].ts_ns >= WARMUP_S * 1e9 for h in held]
+        if all(s.paced for s in streams):  # files: what they hold decides, not wall time
+            if all(done or s.ended for done, s in zip(spanned, streams, strict=True)):
+                return True
+        else:
+            if self._first is not None and now - self._first >= WARMUP_S:
+                return True
+            if any(spanned):
+                return True
         if self.estimator.pairs == self._pairs_seen:
             return False
         self._pairs_seen = self.estimator.pairs

@@ -46,6 +46,56 @@ def _assert_truth_latencies(full: Path, roams: list[dict[str, Any]]) -> None:
                 assert got["latency_ms"][key] == pytest.approx(value, abs=TOLERANCE_MS)
 
 
+class _FileStream:
+    """A regular file's stream whose reading thread has got only `available` records so far."""
+
+    paced = True
+
+    def __init__(self, path: Path, available: int) -> None:
+        from analyzer.capture import open_capture
+        from analyzer.capture.live import InterfaceStats
+
+        with open_capture(str(path)) as capture:
+            self.records = list(capture)
+            self.info = capture.info
+        self.available = available
+        self.taken = 0
+        self.ended = False
+        self.stats = [InterfaceStats(str(path), 127)]
+
+    def take(self) -> Any:
+        if self.taken >= len(self.records):
+            self.ended = True
+            return None
+        if self.taken >= self.available:
+            return None
+        self.taken += 1
+        return self.records[self.taken - 1]
+
+
+def test_a_file_whose_thread_lags_is_waited_for_before_the_clocks_settle(
+    tmp_path: Path,
+) -> None:
+    """Two files, A's thread far ahead of B's (B has given 3 records): the merge waits for B
+    rather than settling the clocks on what A holds, so B's clock is estimated from seconds
+    of both and the records go on in the single capture's order whatever the threads' timing
+    (it settled with B unaligned: PN_REUSE, REPLAYED_FRAME and CLOCK_JUMP findings followed)."""
+    from analyzer.run.live_sensors import StreamMerge
+
+    _full, a, b, _sc = write_sensors(tmp_path)
+    streams = [_FileStream(a, 10**9), _FileStream(b, 3)]
+    merge = StreamMerge(streams, ["a", "b"], {}, threading.Event())
+    assert list(merge.poll(0.0)) == []  # nothing goes on while B's records are not read yet
+    streams[1].available = 10**9
+    out = list(merge.poll(0.0))
+    while not merge.ended:
+        out.extend(merge.poll(0.0))
+    assert [c.status for c in merge.clocks] == ["reference", "aligned"]
+    assert merge.warnings == []
+    assert len(out) == len(streams[0].records) + len(streams[1].records)
+    assert [r.ts_ns for r in out] == sorted(r.ts_ns for r in out)
+
+
 def test_two_streams_are_aligned_online_and_counted_once(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
