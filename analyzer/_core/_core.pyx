@@ -849,7 +849,9 @@ cdef class _Lean:
             return None
         return ent
 
-    cdef int data(self, const uint8_t* d, Py_ssize_t n) except -1:
+    cdef int data(self, const uint8_t* d, Py_ssize_t n, bint check_fcs=True) except -1:
+        """decode.data_fields (check_fcs=False: of a frame the kernel cut to its header, as
+        decode(rec, check_fcs=False) takes it: its last 4 bytes as the FCS, unchecked)."""
         cdef Py_ssize_t it_len, hlen, p, end
         if n < 16:
             return LEAN_FULL
@@ -862,7 +864,7 @@ cdef class _Lean:
         if ent[2]:
             if n - 4 - it_len < hlen:
                 return LEAN_FULL
-            if _crc32(d + it_len, n - it_len) != 0x2144DF1C:
+            if check_fcs and _crc32(d + it_len, n - it_len) != 0x2144DF1C:
                 return LEAN_FCS
             end = n - 4
         elif n - it_len < hlen:
@@ -1867,8 +1869,8 @@ def lean(int kind, index, ts_ns, interface, bytes data not None):
 #
 #   LiveCore     analyzer.run.engine.Engine.record for one live interface (with its `hear`
 #                sink), over records read by recvmmsg; LiveCore.cut_data is _Lean.data with no
-#                FCS check (decode(rec, check_fcs=False) of a data frame the kernel cut): it
-#                must follow _Lean.data (tests/core/test_live_core.py compares the two paths)
+#                FCS check (decode(rec, check_fcs=False) of a data frame the kernel cut)
+#                (tests/core/test_live_core.py compares the two paths)
 
 cdef extern from *:
     """
@@ -2130,38 +2132,10 @@ cdef class LiveCore:
 
     cdef bint cut_data(self, object ts, Py_ssize_t index, const uint8_t* d,
                        Py_ssize_t n) except -1:
-        """_Lean.data then _Tables.data for a data frame the kernel cut to its header:
-        decode(rec, check_fcs=False) checks no FCS (the frame's last 4 bytes are taken as
-        one, as that decode takes them)."""
-        cdef Py_ssize_t it_len, hlen, p, end
-        cdef _Lean lean = self.lean
-        if n < 16:
-            return False
-        it_len = d[2] | d[3] << 8
-        ent = lean.entry(d, n, it_len)
-        if ent is None or ent[4] != 2:
-            return False
-        hlen = ent[3]
-        end = n
-        if ent[2]:
-            if n - 4 - it_len < hlen:
-                return False
-            end = n - 4
-        elif n - it_len < hlen:
-            return False
-        extra = ent[11]
-        lean.has_pn = False
-        if extra is not None:
-            p = it_len + <Py_ssize_t>extra
-            if _eapol_llc(d, n, p):
-                return False
-            lean.out = ent[12]
-            return self.tables.data(ts, index, lean)
-        at = ent[13]
-        lean.out = ent[12]
-        if at is not None:
-            lean.has_pn = _pn_fields(d, it_len, it_len + <Py_ssize_t>at, end, &lean.pn)
-        return self.tables.data(ts, index, lean)
+        """_Lean.data then _Tables.data for a data frame the kernel cut to its header (no FCS
+        check: decode(rec, check_fcs=False))."""
+        return (self.lean.data(d, n, False) == LEAN_FIELDS
+                and self.tables.data(ts, index, self.lean))
 
     cdef int frame(self, int lt, int n, int64_t ts_c, const uint8_t* d, Py_ssize_t size,
                    Py_ssize_t orig, object write) except -1:

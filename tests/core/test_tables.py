@@ -61,6 +61,16 @@ def assert_same_tables(path: Path) -> None:
     assert tracker_tables(path, False) == tracker_tables(path, True)
 
 
+def assert_same_all_along(path: Path, frames: list[tuple[int, bytes]], first: int,
+                          step: int) -> None:
+    """The whole capture's JSON, then the tables after every `step` frames from `first`."""
+    write_capture(path, frames)
+    assert_same(path)
+    for end in range(first, len(frames), step):
+        write_capture(path, frames[:end])
+        assert_same_tables(path)
+
+
 def _elements_at(frame: bytes) -> int:
     return (frame[2] | frame[3] << 8) + 24 + 12
 
@@ -238,12 +248,7 @@ def test_block_acks_identical(tmp_path: Path) -> None:
     shift = frames[0][0] - T0 - 100_000_000
     frames += [(t + shift, f) for t, f in extra]
     frames.sort(key=lambda tf: tf[0])
-    path = tmp_path / "block_acks.pcap"
-    write_capture(path, frames)
-    assert_same(path)
-    for end in range(100, len(frames), 61):
-        write_capture(path, frames[:end])
-        assert_same_tables(path)
+    assert_same_all_along(tmp_path / "block_acks.pcap", frames, 100, 61)
 
 
 @needs_core
@@ -286,12 +291,7 @@ def test_probe_requests_identical(tmp_path: Path) -> None:
             probe = set_seq(probe_req(mac(STA), ies[0]), seq & 0xFFF)
             extra.append((t + 100_000, on_air(probe, RADIO_24 if seq % 2 else RADIO)))
     frames = sorted(frames + extra, key=lambda tf: tf[0])
-    path = tmp_path / "probes.pcap"
-    write_capture(path, frames)
-    assert_same(path)
-    for end in range(50, len(frames), 37):
-        write_capture(path, frames[:end])
-        assert_same_tables(path)
+    assert_same_all_along(tmp_path / "probes.pcap", frames, 50, 37)
 
 
 # The Python code the tables mirror (analyzer._core._core._Tables). A change to any of it
@@ -398,12 +398,7 @@ def test_packet_numbers_and_clock_jumps_identical(tmp_path: Path) -> None:
     for k in range(40):
         ts += 30_000
         frames.append((ts, _ccmp(group, ap, False, 50 - k if k % 10 == 0 else 60 + k)))
-    path = tmp_path / "pn.pcap"
-    write_capture(path, frames)
-    assert_same(path)
-    for end in range(200, len(frames), 143):
-        write_capture(path, frames[:end])
-        assert_same_tables(path)
+    assert_same_all_along(tmp_path / "pn.pcap", frames, 200, 143)
 
 
 @needs_core
@@ -432,9 +427,4 @@ def test_packet_numbers_after_the_keys_are_dropped_identical(tmp_path: Path) -> 
         pns[(i, up)] = pn
         ts += 50_000
         frames.append((ts, _ccmp(sta, ap, up, pn)))
-    path = tmp_path / "pn-dropped.pcap"
-    write_capture(path, frames)
-    assert_same(path)
-    for end in range(300, len(frames), 211):
-        write_capture(path, frames[:end])
-        assert_same_tables(path)
+    assert_same_all_along(tmp_path / "pn-dropped.pcap", frames, 300, 211)
