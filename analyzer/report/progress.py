@@ -50,8 +50,9 @@ class FileProgress:
             self.update()
 
     def update(self) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, completed=self.bytes_read())
+        bar = self.bar
+        if bar is not None:
+            bar.update(self.task, completed=self.bytes_read())
 
     def _open(self) -> None:
         from rich.progress import (
@@ -73,9 +74,10 @@ class FileProgress:
                         TimeRemainingColumn()]
         else:
             columns.append(TimeElapsedColumn())
-        self.bar = Progress(*columns, console=self.console, transient=True)
-        self.bar.start()
-        self.task = self.bar.add_task("read", total=self.total)
+        bar = Progress(*columns, console=self.console, transient=True)
+        bar.start()
+        self.task = bar.add_task("read", total=self.total)
+        self.bar = bar  # last: another thread that sees the bar finds its task
 
     def bytes_read(self) -> int:
         """Where the reader's file descriptors are in the captures (Linux /proc; else 0)."""
