@@ -176,7 +176,10 @@ def _boundary(f: Any, target: int, align: int, check: Check) -> int | None:
 
 def _pcap_layout(f: Any, head: bytes) -> tuple[int, int, Check | None]:
     endian, nano = MAGICS[head]
-    snaplen = struct.unpack_from(endian + "I", f.read(20), 12)[0]
+    rest = f.read(20)
+    if len(rest) < 20:  # the file ends inside its header: nothing to split
+        return 24, 1, None
+    snaplen = struct.unpack_from(endian + "I", rest, 12)[0]
     limit = snaplen if 0 < snaplen <= SANE_SNAPLEN else SANE_SNAPLEN
     first = f.read(16)
     if len(first) < 16:

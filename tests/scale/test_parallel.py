@@ -159,6 +159,20 @@ def test_split_points_are_record_boundaries(bench_mix: dict[str, Path], fmt: str
     assert [a for a, _ in split.ranges[1:]] == [b for _, b in split.ranges[:-1]]
 
 
+@pytest.mark.parametrize("fmt", ["pcap", "pcapng"])
+def test_a_file_cut_inside_its_header_is_not_split(
+    bench_mix: dict[str, Path], fmt: str, tmp_path: Path
+) -> None:
+    """However small the ranges may be, a file that ends inside its header (or its first
+    record) is read by the single reader: no split, no exception (a fuzzed 14-byte pcap gave
+    `--jobs 2` a struct.error)."""
+    blob = bench_mix[fmt].read_bytes()
+    path = tmp_path / f"cut.{fmt}"
+    for cut in range(4, 41):
+        path.write_bytes(blob[:cut])
+        assert plan_split(str(path), 4, min_bytes=0) is None, cut
+
+
 def test_false_boundary_falls_back_to_the_serial_reader(
     bench_mix: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
