@@ -5,8 +5,8 @@ Usage: python bench/bench.py [--frames 1000000,5000000] [--mix bench-mix,bench-c
 Generates each mix (`bench-mix`: ~25 % beacons, ~55 % protected data, ~15 % control;
 `bench-control-mix`: ~30 % control frames - ACKs and Block Acks answering data, RTS/CTS - ~29 %
 protected data, ~16 % data in the clear) at each size with the scenario builder, then runs on
-each, each run in its own process (--quick: only the core runs, analyze-pure, jobs2, tshark; a
-few minutes at --frames 300000):
+each, each run in its own process (--quick: only the core runs, analyze-pure, jobs2, jobs2-pure,
+tshark; a few minutes at --frames 300000):
   walk     - the floor of any pure-Python reader: a loop that only steps from one pcap record
              header to the next (struct.unpack_from of the captured length), no decoding
   core-walk - the compiled core's reader (analyzer._core) stepping over every record
@@ -17,8 +17,10 @@ few minutes at --frames 300000):
   decode   - read + prefilter + decode every relevant frame into its record (no output)
   lean     - the decode path `analyze` takes: data frames, beacons and ACKs known to the
              decoder's memo reduced to the fields the roam tracker reads, the rest decoded
-  jobs2    - `roam-analyzer analyze --format json --jobs 2` (analyzer.run.jobs: the parent
-             and two worker processes)
+  jobs2    - `roam-analyzer analyze --format json --jobs 2`: with the compiled core one
+             process (the split feeds the workers' frames through Python, slower than the core)
+  jobs2-pure - the same with ROAM_ANALYZER_PURE=1 (analyzer.run.jobs: the parent and two
+             worker processes)
   dask2    - `roam-analyzer analyze FILE --dask local`: a 2-worker LocalCluster (its start-up
              included) decodes the file's byte ranges, the roam engine in the client
   dask2-warm - the same on a 2-worker cluster started before the clock (`--dask ADDRESS`)
@@ -161,7 +163,8 @@ def measure(argv: list[str], env: dict[str, str] | None = None,
 
 MIXES = ("bench-mix", "bench-control-mix")
 Result = tuple[float, int, "float | None"]  # wall seconds, peak RSS KiB, CPU seconds
-CORE_RUNS = ("core-walk", "core-scan", "analyze-core", "analyze-pure", "jobs2", "tshark")
+CORE_RUNS = ("core-walk", "core-scan", "analyze-core", "analyze-pure", "jobs2", "jobs2-pure",
+             "tshark")
 
 
 def main() -> int:
@@ -222,7 +225,8 @@ def bench_capture(capture: Path, frames: int, args: argparse.Namespace,
 
     analyze = [sys.executable, "-m", "analyzer", "analyze", "--format", "json", "--quiet"]
     runs: dict[str, list[str]] = {}
-    envs: dict[str, dict[str, str]] = {"analyze-pure": PURE, "lean": PURE, "decode": PURE}
+    envs: dict[str, dict[str, str]] = {"analyze-pure": PURE, "lean": PURE, "decode": PURE,
+                                       "jobs2-pure": PURE}
     if not args.quick:
         runs["walk"] = [sys.executable, "-c", WALK_ONLY, str(capture)]
         runs["decode"] = [sys.executable, "-c", DECODE_ONLY, str(capture)]
@@ -233,6 +237,7 @@ def bench_capture(capture: Path, frames: int, args: argparse.Namespace,
     runs["analyze-core"] = [*analyze, "--jobs", "1", str(capture)]
     runs["analyze-pure"] = runs["analyze-core"]
     runs["jobs2"] = [*analyze, "--jobs", "2", str(capture)]
+    runs["jobs2-pure"] = runs["jobs2"]
     tshark = shutil.which("tshark")
     if tshark and not args.no_tshark:
         fields = [a for f in TSHARK_FIELDS for a in ("-e", f)]
@@ -263,6 +268,9 @@ def print_results(frames: int, mix: str, results: dict[str, Result]) -> None:
         print(f"{name:<17} {secs:8.2f} {cpu_s} {frames / secs:14,.0f} {rss / 1024:13.1f} {ratio}")
     jobs1 = results["analyze-core"][0]
     print(f"jobs2 vs analyze-core (--jobs 1) wall time: {jobs1 / results['jobs2'][0]:.2f}x")
+    pure1 = results["analyze-pure"][0]
+    print(f"jobs2-pure vs analyze-pure (--jobs 1) wall time: "
+          f"{pure1 / results['jobs2-pure'][0]:.2f}x")
     for name in ("dask2", "dask2-warm", "dask2-warm-parts"):
         if name in results:
             print(f"{name} vs analyze-core wall time: {jobs1 / results[name][0]:.2f}x")

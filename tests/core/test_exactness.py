@@ -19,6 +19,7 @@ import struct
 import zlib
 from dataclasses import asdict
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -76,8 +77,42 @@ def assert_same(path: Path | str, *extra: str | Path) -> str:
     return pure[1]
 
 
+def assert_same_split(path: Path | str, jobs: int = 2) -> None:
+    """`run` by `jobs` processes with the core (its readers in the workers and the parent's
+    first ranges; any file is split) against the pure path's single run."""
+    import analyzer.run.jobs
+    from analyzer.report.jsonout import analysis_document
+    from analyzer.run.dispatch import run
+
+    with engine(True):
+        pure = analysis_document(run([str(path)]))
+    with engine(False), mock.patch.object(analyzer.run.jobs, "MIN_SPLIT_BYTES", 0):
+        assert analysis_document(run([str(path)], jobs=jobs)) == pure
+
+
 def assert_same_records(source: Path | bytes) -> None:
     assert read_all(source, False) == read_all(source, True)
+
+
+@needs_core
+def test_jobs_on_one_capture_with_the_core_reads_it_in_one_process_and_says_so(
+    library: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The split feeds the workers' frames through Python, slower than the core alone: the
+    command line does not make it with the core (a note says so), and does on the pure path."""
+    import analyzer.run.jobs
+
+    bench = next(p for p in library if p.name == "bench-mix.pcap")
+    splits: list[int] = []
+    split = analyzer.run.jobs.run_parallel
+    monkeypatch.setattr("analyzer.run.jobs.run_parallel",
+                        lambda engine, capture, jobs: splits.append(jobs) or split(engine,
+                                                                                   capture, jobs))
+    rc, core, err = analyze_json(bench, False, "--jobs", "2")
+    assert rc == 0 and splits == []
+    assert "note: --jobs 2: the compiled core reads one capture in one process" in err
+    assert analyze_json(bench, True, "--jobs", "2") == (0, core, "")
+    assert splits == [2]
 
 
 def test_engine_is_named_and_switchable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -169,12 +204,12 @@ def test_builder_scenarios_identical(tmp_path: Path) -> None:
 
 @needs_core
 def test_runners_identical(library: list[Path]) -> None:
-    """--jobs 2 (analyzer.run.jobs: worker processes read byte ranges with the core's
+    """jobs=2 (analyzer.run.jobs: worker processes read byte ranges with the core's
     readers, the parent feeds the engine) and two captures as sensors (analyzer.run.sensors)."""
     by_name = {p.name: p for p in library}
     bench = by_name["bench-mix.pcap"]
     assert bench.stat().st_size > 1 << 20  # large enough to be split
-    assert_same(bench, "--jobs", "2")
+    assert_same_split(bench)
     assert_same(by_name["psk-roam.pcap"], by_name["eap-pmksa-roam.pcapng"])
     assert_same(SHIPPED[0], SHIPPED[1], SHIPPED[2])
 

@@ -18,7 +18,7 @@ from analyzer.capture.writer import write_capture
 from analyzer.run.engine import Analysis, CaptureResult, Engine, open_captures
 from analyzer.simulate.frames import Radio, ack, data_header, mac, on_air, probe_req, set_seq
 from analyzer.simulate.payloads import ETH_IPV4, llc
-from tests.core.test_exactness import assert_same, engine, needs_core
+from tests.core.test_exactness import assert_same, assert_same_split, engine, needs_core
 from tests.roam.scenarios import AP1, AP2, PASS, STA
 
 RADIO = Radio(0, 5180, -55, 108)
@@ -141,7 +141,7 @@ def test_repeated_beacons_that_would_teach_the_bss_again_identical(tmp_path: Pat
     for end in range(40, len(out), 7):  # what each BSS has learned, all along
         write_capture(path, out[:end])
         assert_same_tables(path)
-    assert_same(path, "--jobs", "2")
+    assert_same_split(path)
 
 
 def _data(sta: bytes, bssid: bytes, uplink: bool, null: bool = False) -> bytes:

@@ -68,7 +68,8 @@ def _stop_and_watch(argv: list[str], least: int, sig: int) -> tuple[int | None, 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux /proc")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL])
 def test_no_jobs_worker_survives_its_parent(big: Path, sig: int) -> None:
-    code, left = _stop_and_watch(["analyze", str(big), "--jobs", "2", "--quiet",
+    """On the pure path: with the compiled core one capture is read in one process."""
+    code, left = _stop_and_watch(["--pure", "analyze", str(big), "--jobs", "2", "--quiet",
                                   "--format", "json"], 2, sig)
     assert left == set()
     assert code == -sig if sig == signal.SIGKILL else code == 128 + sig
