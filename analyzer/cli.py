@@ -246,20 +246,20 @@ def _offset(text: str) -> tuple[str, float]:
     return name, seconds
 
 
-def _capture_jobs(asked: int | None, captures: Sequence[str]) -> int:
-    """Processes for one capture: 1 when the compiled core runs, else as asked, else the cores.
-    The core's one loop keeps the per-frame tables, while a split feeds the workers' frames
-    through Python: measured slower than the core alone (0.3x with the tables, 0.9x with frame
-    sinks), so an asked-for split is not made and a note says so; `--pure` still splits."""
+def _capture_jobs(args: argparse.Namespace) -> tuple[int, str | None]:
+    """Processes for one capture: 1 when the compiled core runs, else as asked, else the cores;
+    and a note for the user when an asked-for split is not made. The core's one loop keeps the
+    per-frame tables, while a split feeds the workers' frames through Python: measured slower
+    than the core alone (0.3x with the tables, 0.9x with frame sinks); `--pure` still splits."""
     from analyzer import _core
 
+    asked = args.jobs
     if _core.core() is None:
-        return max(1, asked) if asked is not None else os.cpu_count() or 1
-    if asked is not None and asked > 1 and len(captures) == 1:
-        print(f"roam-analyzer: note: --jobs {asked}: the compiled core reads one capture in one "
-              "process, faster than workers whose frames go through Python (--pure splits it)",
-              file=sys.stderr)
-    return 1
+        return (max(1, asked) if asked is not None else os.cpu_count() or 1), None
+    if asked is None or asked < 2 or len(args.captures) != 1 or args.engine != "python":
+        return 1, None
+    return 1, (f"--jobs {asked}: the compiled core read the capture in one process, faster "
+               "than workers whose frames go through Python (--pure splits it)")
 
 
 def _offsets(args: argparse.Namespace, sources: Sequence[str], what: str = "captures"
@@ -495,14 +495,16 @@ def _analyze(args: argparse.Namespace, out: TextIO) -> int:
         sinks.append(_row_collector(frame_rows))
     inputs = _pmksa_inputs(args)
     _check_decrypt_out(args, inputs)
+    jobs, jobs_note = _capture_jobs(args)
     try:
         analysis = run(args.captures, sinks=[s for s in sinks if s is not None], **inputs,
-                       jobs=_capture_jobs(args.jobs, args.captures),
-                       offsets=_offsets(args, args.captures), engine=args.engine,
+                       jobs=jobs, offsets=_offsets(args, args.captures), engine=args.engine,
                        decrypt_out=args.decrypt_out)
     finally:  # errors and Ctrl-C too: the cursor is shown again before anything is printed
         if progress is not None:
             progress.close()
+    if jobs_note:  # only once the run went ahead: a refusal stays one line
+        print(f"roam-analyzer: note: {jobs_note}", file=sys.stderr)
     _slow_roams(analysis, inputs)
     document = analysis_document(analysis)
     if args.sta:

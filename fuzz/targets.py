@@ -147,15 +147,16 @@ EXIT_CODES = (0, 2, 3)  # fine, refused (one line on stderr), damaged
 
 def run_cli(blob: bytes, workdir: Path, report: bool = False) -> None:
     """One capture through the command line as a user runs it: `analyze --jobs 1` and
-    `--jobs 2` (cut into small ranges) print the same JSON with the same exit code, `merge`
-    (and with `report`, `report`) exits 0, 2 or 3; an exit 2 is one line on stderr, nothing
-    prints a traceback, and the input is never changed."""
+    `--pure analyze --jobs 2` (cut into small ranges; with the compiled core the command line
+    splits only on the pure path) print the same JSON with the same exit code, `merge` (and
+    with `report`, `report`) exits 0, 2 or 3; an exit 2 is one line on stderr, nothing prints a
+    traceback, and the input is never changed."""
     path = workdir / "input.pcapng"
     path.write_bytes(blob)
     argv = ["analyze", str(path), "--format", "json", "--quiet", "--jobs"]
     one = _cli([*argv, "1"])
     with _small_ranges():
-        two = _cli([*argv, "2"])
+        two = _cli(["--pure", *argv, "2"])
     if one != two:
         raise AssertionError(f"--jobs 2 differs from --jobs 1 (exit {one[0]} vs {two[0]})")
     _cli(["merge", str(path), "-o", str(workdir / "merged.pcapng")])
@@ -172,10 +173,11 @@ def _cli(argv: list[str]) -> tuple[int, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(argv)
     text = err.getvalue()
+    command = " ".join(argv[:2]) if argv[0] == "--pure" else argv[0]
     if code not in EXIT_CODES or "Traceback" in text:
-        raise AssertionError(f"{argv[0]}: exit {code}: {text[-300:]}")
+        raise AssertionError(f"{command}: exit {code}: {text[-300:]}")
     if code == 2 and len(text.strip().splitlines()) != 1:
-        raise AssertionError(f"{argv[0]}: exit 2 without one line on stderr: {text[-300:]}")
+        raise AssertionError(f"{command}: exit 2 without one line on stderr: {text[-300:]}")
     return code, out.getvalue()
 
 

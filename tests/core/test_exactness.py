@@ -96,7 +96,7 @@ def assert_same_records(source: Path | bytes) -> None:
 
 @needs_core
 def test_jobs_on_one_capture_with_the_core_reads_it_in_one_process_and_says_so(
-    library: list[Path], monkeypatch: pytest.MonkeyPatch
+    library: list[Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The split feeds the workers' frames through Python, slower than the core alone: the
     command line does not make it with the core (a note says so), and does on the pure path."""
@@ -110,9 +110,13 @@ def test_jobs_on_one_capture_with_the_core_reads_it_in_one_process_and_says_so(
                                                                                    capture, jobs))
     rc, core, err = analyze_json(bench, False, "--jobs", "2")
     assert rc == 0 and splits == []
-    assert "note: --jobs 2: the compiled core reads one capture in one process" in err
+    assert "note: --jobs 2: the compiled core read the capture in one process" in err
     assert analyze_json(bench, True, "--jobs", "2") == (0, core, "")
     assert splits == [2]
+    not_a_capture = tmp_path / "notes.txt"
+    not_a_capture.write_text("not a capture\n")
+    rc, _out, err = analyze_json(not_a_capture, False, "--jobs", "2")
+    assert rc == 2 and len(err.splitlines()) == 1  # a refusal stays one line: no note
 
 
 def test_engine_is_named_and_switchable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -143,14 +143,25 @@ def test_the_progress_display_is_no_frame_sink_so_the_lean_path_runs(
 def test_one_capture_runs_in_one_process_with_the_compiled_core(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """`--jobs` not given: 1 with the compiled core (its loop is faster than feeding workers'
-    results through Python), the cores on the pure path; given, as given."""
+    """With the compiled core one process whatever `--jobs` says (its loop is faster than
+    feeding workers' results through Python), with a note when more were asked for one
+    capture; on the pure path as given, else the cores."""
+    from argparse import Namespace
+
     from analyzer import _core
     from analyzer.cli import _capture_jobs
 
-    assert _capture_jobs(3) == 3 and _capture_jobs(0) == 1
+    def asked(jobs: int | None, captures: int = 1, engine: str = "python") -> Namespace:
+        return Namespace(jobs=jobs, captures=["c.pcap"] * captures, engine=engine)
+
     monkeypatch.setattr(_core, "core", lambda: object())
-    assert _capture_jobs(None) == 1
+    assert _capture_jobs(asked(None)) == (1, None)
+    assert _capture_jobs(asked(1)) == (1, None)
+    jobs, note = _capture_jobs(asked(3))
+    assert jobs == 1 and note is not None and note.startswith("--jobs 3: the compiled core")
+    assert _capture_jobs(asked(3, captures=2)) == (1, None)  # sensors: never split anyway
+    assert _capture_jobs(asked(3, engine="tshark")) == (1, None)
     monkeypatch.setattr(_core, "core", lambda: None)
+    assert _capture_jobs(asked(3)) == (3, None) and _capture_jobs(asked(0)) == (1, None)
     monkeypatch.setattr("os.cpu_count", lambda: 4)
-    assert _capture_jobs(None) == 4
+    assert _capture_jobs(asked(None)) == (4, None)
